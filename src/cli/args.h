@@ -1,0 +1,58 @@
+// A small, strict reader of command-line arguments shared by the subcommands.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace eql::cli {
+
+class ArgReader {
+ public:
+  explicit ArgReader(Args args) : args_(args) {}
+
+  bool done() const { return index_ >= args_.size(); }
+  std::string_view peek() const { return args_[index_]; }
+  std::string_view next() { return args_[index_++]; }
+
+  /// Consumes `--name VALUE` or `--name=VALUE`; sets `error` when the value is missing.
+  std::optional<std::string> option_value(std::string_view name, std::string& error) {
+    std::string_view current = args_[index_];
+    if (current == name) {
+      if (index_ + 1 >= args_.size()) {
+        error = std::string(name) + " needs a value";
+        ++index_;
+        return std::nullopt;
+      }
+      index_ += 2;
+      return std::string(args_[index_ - 1]);
+    }
+    if (current.size() > name.size() && current.substr(0, name.size()) == name &&
+        current[name.size()] == '=') {
+      ++index_;
+      return std::string(current.substr(name.size() + 1));
+    }
+    return std::nullopt;
+  }
+
+  bool flag(std::string_view name) {
+    if (args_[index_] == name) {
+      ++index_;
+      return true;
+    }
+    return false;
+  }
+
+ private:
+  Args args_;
+  std::size_t index_ = 0;
+};
+
+/// Whether standard output/error is an interactive terminal (for colour).
+bool stdout_is_terminal();
+bool stderr_is_terminal();
+
+}  // namespace eql::cli

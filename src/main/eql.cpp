@@ -1,0 +1,38 @@
+// The `eql` program: a thin dispatcher onto the subcommands in src/cli/.
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: eql <command> [options] [arguments]\n"
+    "\n"
+    "commands:\n"
+    "  validate PATH...       check rule files (detection-rules TOML, Kibana exports, .eql)\n"
+    "  parse QUERY            print the syntax tree of a query (--eql: canonical EQL)\n"
+    "  query QUERY [FILE...]  run a query over NDJSON events\n"
+    "  help                   this text\n"
+    "\n"
+    "exit codes: 0 success, 1 problems found (invalid rules or queries), 2 usage or I/O error\n"
+    "`eql COMMAND --help` describes one command.\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? eql::cli::kExitUsage : eql::cli::kExitOk;
+  }
+  std::string_view command = args[0];
+  eql::cli::Args rest(args.data() + 1, args.size() - 1);
+  if (command == "validate") return eql::cli::run_validate(rest);
+  if (command == "parse") return eql::cli::run_parse(rest);
+  if (command == "query") return eql::cli::run_query(rest);
+  std::fprintf(stderr, "eql: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
+               command.data(), kUsage);
+  return eql::cli::kExitUsage;
+}
