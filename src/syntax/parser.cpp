@@ -139,7 +139,7 @@ class Converter {
             span, "split the condition, or raise the limit with --max-depth");
     }
   }
-  void check_field_comparison(const ast::Expr& left, const ast::Expr& right, Span span);
+  void check_field_comparison(const ast::Expr& left, const ast::Expr& right);
 
   std::string_view text_;
   const ParseOptions& options_;
@@ -147,10 +147,17 @@ class Converter {
   bool too_deep_reported_ = false;
 };
 
-void Converter::check_field_comparison(const ast::Expr& left, const ast::Expr& right, Span span) {
-  if (references_field(left) && references_field(right)) {
+void Converter::check_field_comparison(const ast::Expr& left, const ast::Expr& right) {
+  // Elasticsearch turns `field OP value` into a term/range query, whose value must be a
+  // constant ("Comparisons against fields are not (currently) supported"). Comparisons of
+  // two computed values (`length(a) == length(b)`) run as scripts there and are allowed.
+  bool left_field = left.as<ast::Field>() != nullptr;
+  bool right_field = right.as<ast::Field>() != nullptr;
+  if ((left_field && references_field(right)) || (right_field && references_field(left))) {
+    // Point at the side that should have been a literal.
+    Span offender = left_field && references_field(right) ? right.span : left.span;
     error("syntax.field-comparison",
-          "comparing a field with another field is not supported by Elasticsearch EQL", span,
+          "comparing a field with another field is not supported by Elasticsearch EQL", offender,
           "compare each field with a literal value; to relate two events use a sequence with `by`");
   }
 }
@@ -343,7 +350,7 @@ ast::ExprPtr Converter::comparison(const Node& node, std::size_t depth) {
   compare.left = expression(*node.children[0], depth + 1);
   compare.right = expression(*node.children[2], depth + 1);
   Span span = span_of(node);
-  check_field_comparison(*compare.left, *compare.right, span);
+  check_field_comparison(*compare.left, *compare.right);
   return make(span, std::move(compare));
 }
 
