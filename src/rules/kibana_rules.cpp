@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <cctype>
 #include <string_view>
 
 #include "rules/loaders.h"
@@ -335,6 +336,7 @@ void load_rule_object(RuleFile& file, const JsonValue& object, std::string_view 
           QueryOrigin::table(std::vector<std::uint32_t>(rule.query.size() + 1, start));
     }
   }
+  sort_by_position(rule.field_diagnostics);
   file.rules.push_back(std::move(rule));
 }
 
@@ -381,7 +383,14 @@ void load_kibana_export(RuleFile& file) {
       diagnostic.code = "rule.json-syntax";
       diagnostic.message =
           std::string("invalid JSON: ") + rapidjson::GetParseError_En(document.GetParseError());
-      std::uint32_t at = line_offset + to_u32(document.GetErrorOffset());
+      std::size_t error_offset = document.GetErrorOffset();
+      // RapidJSON stops inside a misspelt literal (`tru}`); show where the word starts.
+      if (document.GetParseError() == rapidjson::kParseErrorValueInvalid) {
+        while (error_offset > 0 && std::isalnum(static_cast<unsigned char>(line[error_offset - 1]))) {
+          --error_offset;
+        }
+      }
+      std::uint32_t at = line_offset + to_u32(error_offset);
       diagnostic.span = Span{at, at};
       file.diagnostics.push_back(std::move(diagnostic));
       continue;

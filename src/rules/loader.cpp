@@ -47,6 +47,12 @@ std::string skipped_language_label(const std::string& language, const std::strin
   return "no language";
 }
 
+void sort_by_position(Diagnostics& diagnostics) {
+  std::stable_sort(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return a.span.begin < b.span.begin;
+  });
+}
+
 }  // namespace rules_internal
 
 namespace {

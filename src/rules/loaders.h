@@ -18,4 +18,7 @@ std::string skipped_language_label(const std::string& language, const std::strin
 /// Whether a rule with this language and type holds an EQL query.
 bool is_eql_rule(const std::string& language, const std::string& type);
 
+/// Orders diagnostics as a reader meets them in the file.
+void sort_by_position(Diagnostics& diagnostics);
+
 }  // namespace eql::rules_internal

@@ -289,6 +289,7 @@ void load_toml_rules(RuleFile& file) {
     rule.maturity = fields.string(*metadata, "maturity", "metadata.maturity");
   }
   read_query(fields, file, *rule_table, rule);
+  sort_by_position(rule.field_diagnostics);
   file.rules.push_back(std::move(rule));
 }
 
