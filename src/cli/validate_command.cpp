@@ -46,6 +46,12 @@ struct ValidateOptions {
   bool help = false;
 };
 
+bool names_option(std::string_view argument, std::string_view name) {
+  return argument == name ||
+         (argument.size() > name.size() && argument.substr(0, name.size()) == name &&
+          argument[name.size()] == '=');
+}
+
 // Reads the arguments; returns an error message for a usage mistake.
 std::optional<std::string> read_options(Args args, ValidateOptions& options) {
   ArgReader reader(args);
@@ -56,7 +62,6 @@ std::optional<std::string> read_options(Args args, ValidateOptions& options) {
       options.paths.emplace_back(reader.next());
       continue;
     }
-    std::string error;
     if (current == "--") {
       reader.next();
       only_paths = true;
@@ -64,7 +69,10 @@ std::optional<std::string> read_options(Args args, ValidateOptions& options) {
       options.help = true;
     } else if (reader.flag("--quiet") || reader.flag("-q")) {
       options.quiet = true;
-    } else if (auto format = reader.option_value("--format", error)) {
+    } else if (names_option(current, "--format")) {
+      std::string error;
+      auto format = reader.option_value("--format", error);
+      if (!format) return error;
       if (*format == "text") {
         options.format = OutputFormat::Text;
       } else if (*format == "json") {
@@ -72,7 +80,10 @@ std::optional<std::string> read_options(Args args, ValidateOptions& options) {
       } else {
         return "unknown format '" + *format + "' (use text or json)";
       }
-    } else if (auto color = reader.option_value("--color", error)) {
+    } else if (names_option(current, "--color")) {
+      std::string error;
+      auto color = reader.option_value("--color", error);
+      if (!color) return error;
       if (*color == "auto") {
         options.color = ColorMode::Auto;
       } else if (*color == "always") {
@@ -82,12 +93,9 @@ std::optional<std::string> read_options(Args args, ValidateOptions& options) {
       } else {
         return "unknown colour mode '" + *color + "' (use auto, always or never)";
       }
-    } else if (!error.empty()) {
-      return error;
     } else {
       return "unknown option '" + std::string(current) + "'";
     }
-    if (!error.empty()) return error;
   }
   if (!options.help && options.paths.empty()) return std::string("no PATH given");
   return std::nullopt;
