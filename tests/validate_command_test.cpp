@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,14 @@ std::string relative(std::string text) {
 std::string last_line(const std::string& text) {
   std::string trimmed = text.substr(0, text.size() - 1);
   return trimmed.substr(trimmed.rfind('\n') + 1);
+}
+
+// One line of a fixture file, as the renderer echoes it.
+std::string fixture_line(const std::string& path, int line_number) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  for (int i = 0; i < line_number; ++i) std::getline(in, line);
+  return line;
 }
 
 rapidjson::Document parsed_json(const std::string& text) {
@@ -229,6 +238,116 @@ TEST_CASE("the detection-rules corpus: 2068 files, 1024 EQL rules, the other lan
   CHECK(summary["skipped_languages"]["esql"].GetUint64() == 209);
   CHECK(summary["skipped_languages"]["machine learning"].GetUint64() == 106);
   CHECK(summary["unreadable_files"].GetUint64() == 0);
+  CHECK(summary["valid"].GetUint64() == 1024);
+  CHECK(summary["invalid"].GetUint64() == 0);
   CHECK(json["rules"].GetArray().Size() == 2068);
   CHECK(json["file_errors"].GetArray().Empty());
+  CHECK(run.exit_code == cli::kExitOk);
+  CHECK(summary["text"].GetString() ==
+        std::string("2068 files: 1024 EQL rules valid, 0 invalid; 1044 rules in other languages "
+                    "skipped (kuery 729, esql 209, machine learning 106)"));
+}
+
+TEST_CASE("the bundled example rules are all valid") {
+  cli::ValidateRun run = validate({EQL_SOURCE_DIR "/rules"});
+  CHECK(run.exit_code == cli::kExitOk);
+  CHECK(run.out ==
+        "5 files: 5 EQL rules valid, 0 invalid; 1 rule in other languages skipped (kuery 1); "
+        "1 other object skipped (export summary 1)\n");
+}
+
+TEST_CASE("golden text: query errors are shown in the rule file, through every file format") {
+  cli::ValidateRun run = validate({kData + "/invalid"});
+  CHECK(run.exit_code == cli::kExitFindings);
+  CHECK(relative(run.out) ==
+        // A TOML basic string: the column counts the file's escapes, not the query's.
+        "invalid/escaped.toml:6:75: error: the pipe `count` is not supported by Elasticsearch EQL\n"
+        R"(   query = "file where file.path : \"C:\\\\Temp\\\\*\" and file.size > 10 |  count")" "\n"
+        "                                                                             ^~~~~\n"
+        "   hint: Elasticsearch supports head and tail; eql query and eql shell also run count\n"
+        // A Kibana export: the query's column on its JSON line, after the \" and \\ escapes.
+        "invalid/export.ndjson:1:198: error: unknown time unit `x`; use ms, s, m, h or d\n"
+        "   " + fixture_line(kData + "/invalid/export.ndjson", 1) + "\n" +
+        std::string(3 + 197, ' ') + "^\n"
+        // Non-ASCII text earlier in the file does not move columns.
+        "invalid/single_equals.toml:7:28: error: use == to compare; = is not a comparison\n"
+        "   process where process.name = \"cmd.exe\" and\n"
+        "                              ^\n"
+        "invalid/unbalanced.eql:2:29: error: expected ')' to close the list of patterns\n"
+        "     process.args : (\"/c\", \"/k\"\n"
+        "                               ^\n"
+        // The query starts on the line of its ''' delimiter.
+        "invalid/x.toml:14:54: error: expected ')' to close the argument list\n"
+        "   query = '''process where startsWith(process.name, \"a\"\n"
+        "                                                        ^\n"
+        "5 files: 0 EQL rules valid, 5 invalid\n");
+}
+
+TEST_CASE("golden JSON: query diagnostics with file lines and character columns") {
+  cli::ValidateRun run = validate(
+      {"--format", "json", kData + "/invalid/x.toml", kData + "/invalid/unbalanced.eql"});
+  CHECK(run.exit_code == cli::kExitFindings);
+  CHECK(relative(run.out) == R"({
+  "summary": {
+    "files": 2,
+    "eql_rules": 2,
+    "valid": 0,
+    "invalid": 2,
+    "skipped_rules": 0,
+    "skipped_languages": {},
+    "skipped_objects": 0,
+    "skipped_object_kinds": {},
+    "unreadable_files": 0,
+    "files_with_errors": 0,
+    "exit_code": 1,
+    "text": "2 files: 0 EQL rules valid, 2 invalid"
+  },
+  "rules": [
+    {
+      "file": "invalid/x.toml",
+      "format": "toml",
+      "line": 5,
+      "rule_id": "00000000-0000-4000-8000-000000000001",
+      "name": "Unclosed call",
+      "language": "eql",
+      "type": "eql",
+      "status": "invalid",
+      "diagnostics": [
+        {
+          "severity": "error",
+          "code": "syntax.expected-close-paren",
+          "message": "expected ')' to close the argument list",
+          "line": 14,
+          "column": 54,
+          "end_line": 14,
+          "end_column": 54
+        }
+      ]
+    },
+    {
+      "file": "invalid/unbalanced.eql",
+      "format": "eql",
+      "line": 1,
+      "rule_id": "",
+      "name": "unbalanced",
+      "language": "eql",
+      "type": "eql",
+      "status": "invalid",
+      "diagnostics": [
+        {
+          "severity": "error",
+          "code": "syntax.expected-close-paren",
+          "message": "expected ')' to close the list of patterns",
+          "line": 2,
+          "column": 29,
+          "end_line": 2,
+          "end_column": 29
+        }
+      ]
+    }
+  ],
+  "file_errors": [],
+  "io_errors": []
+}
+)");
 }
