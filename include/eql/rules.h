@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "eql/diagnostic.h"
@@ -149,7 +150,7 @@ struct RuleFile {
   std::vector<Rule> rules;
   std::vector<SkippedEntry> skipped;
   Diagnostics diagnostics;
-  /// Nothing could be read from the file (syntax error in TOML, I/O error).
+  /// Nothing could be read from the file (a TOML syntax error).
   bool unreadable = false;
 
   std::vector<ExceptionList> exception_lists;

@@ -33,6 +33,8 @@ class TomlFields {
  public:
   TomlFields(const RuleFile& file, Diagnostics& out) : text_(file.source.text()), out_(out) {}
 
+  // toml++ counts source columns in code points, not bytes (a test pins this with a
+  // non-ASCII name before the query), so columns are walked character by character.
   std::uint32_t offset_of(const toml::source_position& position) const {
     return offset_of_line_column(text_, position.line, position.column);
   }
