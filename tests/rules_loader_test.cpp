@@ -397,3 +397,45 @@ TEST_CASE("the detection-rules corpus: counts, and every query byte found in its
   CHECK(skipped == std::map<std::string, std::size_t>{
                        {"kuery", 729}, {"esql", 209}, {"machine learning", 106}});
 }
+
+TEST_CASE("odd input never crashes the loader and never loses the rest of the file") {
+  const std::vector<std::string> texts = {
+      "",
+      "\xEF\xBB\xBF[rule]\nlanguage = \"eql\"\nquery = 'any where true'\n",
+      "\xFF\xFE\x00garbage",
+      "[rule]\nlanguage = \"eql\"\nquery = '''unterminated",
+      "[rule]\nlanguage = \"eql\"\nquery = \"\"\n",
+      "rule = { language = \"eql\", query = \"any where \\\"x\\\"\" }\n",
+      "rule = 5\n",
+      "{\"rule_id\":",
+      "{}\n\n[]\n\"x\"\n",
+      "{\"rule_id\":\"r\",\"language\":\"eql\",\"qu\\u0065ry\":\"any where true\"}\n",
+      "{\"rule_id\":\"r\",\"language\":\"eql\",\"query\":\"any where true\"}\r\n",
+  };
+  for (const std::string& text : texts) {
+    for (RuleFormat format : {RuleFormat::Toml, RuleFormat::Kibana, RuleFormat::Eql}) {
+      CAPTURE(text);
+      RuleFile file = load_rule_text("odd", text, format);
+      for (const Rule& rule : file.rules) {
+        // Every mapped offset stays inside the file.
+        for (std::uint32_t i = 0; i <= rule.query.size(); ++i) {
+          CHECK(rule.query_origin.to_file(i) <= file.source.text().size());
+        }
+      }
+    }
+  }
+
+  RuleFile bom = load_rule_text("bom.toml", texts[1], RuleFormat::Toml);
+  REQUIRE(bom.rules.size() == 1);
+  CHECK(file_position(bom, bom.rules[0], 0) == Position{3, 10});
+
+  RuleFile inline_table = load_rule_text("inline.toml", texts[5], RuleFormat::Toml);
+  REQUIRE(inline_table.rules.size() == 1);
+  CHECK(inline_table.rules[0].query == "any where \"x\"");
+  CHECK(file_position(inline_table, inline_table.rules[0], 10) == Position{1, 47});
+
+  RuleFile crlf = load_rule_text("crlf.ndjson", texts[10], RuleFormat::Kibana);
+  CHECK(crlf.diagnostics.empty());
+  REQUIRE(crlf.rules.size() == 1);
+  CHECK(file_position(crlf, crlf.rules[0], 4) == Position{1, 46});
+}
