@@ -92,6 +92,8 @@ TEST_CASE("golden text: broken files are reported at their positions, then the s
         "control characters other than TAB (U+0009) are explicitly prohibited\n"
         "   severity = \"medium\n"
         "                     ^\n"
+        "   hint: the string is not closed on its line: add the closing quote, or use ''' for a "
+        "string of several lines\n"
         "broken/wrong_types.toml:4:1: error: this EQL rule has no `query`\n"
         "   [rule]\n"
         "   ^\n"
@@ -204,7 +206,8 @@ TEST_CASE("golden JSON: summary, one entry per rule, file-level errors") {
           "line": 8,
           "column": 19,
           "end_line": 8,
-          "end_column": 19
+          "end_column": 19,
+          "hint": "the string is not closed on its line: add the closing quote, or use ''' for a string of several lines"
         }
       ]
     }

@@ -221,6 +221,14 @@ void load_toml_rules(RuleFile& file) {
     std::uint32_t at = offset_of_line_column(file.source.text(), error.source().begin.line,
                                              error.source().begin.column);
     diagnostic.span = Span{at, at};
+    // toml++ words an unterminated one-line string as a forbidden control character (the
+    // line ending); say what the user most likely has to do.
+    const std::string& text = file.source.text();
+    bool at_line_end = at >= text.size() || text[at] == '\n' || text[at] == '\r';
+    if (at_line_end && diagnostic.message.find("parsing string") != std::string::npos) {
+      diagnostic.hint = "the string is not closed on its line: add the closing quote, or use ''' "
+                        "for a string of several lines";
+    }
     file.diagnostics.push_back(std::move(diagnostic));
     file.unreadable = true;
     return;
