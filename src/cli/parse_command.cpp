@@ -1,4 +1,5 @@
 // `eql parse`: show how a query is understood (the syntax tree, or canonical EQL).
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -13,6 +14,10 @@ namespace eql::cli {
 
 namespace {
 
+// The deepest nesting the parser can take on an 8 MiB stack with room to spare, also under
+// AddressSanitizer (tests/hostile_parser_test.cpp parses a query this deep).
+constexpr std::size_t kMaxParseDepth = 1000;
+
 constexpr const char* kParseUsage =
     "usage: eql parse [options] QUERY\n"
     "       eql parse [options] -          (read the query from standard input)\n"
@@ -22,7 +27,7 @@ constexpr const char* kParseUsage =
     "options:\n"
     "  --eql              print the query as canonical EQL instead of the tree\n"
     "  --extensions       accept the hunting pipes (count, unique, unique_count, sort, filter)\n"
-    "  --max-depth N      deepest nesting accepted (default 200)\n"
+    "  --max-depth N      deepest nesting accepted (default 200, at most 1000)\n"
     "  --color=WHEN       colour diagnostics: auto (default), always, never\n"
     "\n"
     "exit codes: 0 valid, 1 the query has errors, 2 usage error\n";
@@ -46,7 +51,17 @@ int run_parse(Args args) {
     } else if (reader.flag("--extensions")) {
       options.extension_pipes = true;
     } else if (auto depth = reader.option_value("--max-depth", error)) {
-      options.max_depth = std::stoul(*depth);
+      // Checked here: std::stoul threw on "abc", and a limit above kMaxParseDepth let a
+      // deeply nested query overflow the stack.
+      std::size_t value = 0;
+      auto [end, status] = std::from_chars(depth->data(), depth->data() + depth->size(), value);
+      if (status != std::errc() || end != depth->data() + depth->size() || value < 1 ||
+          value > kMaxParseDepth) {
+        error = "--max-depth takes a number from 1 to " + std::to_string(kMaxParseDepth) +
+                ", not '" + *depth + "'";
+        break;
+      }
+      options.max_depth = value;
     } else if (auto when = reader.option_value("--color", error)) {
       color = *when;
     } else if (!error.empty()) {
