@@ -208,6 +208,23 @@ void read_query(TomlFields& fields, const RuleFile& file, const toml::table& tab
   }
 }
 
+// The first byte at or after `from` that does not start a well-formed UTF-8 sequence;
+// `from` when there is none.
+std::uint32_t first_invalid_utf8(std::string_view text, std::uint32_t from) {
+  std::size_t at = from;
+  while (at < text.size()) {
+    auto lead = static_cast<unsigned char>(text[at]);
+    std::size_t length = lead < 0x80 ? 1 : lead >= 0xC2 && lead <= 0xDF ? 2
+                       : lead >= 0xE0 && lead <= 0xEF ? 3 : lead >= 0xF0 && lead <= 0xF4 ? 4 : 0;
+    if (length == 0 || at + length > text.size()) return static_cast<std::uint32_t>(at);
+    for (std::size_t i = 1; i < length; ++i) {
+      if ((static_cast<unsigned char>(text[at + i]) & 0xC0) != 0x80) return static_cast<std::uint32_t>(at);
+    }
+    at += length;
+  }
+  return from;
+}
+
 }  // namespace
 
 void load_toml_rules(RuleFile& file) {
@@ -220,6 +237,15 @@ void load_toml_rules(RuleFile& file) {
     diagnostic.message = "invalid TOML: " + std::string(error.description());
     std::uint32_t at = offset_of_line_column(file.source.text(), error.source().begin.line,
                                              error.source().begin.column);
+    // toml++ places an invalid UTF-8 sequence at the character before it (which may be the
+    // previous line's end); point at the offending byte.
+    if (diagnostic.message.find("invalid utf-8") != std::string::npos) {
+      at = first_invalid_utf8(file.source.text(), at);
+    }
+    // toml++ counts the CR of a CRLF (or of a file cut after a CR) as a column, so the end
+    // of such a line lies one column past the line as shown: point at the CR instead.
+    const std::string& raw = file.source.text();
+    if (at > 0 && raw[at - 1] == '\r' && (at == raw.size() || raw[at] == '\n')) --at;
     diagnostic.span = Span{at, at};
     // toml++ words an unterminated one-line string as a forbidden control character (the
     // line ending); say what the user most likely has to do.
