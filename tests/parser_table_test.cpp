@@ -23,9 +23,11 @@ struct analyze_traits<Name, eql::grammar::guarded<Rule>> : analyze_seq_traits<Ru
 
 namespace {
 
+/// An expected diagnostic. In known_bugs.txt, where the right diagnostic is not decided
+/// yet, `*` as code or position and `...` as message match anything.
 struct ExpectedError {
   std::string code;
-  std::uint32_t line = 0;
+  std::uint32_t line = 0;  ///< 0: any position
   std::uint32_t column = 0;
   std::string message;
   std::optional<std::string> hint;
@@ -56,13 +58,14 @@ ExpectedError parse_error_line(const std::string& text, const std::string& where
   std::istringstream in(text);
   std::string position;
   in >> error.code >> position;
+  std::getline(in >> std::ws, error.message);
+  if (position == "*") return error;
   std::size_t colon = position.find(':');
   if (error.code.empty() || colon == std::string::npos) {
     FAIL(where << ": malformed error line: " << text);
   }
   error.line = static_cast<std::uint32_t>(std::stoul(position.substr(0, colon)));
   error.column = static_cast<std::uint32_t>(std::stoul(position.substr(colon + 1)));
-  std::getline(in >> std::ws, error.message);
   return error;
 }
 
@@ -135,8 +138,9 @@ std::string describe(const eql::Diagnostic& d, const std::string& query) {
 }
 
 std::string describe(const ExpectedError& e) {
-  std::string out =
-      e.code + " " + std::to_string(e.line) + ":" + std::to_string(e.column) + " " + e.message;
+  std::string position =
+      e.line == 0 ? "*" : std::to_string(e.line) + ":" + std::to_string(e.column);
+  std::string out = e.code + " " + position + " " + e.message;
   if (e.hint) out += "\n      hint: " + *e.hint;
   return out;
 }
@@ -144,9 +148,12 @@ std::string describe(const ExpectedError& e) {
 bool matches(const ExpectedError& expected, const eql::Diagnostic& got, const std::string& query) {
   eql::SourceText text("query", query);
   eql::Position at = text.position_at(got.span.begin);
-  return got.severity == eql::Severity::Error && got.code == expected.code &&
-         at.line == expected.line && at.column == expected.column &&
-         got.message == expected.message && (!expected.hint || *expected.hint == got.hint);
+  bool any_position = expected.line == 0;
+  return got.severity == eql::Severity::Error &&
+         (expected.code == "*" || got.code == expected.code) &&
+         (any_position || (at.line == expected.line && at.column == expected.column)) &&
+         (expected.message == "..." || got.message == expected.message) &&
+         (!expected.hint || *expected.hint == got.hint);
 }
 
 /// Runs one case; returns an empty string when it behaves as expected, else a report.
@@ -206,6 +213,10 @@ TEST_CASE("invalid queries report their expected diagnostics") {
   int failed = 0;
   for (const auto& c : cases) {
     CHECK_MESSAGE(!c.errors.empty(), c.file << ":" << c.line << " is not an invalid-query case");
+    for (const auto& e : c.errors) {
+      CHECK_MESSAGE((e.code != "*" && e.line != 0 && e.message != "..."),
+                    c.file << ":" << c.line << ": wildcards belong in known_bugs.txt only");
+    }
     std::string report = run_case(c);
     if (report.empty()) {
       ++passed;
