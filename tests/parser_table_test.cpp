@@ -170,7 +170,8 @@ std::string run_case(const TableCase& c) {
     for (const auto& d : result.diagnostics) got_text += "\n    error: " + describe(d, c.query);
   }
   if (c.ast) {
-    if (result.ok() && eql::dump(*result.query) == *c.ast) return {};
+    bool any_ast = *c.ast == "...";  // known_bugs.txt only
+    if (result.ok() && (any_ast || eql::dump(*result.query) == *c.ast)) return {};
     report << "  expected: ast: " << *c.ast << "\n  got:      " << got_text << "\n";
     return report.str();
   }
@@ -195,6 +196,7 @@ TEST_CASE("valid queries parse to their expected AST") {
   int failed = 0;
   for (const auto& c : cases) {
     CHECK_MESSAGE(c.ast.has_value(), c.file << ":" << c.line << " is not a valid-query case");
+    CHECK_MESSAGE(c.ast != "...", c.file << ":" << c.line << ": `ast: ...` belongs in known_bugs.txt");
     std::string report = run_case(c);
     if (report.empty()) {
       ++passed;
