@@ -288,3 +288,49 @@ TEST_CASE("parse_expression honours the same limits") {
   REQUIRE_FALSE(long_one.diagnostics.empty());
   CHECK(long_one.diagnostics.front().code == "syntax.too-long");
 }
+
+namespace {
+
+/// Whether `text` is well-formed UTF-8 without control characters (what a terminal or a
+/// JSON report can show as it is).
+bool is_printable_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
+                                                                : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    if (length == 1 && (lead < 0x20 || lead == 0x7F)) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace
+
+// "unexpected `...`" quotes the offending bytes as they are: a NUL byte or a broken UTF-8
+// sequence ends up inside the message, which a terminal or a JSON report cannot show. They
+// should be named instead (e.g. `\u{00}`, `\xE2`). Expected to fail until that is done.
+TEST_CASE("messages about NUL bytes and broken UTF-8 are printable" * doctest::should_fail()) {
+  using namespace std::string_literals;
+  for (const std::string& query :
+       {"process where a == 1\0 and b == 2"s, "process where a == 1 \xE2\x82"s}) {
+    auto result = eql::parse_query(query);
+    REQUIRE_FALSE(result.ok());
+    REQUIRE_FALSE(result.diagnostics.empty());
+    CHECK(result.diagnostics.front().code == "syntax.unexpected");
+    CHECK(is_printable_utf8(result.diagnostics.front().message));
+  }
+}
+
+TEST_CASE("messages about ordinary mistakes are printable") {
+  // The counterpart of the test above, so that is_printable_utf8 is known to accept them.
+  auto result = eql::parse_query("process where a == \"\xC3\xA9\" garbage\xC3\xA9");
+  REQUIRE_FALSE(result.ok());
+  REQUIRE_FALSE(result.diagnostics.empty());
+  CHECK(is_printable_utf8(result.diagnostics.front().message));
+  CHECK_FALSE(is_printable_utf8(std::string("a\0b", 3)));
+  CHECK_FALSE(is_printable_utf8("\xE2\x82"));
+}
