@@ -73,8 +73,11 @@ Span span_between(Span first, Span last) { return Span{first.begin, last.end}; }
 
 bool references_field(const ast::Expr& expr);
 
+/// Whether an expression reads a field that is sure to exist. An optional `?field` does not
+/// count: unknown to the mapping it is folded to null before Elasticsearch looks for
+/// field-vs-field comparisons (test_extra: `?x == ?y`).
 struct FieldReferenceVisitor {
-  bool operator()(const ast::Field&) const { return true; }
+  bool operator()(const ast::Field& field) const { return !field.optional; }
   bool operator()(const ast::Not& n) const { return references_field(*n.operand); }
   bool operator()(const ast::Negate& n) const { return references_field(*n.operand); }
   bool operator()(const ast::Logical& l) const { return any_references(l.operands); }
