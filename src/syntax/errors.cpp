@@ -142,32 +142,11 @@ std::string printable(std::string_view token) {
   return out;
 }
 
-// A byte that cannot be shown between backquotes: a control character (NUL included) or a
-// byte that does not start a complete UTF-8 character.
-bool unprintable_token(std::string_view token) {
-  auto lead = static_cast<unsigned char>(token.front());
-  if (lead < 0x20 || lead == 0x7F) return true;
-  std::size_t length = utf8_length(lead);
-  if (lead >= 0x80 && length == 1) return true;
-  if (token.size() < length) return true;
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((static_cast<unsigned char>(token[i]) & 0xC0) != 0x80) return true;
-  }
-  return false;
-}
-
 std::string fill(const char* pattern, std::string_view token, bool quote_token) {
   std::string replacement;
   std::string shown = printable(token);
   if (token.empty()) {
     replacement = "end of query";
-  } else if (quote_token && unprintable_token(token)) {
-    // Shown as a number: the raw byte would garble the terminal and the JSON report.
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    auto byte = static_cast<unsigned char>(token.front());
-    replacement = "byte 0x";
-    replacement.push_back(kHex[byte >> 4]);
-    replacement.push_back(kHex[byte & 0xF]);
   } else if (quote_token) {
     // (built piecewise: GCC 12 warns falsely about `"`" + std::string(...)`)
     replacement.push_back('`');
