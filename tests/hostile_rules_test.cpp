@@ -19,6 +19,10 @@
 
 using namespace eql;
 
+namespace eql {
+doctest::String toString(const Position& position);  // defined in rules_loader_test.cpp
+}  // namespace eql
+
 namespace {
 
 std::string read_file(const std::filesystem::path& path) {
@@ -194,9 +198,13 @@ TEST_CASE("a Kibana export line cut at every byte: an error on that line, the re
       if (i > cut_line) after += lines[i] + "\n";
     }
 
-    for (std::size_t length = 0; length < line.size(); ++length) {
-      INFO(path.filename().string() << " line " << cut_line + 1 << " cut after " << length << " bytes");
-      std::string text = before + line.substr(0, length) + "\n" + after;
+    // Both line endings: a CRLF line cut short once put the error one column past the line.
+    for (std::size_t cut = 0; cut < 2 * line.size(); ++cut) {
+      const std::size_t length = cut % line.size();
+      const char* eol = cut < line.size() ? "\n" : "\r\n";
+      INFO(path.filename().string() << " line " << cut_line + 1 << " cut after " << length
+                                    << " bytes, ending " << (cut < line.size() ? "LF" : "CRLF"));
+      std::string text = before + line.substr(0, length) + eol + after;
       RuleFile file = load_rule_text(path.string(), text, RuleFormat::Kibana);
       check_loaded(file);
       // The other rules and objects are all still there.
@@ -249,4 +257,46 @@ TEST_CASE("rule files made of hostile bytes: NUL, invalid UTF-8, a 1 MiB query")
   CHECK(diagnostics.front().code == "syntax.too-long");
   CHECK(locate(diagnostics.front(), big.source, big.rules.front().query_origin).begin == Position{3, 12});
   check_loaded(big);
+}
+
+TEST_CASE("fuzz findings: positions at the end of a CRLF line stay on the line") {
+  // rules_fuzz, run 2: a Kibana line cut after `"query":` and ended by CRLF was reported one
+  // column past the line as shown (RapidJSON fails after the CR).
+  RuleFile kibana = load_rule_text("cut.ndjson", "{\"query\":\r\n{\"a\":1}\r\n", RuleFormat::Kibana);
+  REQUIRE(kibana.diagnostics.size() == 1);
+  CHECK(kibana.diagnostics.front().code == "rule.json-syntax");
+  CHECK(kibana.source.position_at(kibana.diagnostics.front().span.begin) == Position{1, 10});
+  check_loaded(kibana);
+
+  // The same for TOML, where toml++ counts the CR as a column (hostile prefixes of CRLF
+  // files), and a file that ends in a lone CR.
+  RuleFile toml = load_rule_text("cut.toml", "[rule]\r\nquery = '''any where\r\n", RuleFormat::Toml);
+  REQUIRE(toml.diagnostics.size() == 1);
+  CHECK(toml.source.position_at(toml.diagnostics.front().span.begin) == Position{2, 21});
+  check_loaded(toml);
+  RuleFile lone_cr = load_rule_text("cr.toml", "[rule]\r\nname = 'abc'\r", RuleFormat::Toml);
+  REQUIRE(lone_cr.diagnostics.size() == 1);
+  CHECK(lone_cr.source.position_at(lone_cr.diagnostics.front().span.begin) == Position{2, 13});
+  check_loaded(lone_cr);
+
+  // rules_fuzz, run 1 (a too strict property, not a loader bug): a CRLF inside a '''
+  // query is read as "\n", and that byte maps to the CR.
+  RuleFile crlf = load_rule_text(
+      "crlf.toml", "[rule]\nlanguage = \"eql\"\nquery = '''any where\r\n  true'''\n", RuleFormat::Toml);
+  REQUIRE(crlf.rules.size() == 1);
+  const Rule& rule = crlf.rules.front();
+  CHECK(rule.query == "any where\n  true");
+  CHECK(crlf.source.text()[rule.query_origin.to_file(9)] == '\r');
+  CHECK(crlf.source.text()[rule.query_origin.to_file(10)] == ' ');
+  CHECK(check_loaded(crlf) == 0);
+}
+
+TEST_CASE("invalid UTF-8 in a TOML file is reported at the offending byte") {
+  // toml++ names the character before the bad sequence, or the end of the previous line.
+  RuleFile in_string = load_rule_text("utf8.toml", "[rule]\nname = 'abc\xe2\x82'\n", RuleFormat::Toml);
+  REQUIRE(in_string.diagnostics.size() == 1);
+  CHECK(in_string.source.position_at(in_string.diagnostics.front().span.begin) == Position{2, 12});
+  RuleFile line_start = load_rule_text("utf8.toml", "[rule]\n\xc3x = 1\n", RuleFormat::Toml);
+  REQUIRE(line_start.diagnostics.size() == 1);
+  CHECK(line_start.source.position_at(line_start.diagnostics.front().span.begin) == Position{2, 1});
 }

@@ -12,6 +12,9 @@ packages=(
   libre2-dev          # linear-time regular expressions
   libedit-dev         # line editing for `eql shell`
   zlib1g-dev          # gzip-compressed event files
+  clang               # libFuzzer targets (tools/fuzz.sh, docs/fuzzing.md)
+  libclang-rt-14-dev  # libFuzzer, ASan and UBSan runtimes for clang
+  python3             # tools/fuzz-seeds.py writes the fuzz seed corpora (dev time only)
 )
 
 missing=()

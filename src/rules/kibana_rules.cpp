@@ -390,6 +390,11 @@ void load_kibana_export(RuleFile& file) {
           --error_offset;
         }
       }
+      // A CRLF line cut short fails after its CR, one column past the line as shown (the CR
+      // is not shown): point at the CR instead.
+      if (error_offset > 0 && error_offset == line.size() && line[error_offset - 1] == '\r') {
+        --error_offset;
+      }
       std::uint32_t at = line_offset + to_u32(error_offset);
       diagnostic.span = Span{at, at};
       file.diagnostics.push_back(std::move(diagnostic));
