@@ -382,6 +382,9 @@ ast::ExprPtr Converter::arithmetic_chain(const Node& node, std::size_t depth) {
     Span span = span_between(arith.left->span, arith.right->span);
     check_depth(++chain_depth, span);
     result = make(span, std::move(arith));
+    // The query is refused already; building the rest of a 100,000-term chain would make a
+    // tree whose later walks (field checks, destruction) overflow the stack.
+    if (chain_depth > options_.max_depth) break;
   }
   return result;
 }
