@@ -1,0 +1,673 @@
+// The type checker. One pass over the AST computes each expression's type (a schema type
+// for fields, a literal type, or a function's result type) and reports every mismatch with
+// the span of the token a user has to change.
+#include "eql/checker.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <set>
+#include <unordered_set>
+
+#include "schema/catalog.h"
+
+namespace eql {
+
+namespace {
+
+using ast::Expr;
+
+/// What the checker knows about an expression's value.
+struct ValueType {
+  enum class Kind { Unknown, Null, Literal, Field, Computed };
+  Kind kind = Kind::Unknown;
+  TypeFamily family = TypeFamily::Other;
+  FieldType field_type = FieldType::Keyword;  ///< fields only
+  const Expr* expr = nullptr;
+
+  bool known() const { return kind == Kind::Literal || kind == Kind::Field || kind == Kind::Computed; }
+  static ValueType unknown(const Expr* e) { return {Kind::Unknown, TypeFamily::Other, FieldType::Keyword, e}; }
+  static ValueType computed(TypeFamily family, const Expr* e) { return {Kind::Computed, family, FieldType::Keyword, e}; }
+};
+
+/// ECS field sets (`process`, `file`, ...): unknown fields below them are always errors.
+const std::set<std::string, std::less<>>& ecs_field_sets() {
+  static const std::set<std::string, std::less<>> sets = [] {
+    std::set<std::string, std::less<>> names;
+    for (const auto& [name, info] : schema_internal::embedded_catalog().ecs->fields) {
+      std::size_t dot = name.find('.');
+      if (dot != std::string::npos) names.insert(name.substr(0, dot));
+    }
+    return names;
+  }();
+  return sets;
+}
+
+/// Optimal string alignment distance, giving up above `limit`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  std::size_t length_gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (length_gap > limit) return limit + 1;
+  std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    row[0] = i;
+    std::size_t best = row[0];
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        row[j] = std::min(row[j], before[j - 2] + 1);
+      }
+      best = std::min(best, row[j]);
+    }
+    if (best > limit) return limit + 1;
+    before.swap(previous);
+    previous.swap(row);
+  }
+  return previous[b.size()];
+}
+
+std::string quote_literal(const Expr& expr) {
+  if (const auto* s = expr.as<ast::StringLiteral>()) {
+    std::string shown = s->value.size() > 60 ? s->value.substr(0, 57) + "..." : s->value;
+    return "the string \"" + shown + "\"";
+  }
+  if (const auto* i = expr.as<ast::IntLiteral>()) return "the number " + std::to_string(i->value);
+  if (const auto* d = expr.as<ast::DecimalLiteral>()) {
+    std::string text = std::to_string(d->value);
+    while (text.size() > 1 && text.back() == '0') text.pop_back();
+    if (!text.empty() && text.back() == '.') text.pop_back();
+    return "the number " + text;
+  }
+  if (const auto* b = expr.as<ast::BoolLiteral>()) return std::string("the boolean ") + (b->value ? "true" : "false");
+  return "null";
+}
+
+ValueType literal_type(const Expr& expr) {
+  ValueType value{ValueType::Kind::Literal, TypeFamily::Other, FieldType::Keyword, &expr};
+  if (expr.as<ast::StringLiteral>()) value.family = TypeFamily::String;
+  else if (expr.as<ast::IntLiteral>() || expr.as<ast::DecimalLiteral>()) value.family = TypeFamily::Number;
+  else if (expr.as<ast::BoolLiteral>()) value.family = TypeFamily::Boolean;
+  else value.kind = ValueType::Kind::Null;
+  return value;
+}
+
+const char* ordinal(std::size_t index) {
+  static const char* const kNames[] = {"first", "second", "third", "fourth", "fifth", "sixth"};
+  return index < 6 ? kNames[index] : "next";
+}
+
+class Checker {
+ public:
+  Checker(const Schema& schema, const CheckOptions& options) : schema_(schema), options_(options) {}
+
+  Diagnostics run(const ast::Query& query) {
+    if (const auto* event = query.event()) {
+      check_filter(*event);
+    } else if (const auto* sequence = query.sequence()) {
+      check_joined(sequence->keys, sequence->terms, sequence->until ? &*sequence->until : nullptr);
+    } else if (const auto* sample = query.sample()) {
+      check_joined(sample->keys, sample->terms, nullptr);
+    }
+    for (const auto& pipe : query.pipes) {
+      for (const auto& arg : pipe.args) visit(*arg);
+    }
+    std::stable_sort(out_.begin(), out_.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.span.begin < b.span.begin; });
+    return std::move(out_);
+  }
+
+  /// Fields (not `?optional`) the schema lacks, for the endgame-only verdict.
+  std::vector<const Expr*> unknown_fields;
+
+ private:
+  // ---- reporting ------------------------------------------------------------------------
+
+  void report(Severity severity, std::string code, Span span, std::string message, std::string hint = {}) {
+    out_.push_back({severity, std::move(code), std::move(message), span, std::move(hint)});
+  }
+  void error(std::string code, Span span, std::string message, std::string hint = {}) {
+    report(Severity::Error, std::move(code), span, std::move(message), std::move(hint));
+  }
+
+  /// The query text of an expression, when the caller gave the text.
+  std::string source_of(const Expr& expr) const {
+    std::string_view text = options_.query_text;
+    if (text.empty() || expr.span.end > text.size() || expr.span.begin >= expr.span.end) return {};
+    std::string shown(text.substr(expr.span.begin, expr.span.end - expr.span.begin));
+    if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+    return shown;
+  }
+
+  /// As a subject: "`process.pid` is a number (long)", "`host.name` is a keyword",
+  /// "`length(x)` is a number". As an object: "the string \"4\"", "the field `a` (keyword)".
+  std::string describe(const ValueType& value, bool as_subject) const {
+    if (value.kind == ValueType::Kind::Literal) return quote_literal(*value.expr);
+    if (value.kind == ValueType::Kind::Field) {
+      const auto& field = value.expr->as<ast::Field>()->name;
+      std::string type(field_type_name(value.field_type));
+      if (!as_subject) return "the field `" + field + "` (" + type + ")";
+      return "`" + field + "` is " +
+             (value.family == TypeFamily::Number ? "a number (" + type + ")" : type_word(value));
+    }
+    std::string family(family_description(value.family));
+    std::string text = source_of(*value.expr);
+    if (as_subject) return (text.empty() ? "the expression" : "`" + text + "`") + " is " + family;
+    return text.empty() ? "an expression that is " + family : "`" + text + "` (" + family + ")";
+  }
+
+  std::string type_word(const ValueType& value) const {
+    if (value.kind == ValueType::Kind::Field) {
+      std::string type(field_type_name(value.field_type));
+      bool vowel = !type.empty() && std::string_view("aeiou").find(type.front()) != std::string_view::npos;
+      return (vowel ? "an " : "a ") + type;
+    }
+    return std::string(family_description(value.family));
+  }
+
+  // ---- queries --------------------------------------------------------------------------
+
+  void check_filter(const ast::EventFilter& filter) {
+    category_ = filter.any ? std::string() : filter.category;
+    if (!filter.any && options_.category_field != "event.category") {
+      if (!schema_.find(options_.category_field)) {
+        error("check.unknown-category-field", filter.category_span,
+              "the event category field `" + options_.category_field +
+                  "` (event_category_override) is not in the schema");
+      }
+    }
+    if (filter.condition) check_condition(*filter.condition);
+  }
+
+  void check_joined(const std::vector<ast::ExprPtr>& shared_keys, const std::vector<ast::Term>& terms,
+                    const ast::Term* until) {
+    for (const auto& key : shared_keys) check_key(*key);
+    std::vector<const ast::Term*> all;
+    for (const auto& term : terms) all.push_back(&term);
+    if (until) all.push_back(until);
+    const ast::Term* first = nullptr;
+    std::vector<ValueType> first_keys;
+    for (const ast::Term* term : all) {
+      check_filter(term->filter);
+      std::vector<ValueType> keys;
+      for (const auto& key : term->keys) keys.push_back(check_key(*key));
+      if (!first) {
+        first = term;
+        first_keys = keys;
+        continue;
+      }
+      if (keys.size() != first_keys.size()) {
+        Span where = term->keys.empty() ? term->span : Span{term->keys.front()->span.begin, term->keys.back()->span.end};
+        error("check.join-key-count", where,
+              "this term has " + std::to_string(keys.size() + shared_keys.size()) + " join key" +
+                  (keys.size() + shared_keys.size() == 1 ? "" : "s") + " but the first term has " +
+                  std::to_string(first_keys.size() + shared_keys.size()),
+              "every term of a sequence or sample needs the same number of `by` keys");
+        continue;
+      }
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        const ValueType& mine = keys[i];
+        const ValueType& theirs = first_keys[i];
+        if (!mine.known() || !theirs.known() || mine.family == theirs.family) continue;
+        error("check.join-key-type", mine.expr->span,
+              "join key " + std::to_string(shared_keys.size() + i + 1) + ": " + describe(mine, true) +
+                  " but the first term joins on " + describe(theirs, false) + ", " + type_word(theirs),
+              "keys match by position: use fields of the same type in every term");
+      }
+    }
+  }
+
+  ValueType check_key(const Expr& key) {
+    ValueType value = visit(key);
+    if (value.kind == ValueType::Kind::Literal || value.kind == ValueType::Kind::Null) {
+      error("check.join-key-literal", key.span, "a join key must be a field, not a constant");
+    }
+    return value;
+  }
+
+  /// A condition: the filter's `where` part or an operand of and/or/not.
+  void check_condition(const Expr& expr) {
+    ValueType value = visit(expr);
+    if (!value.known() || value.family == TypeFamily::Boolean) return;
+    error("check.not-boolean", expr.span,
+          "a condition must be true or false, but " + describe(value, true),
+          value.kind == ValueType::Kind::Field ? "compare it, e.g. `" + value.expr->as<ast::Field>()->name +
+                                                     " != null` to test that it has a value"
+                                               : std::string());
+  }
+
+  // ---- expressions ----------------------------------------------------------------------
+
+  ValueType visit(const Expr& expr) {
+    return std::visit([&](const auto& node) { return visit_node(expr, node); }, expr.node);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::NullLiteral&) { return literal_type(expr); }
+  ValueType visit_node(const Expr& expr, const ast::BoolLiteral&) { return literal_type(expr); }
+  ValueType visit_node(const Expr& expr, const ast::IntLiteral&) { return literal_type(expr); }
+  ValueType visit_node(const Expr& expr, const ast::DecimalLiteral&) { return literal_type(expr); }
+  ValueType visit_node(const Expr& expr, const ast::StringLiteral&) { return literal_type(expr); }
+
+  ValueType visit_node(const Expr& expr, const ast::Field& field) {
+    auto found = schema_.find(field.name);
+    if (!found) {
+      if (!field.optional) report_unknown_field(expr, field.name);
+      return ValueType::unknown(&expr);
+    }
+    ValueType value{ValueType::Kind::Field, type_family(found->info.type), found->info.type, &expr};
+    switch (value.family) {
+      case TypeFamily::Text: {
+        std::string hint;
+        std::size_t dot = field.name.rfind('.');
+        if (dot != std::string::npos && schema_.find(field.name.substr(0, dot))) {
+          hint = "use `" + field.name.substr(0, dot) + "`, the keyword form of the same value";
+        }
+        error("check.text-field", expr.span,
+              "`" + field.name + "` is a " + std::string(field_type_name(found->info.type)) +
+                  " field: Elasticsearch analyses text into words, so EQL cannot compare or match it",
+              hint);
+        return ValueType::unknown(&expr);
+      }
+      case TypeFamily::Container:
+      case TypeFamily::Other:
+        error("check.unsupported-field", expr.span,
+              "`" + field.name + "` is " + type_word(value) +
+                  " field, which EQL cannot read as a value",
+              value.family == TypeFamily::Container ? "name one of its sub-fields instead" : std::string());
+        return ValueType::unknown(&expr);
+      default:
+        return value;
+    }
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::Not& node) {
+    check_condition(*node.operand);
+    return ValueType::computed(TypeFamily::Boolean, &expr);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::Logical& node) {
+    for (const auto& operand : node.operands) check_condition(*operand);
+    return ValueType::computed(TypeFamily::Boolean, &expr);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::Compare& node) {
+    ValueType left = visit(*node.left);
+    ValueType right = visit(*node.right);
+    check_comparable(left, right);
+    return ValueType::computed(TypeFamily::Boolean, &expr);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::Arith& node) {
+    for (const Expr* operand : {node.left.get(), node.right.get()}) {
+      ValueType value = visit(*operand);
+      if (value.known() && value.family != TypeFamily::Number) {
+        error("check.arithmetic-type", operand->span,
+              "arithmetic needs numbers, but " + describe(value, true));
+      }
+    }
+    return ValueType::computed(TypeFamily::Number, &expr);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::Negate& node) {
+    ValueType value = visit(*node.operand);
+    if (value.known() && value.family != TypeFamily::Number) {
+      error("check.arithmetic-type", node.operand->span, "unary minus needs a number, but " + describe(value, true));
+    }
+    return ValueType::computed(TypeFamily::Number, &expr);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::In& node) {
+    ValueType value = visit(*node.value);
+    for (const auto& candidate : node.candidates) {
+      ValueType item = visit(*candidate);
+      if (value.known() && value.family == TypeFamily::Ip && item.kind == ValueType::Kind::Literal &&
+          item.family == TypeFamily::String) {
+        error("check.ip-in-strings", candidate->span,
+              describe(value, true) + " and cannot be compared with " + quote_literal(*candidate) +
+                  " in an `in` list",
+              "use cidrMatch(" + value.expr->as<ast::Field>()->name +
+                  ", \"10.0.0.0/8\", ...) for addresses and ranges");
+        continue;
+      }
+      check_comparable(value, item);
+    }
+    return ValueType::computed(TypeFamily::Boolean, &expr);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::Match& node) {
+    ValueType value = visit(*node.value);
+    const char* op = node.op == ast::MatchOp::Colon ? ":" : node.op == ast::MatchOp::Like ? "like" : "regex";
+    if (value.known() && value.family != TypeFamily::String) {
+      std::string hint;
+      if (value.family == TypeFamily::Ip) hint = "use cidrMatch() to test address ranges";
+      else if (value.family == TypeFamily::Number || value.family == TypeFamily::Boolean)
+        hint = "compare with `==` or `in` instead";
+      error("check.pattern-type", node.value->span,
+            std::string("`") + op + "` matches strings only, but " + describe(value, true), hint);
+    }
+    if (node.op == ast::MatchOp::Regex) {
+      for (std::size_t i = 0; i < node.patterns.size(); ++i) {
+        std::size_t offset = 0;
+        std::string problem = lucene_regex_error(node.patterns[i].value, offset);
+        if (problem.empty()) continue;
+        Span span = i < node.pattern_spans.size() ? node.pattern_spans[i] : expr.span;
+        error("check.invalid-regex", span,
+              "invalid regular expression (Lucene syntax) at character " + std::to_string(offset + 1) +
+                  " of the pattern: " + problem,
+              "in a Lucene regex `@ & ~ < > # \"` are operators: escape them with `\\` to match them");
+      }
+    }
+    return ValueType::computed(TypeFamily::Boolean, &expr);
+  }
+
+  ValueType visit_node(const Expr& expr, const ast::Call& call) {
+    std::vector<ValueType> args;
+    for (const auto& arg : call.args) args.push_back(visit(*arg));
+    const FunctionSignature* signature = find_function(call.written_name.empty() ? call.name : call.written_name);
+    if (!signature) signature = find_function(call.name);
+    std::string shown = call.written_name.empty() ? call.name : call.written_name;
+    if (!signature) {
+      report_unknown_function(call, shown);
+      return ValueType::unknown(&expr);
+    }
+    std::string name(signature->name);
+    if (call.case_insensitive && !signature->accepts_tilde) {
+      error("check.function-tilde", call.name_span,
+            "`" + name + "` has no case-insensitive form `" + name + "~`",
+            "only between, endsWith, indexOf, startsWith and stringContains take `~`");
+    }
+    if (args.size() < signature->min_args || args.size() > signature->max_args) {
+      std::string expected =
+          signature->max_args == SIZE_MAX
+              ? "at least " + std::to_string(signature->min_args)
+              : signature->min_args == signature->max_args
+                    ? std::to_string(signature->min_args)
+                    : std::to_string(signature->min_args) + " or " + std::to_string(signature->max_args);
+      error("check.function-arity", expr.span,
+            "`" + name + "` takes " + expected + " argument" + (expected == "1" ? "" : "s") + ", not " +
+                std::to_string(args.size()));
+      return ValueType::computed(result_family(name), &expr);
+    }
+    check_arguments(call, name, args);
+    return ValueType::computed(result_family(name), &expr);
+  }
+
+  static TypeFamily result_family(const std::string& name) {
+    if (name == "between" || name == "concat" || name == "string" || name == "substring") return TypeFamily::String;
+    if (name == "cidrMatch" || name == "endsWith" || name == "startsWith" || name == "stringContains")
+      return TypeFamily::Boolean;
+    return TypeFamily::Number;
+  }
+
+  void check_arguments(const ast::Call& call, const std::string& name, const std::vector<ValueType>& args) {
+    if (name == "cidrMatch") {
+      const ValueType& address = args[0];
+      if (address.known() && address.family != TypeFamily::Ip) {
+        error("check.function-argument", call.args[0]->span,
+              "cidrMatch needs an ip field; " + describe(address, true), "cidrMatch tests ip fields such as source.ip");
+      }
+      for (std::size_t i = 1; i < args.size(); ++i) {
+        const auto* block = call.args[i]->as<ast::StringLiteral>();
+        if (!block) {
+          error("check.function-argument", call.args[i]->span,
+                "cidrMatch takes constant address blocks such as \"10.0.0.0/8\" after the field");
+          continue;
+        }
+        std::string problem = cidr_error(block->value);
+        if (!problem.empty()) {
+          error("check.invalid-cidr", call.args[i]->span, "invalid CIDR \"" + block->value + "\": " + problem,
+                "write an address block such as \"192.168.0.0/16\" or \"fe80::/10\"");
+        }
+      }
+      return;
+    }
+    if (name == "concat" || name == "string") return;  // any value
+    // Which arguments are strings and which numbers.
+    std::string kinds;  // one letter per argument: s string, n number, b boolean
+    if (name == "between") kinds = "sssb";
+    else if (name == "endsWith" || name == "startsWith" || name == "stringContains") kinds = "ss";
+    else if (name == "indexOf") kinds = "ssn";
+    else if (name == "length") kinds = "s";
+    else if (name == "substring") kinds = "snn";
+    else if (name == "number") kinds = "sn";
+    else kinds = "nn";  // add, subtract, multiply, divide, modulo
+    for (std::size_t i = 0; i < args.size() && i < kinds.size(); ++i) {
+      const ValueType& arg = args[i];
+      if (!arg.known()) continue;
+      TypeFamily wanted = kinds[i] == 's' ? TypeFamily::String : kinds[i] == 'n' ? TypeFamily::Number : TypeFamily::Boolean;
+      if (arg.family == wanted) continue;
+      std::string wanted_text(family_description(wanted));
+      error("check.function-argument", call.args[i]->span,
+            "the " + std::string(ordinal(i)) + " argument of `" + name + "` must be " + wanted_text + ", but " +
+                describe(arg, true));
+    }
+  }
+
+  // ---- comparisons ----------------------------------------------------------------------
+
+  static bool compatible(const ValueType& a, const ValueType& b) {
+    if (a.family == b.family) return true;
+    auto date_with = [](const ValueType& date, const ValueType& other) {
+      return date.family == TypeFamily::Date &&
+             (other.family == TypeFamily::String || other.family == TypeFamily::Number);
+    };
+    auto ip_with = [](const ValueType& ip, const ValueType& other) {
+      // an ip field compares with an address written as a string
+      return ip.family == TypeFamily::Ip && other.family == TypeFamily::String && other.kind == ValueType::Kind::Literal;
+    };
+    return date_with(a, b) || date_with(b, a) || ip_with(a, b) || ip_with(b, a);
+  }
+
+  void check_comparable(const ValueType& left, const ValueType& right) {
+    if (left.kind == ValueType::Kind::Field && right.kind == ValueType::Kind::Field) {
+      error("check.field-comparison", right.expr->span,
+            "Elasticsearch EQL cannot compare two fields (`" + left.expr->as<ast::Field>()->name + "` with `" +
+                right.expr->as<ast::Field>()->name + "`): the right side must be a constant",
+            "compare each field with a constant, or join on both with `sequence by`");
+      return;
+    }
+    if (!left.known() || !right.known()) return;
+    if (compatible(left, right)) {
+      check_ip_literal(left, right);
+      check_ip_literal(right, left);
+      return;
+    }
+    // Point at the literal: that is the token to change.
+    const ValueType& subject = right.kind == ValueType::Kind::Literal ? left : right;
+    const ValueType& object = right.kind == ValueType::Kind::Literal ? right : left;
+    std::string hint;
+    if (subject.family == TypeFamily::Number && object.family == TypeFamily::String) hint = "write the number without quotes";
+    else if (subject.family == TypeFamily::String && object.family == TypeFamily::Number) hint = "quote the value: string fields compare with strings";
+    else if (subject.family == TypeFamily::Boolean) hint = "write true or false without quotes";
+    error("check.type-mismatch", object.expr->span,
+          describe(subject, true) + " and cannot be compared with " + describe(object, false), hint);
+  }
+
+  void check_ip_literal(const ValueType& ip, const ValueType& text) {
+    if (ip.family != TypeFamily::Ip || text.kind != ValueType::Kind::Literal) return;
+    const auto* literal = text.expr->as<ast::StringLiteral>();
+    if (!literal) return;
+    std::string problem = cidr_error(literal->value);
+    if (problem.empty()) return;
+    error("check.invalid-ip", text.expr->span,
+          describe(ip, true) + ", and \"" + literal->value + "\" is not an address: " + problem,
+          "use `:` or `like` on a keyword field for text patterns, cidrMatch() for ranges");
+  }
+
+  // ---- unknown names --------------------------------------------------------------------
+
+  void report_unknown_field(const Expr& expr, const std::string& name) {
+    unknown_fields.push_back(&expr);
+    std::string field_set = name.substr(0, name.find('.'));
+    bool in_ecs_set = ecs_field_sets().count(field_set) > 0;
+    if (!in_ecs_set) {
+      for (const auto& package : schema_.packages_without_schema) {
+        if (name.size() > package.size() && name.compare(0, package.size(), package) == 0 && name[package.size()] == '.') {
+          report(Severity::Warning, "check.unchecked-package-field", expr.span,
+                 "field `" + name + "` cannot be checked: the integration package `" + package +
+                     "` has no embedded schema",
+                 "add the package's fields with --schema FILE to check them");
+          return;
+        }
+      }
+    }
+    std::vector<std::string> suggestions = suggest_fields(name);
+    std::string message = "unknown field `" + name + "`";
+    if (!category_.empty()) message += " for " + category_ + " events";
+    if (!suggestions.empty()) message += "; did you mean `" + suggestions.front() + "`?";
+    std::string hint;
+    if (suggestions.size() > 1) {
+      hint = "other fields with a similar name:";
+      for (std::size_t i = 1; i < suggestions.size(); ++i) hint += (i == 1 ? " `" : ", `") + suggestions[i] + "`";
+    } else {
+      hint = "write `?" + name + "` if the field may be absent from the schema";
+    }
+    error("check.unknown-field", expr.span, message, hint);
+  }
+
+  /// Close spellings first (edit distance), then the same path in other field sets
+  /// (`file.pid` -> `process.pid`).
+  std::vector<std::string> suggest_fields(const std::string& name) const {
+    std::size_t limit = std::clamp<std::size_t>(name.size() / 6, 1, 3);
+    std::vector<std::pair<std::size_t, std::string>> close;
+    std::vector<std::string> same_tail;
+    std::string tail = name.find('.') == std::string::npos ? std::string() : name.substr(name.find('.'));
+    std::unordered_set<std::string_view> seen;
+    for (const auto& table : schema_.tables()) {
+      for (const auto& [candidate, info] : table->fields) {
+        if (!seen.insert(candidate).second) continue;
+        TypeFamily family = type_family(info.type);
+        if (family == TypeFamily::Container || family == TypeFamily::Text) continue;
+        std::size_t distance = edit_distance(name, candidate, limit);
+        if (distance <= limit) close.emplace_back(distance, candidate);
+        if (!tail.empty() && candidate.size() > tail.size() &&
+            candidate.compare(candidate.size() - tail.size(), tail.size(), tail) == 0 &&
+            candidate.find('.') == candidate.size() - tail.size()) {
+          same_tail.push_back(candidate);
+        }
+      }
+    }
+    std::sort(close.begin(), close.end());
+    std::sort(same_tail.begin(), same_tail.end());
+    std::vector<std::string> result;
+    for (const auto& [distance, candidate] : close) {
+      if (result.size() >= options_.max_suggestions) break;
+      result.push_back(candidate);
+    }
+    for (const auto& candidate : same_tail) {
+      if (result.size() >= options_.max_suggestions) break;
+      if (std::find(result.begin(), result.end(), candidate) == result.end()) result.push_back(candidate);
+    }
+    return result;
+  }
+
+  void report_unknown_function(const ast::Call& call, const std::string& shown) {
+    static constexpr std::string_view kNames[] = {"add", "between", "cidrMatch", "concat", "divide", "endsWith",
+                                                  "indexOf", "length", "modulo", "multiply", "number", "startsWith",
+                                                  "string", "stringContains", "substring", "subtract"};
+    std::string lowered;
+    for (char c : shown) lowered += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    std::string best;
+    std::size_t best_distance = 4;
+    for (std::string_view candidate : kNames) {
+      std::string lower_candidate;
+      for (char c : candidate) lower_candidate += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      std::size_t distance = edit_distance(lowered, lower_candidate, 3);
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = std::string(candidate);
+      }
+    }
+    std::string message = "unknown function `" + shown + "`";
+    if (!best.empty()) message += "; did you mean `" + best + "`?";
+    error("check.unknown-function", call.name_span, message,
+          "Elasticsearch EQL functions: add, between, cidrMatch, concat, divide, endsWith, indexOf, length, "
+          "modulo, multiply, number, startsWith, string, stringContains, substring, subtract");
+  }
+
+  const Schema& schema_;
+  const CheckOptions& options_;
+  Diagnostics out_;
+  std::string category_;
+};
+
+void collect_datasets(const Expr& expr, std::vector<std::string>& out) {
+  auto is_dataset_field = [](const Expr& e) {
+    const auto* field = e.as<ast::Field>();
+    return field && (field->name == "event.dataset" || field->name == "data_stream.dataset" ||
+                     field->name == "event.module");
+  };
+  auto add = [&](const std::string& value) {
+    if (!value.empty() && std::find(out.begin(), out.end(), value) == out.end()) out.push_back(value);
+  };
+  if (const auto* compare = expr.as<ast::Compare>()) {
+    if (compare->op == ast::CompareOp::Eq) {
+      if (is_dataset_field(*compare->left)) {
+        if (const auto* s = compare->right->as<ast::StringLiteral>()) add(s->value);
+      } else if (is_dataset_field(*compare->right)) {
+        if (const auto* s = compare->left->as<ast::StringLiteral>()) add(s->value);
+      }
+    }
+  } else if (const auto* in = expr.as<ast::In>()) {
+    if (!in->negated && is_dataset_field(*in->value)) {
+      for (const auto& candidate : in->candidates) {
+        if (const auto* s = candidate->as<ast::StringLiteral>()) add(s->value);
+      }
+    }
+  } else if (const auto* match = expr.as<ast::Match>()) {
+    if (match->op != ast::MatchOp::Regex && is_dataset_field(*match->value)) {
+      for (const auto& pattern : match->patterns) {
+        if (pattern.value.find_first_of("*?") == std::string::npos) add(pattern.value);
+      }
+    }
+  } else if (const auto* logical = expr.as<ast::Logical>()) {
+    for (const auto& operand : logical->operands) collect_datasets(*operand, out);
+  }
+  // under `not` a dataset literal names what the rule excludes: not a target
+}
+
+void collect_filter_datasets(const ast::EventFilter& filter, std::vector<std::string>& out) {
+  if (filter.condition) collect_datasets(*filter.condition, out);
+}
+
+}  // namespace
+
+Diagnostics check_query(const ast::Query& query, const Schema& schema, const CheckOptions& options) {
+  Checker checker(schema, options);
+  Diagnostics diagnostics = checker.run(query);
+  if (schema.endgame_only && options.endgame != EndgameCheck::Off) {
+    Checker endgame(*schema.endgame_only, options);
+    endgame.run(query);
+    std::set<std::string, std::less<>> reported;
+    std::set<const Expr*> already(checker.unknown_fields.begin(), checker.unknown_fields.end());
+    Severity severity = options.endgame == EndgameCheck::Error     ? Severity::Error
+                        : options.endgame == EndgameCheck::Warning ? Severity::Warning
+                                                                   : Severity::Note;
+    for (const Expr* expr : endgame.unknown_fields) {
+      if (already.count(expr)) continue;
+      const std::string& name = expr->as<ast::Field>()->name;
+      if (!reported.insert(name).second) continue;
+      diagnostics.push_back({severity, "check.endgame-unknown-field",
+                             "`" + name + "` is not in the endgame mapping, and this rule also searches `endgame-*`",
+                             expr->span,
+                             "detection-rules checks such rules against the endgame mapping alone; write `?" + name +
+                                 "` if endgame events need not carry it"});
+    }
+    std::stable_sort(diagnostics.begin(), diagnostics.end(),
+                     [](const Diagnostic& a, const Diagnostic& b) { return a.span.begin < b.span.begin; });
+  }
+  return diagnostics;
+}
+
+std::vector<std::string> query_datasets(const ast::Query& query) {
+  std::vector<std::string> out;
+  if (const auto* event = query.event()) {
+    collect_filter_datasets(*event, out);
+  } else if (const auto* sequence = query.sequence()) {
+    for (const auto& term : sequence->terms) collect_filter_datasets(term.filter, out);
+  } else if (const auto* sample = query.sample()) {
+    for (const auto& term : sample->terms) collect_filter_datasets(term.filter, out);
+  }
+  return out;
+}
+
+}  // namespace eql

@@ -1,0 +1,35 @@
+// Internal: the embedded schema tables, decoded once from the compressed copy the build
+// embeds (schemas/eql-schemas.txt.gz, written by tools/gen_schemas.py).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eql/schema.h"
+
+namespace eql::schema_internal {
+
+struct Catalog {
+  std::shared_ptr<const FieldTable> ecs;
+  std::shared_ptr<const FieldTable> endpoint;
+  std::shared_ptr<const FieldTable> endgame;
+  std::map<std::string, std::shared_ptr<const FieldTable>, std::less<>> non_ecs;  ///< by index pattern
+  std::map<std::string, std::shared_ptr<const FieldTable>, std::less<>> beats;    ///< by beat name
+  /// package -> one table per data stream
+  std::map<std::string, std::vector<std::shared_ptr<const FieldTable>>, std::less<>> integrations;
+  std::set<std::string, std::less<>> known_packages;  ///< from the package manifests
+};
+
+/// Decodes the embedded copy on first use (thread-safe); never fails at run time because
+/// the data is checked by the tests.
+const Catalog& embedded_catalog();
+
+/// Parses the generator's text format (exposed for tests).
+Catalog parse_catalog_text(std::string_view text);
+
+}  // namespace eql::schema_internal
