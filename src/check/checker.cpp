@@ -146,13 +146,28 @@ class Checker {
       const auto& field = value.expr->as<ast::Field>()->name;
       std::string type(field_type_name(value.field_type));
       if (!as_subject) return "the field `" + field + "` (" + type + ")";
-      return "`" + field + "` is " +
-             (value.family == TypeFamily::Number ? "a number (" + type + ")" : type_word(value));
+      return "`" + field + "` is " + kind_of(value);
     }
     std::string family(family_description(value.family));
     std::string text = source_of(*value.expr);
     if (as_subject) return (text.empty() ? "the expression" : "`" + text + "`") + " is " + family;
     return text.empty() ? "an expression that is " + family : "`" + text + "` (" + family + ")";
+  }
+
+  /// "`process.pid`", "`length(x)`", "an expression"
+  std::string name_of(const ValueType& value) const {
+    if (value.kind == ValueType::Kind::Field) return "`" + value.expr->as<ast::Field>()->name + "`";
+    if (value.kind == ValueType::Kind::Literal) return quote_literal(*value.expr);
+    std::string text = source_of(*value.expr);
+    return text.empty() ? "an expression" : "`" + text + "`";
+  }
+
+  /// "a number (long)", "a keyword", "an ip", "a string" (computed values)
+  std::string kind_of(const ValueType& value) const {
+    if (value.kind == ValueType::Kind::Field && value.family == TypeFamily::Number) {
+      return "a number (" + std::string(field_type_name(value.field_type)) + ")";
+    }
+    return type_word(value);
   }
 
   std::string type_word(const ValueType& value) const {
@@ -210,7 +225,7 @@ class Checker {
         if (!mine.known() || !theirs.known() || mine.family == theirs.family) continue;
         error("check.join-key-type", mine.expr->span,
               "join key " + std::to_string(shared_keys.size() + i + 1) + ": " + describe(mine, true) +
-                  " but the first term joins on " + describe(theirs, false) + ", " + type_word(theirs),
+                  ", but the first term joins on " + name_of(theirs) + ", " + kind_of(theirs),
               "keys match by position: use fields of the same type in every term");
       }
     }
