@@ -15,8 +15,9 @@ Output format (UTF-8 text, then gzip with a fixed header so the output is reprod
 (Field names may start with `@`, never with `[`.)
 
 Section kinds: `ecs` (one section), `non-ecs <index pattern>`, `endpoint`, `endgame`,
-`beat <beat name>`, `integration <package>/<data stream>`, `package <package>` (a package
-known from the manifests: its presence only says "this package exists", it lists no fields).
+`beat <beat name>`, `integration <package>/<data stream>`, `package <name> <version> <latest>` (the
+newest version of the package in the schema copy, `-` when absent, and the newest version
+the package manifests know; it lists no fields).
 Integration fields already defined by ECS are left out: ECS types win anyway.
 """
 
@@ -172,8 +173,12 @@ def main():
     with gzip.open(os.path.join(source, "integration-manifests.json.gz"), "rt",
                    encoding="utf-8") as f:
         manifests = json.load(f)
-    for package in sorted(manifests):
-        lines.append(f"[package {package}]")
+    # `[package <name> <newest version in the schema copy or -> <newest published version>]`:
+    # lets the checker say when the embedded copy of a package predates the rules using it.
+    for package in sorted(set(manifests) | set(integrations)):
+        embedded = max(integrations[package], key=version_key) if package in integrations else "-"
+        latest = max(manifests[package], key=version_key) if package in manifests else embedded
+        lines.append(f"[package {package} {embedded} {latest}]")
 
     text = "\n".join(lines) + "\n"
     os.makedirs(os.path.dirname(args.output), exist_ok=True)

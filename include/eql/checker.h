@@ -18,9 +18,9 @@ namespace eql {
 /// pass against the endgame mapping alone) is reported.
 enum class EndgameCheck {
   Off,
-  Note,     ///< default: a note naming the fields the endgame index lacks
+  Note,     ///< a note naming each field the endgame mapping lacks
   Warning,
-  Error,    ///< detection-rules' strictness
+  Error,    ///< default: detection-rules' verdict (all 440 corpus rules on endgame-* pass it)
 };
 
 struct CheckOptions {
@@ -28,7 +28,7 @@ struct CheckOptions {
   std::string category_field = "event.category";
   /// The query text the spans point into; when given, messages quote expressions.
   std::string_view query_text;
-  EndgameCheck endgame = EndgameCheck::Note;
+  EndgameCheck endgame = EndgameCheck::Error;
   /// Most "did you mean" alternatives named in a hint.
   std::size_t max_suggestions = 3;
 };

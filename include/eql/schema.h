@@ -100,10 +100,20 @@ class Schema {
   /// Looks a dotted field name up. A name below a `flattened` field is a keyword.
   std::optional<FieldLookup> find(std::string_view name) const;
 
-  /// Integration packages the query targets that have no embedded schema: unknown fields
-  /// under `<package>.` are warnings naming the package, not errors.
+  /// An integration package the rule targets (metadata.integration or a dataset literal).
+  struct Package {
+    std::string name;
+    std::string embedded_version;  ///< newest version in the embedded copy; empty: none
+    std::string latest_version;    ///< newest published version known; empty: unknown
+    bool has_schema() const { return !embedded_version.empty(); }
+    /// The embedded copy predates the package's newest version: newer fields may be missing.
+    bool stale() const { return has_schema() && !latest_version.empty() && latest_version != embedded_version; }
+  };
+  std::vector<Package> packages;
+  /// Names of the targeted packages without an embedded schema: unknown fields under their
+  /// namespace are warnings naming the package, not errors.
   std::vector<std::string> packages_without_schema;
-  /// Packages whose schema was added (for notes and documentation).
+  /// Names of the targeted packages whose schema was added.
   std::vector<std::string> packages_with_schema;
   /// Rule-level notes from the selection (no span): packages without a schema...
   Diagnostics notes;

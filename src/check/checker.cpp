@@ -510,38 +510,67 @@ class Checker {
 
   // ---- unknown names --------------------------------------------------------------------
 
+  static bool in_namespace(const std::string& name, const std::string& package) {
+    auto under = [&](std::string_view prefix) {
+      return name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 && name[prefix.size()] == '.';
+    };
+    // fortinet_fortigate writes `fortinet.*`: the part before the first `_` counts too
+    return under(package) || under(std::string_view(package).substr(0, package.find('_')));
+  }
+
   void report_unknown_field(const Expr& expr, const std::string& name) {
     unknown_fields.push_back(&expr);
     std::string field_set = name.substr(0, name.find('.'));
     bool in_ecs_set = ecs_field_sets().count(field_set) > 0;
-    if (!in_ecs_set) {
-      for (const auto& package : schema_.packages_without_schema) {
-        if (name.size() > package.size() && name.compare(0, package.size(), package) == 0 && name[package.size()] == '.') {
-          report(Severity::Warning, "check.unchecked-package-field", expr.span,
-                 "field `" + name + "` cannot be checked: the integration package `" + package +
-                     "` has no embedded schema",
-                 "add the package's fields with --schema FILE to check them");
+    Suggestions suggestions = suggest_fields(name);
+    for (const auto& package : schema_.packages) {
+      if (!package.has_schema() && !in_ecs_set && in_namespace(name, package.name)) {
+        report(Severity::Warning, "check.unchecked-package-field", expr.span,
+               "field `" + name + "` cannot be checked: the integration package `" + package.name +
+                   "` has no embedded schema",
+               "add the package's fields with --schema FILE to check them");
+        return;
+      }
+    }
+    // A field of a newer package version than the embedded copy. A near miss of a known
+    // field is a typo, not a new field: that stays an error.
+    if (!suggestions.close) {
+      for (const auto& package : schema_.packages) {
+        if (!package.stale()) continue;
+        bool defend_extension = package.name == "endpoint" && name.find(".Ext.") != std::string::npos;
+        if ((!in_ecs_set && in_namespace(name, package.name)) || defend_extension) {
+          report(Severity::Warning, "check.newer-package-field", expr.span,
+                 "field `" + name + "` is not in the embedded schema of the integration package `" + package.name +
+                     "` (version " + package.embedded_version + "; the package is now at " +
+                     package.latest_version + "), so it cannot be checked",
+                 "if the field is new, add it with --schema FILE; if not, check its spelling");
           return;
         }
       }
     }
-    std::vector<std::string> suggestions = suggest_fields(name);
     std::string message = "unknown field `" + name + "`";
     if (!category_.empty()) message += " for " + category_ + " events";
-    if (!suggestions.empty()) message += "; did you mean `" + suggestions.front() + "`?";
+    if (!suggestions.names.empty()) message += "; did you mean `" + suggestions.names.front() + "`?";
     std::string hint;
-    if (suggestions.size() > 1) {
+    if (suggestions.names.size() > 1) {
       hint = "other fields with a similar name:";
-      for (std::size_t i = 1; i < suggestions.size(); ++i) hint += (i == 1 ? " `" : ", `") + suggestions[i] + "`";
+      for (std::size_t i = 1; i < suggestions.names.size(); ++i) {
+        hint += (i == 1 ? " `" : ", `") + suggestions.names[i] + "`";
+      }
     } else {
       hint = "write `?" + name + "` if the field may be absent from the schema";
     }
     error("check.unknown-field", expr.span, message, hint);
   }
 
+  struct Suggestions {
+    std::vector<std::string> names;
+    bool close = false;  ///< some name is within a few edits
+  };
+
   /// Close spellings first (edit distance), then the same path in other field sets
   /// (`file.pid` -> `process.pid`).
-  std::vector<std::string> suggest_fields(const std::string& name) const {
+  Suggestions suggest_fields(const std::string& name) const {
     std::size_t limit = std::clamp<std::size_t>(name.size() / 6, 1, 3);
     std::vector<std::pair<std::size_t, std::string>> close;
     std::vector<std::string> same_tail;
@@ -563,14 +592,17 @@ class Checker {
     }
     std::sort(close.begin(), close.end());
     std::sort(same_tail.begin(), same_tail.end());
-    std::vector<std::string> result;
+    Suggestions result;
+    result.close = !close.empty();
     for (const auto& [distance, candidate] : close) {
-      if (result.size() >= options_.max_suggestions) break;
-      result.push_back(candidate);
+      if (result.names.size() >= options_.max_suggestions) break;
+      result.names.push_back(candidate);
     }
     for (const auto& candidate : same_tail) {
-      if (result.size() >= options_.max_suggestions) break;
-      if (std::find(result.begin(), result.end(), candidate) == result.end()) result.push_back(candidate);
+      if (result.names.size() >= options_.max_suggestions) break;
+      if (std::find(result.names.begin(), result.names.end(), candidate) == result.names.end()) {
+        result.names.push_back(candidate);
+      }
     }
     return result;
   }

@@ -78,7 +78,15 @@ Catalog parse_catalog_text(std::string_view text) {
         std::string_view package = name.substr(0, name.find('/'));
         catalog.integrations[std::string(package)].push_back(start("integration " + std::string(name)));
       } else if (kind == "package") {
-        catalog.known_packages.emplace(name);
+        // `<name> <embedded version or -> <latest version>`
+        std::size_t first = name.find(' ');
+        std::size_t second = first == std::string_view::npos ? first : name.find(' ', first + 1);
+        if (second != std::string_view::npos) {
+          std::string embedded(name.substr(first + 1, second - first - 1));
+          catalog.packages[std::string(name.substr(0, first))] =
+              Catalog::PackageVersions{embedded == "-" ? std::string() : embedded,
+                                       std::string(name.substr(second + 1))};
+        }
       }
       continue;
     }
@@ -94,7 +102,6 @@ Catalog parse_catalog_text(std::string_view text) {
     info.array = tab2 != std::string_view::npos && rest.substr(tab2 + 1) == "array";
     current->fields.emplace(std::string(field), info);
   }
-  for (const auto& [package, tables] : catalog.integrations) catalog.known_packages.insert(package);
   return catalog;
 }
 

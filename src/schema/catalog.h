@@ -5,7 +5,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,7 +21,12 @@ struct Catalog {
   std::map<std::string, std::shared_ptr<const FieldTable>, std::less<>> beats;    ///< by beat name
   /// package -> one table per data stream
   std::map<std::string, std::vector<std::shared_ptr<const FieldTable>>, std::less<>> integrations;
-  std::set<std::string, std::less<>> known_packages;  ///< from the package manifests
+  /// Every package of the manifests and the schema copy: name -> versions.
+  struct PackageVersions {
+    std::string embedded;  ///< newest version in the schema copy; empty when absent
+    std::string latest;    ///< newest version the manifests know
+  };
+  std::map<std::string, PackageVersions, std::less<>> packages;
 };
 
 /// Decodes the embedded copy on first use (thread-safe); never fails at run time because

@@ -60,13 +60,22 @@ void add_package(Schema& schema, const Catalog& catalog, const std::string& pack
       contains(schema.packages_without_schema, package)) {
     return;
   }
+  Schema::Package info{package, {}, {}};
+  auto versions = catalog.packages.find(package);
+  if (versions != catalog.packages.end()) {
+    info.embedded_version = versions->second.embedded;
+    info.latest_version = versions->second.latest;
+  }
   auto found = catalog.integrations.find(package);
   if (found != catalog.integrations.end()) {
     for (const auto& table : found->second) schema.add_table(table);
     schema.packages_with_schema.push_back(package);
+    schema.packages.push_back(std::move(info));
     return;
   }
+  info.embedded_version.clear();
   schema.packages_without_schema.push_back(package);
+  schema.packages.push_back(std::move(info));
   Diagnostic note;
   note.severity = Severity::Note;
   note.code = "schema.package-missing";
