@@ -154,6 +154,12 @@ class Checker {
     return text.empty() ? "an expression that is " + family : "`" + text + "` (" + family + ")";
   }
 
+  /// Ends "X must be a number, ...": "not the string \"1\"" or "but `a` is a keyword".
+  std::string but(const ValueType& value) const {
+    if (value.kind == ValueType::Kind::Literal) return "not " + quote_literal(*value.expr);
+    return "but " + describe(value, true);
+  }
+
   /// "`process.pid`", "`length(x)`", "an expression"
   std::string name_of(const ValueType& value) const {
     if (value.kind == ValueType::Kind::Field) return "`" + value.expr->as<ast::Field>()->name + "`";
@@ -244,7 +250,7 @@ class Checker {
     ValueType value = visit(expr);
     if (!value.known() || value.family == TypeFamily::Boolean) return;
     error("check.not-boolean", expr.span,
-          "a condition must be true or false, but " + describe(value, true),
+          "a condition must be true or false, " + but(value),
           value.kind == ValueType::Kind::Field ? "compare it, e.g. `" + value.expr->as<ast::Field>()->name +
                                                      " != null` to test that it has a value"
                                                : std::string());
@@ -316,7 +322,7 @@ class Checker {
       ValueType value = visit(*operand);
       if (value.known() && value.family != TypeFamily::Number) {
         error("check.arithmetic-type", operand->span,
-              "arithmetic needs numbers, but " + describe(value, true));
+              "arithmetic needs numbers, " + but(value));
       }
     }
     return ValueType::computed(TypeFamily::Number, &expr);
@@ -325,7 +331,7 @@ class Checker {
   ValueType visit_node(const Expr& expr, const ast::Negate& node) {
     ValueType value = visit(*node.operand);
     if (value.known() && value.family != TypeFamily::Number) {
-      error("check.arithmetic-type", node.operand->span, "unary minus needs a number, but " + describe(value, true));
+      error("check.arithmetic-type", node.operand->span, "unary minus needs a number, " + but(value));
     }
     return ValueType::computed(TypeFamily::Number, &expr);
   }
@@ -452,8 +458,7 @@ class Checker {
       if (arg.family == wanted) continue;
       std::string wanted_text(family_description(wanted));
       error("check.function-argument", call.args[i]->span,
-            "the " + std::string(ordinal(i)) + " argument of `" + name + "` must be " + wanted_text + ", but " +
-                describe(arg, true));
+            "the " + std::string(ordinal(i)) + " argument of `" + name + "` must be " + wanted_text + ", " + but(arg));
     }
   }
 
@@ -551,13 +556,13 @@ class Checker {
     std::string message = "unknown field `" + name + "`";
     if (!category_.empty()) message += " for " + category_ + " events";
     if (!suggestions.names.empty()) message += "; did you mean `" + suggestions.names.front() + "`?";
-    std::string hint;
+    std::string hint;  // a single suggestion says it all
     if (suggestions.names.size() > 1) {
       hint = "other fields with a similar name:";
       for (std::size_t i = 1; i < suggestions.names.size(); ++i) {
         hint += (i == 1 ? " `" : ", `") + suggestions.names[i] + "`";
       }
-    } else {
+    } else if (suggestions.names.empty()) {
       hint = "write `?" + name + "` if the field may be absent from the schema";
     }
     error("check.unknown-field", expr.span, message, hint);

@@ -165,6 +165,11 @@ class LuceneRegexValidator {
       return;
     }
     if (match(U'(')) {
+      if (!more()) {
+        --pos_;
+        fail("`(` opens a group that is never closed (write `\\(` to match a parenthesis)");
+        return;
+      }
       if (match(U')')) return;
       parse_union();
       if (error_.empty() && !match(U')')) fail("`)` expected to close the group");
