@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -235,6 +236,7 @@ TEST_CASE("corpus: every EQL detection rule checks with 0 errors") {
       } else if (diagnostic.severity == Severity::Warning) {
         ++warnings;
         warned = true;
+        if (std::getenv("EQL_SHOW_WARNINGS")) MESSAGE(rendered(rule, diagnostic, rule.query));
       } else {
         ++notes;
       }

@@ -314,6 +314,9 @@ class Checker {
     ValueType left = visit(*node.left);
     ValueType right = visit(*node.right);
     check_comparable(left, right);
+    if (node.op == ast::CompareOp::Eq || node.op == ast::CompareOp::NotEq) {
+      warn_literal_wildcard(left, *node.right, "==");
+    }
     return ValueType::computed(TypeFamily::Boolean, &expr);
   }
 
@@ -350,6 +353,7 @@ class Checker {
         continue;
       }
       check_comparable(value, item);
+      warn_literal_wildcard(value, *candidate, "in");
     }
     return ValueType::computed(TypeFamily::Boolean, &expr);
   }
@@ -500,6 +504,16 @@ class Checker {
     else if (subject.family == TypeFamily::Boolean) hint = "write true or false without quotes";
     error("check.type-mismatch", object.expr->span,
           describe(subject, true) + " and cannot be compared with " + describe(object, false), hint);
+  }
+
+  /// `process.name == "*.exe"` compares with a literal `*`: almost always meant as `:`.
+  void warn_literal_wildcard(const ValueType& value, const Expr& literal, const char* op) {
+    const auto* text = literal.as<ast::StringLiteral>();
+    if (!text || value.family != TypeFamily::String || text->value.find('*') == std::string::npos) return;
+    report(Severity::Warning, "check.literal-wildcard", literal.span,
+           std::string("`") + op + "` compares exactly, so the `*` in \"" + text->value +
+               "\" is a literal star, not a wildcard",
+           "use `:` or `like` to match a pattern");
   }
 
   void check_ip_literal(const ValueType& ip, const ValueType& text) {
