@@ -143,8 +143,9 @@ struct SchemaRequest {
 /// and the endgame-only schema when `endgame-*` is in the index list.
 Schema select_schema(const SchemaRequest& request);
 
-/// Every embedded field: the union of all tables (for ad-hoc queries without a rule).
-Schema embedded_schema_all();
+/// For ad-hoc queries that belong to no rule (`eql query`, `eql shell`): the user tables,
+/// then every embedded table (ECS first, so ECS types win). No endgame-only verdict.
+Schema embedded_schema_all(const std::vector<std::shared_ptr<const FieldTable>>& user_tables = {});
 
 /// Names of every embedded table, e.g. "ECS 9.5.0", "integration aws/cloudtrail".
 std::vector<std::string> embedded_table_names();

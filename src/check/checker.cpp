@@ -375,10 +375,12 @@ class Checker {
         std::string problem = lucene_regex_error(node.patterns[i].value, offset);
         if (problem.empty()) continue;
         Span span = i < node.pattern_spans.size() ? node.pattern_spans[i] : expr.span;
+        bool has_operators = node.patterns[i].value.find_first_of("@&~<>#\"") != std::string::npos;
         error("check.invalid-regex", span,
               "invalid regular expression (Lucene syntax) at character " + std::to_string(offset + 1) +
                   " of the pattern: " + problem,
-              "in a Lucene regex `@ & ~ < > # \"` are operators: escape them with `\\` to match them");
+              has_operators ? "in a Lucene regex `@ & ~ < > # \"` are operators: escape them with `\\` to match them"
+                            : std::string());
       }
     }
     return ValueType::computed(TypeFamily::Boolean, &expr);

@@ -136,9 +136,10 @@ Schema select_schema(const SchemaRequest& request) {
   return schema;
 }
 
-Schema embedded_schema_all() {
+Schema embedded_schema_all(const std::vector<std::shared_ptr<const FieldTable>>& user_tables) {
   const Catalog& catalog = embedded_catalog();
   Schema schema;
+  for (const auto& table : user_tables) schema.add_table(table);
   schema.add_table(catalog.ecs);
   schema.add_table(catalog.endpoint);
   for (const auto& [pattern, table] : catalog.non_ecs) schema.add_table(table);
