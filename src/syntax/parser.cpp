@@ -26,6 +26,15 @@ namespace {
 
 // ---- which grammar rules become parse-tree nodes -------------------------------------------
 
+/// Like PEGTL's fold_one, a node with a single child is replaced by that child, but a node
+/// that keeps several children also keeps its extent: the AST needs every node's span.
+struct FoldSingleChild : pt::apply<FoldSingleChild> {
+  template <typename ParseTreeNode, typename... States>
+  static void transform(std::unique_ptr<ParseTreeNode>& n, States&&... /*unused*/) {
+    if (n->children.size() == 1) n = std::move(n->children.front());
+  }
+};
+
 template <typename Rule>
 using Selector = pt::selector<
     Rule,
@@ -44,7 +53,7 @@ using Selector = pt::selector<
         g::term, g::missing_open, g::term_option, g::term_option_name, g::until_term,
         g::sequence, g::sample, g::pipe, g::pipe_name, g::pipe_argument, g::sort_direction,
         g::query, g::standalone_expression>,
-    pt::fold_one::on<g::postfix, g::positive, g::multiplicative, g::additive, g::comparison,
+    FoldSingleChild::on<g::postfix, g::positive, g::multiplicative, g::additive, g::comparison,
                      g::and_expression, g::or_expression>>;
 
 template <typename Rule>
@@ -139,7 +148,7 @@ class Converter {
             span, "split the condition, or raise the limit with --max-depth");
     }
   }
-  void check_field_comparison(const ast::Expr& left, const ast::Expr& right, Span span);
+  void check_field_comparison(const ast::Expr& left, const ast::Expr& right);
 
   std::string_view text_;
   const ParseOptions& options_;
@@ -147,10 +156,17 @@ class Converter {
   bool too_deep_reported_ = false;
 };
 
-void Converter::check_field_comparison(const ast::Expr& left, const ast::Expr& right, Span span) {
-  if (references_field(left) && references_field(right)) {
+void Converter::check_field_comparison(const ast::Expr& left, const ast::Expr& right) {
+  // Elasticsearch turns `field OP value` into a term/range query, whose value must be a
+  // constant ("Comparisons against fields are not (currently) supported"). Comparisons of
+  // two computed values (`length(a) == length(b)`) run as scripts there and are allowed.
+  bool left_field = left.as<ast::Field>() != nullptr;
+  bool right_field = right.as<ast::Field>() != nullptr;
+  if ((left_field && references_field(right)) || (right_field && references_field(left))) {
+    // Point at the side that should have been a literal.
+    Span offender = left_field && references_field(right) ? right.span : left.span;
     error("syntax.field-comparison",
-          "comparing a field with another field is not supported by Elasticsearch EQL", span,
+          "comparing a field with another field is not supported by Elasticsearch EQL", offender,
           "compare each field with a literal value; to relate two events use a sequence with `by`");
   }
 }
@@ -343,7 +359,7 @@ ast::ExprPtr Converter::comparison(const Node& node, std::size_t depth) {
   compare.left = expression(*node.children[0], depth + 1);
   compare.right = expression(*node.children[2], depth + 1);
   Span span = span_of(node);
-  check_field_comparison(*compare.left, *compare.right, span);
+  check_field_comparison(*compare.left, *compare.right);
   return make(span, std::move(compare));
 }
 
