@@ -227,6 +227,10 @@ TEST_CASE("corpus: every EQL detection rule checks with 0 errors") {
     Checked checked = check_rule(rule, rule.query);
     CHECK_MESSAGE(checked.query.has_value(), rule.path << " does not parse");
     schema_notes += checked.schema.notes.size();
+    for (const auto& note : checked.schema.notes) {
+      std::string package = note.message.substr(note.message.find('`') + 1);
+      ++by_code["note " + note.code + " " + package.substr(0, package.find('`'))];
+    }
     bool warned = false;
     for (const auto& diagnostic : checked.diagnostics) {
       ++by_code[std::string(severity_name(diagnostic.severity)) + " " + diagnostic.code];

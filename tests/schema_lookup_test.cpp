@@ -116,6 +116,10 @@ TEST_CASE("a package missing from the 2024 copy gives a note and a warning names
   CHECK(schema.notes[0].severity == Severity::Note);
   CHECK(schema.notes[0].code == "schema.package-missing");
   CHECK(schema.notes[0].message.find("`crowdstrike`") != std::string::npos);
+  Schema unknown = select({"logs-*"}, {}, {"sysmon.operational"});
+  CHECK(unknown.packages_without_schema == std::vector<std::string>{"sysmon"});
+  REQUIRE(unknown.notes.size() == 1);
+  CHECK(unknown.notes[0].code == "schema.package-unknown");
   CHECK(embedded_package_has_schema("aws"));
   CHECK_FALSE(embedded_package_has_schema("crowdstrike"));
 }

@@ -74,14 +74,18 @@ void add_package(Schema& schema, const Catalog& catalog, const std::string& pack
     return;
   }
   info.embedded_version.clear();
+  bool known = versions != catalog.packages.end();
   schema.packages_without_schema.push_back(package);
   schema.packages.push_back(std::move(info));
   Diagnostic note;
   note.severity = Severity::Note;
-  note.code = "schema.package-missing";
-  note.message = "integration package `" + package +
-                 "` is not in the embedded schema copy (integration schemas of July 2024); "
-                 "unknown fields under `" + package + ".*` are reported as warnings";
+  note.code = known ? "schema.package-missing" : "schema.package-unknown";
+  note.message = known ? "integration package `" + package +
+                             "` is not in the embedded schema copy (integration schemas of July 2024); "
+                             "unknown fields under `" + package + ".*` are reported as warnings"
+                       : "`" + package +
+                             "` is not a known integration package, so no schema describes its fields; "
+                             "unknown fields under `" + package + ".*` are reported as warnings";
   note.hint = "add the package's fields with --schema FILE (see docs/schemas.md)";
   schema.notes.push_back(std::move(note));
 }
