@@ -147,3 +147,19 @@ TEST_CASE("dataset literals in the query select integration packages") {
   REQUIRE(excluded.diagnostics.size() == 1);
   CHECK(excluded.diagnostics[0].code == "check.unknown-field");
 }
+
+TEST_CASE("long literals are shortened in messages on a character boundary") {
+  std::string cyrillic;
+  for (int i = 0; i < 40; ++i) cyrillic += "\xD0\xB4";  // д, two bytes each
+  Outcome outcome = check_text("process where process.pid == \"" + cyrillic + "\"");
+  REQUIRE(outcome.diagnostics.size() == 1);
+  const std::string& message = outcome.diagnostics[0].message;
+  std::size_t quote = message.find('"');
+  std::size_t dots = message.find("...\"");
+  REQUIRE(quote != std::string::npos);
+  REQUIRE(dots != std::string::npos);
+  std::string shown = message.substr(quote + 1, dots - quote - 1);
+  CHECK(shown.size() % 2 == 0);  // whole two-byte characters only
+  CHECK(shown.size() <= 57);
+  CHECK(shown.substr(0, 2) == "\xD0\xB4");
+}

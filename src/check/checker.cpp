@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iomanip>
 #include <set>
+#include <sstream>
 #include <unordered_set>
 
 #include "schema/catalog.h"
@@ -66,17 +68,30 @@ std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t li
   return previous[b.size()];
 }
 
-std::string quote_literal(const Expr& expr) {
-  if (const auto* s = expr.as<ast::StringLiteral>()) {
-    std::string shown = s->value.size() > 60 ? s->value.substr(0, 57) + "..." : s->value;
-    return "the string \"" + shown + "\"";
+/// Text quoted in a message: at most 60 bytes, cut on a UTF-8 character boundary, with
+/// control characters shown as spaces so a message stays on one line.
+std::string shorten(std::string_view text) {
+  std::string shown;
+  if (text.size() > 60) {
+    std::size_t cut = 57;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    shown = std::string(text.substr(0, cut)) + "...";
+  } else {
+    shown = std::string(text);
   }
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return shown;
+}
+
+std::string quote_literal(const Expr& expr) {
+  if (const auto* s = expr.as<ast::StringLiteral>()) return "the string \"" + shorten(s->value) + "\"";
   if (const auto* i = expr.as<ast::IntLiteral>()) return "the number " + std::to_string(i->value);
   if (const auto* d = expr.as<ast::DecimalLiteral>()) {
-    std::string text = std::to_string(d->value);
-    while (text.size() > 1 && text.back() == '0') text.pop_back();
-    if (!text.empty() && text.back() == '.') text.pop_back();
-    return "the number " + text;
+    std::ostringstream text;
+    text << std::setprecision(15) << d->value;
+    return "the number " + text.str();
   }
   if (const auto* b = expr.as<ast::BoolLiteral>()) return std::string("the boolean ") + (b->value ? "true" : "false");
   return "null";
@@ -133,9 +148,7 @@ class Checker {
   std::string source_of(const Expr& expr) const {
     std::string_view text = options_.query_text;
     if (text.empty() || expr.span.end > text.size() || expr.span.begin >= expr.span.end) return {};
-    std::string shown(text.substr(expr.span.begin, expr.span.end - expr.span.begin));
-    if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
-    return shown;
+    return shorten(text.substr(expr.span.begin, expr.span.end - expr.span.begin));
   }
 
   /// As a subject: "`process.pid` is a number (long)", "`host.name` is a keyword",
@@ -441,7 +454,7 @@ class Checker {
         }
         std::string problem = cidr_error(block->value);
         if (!problem.empty()) {
-          error("check.invalid-cidr", call.args[i]->span, "invalid CIDR \"" + block->value + "\": " + problem,
+          error("check.invalid-cidr", call.args[i]->span, "invalid CIDR \"" + shorten(block->value) + "\": " + problem,
                 "write an address block such as \"192.168.0.0/16\" or \"fe80::/10\"");
         }
       }
@@ -513,7 +526,7 @@ class Checker {
     const auto* text = literal.as<ast::StringLiteral>();
     if (!text || value.family != TypeFamily::String || text->value.find('*') == std::string::npos) return;
     report(Severity::Warning, "check.literal-wildcard", literal.span,
-           std::string("`") + op + "` compares exactly, so the `*` in \"" + text->value +
+           std::string("`") + op + "` compares exactly, so the `*` in \"" + shorten(text->value) +
                "\" is a literal star, not a wildcard",
            "use `:` or `like` to match a pattern");
   }
@@ -525,7 +538,7 @@ class Checker {
     std::string problem = cidr_error(literal->value);
     if (problem.empty()) return;
     error("check.invalid-ip", text.expr->span,
-          describe(ip, true) + ", and \"" + literal->value + "\" is not an address: " + problem,
+          describe(ip, true) + ", and \"" + shorten(literal->value) + "\" is not an address: " + problem,
           "use `:` or `like` on a keyword field for text patterns, cidrMatch() for ranges");
   }
 
