@@ -15,7 +15,7 @@ Output format (UTF-8 text, then gzip with a fixed header so the output is reprod
 (Field names may start with `@`, never with `[`.)
 
 Section kinds: `ecs` (one section), `non-ecs <index pattern>`, `endpoint`, `endgame`,
-`beat <beat name>`, `integration <package>/<data stream>`, `package <name> <version> <latest>` (the
+`allowed <ECS field>` (one allowed value per line instead of fields), `beat <beat name>`, `integration <package>/<data stream>`, `package <name> <version> <latest>` (the
 newest version of the package in the schema copy, `-` when absent, and the newest version
 the package manifests know; it lists no fields).
 Integration fields already defined by ECS are left out: ECS types win anyway.
@@ -129,6 +129,16 @@ def main():
 
     ecs = load_ecs(source)
     section("ecs", ecs)
+
+    # ECS categorisation fields list their allowed values (event.category, event.type...):
+    # `[allowed <field>]` then one value per line.
+    with gzip.open(os.path.join(source, "ecs-9.5.0-flat.json.gz"), "rt", encoding="utf-8") as f:
+        ecs_specs = json.load(f)
+    for name in sorted(ecs_specs):
+        values = [v["name"] for v in ecs_specs[name].get("allowed_values") or [] if v.get("name")]
+        if values:
+            lines.append(f"[allowed {name}]")
+            lines.extend(sorted(values))
 
     with open(os.path.join(source, "non-ecs-schema.json"), encoding="utf-8") as f:
         non_ecs = json.load(f)

@@ -149,6 +149,10 @@ Schema embedded_schema_all(const std::vector<std::shared_ptr<const FieldTable>>&
 
 /// Names of every embedded table, e.g. "ECS 9.5.0", "integration aws/cloudtrail".
 std::vector<std::string> embedded_table_names();
+/// The values ECS allows for a categorisation field (`event.category`, `event.type`,
+/// `event.kind`, `event.outcome`...); empty when ECS does not restrict the field.
+const std::vector<std::string>& ecs_allowed_values(std::string_view field);
+
 /// Whether the embedded copy has a schema for an integration package.
 bool embedded_package_has_schema(std::string_view package);
 

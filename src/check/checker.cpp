@@ -209,7 +209,44 @@ class Checker {
                   "` (event_category_override) is not in the schema");
       }
     }
+    if (!filter.any) check_allowed_value(options_.category_field, filter.category, filter.category_span, false);
     if (filter.condition) check_condition(*filter.condition);
+  }
+
+  /// A near miss of a value ECS allows for a categorisation field (`proces where`,
+  /// `event.type == "strat"`) matches no ECS-conformant event. Values far from every
+  /// allowed one are left alone: sources have their own (`process_started`, `dns`).
+  void check_allowed_value(const std::string& field, const std::string& value, Span span, bool ignore_case) {
+    const auto& allowed = ecs_allowed_values(field);
+    if (allowed.empty() || value.empty()) return;
+    auto lower = [](std::string text) {
+      for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      return text;
+    };
+    std::string wanted = ignore_case ? lower(value) : value;
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const auto& candidate : allowed) {
+      if ((ignore_case ? lower(candidate) : candidate) == wanted) return;
+      std::size_t distance = edit_distance(lower(value), candidate, 2);
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = candidate;
+      }
+    }
+    if (best.empty()) return;
+    std::string list;
+    for (const auto& candidate : allowed) list += (list.empty() ? "" : ", ") + candidate;
+    report(Severity::Warning, "check.unknown-value", span,
+           "\"" + shorten(value) + "\" is not an ECS value of `" + field + "`; did you mean \"" + best + "\"?",
+           "ECS allows: " + list);
+  }
+
+  /// Literals compared with a categorisation field: `event.type == "x"`, `in`, `:`.
+  void check_allowed_literal(const Expr& field_side, const Expr& literal, bool ignore_case) {
+    const auto* field = field_side.as<ast::Field>();
+    const auto* text = literal.as<ast::StringLiteral>();
+    if (field && text) check_allowed_value(field->name, text->value, literal.span, ignore_case);
   }
 
   void check_joined(const std::vector<ast::ExprPtr>& shared_keys, const std::vector<ast::Term>& terms,
@@ -329,6 +366,8 @@ class Checker {
     check_comparable(left, right);
     if (node.op == ast::CompareOp::Eq || node.op == ast::CompareOp::NotEq) {
       warn_literal_wildcard(left, *node.right, "==");
+      check_allowed_literal(*node.left, *node.right, false);
+      check_allowed_literal(*node.right, *node.left, false);
     }
     return ValueType::computed(TypeFamily::Boolean, &expr);
   }
@@ -367,6 +406,7 @@ class Checker {
       }
       check_comparable(value, item);
       warn_literal_wildcard(value, *candidate, "in");
+      check_allowed_literal(*node.value, *candidate, node.case_insensitive);
     }
     return ValueType::computed(TypeFamily::Boolean, &expr);
   }
@@ -381,6 +421,15 @@ class Checker {
         hint = "compare with `==` or `in` instead";
       error("check.pattern-type", node.value->span,
             std::string("`") + op + "` matches strings only, but " + describe(value, true), hint);
+    }
+    if (node.op != ast::MatchOp::Regex) {
+      for (std::size_t i = 0; i < node.patterns.size() && i < node.pattern_spans.size(); ++i) {
+        const auto* field = node.value->as<ast::Field>();
+        const std::string& pattern = node.patterns[i].value;
+        if (field && pattern.find_first_of("*?") == std::string::npos) {
+          check_allowed_value(field->name, pattern, node.pattern_spans[i], node.case_insensitive);
+        }
+      }
     }
     if (node.op == ast::MatchOp::Regex) {
       for (std::size_t i = 0; i < node.patterns.size(); ++i) {

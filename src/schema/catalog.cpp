@@ -45,7 +45,11 @@ std::string gunzip(const unsigned char* data, std::size_t size) {
 Catalog parse_catalog_text(std::string_view text) {
   Catalog catalog;
   std::shared_ptr<FieldTable> current;
-  auto finish = [&] { current.reset(); };
+  std::vector<std::string>* current_values = nullptr;  // inside an `[allowed <field>]` section
+  auto finish = [&] {
+    current.reset();
+    current_values = nullptr;
+  };
   auto start = [&](std::string name) {
     current = std::make_shared<FieldTable>();
     current->name = std::move(name);
@@ -77,6 +81,8 @@ Catalog parse_catalog_text(std::string_view text) {
       } else if (kind == "integration") {
         std::string_view package = name.substr(0, name.find('/'));
         catalog.integrations[std::string(package)].push_back(start("integration " + std::string(name)));
+      } else if (kind == "allowed") {
+        current_values = &catalog.allowed_values[std::string(name)];
       } else if (kind == "package") {
         // `<name> <embedded version or -> <latest version>`
         std::size_t first = name.find(' ');
@@ -88,6 +94,10 @@ Catalog parse_catalog_text(std::string_view text) {
                                        std::string(name.substr(second + 1))};
         }
       }
+      continue;
+    }
+    if (current_values) {
+      current_values->emplace_back(line);
       continue;
     }
     if (!current) continue;

@@ -27,6 +27,8 @@ struct Catalog {
     std::string latest;    ///< newest version the manifests know
   };
   std::map<std::string, PackageVersions, std::less<>> packages;
+  /// ECS fields with a closed list of values (event.category, event.type...).
+  std::map<std::string, std::vector<std::string>, std::less<>> allowed_values;
 };
 
 /// Decodes the embedded copy on first use (thread-safe); never fails at run time because

@@ -163,6 +163,13 @@ std::vector<std::string> embedded_table_names() {
   return names;
 }
 
+const std::vector<std::string>& ecs_allowed_values(std::string_view field) {
+  static const std::vector<std::string> kNone;
+  const Catalog& catalog = embedded_catalog();
+  auto found = catalog.allowed_values.find(field);
+  return found == catalog.allowed_values.end() ? kNone : found->second;
+}
+
 bool embedded_package_has_schema(std::string_view package) {
   const Catalog& catalog = embedded_catalog();
   return catalog.integrations.find(package) != catalog.integrations.end();
