@@ -199,3 +199,13 @@ TEST_CASE("user schema problems are located diagnostics") {
   REQUIRE(diagnostics.size() == 1);
   CHECK(diagnostics[0].code == "schema.file-unreadable");
 }
+
+TEST_CASE("ECS allowed values of categorisation fields are embedded") {
+  const auto& categories = ecs_allowed_values("event.category");
+  CHECK(std::find(categories.begin(), categories.end(), "process") != categories.end());
+  CHECK(std::find(categories.begin(), categories.end(), "network") != categories.end());
+  CHECK(categories.size() == 20);
+  const auto& types = ecs_allowed_values("event.type");
+  CHECK(std::find(types.begin(), types.end(), "start") != types.end());
+  CHECK(ecs_allowed_values("process.name").empty());
+}
