@@ -198,7 +198,7 @@ def main():
     with open(args.output, "wb") as f:
         f.write(buffer.getvalue())
     sections = sum(1 for line in lines if line.startswith("["))
-    fields = len(lines) - sections - 1
+    fields = sum(1 for line in lines if "\t" in line)
     print(f"wrote {args.output}: {sections} sections, {fields} fields, "
           f"{len(text)} bytes of text, {len(buffer.getvalue())} bytes compressed", file=sys.stderr)
 
