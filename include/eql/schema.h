@@ -118,7 +118,7 @@ class Schema {
   /// Rule-level notes from the selection (no span): packages without a schema...
   Diagnostics notes;
   /// When the rule searches `endgame-*`: the endgame mapping alone, which the query is also
-  /// checked against (CheckOptions::endgame_severity decides how that is reported).
+  /// checked against (CheckOptions::endgame decides how that is reported).
   std::shared_ptr<const Schema> endgame_only;
 
  private:
