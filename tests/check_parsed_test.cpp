@@ -168,3 +168,10 @@ TEST_CASE("long literals are shortened in messages on a character boundary") {
   CHECK(shown.size() <= 57);
   CHECK(shown.substr(0, 2) == "\xD0\xB4");
 }
+
+TEST_CASE("suggestions: the same leaf deeper in the same field set") {
+  Outcome outcome = check_text(R"(process where process.sha256 == "x")");
+  REQUIRE(outcome.diagnostics.size() == 1);
+  CHECK(outcome.diagnostics[0].message ==
+        "unknown field `process.sha256` for process events; did you mean `process.hash.sha256`?");
+}

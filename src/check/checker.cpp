@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <unordered_set>
 
 #include "schema/catalog.h"
@@ -651,41 +652,55 @@ class Checker {
     bool close = false;  ///< some name is within a few edits
   };
 
-  /// Close spellings first (edit distance), then the same path in other field sets
-  /// (`file.pid` -> `process.pid`).
+  /// Close spellings first (edit distance; ties go to the earlier table, ECS before
+  /// integrations), then the same path in other field sets (`file.pid` -> `process.pid`),
+  /// then, when nothing is close, the same leaf deeper in the same field set
+  /// (`process.sha256` -> `process.hash.sha256`).
   Suggestions suggest_fields(const std::string& name) const {
     std::size_t limit = std::clamp<std::size_t>(name.size() / 6, 1, 3);
-    std::vector<std::pair<std::size_t, std::string>> close;
-    std::vector<std::string> same_tail;
-    std::string tail = name.find('.') == std::string::npos ? std::string() : name.substr(name.find('.'));
+    std::vector<std::tuple<std::size_t, std::size_t, std::string>> close;  // distance, table, name
+    std::vector<std::string> same_tail, same_leaf;
+    std::size_t first_dot = name.find('.');
+    std::size_t last_dot = name.rfind('.');
+    std::string tail = first_dot == std::string::npos ? std::string() : name.substr(first_dot);
+    std::string head = first_dot == std::string::npos ? std::string() : name.substr(0, first_dot + 1);
+    std::string leaf = last_dot == std::string::npos ? std::string() : name.substr(last_dot);
+    auto ends_with = [](const std::string& text, const std::string& end) {
+      return text.size() > end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+    };
     std::unordered_set<std::string_view> seen;
-    for (const auto& table : schema_.tables()) {
-      for (const auto& [candidate, info] : table->fields) {
+    for (std::size_t rank = 0; rank < schema_.tables().size(); ++rank) {
+      for (const auto& [candidate, info] : schema_.tables()[rank]->fields) {
         if (!seen.insert(candidate).second) continue;
         TypeFamily family = type_family(info.type);
         if (family == TypeFamily::Container || family == TypeFamily::Text) continue;
         std::size_t distance = edit_distance(name, candidate, limit);
-        if (distance <= limit) close.emplace_back(distance, candidate);
-        if (!tail.empty() && candidate.size() > tail.size() &&
-            candidate.compare(candidate.size() - tail.size(), tail.size(), tail) == 0 &&
-            candidate.find('.') == candidate.size() - tail.size()) {
+        if (distance <= limit) close.emplace_back(distance, rank, candidate);
+        if (!tail.empty() && ends_with(candidate, tail) && candidate.find('.') == candidate.size() - tail.size()) {
           same_tail.push_back(candidate);
+        } else if (!leaf.empty() && !head.empty() && candidate.compare(0, head.size(), head) == 0 &&
+                   ends_with(candidate, leaf)) {
+          same_leaf.push_back(candidate);
         }
       }
     }
     std::sort(close.begin(), close.end());
     std::sort(same_tail.begin(), same_tail.end());
+    std::sort(same_leaf.begin(), same_leaf.end(), [](const std::string& a, const std::string& b) {
+      return a.size() != b.size() ? a.size() < b.size() : a < b;  // the shallowest first
+    });
     Suggestions result;
     result.close = !close.empty();
-    for (const auto& [distance, candidate] : close) {
-      if (result.names.size() >= options_.max_suggestions) break;
-      result.names.push_back(candidate);
-    }
-    for (const auto& candidate : same_tail) {
-      if (result.names.size() >= options_.max_suggestions) break;
-      if (std::find(result.names.begin(), result.names.end(), candidate) == result.names.end()) {
+    auto add = [&](const std::string& candidate) {
+      if (result.names.size() < options_.max_suggestions &&
+          std::find(result.names.begin(), result.names.end(), candidate) == result.names.end()) {
         result.names.push_back(candidate);
       }
+    };
+    for (const auto& entry : close) add(std::get<2>(entry));
+    for (const auto& candidate : same_tail) add(candidate);
+    if (close.empty()) {
+      for (const auto& candidate : same_leaf) add(candidate);  // broad: only without a near miss
     }
     return result;
   }
