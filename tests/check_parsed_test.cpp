@@ -25,7 +25,7 @@ struct Outcome {
 };
 
 Outcome check_text(const std::string& text, std::vector<std::string> index = {"logs-endpoint.events.*"},
-                   std::vector<std::shared_ptr<const FieldTable>> user_tables = {},
+                   std::vector<std::shared_ptr<const SchemaTable>> user_tables = {},
                    std::string category_field = "event.category") {
   ParseResult parsed = parse_query(text);
   REQUIRE_MESSAGE(parsed.query.has_value(), "does not parse: " << text);

@@ -10,7 +10,7 @@ using namespace eql;
 
 namespace {
 
-FieldType type_of(const Schema& schema, std::string_view name) {
+MappingType type_of(const Schema& schema, std::string_view name) {
   auto found = schema.find(name);
   REQUIRE_MESSAGE(found.has_value(), "missing field " << name);
   return found->info.type;
@@ -34,53 +34,53 @@ TEST_CASE("field type names round-trip and map to families") {
                                 "long", "integer", "short", "byte", "unsigned_long", "double", "float",
                                 "half_float", "scaled_float", "boolean", "text", "match_only_text", "object",
                                 "nested", "flattened", "geo_point"}) {
-    auto type = parse_field_type(name);
+    auto type = parse_mapping_type(name);
     REQUIRE(type.has_value());
-    CHECK(field_type_name(*type) == name);
+    CHECK(mapping_type_name(*type) == name);
   }
-  CHECK_FALSE(parse_field_type("keywrod").has_value());
-  CHECK(parse_field_type("histogram") == FieldType::Other);
-  CHECK(type_family(FieldType::Wildcard) == TypeFamily::String);
-  CHECK(type_family(FieldType::ScaledFloat) == TypeFamily::Number);
-  CHECK(type_family(FieldType::MatchOnlyText) == TypeFamily::Text);
-  CHECK(type_family(FieldType::Flattened) == TypeFamily::Container);
-  CHECK(type_family(FieldType::DateNanos) == TypeFamily::Date);
-  CHECK(type_family(FieldType::Ip) == TypeFamily::Ip);
+  CHECK_FALSE(parse_mapping_type("keywrod").has_value());
+  CHECK(parse_mapping_type("histogram") == MappingType::Other);
+  CHECK(type_family(MappingType::Wildcard) == TypeFamily::String);
+  CHECK(type_family(MappingType::ScaledFloat) == TypeFamily::Number);
+  CHECK(type_family(MappingType::MatchOnlyText) == TypeFamily::Text);
+  CHECK(type_family(MappingType::Flattened) == TypeFamily::Container);
+  CHECK(type_family(MappingType::DateNanos) == TypeFamily::Date);
+  CHECK(type_family(MappingType::Ip) == TypeFamily::Ip);
 }
 
 TEST_CASE("ECS 9.5.0 is embedded with types, multi-fields and array-ness") {
   Schema schema = select({});
-  CHECK(type_of(schema, "process.name") == FieldType::Keyword);
-  CHECK(type_of(schema, "process.pid") == FieldType::Long);
-  CHECK(type_of(schema, "process.command_line") == FieldType::Wildcard);
-  CHECK(type_of(schema, "process.command_line.text") == FieldType::MatchOnlyText);
-  CHECK(type_of(schema, "@timestamp") == FieldType::Date);
-  CHECK(type_of(schema, "source.ip") == FieldType::Ip);
-  CHECK(type_of(schema, "event.category") == FieldType::Keyword);
-  CHECK(type_of(schema, "dll.code_signature.trusted") == FieldType::Boolean);
+  CHECK(type_of(schema, "process.name") == MappingType::Keyword);
+  CHECK(type_of(schema, "process.pid") == MappingType::Long);
+  CHECK(type_of(schema, "process.command_line") == MappingType::Wildcard);
+  CHECK(type_of(schema, "process.command_line.text") == MappingType::MatchOnlyText);
+  CHECK(type_of(schema, "@timestamp") == MappingType::Date);
+  CHECK(type_of(schema, "source.ip") == MappingType::Ip);
+  CHECK(type_of(schema, "event.category") == MappingType::Keyword);
+  CHECK(type_of(schema, "dll.code_signature.trusted") == MappingType::Boolean);
   CHECK(schema.find("process.args")->info.array);
   CHECK(schema.find("event.category")->info.array);
   CHECK_FALSE(schema.find("process.name")->info.array);
   CHECK(schema.find("process.name")->table->name == "ECS 9.5.0");
   // Elastic Defend fields are always part of a rule's schema
-  CHECK(type_of(schema, "process.Ext.ancestry") == FieldType::Keyword);
+  CHECK(type_of(schema, "process.Ext.ancestry") == MappingType::Keyword);
   CHECK_FALSE(has(schema, "process.parnet.name"));
   CHECK_FALSE(has(schema, "winlog.event_data.AccessList"));
 }
 
 TEST_CASE("a key below a flattened field is a keyword") {
   Schema schema = select({});
-  REQUIRE(type_of(schema, "dll.pe.imports") == FieldType::Flattened);
+  REQUIRE(type_of(schema, "dll.pe.imports") == MappingType::Flattened);
   auto below = schema.find("dll.pe.imports.name");
   REQUIRE(below.has_value());
   CHECK(below->under_flattened);
-  CHECK(below->info.type == FieldType::Keyword);
+  CHECK(below->info.type == MappingType::Keyword);
   CHECK_FALSE(has(schema, "dll.pe.importz.name"));
 }
 
 TEST_CASE("non-ECS fields come from the rule's exact index patterns") {
   CHECK(has(select({"winlogbeat-*"}), "winlog.event_data.AccessList"));
-  CHECK(type_of(select({"logs-windows.*"}), "powershell.file.script_block_text") == FieldType::Text);
+  CHECK(type_of(select({"logs-windows.*"}), "powershell.file.script_block_text") == MappingType::Text);
   // exact key lookup, not glob matching
   CHECK_FALSE(has(select({"winlogbeat-8*"}), "winlog.event_data.AccessList"));
   CHECK(has(select({"endgame-*"}), "endgame.metadata"));
@@ -98,7 +98,7 @@ TEST_CASE("beats fields only for beat-* index patterns") {
 TEST_CASE("integration packages from metadata.integration and dataset literals") {
   CHECK_FALSE(has(select({"logs-*"}), "aws.cloudtrail.user_identity.arn"));
   Schema by_integration = select({"logs-*"}, {"aws"});
-  CHECK(type_of(by_integration, "aws.cloudtrail.user_identity.arn") == FieldType::Keyword);
+  CHECK(type_of(by_integration, "aws.cloudtrail.user_identity.arn") == MappingType::Keyword);
   CHECK(by_integration.packages_with_schema == std::vector<std::string>{"aws"});
   Schema by_dataset = select({"logs-*"}, {}, {"aws.cloudtrail"});
   CHECK(has(by_dataset, "aws.cloudtrail.user_identity.arn"));
@@ -150,9 +150,9 @@ TEST_CASE("user schema: simple, nested and ECS flat formats") {
                                  "test", diagnostics);
   CHECK(diagnostics.empty());
   REQUIRE(simple->fields.size() == 4);
-  CHECK(simple->fields.at("myapp.bytes").type == FieldType::Long);
-  CHECK(simple->fields.at("myapp.ok").type == FieldType::Boolean);
-  CHECK(simple->fields.at("myapp.nested.addr").type == FieldType::Ip);
+  CHECK(simple->fields.at("myapp.bytes").type == MappingType::Long);
+  CHECK(simple->fields.at("myapp.ok").type == MappingType::Boolean);
+  CHECK(simple->fields.at("myapp.nested.addr").type == MappingType::Ip);
 
   auto ecs = load_schema_json(R"({"custom.args": {"type": "keyword", "normalize": ["array"],
       "multi_fields": [{"flat_name": "custom.args.text", "name": "text", "type": "match_only_text"}]},
@@ -160,15 +160,15 @@ TEST_CASE("user schema: simple, nested and ECS flat formats") {
                               "ecs", diagnostics);
   CHECK(diagnostics.empty());
   CHECK(ecs->fields.at("custom.args").array);
-  CHECK(ecs->fields.at("custom.args.text").type == FieldType::MatchOnlyText);
-  CHECK(ecs->fields.at("custom.kind").type == FieldType::Keyword);
+  CHECK(ecs->fields.at("custom.args.text").type == MappingType::MatchOnlyText);
+  CHECK(ecs->fields.at("custom.kind").type == MappingType::Keyword);
 
   // user tables come first and can add fields to a rule's schema
   SchemaRequest request;
   request.user_tables = {simple};
   Schema schema = select_schema(request);
-  CHECK(type_of(schema, "myapp.user") == FieldType::Keyword);
-  CHECK(type_of(schema, "process.name") == FieldType::Keyword);
+  CHECK(type_of(schema, "myapp.user") == MappingType::Keyword);
+  CHECK(type_of(schema, "process.name") == MappingType::Keyword);
   request.embedded = false;
   CHECK_FALSE(has(select_schema(request), "process.name"));
 }

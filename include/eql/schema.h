@@ -19,7 +19,7 @@
 namespace eql {
 
 /// Elasticsearch mapping types that matter to EQL.
-enum class FieldType : std::uint8_t {
+enum class MappingType : std::uint8_t {
   Keyword,
   ConstantKeyword,
   Wildcard,
@@ -59,15 +59,15 @@ enum class TypeFamily : std::uint8_t {
 };
 
 /// The Elasticsearch name of a type ("keyword", "long", "match_only_text").
-std::string_view field_type_name(FieldType type);
+std::string_view mapping_type_name(MappingType type);
 /// Parses an Elasticsearch type name; empty for names that are not mapping types.
-std::optional<FieldType> parse_field_type(std::string_view es_type);
-TypeFamily type_family(FieldType type);
+std::optional<MappingType> parse_mapping_type(std::string_view es_type);
+TypeFamily type_family(MappingType type);
 /// "a string", "a number", "a boolean"... for messages.
 std::string_view family_description(TypeFamily family);
 
-struct FieldInfo {
-  FieldType type = FieldType::Keyword;
+struct SchemaField {
+  MappingType type = MappingType::Keyword;
   bool array = false;  ///< ECS `normalize: array`: the field usually holds several values
 };
 
@@ -78,15 +78,15 @@ struct TransparentStringHash {
 
 /// One named set of fields: ECS, the non-ECS fields of one index pattern, one data stream
 /// of an integration package, a user's schema file...
-struct FieldTable {
+struct SchemaTable {
   std::string name;  ///< for messages: "ECS 9.5.0", "integration aws/cloudtrail"
-  std::unordered_map<std::string, FieldInfo, TransparentStringHash, std::equal_to<>> fields;
+  std::unordered_map<std::string, SchemaField, TransparentStringHash, std::equal_to<>> fields;
 };
 
 /// The result of a lookup: the field's type and the table that defined it.
 struct FieldLookup {
-  FieldInfo info;
-  const FieldTable* table = nullptr;
+  SchemaField info;
+  const SchemaTable* table = nullptr;
   bool under_flattened = false;  ///< a key inside a `flattened` field (typed as keyword)
 };
 
@@ -94,8 +94,8 @@ struct FieldLookup {
 /// that knows a field giving its type.
 class Schema {
  public:
-  void add_table(std::shared_ptr<const FieldTable> table);
-  const std::vector<std::shared_ptr<const FieldTable>>& tables() const { return tables_; }
+  void add_table(std::shared_ptr<const SchemaTable> table);
+  const std::vector<std::shared_ptr<const SchemaTable>>& tables() const { return tables_; }
 
   /// Looks a dotted field name up. A name below a `flattened` field is a keyword.
   std::optional<FieldLookup> find(std::string_view name) const;
@@ -122,7 +122,7 @@ class Schema {
   std::shared_ptr<const Schema> endgame_only;
 
  private:
-  std::vector<std::shared_ptr<const FieldTable>> tables_;
+  std::vector<std::shared_ptr<const SchemaTable>> tables_;
 };
 
 /// What a rule says about where it looks; select_schema turns it into a Schema.
@@ -133,7 +133,7 @@ struct SchemaRequest {
   /// data_stream.dataset or event.module with; see eql::query_datasets in eql/checker.h.
   std::vector<std::string> datasets;
   /// Schemas from `--schema FILE`: searched before every embedded table.
-  std::vector<std::shared_ptr<const FieldTable>> user_tables;
+  std::vector<std::shared_ptr<const SchemaTable>> user_tables;
   /// Leave out the embedded schemas (only the user tables count).
   bool embedded = true;
 };
@@ -145,7 +145,7 @@ Schema select_schema(const SchemaRequest& request);
 
 /// For ad-hoc queries that belong to no rule (`eql query`, `eql shell`): the user tables,
 /// then every embedded table (ECS first, so ECS types win). No endgame-only verdict.
-Schema embedded_schema_all(const std::vector<std::shared_ptr<const FieldTable>>& user_tables = {});
+Schema embedded_schema_all(const std::vector<std::shared_ptr<const SchemaTable>>& user_tables = {});
 
 /// Names of every embedded table, e.g. "ECS 9.5.0", "integration aws/cloudtrail".
 std::vector<std::string> embedded_table_names();
@@ -160,10 +160,10 @@ bool embedded_package_has_schema(std::string_view package);
 /// ECS flat format `{"field": {"type": "keyword", "normalize": ["array"]}, ...}`. Problems
 /// (unreadable file, bad JSON, unknown type names) are added to `diagnostics` with the file
 /// offset of the offending text; the fields that could be read are returned.
-std::shared_ptr<const FieldTable> load_schema_json(std::string_view json_text,
+std::shared_ptr<const SchemaTable> load_schema_json(std::string_view json_text,
                                                    std::string table_name,
                                                    Diagnostics& diagnostics);
-std::shared_ptr<const FieldTable> load_schema_file(const std::string& path,
+std::shared_ptr<const SchemaTable> load_schema_file(const std::string& path,
                                                    Diagnostics& diagnostics);
 
 }  // namespace eql

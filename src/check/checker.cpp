@@ -24,12 +24,12 @@ struct ValueType {
   enum class Kind { Unknown, Null, Literal, Field, Computed };
   Kind kind = Kind::Unknown;
   TypeFamily family = TypeFamily::Other;
-  FieldType field_type = FieldType::Keyword;  ///< fields only
+  MappingType field_type = MappingType::Keyword;  ///< fields only
   const Expr* expr = nullptr;
 
   bool known() const { return kind == Kind::Literal || kind == Kind::Field || kind == Kind::Computed; }
-  static ValueType unknown(const Expr* e) { return {Kind::Unknown, TypeFamily::Other, FieldType::Keyword, e}; }
-  static ValueType computed(TypeFamily family, const Expr* e) { return {Kind::Computed, family, FieldType::Keyword, e}; }
+  static ValueType unknown(const Expr* e) { return {Kind::Unknown, TypeFamily::Other, MappingType::Keyword, e}; }
+  static ValueType computed(TypeFamily family, const Expr* e) { return {Kind::Computed, family, MappingType::Keyword, e}; }
 };
 
 /// ECS field sets (`process`, `file`, ...): unknown fields below them are always errors.
@@ -99,7 +99,7 @@ std::string quote_literal(const Expr& expr) {
 }
 
 ValueType literal_type(const Expr& expr) {
-  ValueType value{ValueType::Kind::Literal, TypeFamily::Other, FieldType::Keyword, &expr};
+  ValueType value{ValueType::Kind::Literal, TypeFamily::Other, MappingType::Keyword, &expr};
   if (expr.as<ast::StringLiteral>()) value.family = TypeFamily::String;
   else if (expr.as<ast::IntLiteral>() || expr.as<ast::DecimalLiteral>()) value.family = TypeFamily::Number;
   else if (expr.as<ast::BoolLiteral>()) value.family = TypeFamily::Boolean;
@@ -158,7 +158,7 @@ class Checker {
     if (value.kind == ValueType::Kind::Literal) return quote_literal(*value.expr);
     if (value.kind == ValueType::Kind::Field) {
       const auto& field = value.expr->as<ast::Field>()->name;
-      std::string type(field_type_name(value.field_type));
+      std::string type(mapping_type_name(value.field_type));
       if (!as_subject) return "the field `" + field + "` (" + type + ")";
       return "`" + field + "` is " + kind_of(value);
     }
@@ -185,14 +185,14 @@ class Checker {
   /// "a number (long)", "a keyword", "an ip", "a string" (computed values)
   std::string kind_of(const ValueType& value) const {
     if (value.kind == ValueType::Kind::Field && value.family == TypeFamily::Number) {
-      return "a number (" + std::string(field_type_name(value.field_type)) + ")";
+      return "a number (" + std::string(mapping_type_name(value.field_type)) + ")";
     }
     return type_word(value);
   }
 
   std::string type_word(const ValueType& value) const {
     if (value.kind == ValueType::Kind::Field) {
-      std::string type(field_type_name(value.field_type));
+      std::string type(mapping_type_name(value.field_type));
       bool vowel = !type.empty() && std::string_view("aeiou").find(type.front()) != std::string_view::npos;
       return (vowel ? "an " : "a ") + type;
     }
@@ -334,7 +334,7 @@ class Checker {
           hint = "use `" + field.name.substr(0, dot) + "`, the keyword form of the same value";
         }
         error("check.text-field", expr.span,
-              "`" + field.name + "` is a " + std::string(field_type_name(found->info.type)) +
+              "`" + field.name + "` is a " + std::string(mapping_type_name(found->info.type)) +
                   " field: Elasticsearch analyses text into words, so EQL cannot compare or match it",
               hint);
         return ValueType::unknown(&expr);

@@ -44,14 +44,14 @@ std::string gunzip(const unsigned char* data, std::size_t size) {
 
 Catalog parse_catalog_text(std::string_view text) {
   Catalog catalog;
-  std::shared_ptr<FieldTable> current;
+  std::shared_ptr<SchemaTable> current;
   std::vector<std::string>* current_values = nullptr;  // inside an `[allowed <field>]` section
   auto finish = [&] {
     current.reset();
     current_values = nullptr;
   };
   auto start = [&](std::string name) {
-    current = std::make_shared<FieldTable>();
+    current = std::make_shared<SchemaTable>();
     current->name = std::move(name);
     return current;
   };
@@ -107,8 +107,8 @@ Catalog parse_catalog_text(std::string_view text) {
     std::string_view rest = line.substr(tab + 1);
     std::size_t tab2 = rest.find('\t');
     std::string_view type_name = rest.substr(0, tab2);
-    FieldInfo info;
-    info.type = parse_field_type(type_name).value_or(FieldType::Other);
+    SchemaField info;
+    info.type = parse_mapping_type(type_name).value_or(MappingType::Other);
     info.array = tab2 != std::string_view::npos && rest.substr(tab2 + 1) == "array";
     current->fields.emplace(std::string(field), info);
   }

@@ -14,13 +14,13 @@
 namespace eql::schema_internal {
 
 struct Catalog {
-  std::shared_ptr<const FieldTable> ecs;
-  std::shared_ptr<const FieldTable> endpoint;
-  std::shared_ptr<const FieldTable> endgame;
-  std::map<std::string, std::shared_ptr<const FieldTable>, std::less<>> non_ecs;  ///< by index pattern
-  std::map<std::string, std::shared_ptr<const FieldTable>, std::less<>> beats;    ///< by beat name
+  std::shared_ptr<const SchemaTable> ecs;
+  std::shared_ptr<const SchemaTable> endpoint;
+  std::shared_ptr<const SchemaTable> endgame;
+  std::map<std::string, std::shared_ptr<const SchemaTable>, std::less<>> non_ecs;  ///< by index pattern
+  std::map<std::string, std::shared_ptr<const SchemaTable>, std::less<>> beats;    ///< by beat name
   /// package -> one table per data stream
-  std::map<std::string, std::vector<std::shared_ptr<const FieldTable>>, std::less<>> integrations;
+  std::map<std::string, std::vector<std::shared_ptr<const SchemaTable>>, std::less<>> integrations;
   /// Every package of the manifests and the schema copy: name -> versions.
   struct PackageVersions {
     std::string embedded;  ///< newest version in the schema copy; empty when absent

@@ -7,43 +7,43 @@ namespace eql {
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, FieldType>, 24> kTypeNames = {{
-    {"keyword", FieldType::Keyword},
-    {"constant_keyword", FieldType::ConstantKeyword},
-    {"wildcard", FieldType::Wildcard},
-    {"version", FieldType::Version},
-    {"ip", FieldType::Ip},
-    {"date", FieldType::Date},
-    {"date_nanos", FieldType::DateNanos},
-    {"long", FieldType::Long},
-    {"integer", FieldType::Integer},
-    {"short", FieldType::Short},
-    {"byte", FieldType::Byte},
-    {"unsigned_long", FieldType::UnsignedLong},
-    {"double", FieldType::Double},
-    {"float", FieldType::Float},
-    {"half_float", FieldType::HalfFloat},
-    {"scaled_float", FieldType::ScaledFloat},
-    {"boolean", FieldType::Boolean},
-    {"text", FieldType::Text},
-    {"match_only_text", FieldType::MatchOnlyText},
-    {"object", FieldType::Object},
-    {"nested", FieldType::Nested},
-    {"flattened", FieldType::Flattened},
-    {"geo_point", FieldType::GeoPoint},
-    {"other", FieldType::Other},
+constexpr std::array<std::pair<std::string_view, MappingType>, 24> kTypeNames = {{
+    {"keyword", MappingType::Keyword},
+    {"constant_keyword", MappingType::ConstantKeyword},
+    {"wildcard", MappingType::Wildcard},
+    {"version", MappingType::Version},
+    {"ip", MappingType::Ip},
+    {"date", MappingType::Date},
+    {"date_nanos", MappingType::DateNanos},
+    {"long", MappingType::Long},
+    {"integer", MappingType::Integer},
+    {"short", MappingType::Short},
+    {"byte", MappingType::Byte},
+    {"unsigned_long", MappingType::UnsignedLong},
+    {"double", MappingType::Double},
+    {"float", MappingType::Float},
+    {"half_float", MappingType::HalfFloat},
+    {"scaled_float", MappingType::ScaledFloat},
+    {"boolean", MappingType::Boolean},
+    {"text", MappingType::Text},
+    {"match_only_text", MappingType::MatchOnlyText},
+    {"object", MappingType::Object},
+    {"nested", MappingType::Nested},
+    {"flattened", MappingType::Flattened},
+    {"geo_point", MappingType::GeoPoint},
+    {"other", MappingType::Other},
 }};
 
 }  // namespace
 
-std::string_view field_type_name(FieldType type) {
+std::string_view mapping_type_name(MappingType type) {
   for (const auto& [name, value] : kTypeNames) {
     if (value == type) return name;
   }
   return "other";
 }
 
-std::optional<FieldType> parse_field_type(std::string_view es_type) {
+std::optional<MappingType> parse_mapping_type(std::string_view es_type) {
   for (const auto& [name, value] : kTypeNames) {
     if (name == es_type) return value;
   }
@@ -52,44 +52,44 @@ std::optional<FieldType> parse_field_type(std::string_view es_type) {
       "histogram", "binary",      "date_range", "integer_range", "long_range", "ip_range",
       "geo_shape", "dense_vector", "alias",     "number",        "array",      "search_as_you_type"};
   for (std::string_view other : kOtherTypes) {
-    if (other == es_type) return FieldType::Other;
+    if (other == es_type) return MappingType::Other;
   }
   return std::nullopt;
 }
 
-TypeFamily type_family(FieldType type) {
+TypeFamily type_family(MappingType type) {
   switch (type) {
-    case FieldType::Keyword:
-    case FieldType::ConstantKeyword:
-    case FieldType::Wildcard:
-    case FieldType::Version:
+    case MappingType::Keyword:
+    case MappingType::ConstantKeyword:
+    case MappingType::Wildcard:
+    case MappingType::Version:
       return TypeFamily::String;
-    case FieldType::Ip:
+    case MappingType::Ip:
       return TypeFamily::Ip;
-    case FieldType::Date:
-    case FieldType::DateNanos:
+    case MappingType::Date:
+    case MappingType::DateNanos:
       return TypeFamily::Date;
-    case FieldType::Long:
-    case FieldType::Integer:
-    case FieldType::Short:
-    case FieldType::Byte:
-    case FieldType::UnsignedLong:
-    case FieldType::Double:
-    case FieldType::Float:
-    case FieldType::HalfFloat:
-    case FieldType::ScaledFloat:
+    case MappingType::Long:
+    case MappingType::Integer:
+    case MappingType::Short:
+    case MappingType::Byte:
+    case MappingType::UnsignedLong:
+    case MappingType::Double:
+    case MappingType::Float:
+    case MappingType::HalfFloat:
+    case MappingType::ScaledFloat:
       return TypeFamily::Number;
-    case FieldType::Boolean:
+    case MappingType::Boolean:
       return TypeFamily::Boolean;
-    case FieldType::Text:
-    case FieldType::MatchOnlyText:
+    case MappingType::Text:
+    case MappingType::MatchOnlyText:
       return TypeFamily::Text;
-    case FieldType::Object:
-    case FieldType::Nested:
-    case FieldType::Flattened:
+    case MappingType::Object:
+    case MappingType::Nested:
+    case MappingType::Flattened:
       return TypeFamily::Container;
-    case FieldType::GeoPoint:
-    case FieldType::Other:
+    case MappingType::GeoPoint:
+    case MappingType::Other:
       return TypeFamily::Other;
   }
   return TypeFamily::Other;

@@ -8,7 +8,7 @@ namespace eql {
 using schema_internal::Catalog;
 using schema_internal::embedded_catalog;
 
-void Schema::add_table(std::shared_ptr<const FieldTable> table) {
+void Schema::add_table(std::shared_ptr<const SchemaTable> table) {
   if (!table) return;
   for (const auto& existing : tables_) {
     if (existing == table) return;
@@ -27,8 +27,8 @@ std::optional<FieldLookup> Schema::find(std::string_view name) const {
     std::string_view prefix = name.substr(0, dot);
     for (const auto& table : tables_) {
       auto found = table->fields.find(prefix);
-      if (found != table->fields.end() && found->second.type == FieldType::Flattened) {
-        return FieldLookup{FieldInfo{FieldType::Keyword, false}, table.get(), true};
+      if (found != table->fields.end() && found->second.type == MappingType::Flattened) {
+        return FieldLookup{SchemaField{MappingType::Keyword, false}, table.get(), true};
       }
     }
   }
@@ -140,7 +140,7 @@ Schema select_schema(const SchemaRequest& request) {
   return schema;
 }
 
-Schema embedded_schema_all(const std::vector<std::shared_ptr<const FieldTable>>& user_tables) {
+Schema embedded_schema_all(const std::vector<std::shared_ptr<const SchemaTable>>& user_tables) {
   const Catalog& catalog = embedded_catalog();
   Schema schema;
   for (const auto& table : user_tables) schema.add_table(table);

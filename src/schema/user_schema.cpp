@@ -16,7 +16,7 @@ using JsonValue = rapidjson::Value;
 
 class SchemaReader {
  public:
-  SchemaReader(std::string_view text, FieldTable& table, Diagnostics& diagnostics)
+  SchemaReader(std::string_view text, SchemaTable& table, Diagnostics& diagnostics)
       : text_(text), table_(table), diagnostics_(diagnostics) {}
 
   void read_object(const JsonValue& object, const std::string& prefix) {
@@ -80,14 +80,14 @@ class SchemaReader {
   }
 
   void add(const std::string& name, const std::string& key, std::string_view type_name, bool array) {
-    auto type = parse_field_type(type_name);
+    auto type = parse_mapping_type(type_name);
     if (!type) {
       problem("schema.unknown-type", key,
               "unknown Elasticsearch type `" + std::string(type_name) + "` for field `" + name + "`",
               "use a mapping type such as keyword, long, ip, date, boolean, text");
       return;
     }
-    table_.fields[name] = FieldInfo{*type, array};
+    table_.fields[name] = SchemaField{*type, array};
   }
 
   void problem(std::string code, const std::string& key, std::string message, std::string hint = {}) {
@@ -104,16 +104,16 @@ class SchemaReader {
   }
 
   std::string_view text_;
-  FieldTable& table_;
+  SchemaTable& table_;
   Diagnostics& diagnostics_;
   std::size_t search_from_ = 0;
 };
 
 }  // namespace
 
-std::shared_ptr<const FieldTable> load_schema_json(std::string_view json_text, std::string table_name,
+std::shared_ptr<const SchemaTable> load_schema_json(std::string_view json_text, std::string table_name,
                                                    Diagnostics& diagnostics) {
-  auto table = std::make_shared<FieldTable>();
+  auto table = std::make_shared<SchemaTable>();
   table->name = std::move(table_name);
   rapidjson::Document document;
   document.Parse(json_text.data(), json_text.size());
@@ -137,7 +137,7 @@ std::shared_ptr<const FieldTable> load_schema_json(std::string_view json_text, s
   return table;
 }
 
-std::shared_ptr<const FieldTable> load_schema_file(const std::string& path, Diagnostics& diagnostics) {
+std::shared_ptr<const SchemaTable> load_schema_file(const std::string& path, Diagnostics& diagnostics) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diagnostics.push_back({Severity::Error, "schema.file-unreadable",
