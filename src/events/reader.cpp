@@ -1,0 +1,309 @@
+// Event files: NDJSON, a JSON array, a single document or a search response; gzip or
+// plain; a path or standard input. Problems are reported per line and never stop the
+// valid events around them.
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+
+#include "eql/event.h"
+
+namespace eql {
+
+std::string InputProblem::to_string() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ':';
+    out += std::to_string(line);
+    if (column > 0) {
+      out += ':';
+      out += std::to_string(column);
+    }
+  }
+  out += ": ";
+  out += message;
+  return out;
+}
+
+void extract_ordering(Event& event, const EventReadOptions& options) {
+  event.timestamp.reset();
+  if (!options.timestamp_field.empty()) {
+    Value stamp = event.first(options.timestamp_field);
+    if (!stamp.is_null()) event.timestamp = date_of(stamp);
+  }
+  event.tiebreaker = options.tiebreaker_field.empty() ? Value::null()
+                                                      : event.first(options.tiebreaker_field);
+}
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// 1-based line and column (in bytes) of a byte offset.
+std::pair<std::uint64_t, std::uint64_t> line_and_column(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::uint64_t line = 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
+  return {line, offset - line_start + 1};
+}
+
+// Finds the objects that are events inside one whole JSON document: the elements of a
+// top-level array, the `hits.hits[]._source` objects of a search response, or else the
+// root object itself. Records byte spans; the events are parsed from them afterwards.
+class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DocumentSplitter> {
+ public:
+  explicit DocumentSplitter(const rapidjson::StringStream& stream) : stream_(stream) {}
+
+  struct Piece {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool is_object = true;
+  };
+  std::vector<Piece> array_elements;
+  std::vector<Piece> sources;
+  bool root_is_array = false;
+  bool root_is_object = false;
+
+  bool Default() {
+    scalar();
+    return true;
+  }
+  bool Null() { return Default(); }
+  bool Bool(bool) { return Default(); }
+  bool Int(int) { return Default(); }
+  bool Uint(unsigned) { return Default(); }
+  bool Int64(std::int64_t) { return Default(); }
+  bool Uint64(std::uint64_t) { return Default(); }
+  bool Double(double) { return Default(); }
+  bool String(const char*, rapidjson::SizeType, bool) { return Default(); }
+  bool Key(const char* s, rapidjson::SizeType length, bool) {
+    if (frames_.size() <= 4) frames_.back().key.assign(s, length);
+    return true;
+  }
+  bool StartObject() { return start(false); }
+  bool StartArray() { return start(true); }
+  bool EndObject(rapidjson::SizeType) { return end(); }
+  bool EndArray(rapidjson::SizeType) { return end(); }
+
+ private:
+  struct Frame {
+    bool array;
+    std::string key;
+    int capture = 0;  // 1: an array element, 2: a _source object
+    std::size_t begin = 0;
+  };
+
+  bool in_top_array() const { return frames_.size() == 1 && frames_[0].array; }
+  bool at_source() const {
+    return frames_.size() == 4 && !frames_[0].array && frames_[0].key == "hits" && !frames_[1].array &&
+           frames_[1].key == "hits" && frames_[2].array && !frames_[3].array && frames_[3].key == "_source";
+  }
+  void scalar() {
+    if (in_top_array()) {
+      std::size_t end = stream_.Tell();
+      array_elements.push_back({end, end, false});
+    }
+  }
+  bool start(bool array) {
+    if (frames_.empty()) {
+      root_is_array = array;
+      root_is_object = !array;
+    }
+    Frame frame{array, {}, 0, stream_.Tell() - 1};
+    if (in_top_array()) frame.capture = 1;
+    else if (at_source() && !array) frame.capture = 2;
+    frames_.push_back(std::move(frame));
+    return true;
+  }
+  bool end() {
+    Frame frame = std::move(frames_.back());
+    frames_.pop_back();
+    if (frame.capture == 1) array_elements.push_back({frame.begin, stream_.Tell(), !frame.array});
+    if (frame.capture == 2) sources.push_back({frame.begin, stream_.Tell(), true});
+    return true;
+  }
+
+  const rapidjson::StringStream& stream_;
+  std::vector<Frame> frames_;
+};
+
+struct Emitter {
+  std::string_view name;
+  std::string_view text;
+  const EventReadOptions& options;
+  const std::function<bool(Event&&)>& sink;
+  const std::function<void(const InputProblem&)>& problem;
+  ReadSummary summary;
+  bool stopped = false;
+
+  void report(std::size_t offset, std::string message) {
+    auto [line, column] = line_and_column(text, offset);
+    problem(InputProblem{std::string(name), line, column, std::move(message)});
+    ++summary.skipped;
+  }
+
+  // Parses one event from text[begin, end).
+  void emit(std::size_t begin, std::size_t end) {
+    std::string_view json = text.substr(begin, end - begin);
+    while (!json.empty() && is_space(json.back())) json.remove_suffix(1);
+    std::string error;
+    std::size_t error_offset = 0;
+    auto event = parse_event(json, error, &error_offset);
+    if (!event) {
+      report(begin + error_offset, error);
+      return;
+    }
+    extract_ordering(*event, options);
+    event->ordinal = summary.events++;
+    if (!sink(std::move(*event))) stopped = true;
+  }
+};
+
+// Tries `text` as one JSON document; true when it was one (events emitted).
+bool read_whole_document(Emitter& emitter) {
+  std::string_view text = emitter.text;
+  if (text.size() > emitter.options.max_document_bytes) return false;
+  // rapidjson's StringStream needs a terminating NUL; the text may not have one.
+  std::string copy(text);
+  rapidjson::StringStream stream(copy.c_str());
+  DocumentSplitter splitter(stream);
+  rapidjson::Reader reader;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
+  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, splitter);
+  std::size_t after = stream.Tell();
+  bool only_space_after =
+      std::all_of(text.begin() + static_cast<std::ptrdiff_t>(std::min(after, text.size())), text.end(), is_space);
+  if (!result || !only_space_after) {
+    // A top-level array cannot be NDJSON: report the error here rather than per line.
+    if (splitter.root_is_array) {
+      if (!result) {
+        emitter.report(result.Offset(), std::string("invalid JSON array: ") +
+                                            rapidjson::GetParseError_En(result.Code()));
+      } else {
+        emitter.report(after, "unexpected text after the JSON array");
+      }
+      // The elements completed before the error are still valid events.
+      for (const auto& piece : splitter.array_elements) {
+        if (emitter.stopped) break;
+        if (piece.is_object) emitter.emit(piece.begin, piece.end);
+      }
+      return true;
+    }
+    return false;
+  }
+  if (splitter.root_is_array) {
+    std::size_t index = 0;
+    for (const auto& piece : splitter.array_elements) {
+      if (emitter.stopped) break;
+      if (!piece.is_object) {
+        emitter.report(piece.begin, "array element " + std::to_string(index) + " is not a JSON object");
+      } else {
+        emitter.emit(piece.begin, piece.end);
+      }
+      ++index;
+    }
+    return true;
+  }
+  if (!splitter.sources.empty()) {
+    for (const auto& piece : splitter.sources) {
+      if (emitter.stopped) break;
+      emitter.emit(piece.begin, piece.end);
+    }
+    return true;
+  }
+  std::size_t begin = 0;
+  while (begin < text.size() && is_space(text[begin])) ++begin;
+  emitter.emit(begin, text.size());
+  return true;
+}
+
+void read_ndjson(Emitter& emitter) {
+  std::string_view text = emitter.text;
+  std::size_t line_start = 0;
+  std::uint64_t line_number = 0;
+  while (line_start < text.size() && !emitter.stopped) {
+    std::size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    ++line_number;
+    std::string_view line = text.substr(line_start, line_end - line_start);
+    bool blank = std::all_of(line.begin(), line.end(), is_space);
+    if (!blank) {
+      if (line.size() > emitter.options.max_line_bytes) {
+        emitter.problem(InputProblem{std::string(emitter.name), line_number, 1,
+                                     "line of " + std::to_string(line.size()) + " bytes is longer than the limit of " +
+                                         std::to_string(emitter.options.max_line_bytes) + " bytes; skipped"});
+        ++emitter.summary.skipped;
+      } else {
+        emitter.emit(line_start, line_end);
+      }
+    }
+    line_start = line_end + 1;
+  }
+}
+
+}  // namespace
+
+ReadSummary read_events_from_text(std::string_view name, std::string_view text,
+                                  const EventReadOptions& options,
+                                  const std::function<bool(Event&&)>& sink,
+                                  const std::function<void(const InputProblem&)>& problem) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+  Emitter emitter{name, text, options, sink, problem, {}, false};
+  std::size_t first = 0;
+  while (first < text.size() && is_space(text[first])) ++first;
+  if (first < text.size() && (text[first] == '[' || text[first] == '{')) {
+    if (read_whole_document(emitter)) return emitter.summary;
+  }
+  read_ndjson(emitter);
+  return emitter.summary;
+}
+
+ReadSummary read_events(const std::string& path, const EventReadOptions& options,
+                        const std::function<bool(Event&&)>& sink,
+                        const std::function<void(const InputProblem&)>& problem) {
+  // zlib reads plain files unchanged and inflates those that start with the gzip magic.
+  gzFile file = nullptr;
+  std::string name = path == "-" ? "<stdin>" : path;
+  if (path == "-") {
+    int fd = dup(STDIN_FILENO);
+    if (fd >= 0) file = gzdopen(fd, "rb");
+  } else {
+    file = gzopen(path.c_str(), "rb");
+  }
+  ReadSummary failed;
+  failed.io_error = true;
+  if (file == nullptr) {
+    problem(InputProblem{name, 0, 0, std::string("cannot open: ") + std::strerror(errno)});
+    return failed;
+  }
+  gzbuffer(file, 1 << 17);
+  std::string text;
+  char buffer[1 << 16];
+  while (true) {
+    int n = gzread(file, buffer, sizeof buffer);
+    if (n < 0) {
+      int code = 0;
+      const char* message = gzerror(file, &code);
+      problem(InputProblem{name, 0, 0, std::string("cannot read: ") + (message ? message : "error")});
+      gzclose(file);
+      return failed;
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > options.max_document_bytes) {
+      problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
+      gzclose(file);
+      return failed;
+    }
+  }
+  gzclose(file);
+  return read_events_from_text(name, text, options, sink, problem);
+}
+
+}  // namespace eql
