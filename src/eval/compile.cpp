@@ -85,8 +85,12 @@ class Compiler {
       return add_bool({literal->value ? BoolOp::True : BoolOp::False, {}, 0});
     }
     if (expr.as<ast::NullLiteral>()) return add_bool({BoolOp::False, {}, 0});
-    if (const auto* compare = expr.as<ast::Compare>(); compare && compare->op == ast::CompareOp::NotEq) {
-      // `a != b` is `not (a == b)`; `a != null` is `not (a == null)`.
+    if (const auto* compare = expr.as<ast::Compare>(); compare && compare->op == ast::CompareOp::NotEq &&
+                                                       !compare->left->as<ast::NullLiteral>() &&
+                                                       !compare->right->as<ast::NullLiteral>()) {
+      // `a != b` is `not (a == b)`. (`e != null` stays a leaf "some value of e is not
+      // null", as Elasticsearch's IsNotNull runs per value; for a plain field that is
+      // exactly `not (f == null)`.)
       std::uint32_t positive = leaf([&] { return comparison(ast::CompareOp::Eq, *compare->left, *compare->right); });
       return simplify(add_bool({BoolOp::Not, {positive}, 0}));
     }

@@ -1,0 +1,472 @@
+// eql-conformance: runs Elasticsearch's EQL spec files (name, query, expected event ids)
+// against their data sets and mappings, and reports every difference.
+//
+//   eql-conformance --spec SPEC.toml --data DATA --mapping MAPPING [--data D2 --mapping M2 ...]
+//       [--tiebreaker FIELD] [--id-field FIELD] [--filetime-timestamps | --filetime-nanos]
+//       [--event-queries-only] [--size N] [--verbose]
+#define TOML_HEADER_ONLY 0
+#define TOML_SHARED_LIB 1
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "eql/eval.h"
+#include "eql/event.h"
+#include "eql/parser.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailures = 1;
+constexpr int kExitUsage = 2;
+
+constexpr const char* kUsage =
+    "usage: eql-conformance --spec SPEC.toml --data DATA --mapping MAPPING [--data D2 --mapping M2 ...]\n"
+    "                       [--tiebreaker FIELD] [--id-field FIELD]\n"
+    "                       [--filetime-timestamps | --filetime-nanos] [--event-queries-only]\n"
+    "                       [--size N] [--verbose]\n"
+    "\n"
+    "Runs every [[queries]] entry of an Elasticsearch EQL spec file over the data sets and\n"
+    "prints each failure, then `N passed, M failed`. Exit 0 only when nothing failed.\n"
+    "  --filetime-timestamps  @timestamp = timestamp (Windows FILETIME) as epoch milliseconds\n"
+    "  --filetime-nanos       @timestamp = timestamp read as nanoseconds since 1970\n"
+    "  --event-queries-only   run event queries only; sequences/samples are counted as not run\n";
+
+struct Options {
+  std::string spec;
+  std::vector<std::string> data;
+  std::vector<std::string> mappings;
+  std::string tiebreaker;
+  std::string id_field;
+  enum class Stamps { AsIs, FileTime, FileTimeNanos } stamps = Stamps::AsIs;
+  bool event_queries_only = false;
+  std::int64_t default_size = 50;
+  bool verbose = false;
+};
+
+struct Spec {
+  std::string name;
+  std::string query;
+  std::vector<std::vector<std::int64_t>> expected;  // alternatives
+  std::vector<std::string> join_keys;
+  std::optional<std::int64_t> size;
+  std::uint32_t line = 0;
+};
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Elasticsearch's test_extra.toml writes bare `null` inside arrays (join_keys), which
+// strict TOML rejects: outside strings and comments, `null` becomes "null".
+std::string quote_bare_nulls(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t i = 0;
+  auto starts = [&](const char* token) { return text.compare(i, std::strlen(token), token) == 0; };
+  while (i < text.size()) {
+    if (starts("'''") || starts("\"\"\"")) {
+      std::string delimiter = text.substr(i, 3);
+      std::size_t end = text.find(delimiter, i + 3);
+      end = end == std::string::npos ? text.size() : end + 3;
+      out.append(text, i, end - i);
+      i = end;
+    } else if (text[i] == '\'' || text[i] == '"') {
+      char quote = text[i];
+      std::size_t j = i + 1;
+      while (j < text.size() && text[j] != quote && text[j] != '\n') {
+        if (quote == '"' && text[j] == '\\') ++j;
+        ++j;
+      }
+      out.append(text, i, j + 1 - i);
+      i = j + 1;
+    } else if (text[i] == '#') {
+      std::size_t end = text.find('\n', i);
+      end = end == std::string::npos ? text.size() : end;
+      out.append(text, i, end - i);
+      i = end;
+    } else if (starts("null") && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))) &&
+               (i + 4 >= text.size() || !std::isalnum(static_cast<unsigned char>(text[i + 4])))) {
+      out += "\"null\"";
+      i += 4;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out;
+}
+
+std::vector<std::int64_t> int_array(const toml::array& array) {
+  std::vector<std::int64_t> out;
+  for (const auto& element : array) {
+    if (auto value = element.value<std::int64_t>()) out.push_back(*value);
+  }
+  return out;
+}
+
+std::optional<Spec> read_spec(const toml::table& table, std::size_t index) {
+  Spec spec;
+  spec.line = table.source().begin.line;
+  spec.name = table["name"].value_or(std::string("query #") + std::to_string(index + 1));
+  auto query = table["query"].value<std::string>();
+  if (!query) return std::nullopt;
+  spec.query = *query;
+  if (const toml::array* ids = table["expected_event_ids"].as_array()) {
+    bool nested = !ids->empty() && (*ids)[0].is_array();
+    if (nested) {
+      for (const auto& alternative : *ids) {
+        if (const auto* inner = alternative.as_array()) spec.expected.push_back(int_array(*inner));
+      }
+    } else {
+      spec.expected.push_back(int_array(*ids));
+    }
+  }
+  if (const toml::array* keys = table["join_keys"].as_array()) {
+    for (const auto& key : *keys) {
+      if (auto s = key.value<std::string>()) spec.join_keys.push_back(*s);
+      else if (auto i = key.value<std::int64_t>()) spec.join_keys.push_back(std::to_string(*i));
+    }
+  }
+  if (auto size = table["size"].value<std::int64_t>()) spec.size = *size;
+  return spec;
+}
+
+// The queries of `#[[queries]]` blocks: specs of the older Python dialect, commented out
+// because Elasticsearch rejects them.
+std::optional<toml::table> parse_toml(const std::string& text, const std::string& name, std::string& error);
+
+std::vector<std::pair<std::uint32_t, std::string>> commented_queries(const std::string& text) {
+  std::vector<std::pair<std::uint32_t, std::string>> out;
+  std::istringstream in(text);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (lines[i].rfind("#[[queries]]", 0) != 0) continue;
+    std::string block = "[[queries]]\n";
+    std::size_t j = i + 1;
+    for (; j < lines.size() && !lines[j].empty() && lines[j][0] == '#' && lines[j].rfind("#[[queries]]", 0) != 0; ++j) {
+      block += lines[j].substr(1) + "\n";
+    }
+    std::string ignored;
+    auto parsed = parse_toml(quote_bare_nulls(block), "<commented spec>", ignored);
+    std::string query;
+    if (parsed) {
+      if (const toml::array* queries = (*parsed)["queries"].as_array(); queries && !queries->empty()) {
+        if (const auto* first = (*queries)[0].as_table()) query = (*first)["query"].value_or(std::string());
+      }
+    }
+    out.emplace_back(static_cast<std::uint32_t>(i + 1), query);
+    i = j - 1;
+  }
+  return out;
+}
+
+// toml++ is built with exceptions here: parse errors arrive as toml::parse_error.
+std::optional<toml::table> parse_toml(const std::string& text, const std::string& name, std::string& error) {
+  try {
+    return toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    error = name + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) +
+            ": " + std::string(e.description());
+    return std::nullopt;
+  }
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) out += ", ";
+    out += std::to_string(ids[i]);
+  }
+  return out + "]";
+}
+
+std::string one_line(const std::string& text) {
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+int compare_tiebreakers(const eql::Value& a, const eql::Value& b) {
+  if (a.is_null() != b.is_null()) return a.is_null() ? 1 : -1;
+  if (a.is_number() && b.is_number()) {
+    double x = a.as_double(), y = b.as_double();
+    if (a.kind == eql::ValueKind::Int && b.kind == eql::ValueKind::Int) return a.integer < b.integer ? -1 : a.integer > b.integer;
+    return x < y ? -1 : x > y;
+  }
+  std::string x = eql::to_display_string(a), y = eql::to_display_string(b);
+  return x < y ? -1 : x > y;
+}
+
+bool parse_options(int argc, char** argv, Options& options, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        error = arg + " needs a value";
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string text;
+    if (arg == "--spec") { if (!value(options.spec)) return false; }
+    else if (arg == "--data") { if (!value(text)) return false; options.data.push_back(text); }
+    else if (arg == "--mapping") { if (!value(text)) return false; options.mappings.push_back(text); }
+    else if (arg == "--tiebreaker") { if (!value(options.tiebreaker)) return false; }
+    else if (arg == "--id-field") { if (!value(options.id_field)) return false; }
+    else if (arg == "--filetime-timestamps") options.stamps = Options::Stamps::FileTime;
+    else if (arg == "--filetime-nanos") options.stamps = Options::Stamps::FileTimeNanos;
+    else if (arg == "--event-queries-only") options.event_queries_only = true;
+    else if (arg == "--verbose") options.verbose = true;
+    else if (arg == "--size") {
+      if (!value(text)) return false;
+      options.default_size = std::stoll(text);
+    } else if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(kExitOk);
+    } else {
+      error = "unknown argument '" + arg + "'";
+      return false;
+    }
+  }
+  if (options.spec.empty()) error = "--spec is required";
+  else if (options.data.empty()) error = "at least one --data is required";
+  else if (options.data.size() != options.mappings.size()) error = "give one --mapping per --data";
+  return error.empty();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  std::string error;
+  if (!parse_options(argc, argv, options, error)) {
+    std::fprintf(stderr, "eql-conformance: %s\n\n%s", error.c_str(), kUsage);
+    return kExitUsage;
+  }
+  if (options.id_field.empty()) options.id_field = options.tiebreaker.empty() ? "id" : options.tiebreaker;
+
+  // ---- mappings and data ----
+  eql::FieldTable fields(true);
+  std::vector<eql::Event> events;
+  eql::EventReadOptions read_options;
+  read_options.timestamp_field = "@timestamp";
+  read_options.tiebreaker_field = options.tiebreaker;
+  for (std::size_t d = 0; d < options.data.size(); ++d) {
+    auto mapping_text = read_file(options.mappings[d]);
+    if (!mapping_text) {
+      std::fprintf(stderr, "eql-conformance: cannot read %s\n", options.mappings[d].c_str());
+      return kExitUsage;
+    }
+    auto mapping = eql::parse_es_mapping(*mapping_text, error);
+    if (!mapping) {
+      std::fprintf(stderr, "%s: %s\n", options.mappings[d].c_str(), error.c_str());
+      return kExitUsage;
+    }
+    for (const auto& [name, info] : mapping->fields()) fields.add_if_absent(name, info);
+    bool problems = false;
+    auto summary = eql::read_events(
+        options.data[d], read_options,
+        [&](eql::Event&& event) {
+          events.push_back(std::move(event));
+          return true;
+        },
+        [&](const eql::InputProblem& problem) {
+          problems = true;
+          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+        });
+    if (summary.io_error || problems) return kExitUsage;
+  }
+  // Elasticsearch maps fields the mapping does not name from the JSON of the documents.
+  for (const auto& event : events) {
+    for (std::string_view path : event.paths()) {
+      eql::Value sample = event.first(path);
+      eql::FieldType type = sample.kind == eql::ValueKind::Int      ? eql::FieldType::Integer
+                            : sample.kind == eql::ValueKind::Double ? eql::FieldType::Float
+                            : sample.kind == eql::ValueKind::Bool   ? eql::FieldType::Boolean
+                                                                    : eql::FieldType::String;
+      fields.add_if_absent(std::string(path), eql::FieldInfo{type, std::string(path), std::nullopt, {}});
+    }
+  }
+  // Timestamps.
+  std::uint64_t ordinal = 0;
+  for (auto& event : events) {
+    if (options.stamps != Options::Stamps::AsIs) {
+      eql::Value raw = event.first("timestamp");
+      if (raw.kind == eql::ValueKind::Int) {
+        if (options.stamps == Options::Stamps::FileTime) {
+          event.set("@timestamp", eql::Value::of_int(raw.integer / 10000 - 11644473600000LL));
+        } else {
+          std::string iso = eql::format_date(raw.integer, true);
+          event.set("@timestamp", eql::Value::of_string(iso));
+        }
+      }
+    }
+    std::string format;
+    if (auto info = fields.lookup("@timestamp")) format = info->date_format;
+    eql::Value stamp = event.first("@timestamp");
+    event.timestamp = stamp.is_null() ? std::nullopt : eql::date_of(stamp, format);
+    event.tiebreaker = options.tiebreaker.empty() ? eql::Value::null() : event.first(options.tiebreaker);
+    event.ordinal = ordinal++;
+  }
+  std::stable_sort(events.begin(), events.end(), [](const eql::Event& a, const eql::Event& b) {
+    if (a.timestamp.has_value() != b.timestamp.has_value()) return a.timestamp.has_value();
+    if (a.timestamp && *a.timestamp != *b.timestamp) return *a.timestamp < *b.timestamp;
+    int tie = compare_tiebreakers(a.tiebreaker, b.tiebreaker);
+    if (tie != 0) return tie < 0;
+    return a.ordinal < b.ordinal;
+  });
+
+  // ---- specs ----
+  auto spec_text = read_file(options.spec);
+  if (!spec_text) {
+    std::fprintf(stderr, "eql-conformance: cannot read %s\n", options.spec.c_str());
+    return kExitUsage;
+  }
+  auto parsed = parse_toml(quote_bare_nulls(*spec_text), options.spec, error);
+  if (!parsed) {
+    std::fprintf(stderr, "%s\n", error.c_str());
+    return kExitUsage;
+  }
+  std::vector<Spec> specs;
+  if (const toml::array* queries = (*parsed)["queries"].as_array()) {
+    for (std::size_t i = 0; i < queries->size(); ++i) {
+      const toml::table* table = (*queries)[i].as_table();
+      auto spec = table ? read_spec(*table, i) : std::nullopt;
+      if (!spec) {
+        std::fprintf(stderr, "%s: entry %zu of [[queries]] has no query\n", options.spec.c_str(), i + 1);
+        return kExitUsage;
+      }
+      specs.push_back(std::move(*spec));
+    }
+  }
+
+  auto started = std::chrono::steady_clock::now();
+  std::size_t passed = 0, failed = 0, not_run = 0;
+  eql::EvalContext context;
+  eql::FilterOptions filter_options;
+  filter_options.field_types = &fields;
+  eql::ParseOptions parse_options;
+
+  for (const Spec& spec : specs) {
+    auto report_failure = [&](const std::string& got) {
+      ++failed;
+      std::printf("FAIL %s (%s:%u)\n  query:    %s\n", spec.name.c_str(), options.spec.c_str(), spec.line,
+                  one_line(spec.query).c_str());
+      std::string expected;
+      for (std::size_t i = 0; i < spec.expected.size(); ++i) expected += (i ? " or " : "") + join_ids(spec.expected[i]);
+      std::printf("  expected: %s\n  got:      %s\n", expected.c_str(), got.c_str());
+    };
+    eql::ParseResult result = eql::parse_query(spec.query, parse_options);
+    if (!result.ok()) {
+      std::string message = result.diagnostics.empty() ? "parse error" : result.diagnostics.front().message;
+      report_failure("parse error: " + message);
+      continue;
+    }
+    const eql::ast::Query& query = *result.query;
+    const eql::ast::EventFilter* filter = query.event();
+    if (!filter) {
+      if (options.event_queries_only) {
+        ++not_run;
+        if (options.verbose) std::printf("not run: %s (sequence/sample)\n", spec.name.c_str());
+      } else {
+        report_failure("not supported: sequences and samples are not implemented yet");
+      }
+      continue;
+    }
+    auto compiled = eql::compile_filter(*filter, filter_options);
+    if (!compiled.program) {
+      report_failure("compile error: " + compiled.diagnostics.front().message);
+      continue;
+    }
+    std::vector<std::int64_t> ids;
+    for (const auto& event : events) {
+      if (!compiled.program->matches(event, context)) continue;
+      eql::Value id = event.first(options.id_field);
+      ids.push_back(id.kind == eql::ValueKind::Int ? id.integer : -1);
+    }
+    // Pipes in order, then the request size (from the end after a tail).
+    bool from_end = false;
+    bool bad_pipe = false;
+    for (const auto& pipe : query.pipes) {
+      const auto* count = pipe.args.empty() ? nullptr : pipe.args[0]->as<eql::ast::IntLiteral>();
+      if ((pipe.kind != eql::ast::PipeKind::Head && pipe.kind != eql::ast::PipeKind::Tail) || !count) {
+        bad_pipe = true;
+        break;
+      }
+      auto n = static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0));
+      if (ids.size() > n) {
+        if (pipe.kind == eql::ast::PipeKind::Head) ids.resize(n);
+        else ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(n));
+      }
+      from_end = pipe.kind == eql::ast::PipeKind::Tail;
+    }
+    if (bad_pipe) {
+      report_failure("unsupported pipe");
+      continue;
+    }
+    auto size = static_cast<std::size_t>(spec.size.value_or(options.default_size));
+    if (ids.size() > size) {
+      if (from_end) ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(size));
+      else ids.resize(size);
+    }
+    bool ok = spec.expected.empty() ? ids.empty()
+                                    : std::any_of(spec.expected.begin(), spec.expected.end(),
+                                                  [&](const auto& alternative) { return alternative == ids; });
+    if (ok) {
+      ++passed;
+      if (options.verbose) std::printf("ok   %s\n", spec.name.c_str());
+    } else {
+      report_failure(join_ids(ids));
+    }
+  }
+
+  // The commented-out specs: queries Elasticsearch rejects must be rejected here too.
+  auto commented = commented_queries(*spec_text);
+  if (!commented.empty()) {
+    std::size_t rejected = 0, accepted = 0;
+    for (const auto& [line, text] : commented) {
+      if (text.empty()) {
+        std::printf("note: %s:%u: commented-out spec without a readable query\n", options.spec.c_str(), line);
+        continue;
+      }
+      if (eql::parse_query(text, parse_options).ok()) {
+        ++accepted;
+        std::printf("accepted commented-out spec (%s:%u): %s\n", options.spec.c_str(), line, one_line(text).c_str());
+      } else {
+        ++rejected;
+      }
+    }
+    std::printf("%zu commented-out specs rejected, %zu accepted\n", rejected, accepted);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (options.verbose) std::printf("%zu events, %.3f s\n", events.size(), seconds);
+  if (not_run > 0) {
+    std::printf("not run: %zu sequence/sample specs (sequences are not implemented yet)\n", not_run);
+  }
+  std::printf("%zu passed, %zu failed\n", passed, failed);
+  return failed == 0 ? kExitOk : kExitFailures;
+}
