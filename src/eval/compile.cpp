@@ -197,8 +197,11 @@ class Compiler {
     if (!info) {
       if (types_.closed()) {
         if (!optional) {
-          diagnostics.push_back({Severity::Warning, "eval.unknown-field",
-                                 "field '" + name + "' is not in the mapping; it never has a value", span, {}});
+          // Elasticsearch refuses the query ("Unknown column"); `?name` is the way to ask
+          // for a field that may not exist.
+          diagnostics.push_back({Severity::Error, "eval.unknown-field",
+                                 "unknown field '" + name + "'", span,
+                                 "write ?" + name + " for a field that may not exist"});
         }
         return constant(Value::null());  // `?field` unknown to the schema is the literal null
       }

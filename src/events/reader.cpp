@@ -58,7 +58,7 @@ std::pair<std::uint64_t, std::uint64_t> line_and_column(std::string_view text, s
 // root object itself. Records byte spans; the events are parsed from them afterwards.
 class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DocumentSplitter> {
  public:
-  explicit DocumentSplitter(const rapidjson::StringStream& stream) : stream_(stream) {}
+  DocumentSplitter(const rapidjson::StringStream& stream, std::string_view text) : stream_(stream), text_(text) {}
 
   struct Piece {
     std::size_t begin = 0;
@@ -106,8 +106,8 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   }
   void scalar() {
     if (in_top_array()) {
-      std::size_t end = stream_.Tell();
-      array_elements.push_back({end, end, false});
+      std::size_t at = stream_.Tell();
+      array_elements.push_back({at, at, false});
     }
   }
   bool start(bool array) {
@@ -115,7 +115,7 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
       root_is_array = array;
       root_is_object = !array;
     }
-    Frame frame{array, {}, 0, stream_.Tell() - 1};
+    Frame frame{array, {}, 0, bracket_at(array ? '[' : '{')};
     if (in_top_array()) frame.capture = 1;
     else if (at_source() && !array) frame.capture = 2;
     frames_.push_back(std::move(frame));
@@ -124,12 +124,22 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   bool end() {
     Frame frame = std::move(frames_.back());
     frames_.pop_back();
-    if (frame.capture == 1) array_elements.push_back({frame.begin, stream_.Tell(), !frame.array});
-    if (frame.capture == 2) sources.push_back({frame.begin, stream_.Tell(), true});
+    std::size_t end = bracket_at(frame.array ? ']' : '}') + 1;
+    if (frame.capture == 1) array_elements.push_back({frame.begin, end, !frame.array});
+    if (frame.capture == 2) sources.push_back({frame.begin, end, true});
     return true;
   }
 
+  // Where the bracket of the current StartObject/EndObject call is. Depending on the parse
+  // mode rapidjson calls the handler just before or just after taking the bracket.
+  std::size_t bracket_at(char bracket) const {
+    std::size_t at = stream_.Tell();
+    if (at < text_.size() && text_[at] == bracket) return at;
+    return at > 0 ? at - 1 : 0;
+  }
+
   const rapidjson::StringStream& stream_;
+  std::string_view text_;
   std::vector<Frame> frames_;
 };
 
@@ -172,7 +182,7 @@ bool read_whole_document(Emitter& emitter) {
   // rapidjson's StringStream needs a terminating NUL; the text may not have one.
   std::string copy(text);
   rapidjson::StringStream stream(copy.c_str());
-  DocumentSplitter splitter(stream);
+  DocumentSplitter splitter(stream, copy);
   rapidjson::Reader reader;
   constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
   rapidjson::ParseResult result = reader.Parse<kFlags>(stream, splitter);
