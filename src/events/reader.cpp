@@ -166,7 +166,7 @@ struct Emitter {
     std::size_t error_offset = 0;
     auto event = parse_event(json, error, &error_offset);
     if (!event) {
-      report(begin + error_offset, error);
+      report(begin + error_offset, "invalid JSON: " + error);
       return;
     }
     extract_ordering(*event, options);
