@@ -24,6 +24,7 @@
 #include "eql/eval.h"
 #include "eql/event.h"
 #include "eql/parser.h"
+#include "eql/sequence.h"
 
 namespace {
 
@@ -62,6 +63,7 @@ struct Spec {
   std::vector<std::vector<std::int64_t>> expected;  // alternatives
   std::vector<std::string> join_keys;
   std::optional<std::int64_t> size;
+  std::optional<std::int64_t> max_samples_per_key;
   std::uint32_t line = 0;
 };
 
@@ -142,6 +144,7 @@ std::optional<Spec> read_spec(const toml::table& table, std::size_t index) {
     }
   }
   if (auto size = table["size"].value<std::int64_t>()) spec.size = *size;
+  if (auto samples = table["max_samples_per_key"].value<std::int64_t>()) spec.max_samples_per_key = *samples;
   return spec;
 }
 
@@ -382,6 +385,10 @@ int main(int argc, char** argv) {
   eql::FilterOptions filter_options;
   filter_options.field_types = &fields;
   eql::ParseOptions parse_options;
+  // Sequences and samples keep references to the events they match.
+  std::vector<eql::EventRef> event_refs;
+  event_refs.reserve(events.size());
+  for (const auto& event : events) event_refs.push_back(std::make_shared<const eql::Event>(event));
 
   for (const Spec& spec : specs) {
     auto report_failure = [&](const std::string& got) {
@@ -408,27 +415,55 @@ int main(int argc, char** argv) {
       continue;
     }
     const eql::ast::Query& query = *result.query;
-    const eql::ast::EventFilter* filter = query.event();
-    if (!filter) {
-      if (options.event_queries_only) {
-        ++not_run;
-        if (options.verbose) std::printf("not run: %s (sequence/sample)\n", spec.name.c_str());
-      } else {
-        report_failure("not supported: sequences and samples are not implemented yet");
-      }
-      continue;
-    }
-    auto compiled = eql::compile_filter(*filter, filter_options);
-    if (!compiled.program) {
-      report_failure("compile error: " + compiled.diagnostics.front().message);
-      continue;
-    }
     std::vector<std::int64_t> ids;
-    for (const auto& event : events) {
-      if (!compiled.program->matches(event, context)) continue;
-      eql::Value id = event.first(options.id_field);
-      ids.push_back(id.kind == eql::ValueKind::Int ? id.integer : -1);
+    std::vector<std::string> keys;
+    auto id_of = [&](const eql::Event* event) -> std::int64_t {
+      if (!event) return -1;  // a missing event `![...]`
+      eql::Value id = event->first(options.id_field);
+      return id.kind == eql::ValueKind::Int ? id.integer : -1;
+    };
+    // Sequences and samples return whole matches: pipes and size count matches, and the
+    // ids and keys of the kept matches are flattened afterwards.
+    std::vector<eql::JoinResult> matches;
+    bool joined = false;
+    if (const eql::ast::Sequence* sequence = query.sequence()) {
+      joined = true;
+      eql::SequenceOptions sequence_options;
+      sequence_options.filter = filter_options;
+      auto compiled = eql::SequenceMatcher::compile(*sequence, sequence_options);
+      if (!compiled.matcher) {
+        report_failure("compile error: " + compiled.diagnostics.front().message);
+        continue;
+      }
+      for (const auto& event : event_refs) compiled.matcher->push(event, context);
+      compiled.matcher->finish();
+      matches = compiled.matcher->take_results();
+    } else if (const eql::ast::Sample* sample = query.sample()) {
+      joined = true;
+      eql::SampleOptions sample_options;
+      sample_options.filter = filter_options;
+      sample_options.max_samples_per_key =
+          static_cast<std::size_t>(std::max<std::int64_t>(spec.max_samples_per_key.value_or(1), 1));
+      auto compiled = eql::SampleMatcher::compile(*sample, sample_options);
+      if (!compiled.matcher) {
+        report_failure("compile error: " + compiled.diagnostics.front().message);
+        continue;
+      }
+      for (const auto& event : event_refs) compiled.matcher->push(event, context);
+      matches = compiled.matcher->finish();
+    } else {
+      auto compiled = eql::compile_filter(*query.event(), filter_options);
+      if (!compiled.program) {
+        report_failure("compile error: " + compiled.diagnostics.front().message);
+        continue;
+      }
+      for (const auto& event : events) {
+        if (compiled.program->matches(event, context)) ids.push_back(id_of(&event));
+      }
     }
+    // Pipes and size apply to events, or to whole matches: `positions` indexes either.
+    std::vector<std::size_t> positions(joined ? matches.size() : ids.size());
+    for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
     // Pipes in order, then the request size (from the end after a tail).
     bool from_end = false;
     bool bad_pipe = false;
@@ -439,9 +474,9 @@ int main(int argc, char** argv) {
         break;
       }
       auto n = static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0));
-      if (ids.size() > n) {
-        if (pipe.kind == eql::ast::PipeKind::Head) ids.resize(n);
-        else ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(n));
+      if (positions.size() > n) {
+        if (pipe.kind == eql::ast::PipeKind::Head) positions.resize(n);
+        else positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(n));
       }
       from_end = pipe.kind == eql::ast::PipeKind::Tail;
     }
@@ -450,9 +485,25 @@ int main(int argc, char** argv) {
       continue;
     }
     auto size = static_cast<std::size_t>(spec.size.value_or(options.default_size));
-    if (ids.size() > size) {
-      if (from_end) ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(size));
-      else ids.resize(size);
+    if (positions.size() > size) {
+      if (from_end) positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(size));
+      else positions.resize(size);
+    }
+    if (joined) {
+      for (std::size_t p : positions) {
+        for (const auto& event : matches[p].events) ids.push_back(id_of(event.get()));
+        for (const auto& key : matches[p].keys) keys.push_back(key.display());
+      }
+    } else {
+      std::vector<std::int64_t> kept;
+      for (std::size_t p : positions) kept.push_back(ids[p]);
+      ids = std::move(kept);
+    }
+    if (joined && !spec.join_keys.empty() && keys != spec.join_keys) {
+      std::string got_keys;
+      for (const auto& k : keys) got_keys += (got_keys.empty() ? "" : ", ") + k;
+      report_failure(join_ids(ids) + " with join keys [" + got_keys + "]");
+      continue;
     }
     bool ok = spec.expected.empty() ? ids.empty()
                                     : std::any_of(spec.expected.begin(), spec.expected.end(),
