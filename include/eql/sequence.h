@@ -32,6 +32,7 @@ struct JoinValue {
   std::string text;          ///< Text, Version, and the display form of Ip
   IpAddress ip;
   bool nanos = false;        ///< Date: shown with nanosecond precision
+  bool epoch_millis = false; ///< Date: shown as epoch milliseconds (how samples report keys)
 
   /// As Elasticsearch prints join keys: `1234`, `tag1`, `1970-01-01T00:00:00.000Z`, `null`.
   std::string display() const;

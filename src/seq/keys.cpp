@@ -19,7 +19,8 @@ std::string JoinValue::display() const {
     case Kind::Bool: return boolean ? "true" : "false";
     case Kind::Number:
       return is_integer ? std::to_string(integer) : to_display_string(Value::of_double(number));
-    case Kind::Date: return format_date(integer, nanos);
+    case Kind::Date:
+      return epoch_millis ? std::to_string(integer / 1'000'000) : format_date(integer, nanos);
     case Kind::Text:
     case Kind::Ip:
     case Kind::Version: return text;

@@ -30,8 +30,10 @@ struct SampleMatcher::Impl {
     for (std::size_t i = 0; i < filters.size(); ++i) {
       if (!filters[i].program.matches(*event, context)) continue;
       bool overflow = false;
-      for (const CompositeKey& key :
+      for (CompositeKey& key :
            seq::keys_of(*event, filters[i].keys, options.max_keys_per_event, overflow)) {
+        // Elasticsearch reports sample keys of date fields as epoch milliseconds.
+        for (JoinValue& value : key) value.epoch_millis = true;
         auto& per_filter = candidates[key];
         per_filter.resize(filters.size());
         if (per_filter[i].size() < keep_per_filter()) per_filter[i].push_back(event);

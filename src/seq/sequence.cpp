@@ -58,7 +58,6 @@ struct KeyState {
 /// A completed candidate waiting for the end of its trailing missing-event window.
 struct Waiting {
   EpochNanos deadline = 0;
-  std::uint64_t key_id = 0;
   CompositeKey key;
   std::vector<EventRef> events;
   std::optional<EpochNanos> latest_leading;  ///< floating window: latest leading mark
@@ -263,7 +262,6 @@ struct SequenceMatcher::Impl {
     if (has_trailing) {
       Waiting w;
       w.deadline = partial.first_time + *maxspan_nanos;
-      w.key_id = key_id;
       w.key = key;
       w.events = std::move(partial.events);
       w.latest_leading = latest_leading;
@@ -295,7 +293,9 @@ struct SequenceMatcher::Impl {
     for (auto& w : waiting) (ready(w) ? decided : still).push_back(std::move(w));
     waiting = std::move(still);
     for (Waiting& w : decided) {
-      Slot* slot = find_slot(w.key_id);
+      // By key, not id: the key's state may have been dropped and made anew since.
+      auto id = key_ids.find(w.key);
+      Slot* slot = id == key_ids.end() ? nullptr : find_slot(id->second);
       std::optional<EpochNanos> earliest_trailing;
       if (slot) {
         for (std::size_t m = 0; m < missing_stages.size(); ++m) {
