@@ -177,6 +177,22 @@ TEST_CASE("files: gzip by magic bytes, a UTF-8 byte order mark, unreadable paths
   CHECK(events.size() == 3);
   CHECK(problems.empty());
 
+  // NDJSON streams: a sink that stops ends the reading; long lines are skipped one by one.
+  std::string stream = (dir / "stream.ndjson").string();
+  {
+    std::ofstream out(stream);
+    out << "{\"a\":1}\n{\"a\":\"" << std::string(100, 'x') << "\"}\n{\"a\":2}\n{\"a\":3}\n";
+  }
+  EventReadOptions small;
+  small.max_line_bytes = 50;
+  std::size_t seen = 0;
+  auto limited = read_events(stream, small, [&](Event&&) { return ++seen < 2; }, problem);
+  CHECK(seen == 2);
+  CHECK(limited.events == 2);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("stream.ndjson:2:1: line longer") != std::string::npos);
+  problems.clear();
+
   auto summary = read_events((dir / "missing.json").string(), {}, sink, problem);
   CHECK(summary.io_error);
   CHECK(problems.size() == 1);
