@@ -243,6 +243,7 @@ int run_query(Args args) {
         file, options.read,
         [&](Event&& event) {
           event.ordinal = ordinal++;
+          if (strict_failure) return false;  // --strict: stop at the first malformed line
           if (!program.matches(event, context)) return true;
           ++matched_count;
           if (bound && bound->second == 0) return true;
