@@ -24,3 +24,13 @@ TEST_CASE("a shifted origin maps query offsets into the file") {
         "   process where x = 1\n"
         "                   ^\n");
 }
+
+TEST_CASE("a very long line is shown as a window around the caret") {
+  std::string line = std::string(300, 'a') + "=" + std::string(300, 'b');
+  SourceText file("export.ndjson", line + "\n");
+  Diagnostic d{Severity::Error, "syntax.single-equals", "use == to compare", Span{300, 301}, {}};
+  std::string shown = render(d, file, QueryOrigin{});
+  std::string expected_line = "   ..." + std::string(50, 'a') + "=" + std::string(69, 'b') + "...\n";
+  std::string expected_caret = "   " + std::string(53, ' ') + "^\n";
+  CHECK(shown == "export.ndjson:1:301: error: use == to compare\n" + expected_line + expected_caret);
+}

@@ -49,6 +49,44 @@ std::string displayable(std::string_view line) {
   return out;
 }
 
+/// The part of a source line that is shown, and where the caret goes in it.
+struct ShownLine {
+  std::string text;
+  std::uint32_t caret_column;  // 1-based, in characters of `text`
+  std::uint32_t caret_width;
+};
+
+// A line longer than this many characters (a Kibana export holds a whole rule on one line)
+// is cut to a window around the caret, marked with "..." at each cut end.
+constexpr std::uint32_t kMaxShownCharacters = 120;
+constexpr std::uint32_t kContextCharacters = 50;
+
+ShownLine window_around(std::string_view line, std::uint32_t column, std::uint32_t width) {
+  std::uint32_t total = count_characters(line);
+  if (total <= kMaxShownCharacters) return {displayable(line), column, width};
+  width = std::min(width, kMaxShownCharacters - kContextCharacters);
+  std::uint32_t first = column > kContextCharacters ? column - kContextCharacters : 1;
+  std::uint32_t last = std::min(total, first + kMaxShownCharacters - 1);
+  // Byte offsets of the first and one-past-last shown characters.
+  std::size_t begin_byte = line.size();
+  std::size_t end_byte = line.size();
+  std::uint32_t character = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;
+    ++character;
+    if (character == first) begin_byte = i;
+    if (character == last + 1) {
+      end_byte = i;
+      break;
+    }
+  }
+  std::string text = first > 1 ? "..." : "";
+  std::uint32_t caret = column - first + 1 + (first > 1 ? 3 : 0);
+  text += displayable(line.substr(begin_byte, end_byte - begin_byte));
+  if (last < total) text += "...";
+  return {text, caret, width};
+}
+
 }  // namespace
 
 std::string render(const Diagnostic& diagnostic, const SourceText& file,
@@ -71,7 +109,6 @@ std::string render(const Diagnostic& diagnostic, const SourceText& file,
   out += bold + diagnostic.message + reset + "\n";
 
   std::string_view source_line = file.line(at.begin.line);
-  out += "   " + displayable(source_line) + "\n";
   std::uint32_t line_chars = count_characters(source_line);
   std::uint32_t width = 1;
   if (at.end.line == at.begin.line && at.end.column > at.begin.column) {
@@ -79,8 +116,10 @@ std::string render(const Diagnostic& diagnostic, const SourceText& file,
   } else if (at.end.line > at.begin.line && line_chars + 1 > at.begin.column) {
     width = line_chars + 1 - at.begin.column;  // underline to the end of the first line
   }
-  out += "   " + std::string(at.begin.column - 1, ' ') + tone + "^" +
-         std::string(width > 1 ? width - 1 : 0, '~') + reset + "\n";
+  ShownLine shown = window_around(source_line, at.begin.column, width);
+  out += "   " + shown.text + "\n";
+  out += "   " + std::string(shown.caret_column - 1, ' ') + tone + "^" +
+         std::string(shown.caret_width > 1 ? shown.caret_width - 1 : 0, '~') + reset + "\n";
   if (!diagnostic.hint.empty()) {
     out += "   ";
     out += options.color ? "\033[1;36mhint:\033[0m " : "hint: ";

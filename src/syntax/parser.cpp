@@ -26,6 +26,15 @@ namespace {
 
 // ---- which grammar rules become parse-tree nodes -------------------------------------------
 
+/// Like PEGTL's fold_one, a node with a single child is replaced by that child, but a node
+/// that keeps several children also keeps its extent: the AST needs every node's span.
+struct FoldSingleChild : pt::apply<FoldSingleChild> {
+  template <typename ParseTreeNode, typename... States>
+  static void transform(std::unique_ptr<ParseTreeNode>& n, States&&... /*unused*/) {
+    if (n->children.size() == 1) n = std::move(n->children.front());
+  }
+};
+
 template <typename Rule>
 using Selector = pt::selector<
     Rule,
@@ -44,7 +53,7 @@ using Selector = pt::selector<
         g::term, g::missing_open, g::term_option, g::term_option_name, g::until_term,
         g::sequence, g::sample, g::pipe, g::pipe_name, g::pipe_argument, g::sort_direction,
         g::query, g::standalone_expression>,
-    pt::fold_one::on<g::postfix, g::positive, g::multiplicative, g::additive, g::comparison,
+    FoldSingleChild::on<g::postfix, g::positive, g::multiplicative, g::additive, g::comparison,
                      g::and_expression, g::or_expression>>;
 
 template <typename Rule>
