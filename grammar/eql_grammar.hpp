@@ -16,6 +16,7 @@
 #pragma once
 
 #include <tao/pegtl.hpp>
+#include <tao/pegtl/contrib/analyze_traits.hpp>
 
 namespace eql::grammar {
 
@@ -55,10 +56,22 @@ struct guarded {
   }
 };
 
+}  // namespace eql::grammar
+
+namespace tao::pegtl {
+// For PEGTL's grammar analysis (`analyze<query>()` in the tests), guarded<R> is R.
+template <typename Name, typename Rule>
+struct analyze_traits<Name, eql::grammar::guarded<Rule>> : analyze_seq_traits<Rule> {};
+}  // namespace tao::pegtl
+
+namespace eql::grammar {
+
 // ---- lexical -----------------------------------------------------------------------------
 
 struct line_comment : seq<two<'/'>, until<eolf>> {};
-struct close_comment : until<string<'*', '/'>> {};
+// Block comments nest, as in Elasticsearch's lexer: /* a /* b */ c */ is one comment.
+struct block_comment;
+struct close_comment : until<string<'*', '/'>, sor<block_comment, any>> {};
 struct block_comment : if_must<string<'/', '*'>, close_comment> {};
 struct ignored : sor<plus<ascii::space>, line_comment, block_comment> {};
 struct skip : star<ignored> {};
@@ -122,7 +135,8 @@ struct exponent : seq<one<'e', 'E'>, opt<one<'+', '-'>>, must<exponent_digits>> 
 struct decimal_number : sor<seq<digits, one<'.'>, star<ascii::digit>, opt<exponent>>,
                             seq<one<'.'>, digits, opt<exponent>>, seq<digits, exponent>> {};
 struct integer_number : digits {};
-struct number : seq<sor<decimal_number, integer_number>, not_at<ident_other>> {};
+// Like Elasticsearch's lexer, a number ends where its digits end: `1and` is 1 then `and`.
+struct number : sor<decimal_number, integer_number> {};
 
 // ---- mistakes users make -----------------------------------------------------------------
 // Tags naming the errors that raise<> reports (they never match anything themselves).
@@ -156,7 +170,7 @@ struct constant : sor<null_literal, true_literal, false_literal, number, string_
 struct optional_mark : one<'?'> {};
 struct field_segment : sor<quoted_identifier, identifier> {};
 struct field_segment_required : sor<field_segment, trap_keyword_field> {};
-struct field : seq<opt<optional_mark>, field_segment,
+struct field : seq<opt<optional_mark, skip>, field_segment,
                    star<one<'.'>, must<field_segment_required>>> {};
 
 struct close_paren : seq<skip, one<')'>> {};
@@ -222,7 +236,7 @@ struct compare_operator : sor<two<'='>, string<'!', '='>, string<'<', '='>, stri
                               one<'<'>, one<'>'>> {};
 struct comparison_operand_required : seq<skip, additive> {};
 struct trap_chained_comparison
-    : seq<at<skip, sor<compare_operator, one<':'>>>, raise<chained_comparison>> {};
+    : seq<skip, at<sor<compare_operator, one<':'>>>, raise<chained_comparison>> {};
 struct comparison
     : seq<additive, opt<skip, sor<seq<compare_operator, must<comparison_operand_required>,
                                       opt<trap_chained_comparison>>,
@@ -243,7 +257,7 @@ struct expression : seq<or_expression> {};
 // ---- queries -----------------------------------------------------------------------------
 
 struct any_category : kw_any {};
-struct category : sor<any_category, quoted_string, identifier> {};
+struct category : sor<any_category, string_literal, identifier> {};
 struct where_required : seq<skip, kw_where> {};
 struct event_condition_required : seq<skip, expression> {};
 struct event_filter : seq<category, must<where_required>, must<event_condition_required>> {};
@@ -277,14 +291,14 @@ struct term : seq<term_open, must<term_filter_required>, must<close_term>,
 struct term_required : seq<skip, term> {};
 
 struct until_term : seq<kw_until, must<term_required>> {};
-struct trap_by_after_with : seq<at<skip, kw_by>, raise<by_after_with>> {};
+struct trap_by_after_with : seq<skip, at<kw_by>, raise<by_after_with>> {};
 struct sequence_header
     : opt<skip, sor<seq<join_keys, opt<skip, maxspan>>, seq<maxspan, opt<trap_by_after_with>>>> {};
 struct sequence
     : seq<kw_sequence, sequence_header, must<term_required>, star<skip, term>,
           opt<skip, until_term>> {};
 
-struct trap_sample_with : seq<at<skip, kw_with>, raise<sample_with>> {};
+struct trap_sample_with : seq<skip, at<kw_with>, raise<sample_with>> {};
 struct sample : seq<kw_sample, opt<skip, join_keys>, opt<trap_sample_with>, must<term_required>,
                     star<skip, term>> {};
 

@@ -52,9 +52,20 @@ std::uint32_t QueryOrigin::to_file(std::uint32_t query_offset) const {
 
 std::uint32_t count_characters(std::string_view utf8) {
   std::uint32_t count = 0;
-  for (unsigned char c : utf8) {
-    // Continuation bytes (10xxxxxx) belong to the character before them.
-    if ((c & 0xC0) != 0x80) ++count;
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    auto lead = static_cast<unsigned char>(utf8[i]);
+    std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3
+                         : (lead >> 3) == 0x1E ? 4 : 1;
+    // A sequence counts as one character only when all its continuation bytes are there;
+    // any other byte (a stray continuation byte, a truncated sequence) counts on its own.
+    std::size_t k = 1;
+    while (k < length && i + k < utf8.size() &&
+           (static_cast<unsigned char>(utf8[i + k]) & 0xC0) == 0x80) {
+      ++k;
+    }
+    i += k == length ? length : 1;
+    ++count;
   }
   return count;
 }

@@ -54,43 +54,106 @@ std::size_t back_over_trailing_space(std::string_view text, std::size_t offset) 
   return at;
 }
 
+/// Where the unterminated token that reaches `offset` began: the text is scanned from the
+/// start with just enough lexing (strings, raw strings, nested comments, backquoted names)
+/// to know which opening delimiter is still open.
 std::size_t find_opening(std::string_view text, std::size_t offset, Anchor anchor) {
-  std::string_view before = text.substr(0, std::min(offset, text.size()));
-  std::size_t found = std::string_view::npos;
-  switch (anchor) {
-    case Anchor::OpeningRaw: found = before.rfind("\"\"\""); break;
-    case Anchor::OpeningComment: found = before.rfind("/*"); break;
-    case Anchor::OpeningBackquote: found = before.rfind('`'); break;
-    case Anchor::OpeningQuote: {
-      // The body of an unterminated string holds no unescaped quote, so the opening quote
-      // is the last quote not preceded by an odd run of backslashes.
-      for (std::size_t i = before.size(); i-- > 0;) {
-        if (before[i] != '"') continue;
-        std::size_t slashes = 0;
-        while (slashes < i && before[i - 1 - slashes] == '\\') ++slashes;
-        if (slashes % 2 == 0) {
-          found = i;
-          break;
+  std::size_t end = std::min(offset, text.size());
+  std::size_t open = offset;
+  std::size_t i = 0;
+  auto starts = [&](std::string_view s) { return text.substr(i, s.size()) == s; };
+  while (i < end) {
+    std::size_t begin = i;
+    if (starts("\"\"\"")) {
+      std::size_t close = text.find("\"\"\"", i + 3);
+      if (close == std::string_view::npos || close >= end) {
+        if (anchor == Anchor::OpeningRaw) open = begin;
+        break;
+      }
+      i = close + 3;
+    } else if (text[i] == '"') {
+      ++i;
+      while (i < end && text[i] != '"' && text[i] != '\n') i += text[i] == '\\' ? 2 : 1;
+      if (i >= end || text[i] == '\n') {
+        if (anchor == Anchor::OpeningQuote) open = begin;
+        if (i >= end) break;
+      } else {
+        ++i;
+      }
+    } else if (text[i] == '`') {
+      ++i;
+      while (i < end && !(text[i] == '`' && (i + 1 >= text.size() || text[i + 1] != '`'))) {
+        i += text[i] == '`' ? 2 : 1;
+      }
+      if (i >= end) {
+        if (anchor == Anchor::OpeningBackquote) open = begin;
+        break;
+      }
+      ++i;
+    } else if (starts("/*")) {
+      int depth = 0;
+      while (i < end) {
+        if (starts("/*")) {
+          ++depth;
+          i += 2;
+        } else if (starts("*/")) {
+          i += 2;
+          if (--depth == 0) break;
+        } else {
+          ++i;
         }
       }
-      break;
+      if (depth > 0) {
+        if (anchor == Anchor::OpeningComment) open = begin;
+        break;
+      }
+    } else if (starts("//")) {
+      while (i < end && text[i] != '\n') ++i;
+    } else {
+      ++i;
     }
-    case Anchor::Here: break;
   }
-  return found == std::string_view::npos ? offset : found;
+  return open;
+}
+
+/// A token as it can be shown in a message: control characters and bytes that are not
+/// UTF-8 are written as \xNN so that a terminal or a JSON report shows them faithfully.
+std::string printable(std::string_view token) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < token.size()) {
+    auto c = static_cast<unsigned char>(token[i]);
+    std::size_t length = utf8_length(c);
+    bool valid = c >= 0x20 && c != 0x7F && (length == 1 ? c < 0x80 : i + length <= token.size());
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      valid = (static_cast<unsigned char>(token[i + k]) & 0xC0) == 0x80;
+    }
+    if (valid) {
+      out.append(token.substr(i, length));
+      i += length;
+    } else {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+      ++i;
+    }
+  }
+  return out;
 }
 
 std::string fill(const char* pattern, std::string_view token, bool quote_token) {
   std::string replacement;
+  std::string shown = printable(token);
   if (token.empty()) {
     replacement = "end of query";
   } else if (quote_token) {
     // (built piecewise: GCC 12 warns falsely about `"`" + std::string(...)`)
     replacement.push_back('`');
-    replacement.append(token);
+    replacement.append(shown);
     replacement.push_back('`');
   } else {
-    replacement = std::string(token);
+    replacement = shown;
   }
   std::string out;
   for (const char* p = pattern; *p != '\0'; ++p) {

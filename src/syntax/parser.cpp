@@ -73,8 +73,11 @@ Span span_between(Span first, Span last) { return Span{first.begin, last.end}; }
 
 bool references_field(const ast::Expr& expr);
 
+/// Whether an expression reads a field that is sure to exist. An optional `?field` does not
+/// count: unknown to the mapping it is folded to null before Elasticsearch looks for
+/// field-vs-field comparisons (test_extra: `?x == ?y`).
 struct FieldReferenceVisitor {
-  bool operator()(const ast::Field&) const { return true; }
+  bool operator()(const ast::Field& field) const { return !field.optional; }
   bool operator()(const ast::Not& n) const { return references_field(*n.operand); }
   bool operator()(const ast::Negate& n) const { return references_field(*n.operand); }
   bool operator()(const ast::Logical& l) const { return any_references(l.operands); }
@@ -99,6 +102,39 @@ struct FieldReferenceVisitor {
 
 bool references_field(const ast::Expr& expr) {
   return std::visit(FieldReferenceVisitor{}, expr.node);
+}
+
+/// The value of a constant integer expression (literals, + - * / %, unary minus), or
+/// nothing when it reads a field, is not an integer, divides by zero or overflows.
+std::optional<std::int64_t> fold_integer(const ast::Expr& expr) {
+  if (const auto* literal = expr.as<ast::IntLiteral>()) return literal->value;
+  if (const auto* negate = expr.as<ast::Negate>()) {
+    auto value = fold_integer(*negate->operand);
+    if (!value || *value == INT64_MIN) return std::nullopt;
+    return -*value;
+  }
+  const auto* arith = expr.as<ast::Arith>();
+  if (!arith) return std::nullopt;
+  auto left = fold_integer(*arith->left);
+  auto right = fold_integer(*arith->right);
+  if (!left || !right) return std::nullopt;
+  std::int64_t out = 0;
+  switch (arith->op) {
+    case ast::ArithOp::Add:
+      if (__builtin_add_overflow(*left, *right, &out)) return std::nullopt;
+      return out;
+    case ast::ArithOp::Sub:
+      if (__builtin_sub_overflow(*left, *right, &out)) return std::nullopt;
+      return out;
+    case ast::ArithOp::Mul:
+      if (__builtin_mul_overflow(*left, *right, &out)) return std::nullopt;
+      return out;
+    case ast::ArithOp::Div:
+    case ast::ArithOp::Mod:
+      if (*right == 0 || (*left == INT64_MIN && *right == -1)) return std::nullopt;
+      return arith->op == ast::ArithOp::Div ? *left / *right : *left % *right;
+  }
+  return std::nullopt;
 }
 
 // ---- parse tree -> AST ---------------------------------------------------------------------
@@ -157,16 +193,13 @@ class Converter {
 };
 
 void Converter::check_field_comparison(const ast::Expr& left, const ast::Expr& right) {
-  // Elasticsearch turns `field OP value` into a term/range query, whose value must be a
-  // constant ("Comparisons against fields are not (currently) supported"). Comparisons of
-  // two computed values (`length(a) == length(b)`) run as scripts there and are allowed.
-  bool left_field = left.as<ast::Field>() != nullptr;
-  bool right_field = right.as<ast::Field>() != nullptr;
-  if ((left_field && references_field(right)) || (right_field && references_field(left))) {
-    // Point at the side that should have been a literal.
-    Span offender = left_field && references_field(right) ? right.span : left.span;
+  // Elasticsearch turns a comparison into a query on the field with a constant value; it
+  // refuses one whose both sides read fields, even through functions ("Comparisons against
+  // fields are not (currently) supported"), naming the right side as the offender.
+  if (references_field(left) && references_field(right)) {
     error("syntax.field-comparison",
-          "comparing a field with another field is not supported by Elasticsearch EQL", offender,
+          "comparing a field with another field is not supported by Elasticsearch EQL",
+          right.span,
           "compare each field with a literal value; to relate two events use a sequence with `by`");
   }
 }
@@ -194,12 +227,18 @@ ast::ExprPtr Converter::literal(const Node& node) {
     std::string_view digits = node.string_view();
     std::int64_t value = 0;
     auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-    if (ec != std::errc() || end != digits.data() + digits.size()) {
-      error("syntax.number-range",
-            "the number " + std::string(digits) + " is too large for a 64-bit integer", span,
-            "write it as a decimal (" + std::string(digits) + ".0) if a double is meant");
+    if (ec == std::errc() && end == digits.data() + digits.size()) {
+      return make(span, ast::IntLiteral{value});
     }
-    return make(span, ast::IntLiteral{value});
+    // Like Elasticsearch, an integer beyond 64 bits is read as a double (it keeps unsigned
+    // longs up to 2^64-1; a double is the nearest type here).
+    double wide = std::strtod(node.string().c_str(), nullptr);
+    if (!std::isfinite(wide)) {
+      error("syntax.number-range", "the number " + std::string(digits) + " is out of range",
+            span);
+      wide = 0;
+    }
+    return make(span, ast::DecimalLiteral{wide});
   }
   if (node.is_type<g::decimal_number>()) {
     std::string digits = node.string();
@@ -411,7 +450,7 @@ ast::EventFilter Converter::event_filter(const Node& node) {
   const Node& value = *category.children[0];
   if (value.is_type<g::any_category>()) {
     filter.any = true;
-  } else if (value.is_type<g::quoted_string>()) {
+  } else if (value.is_type<g::quoted_string>() || value.is_type<g::raw_string>()) {
     filter.quoted_category = true;
     filter.category = string_value(value);
   } else {
@@ -423,7 +462,13 @@ ast::EventFilter Converter::event_filter(const Node& node) {
 
 std::vector<ast::ExprPtr> Converter::join_keys(const Node& node) {
   std::vector<ast::ExprPtr> keys;
-  for (const auto& child : node.children) keys.push_back(expression(*child));
+  for (const auto& child : node.children) {
+    keys.push_back(expression(*child));
+    if (!keys.back()->as<ast::Field>()) {
+      error("syntax.join-key", "a join key must be a field", keys.back()->span,
+            "Elasticsearch joins on field values: write `by process.entity_id`");
+    }
+  }
   return keys;
 }
 
@@ -662,12 +707,17 @@ ast::Pipe Converter::pipe(const Node& node) {
   switch (result.kind) {
     case ast::PipeKind::Head:
     case ast::PipeKind::Tail: {
-      const ast::IntLiteral* count =
-          result.args.size() == 1 ? result.args[0]->as<ast::IntLiteral>() : nullptr;
-      if (!count || count->value < 0) {
+      // Elasticsearch takes any constant integer expression here (`head 2 + 3`); it is
+      // folded, so later stages always see one literal.
+      std::optional<std::int64_t> count;
+      if (result.args.size() == 1) count = fold_integer(*result.args[0]);
+      if (!count || *count < 0) {
         error("syntax.pipe-argument",
               "`" + name + "` takes one whole number that is not negative, e.g. | " + name + " 10",
               result.span);
+      } else if (!result.args[0]->as<ast::IntLiteral>()) {
+        Span span = result.args[0]->span;
+        result.args[0] = make(span, ast::IntLiteral{*count});
       }
       break;
     }

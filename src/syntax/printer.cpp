@@ -398,7 +398,8 @@ std::string quote_string(std::string_view value) {
       case '\b': out += "\\b"; break;
       case '\f': out += "\\f"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        // NUL stays a raw byte: Elasticsearch refuses \u{00}, so no escape reads back as it.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\0') {
           char buffer[12];
           std::snprintf(buffer, sizeof buffer, "\\u{%02x}", static_cast<unsigned>(c));
           out += buffer;

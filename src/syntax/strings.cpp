@@ -89,6 +89,11 @@ Unescaped unescape_string(std::string_view body) {
         result.error = EscapeError{start, end - start,
                                    "\\u{...} takes 2 to 8 hexadecimal digits, e.g. \\u{41}"};
       }
+    } else if (cp == 0) {
+      if (!result.error) {
+        result.error = EscapeError{start, end - start,
+                                   "\\u{...} gives the NUL character, which Elasticsearch refuses"};
+      }
     } else if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
       if (!result.error) {
         result.error = EscapeError{start, end - start,
