@@ -9,6 +9,12 @@
 #include "eql/parser.h"
 #include "eval_builder.h"
 
+// The replacements below pair malloc with free, which is correct for replaced global
+// new/delete; GCC's inliner cannot see that and warns (-Wmismatched-new-delete).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 namespace {
 thread_local bool counting = false;
 thread_local std::size_t allocations = 0;
