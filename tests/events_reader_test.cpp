@@ -116,6 +116,11 @@ TEST_CASE("a JSON array, a pretty-printed document and a search response") {
   auto pretty = read_text("{\n  \"a\": {\n    \"b\": 1\n  }\n}\n");
   REQUIRE(pretty.events.size() == 1);
   CHECK(pretty.events[0].first("a.b").integer == 1);
+  CHECK(pretty.events[0].json() == R"({"a":{"b":1}})");  // one line, for NDJSON output
+
+  auto pretty_array = read_text("[\n  {\n    \"a\": 9007199254740993,\n    \"s\": \"x\\ny\"\n  }\n]");
+  REQUIRE(pretty_array.events.size() == 1);
+  CHECK(pretty_array.events[0].json() == R"({"a":9007199254740993,"s":"x\ny"})");
 
   auto response = read_text(R"({"took":3,"hits":{"total":{"value":2},"hits":[
       {"_index":"logs","_id":"1","_source":{"process":{"name":"a"}}},

@@ -10,6 +10,8 @@
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "eql/event.h"
 
@@ -143,6 +145,19 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   std::vector<Frame> frames_;
 };
 
+// One line of JSON for an event cut out of a pretty-printed document, so that NDJSON output
+// stays one event per line. Empty when the text is not valid JSON.
+std::string compact_json(std::string_view json) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream memory(json.data(), json.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+  if (!reader.Parse<kFlags>(input, writer)) return {};
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 struct Emitter {
   std::string_view name;
   std::string_view text;
@@ -164,7 +179,12 @@ struct Emitter {
     while (!json.empty() && is_space(json.back())) json.remove_suffix(1);
     std::string error;
     std::size_t error_offset = 0;
-    auto event = parse_event(json, error, &error_offset);
+    std::optional<Event> event;
+    if (json.find_first_of("\r\n") != std::string_view::npos) {
+      std::string compact = compact_json(json);
+      if (!compact.empty()) event = parse_event(compact, error, &error_offset);
+    }
+    if (!event) event = parse_event(json, error, &error_offset);
     if (!event) {
       report(begin + error_offset, "invalid JSON: " + error);
       return;
