@@ -80,6 +80,20 @@ TEST_CASE("wildcards: ? is one code point, not one byte; case folding covers non
   CHECK(wildcard("CMD.EXE", "cmd.exe", true));
 }
 
+TEST_CASE("case folding is Java's single-code-point lower case, across scripts") {
+  CHECK(text::fold_case(U'A') == U'a');
+  CHECK(text::fold_case(U'\u0531') == U'\u0561');      // Armenian
+  CHECK(text::fold_case(U'\u01C4') == U'\u01C6');      // Latin Extended-B DŽ
+  CHECK(text::fold_case(U'\u212A') == U'k');           // Kelvin sign
+  CHECK(text::fold_case(U'\u0130') == U'i');           // dotted capital I, as Java maps it
+  CHECK(text::fold_case(U'\uFF21') == U'\uFF41');      // full-width A
+  CHECK(text::fold_case(U'\U00010400') == U'\U00010428');  // Deseret
+  CHECK(text::fold_case(U'\u00DF') == U'\u00DF');      // ß has no single-code-point lower case change
+  CHECK(text::fold_case(U'a') == U'a');
+  CHECK(text::fold_case(U'1') == U'1');
+  CHECK(wildcard("ԱՐԱՄ*", "արամ.exe", true));
+}
+
 TEST_CASE("the : operator ignores case, like does not, like~ does; lists are ORs") {
   using namespace eql::testing;
   CHECK(matches(colon(field("p"), {"CMD.exe"}), R"({"p":"cmd.EXE"})"));
