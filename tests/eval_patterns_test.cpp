@@ -196,3 +196,31 @@ TEST_CASE("regex matching stays linear on inputs that make backtracking engines 
   CHECK_FALSE(matches(eql::testing::regex(field("s"), {"(a+)+b"}), json));
   CHECK_FALSE(matches(like(field("s"), {"*a*a*a*a*a*b"}), json));
 }
+
+TEST_CASE("random patterns and values never crash the wildcard matcher or the regex translator") {
+  // A fixed-seed generator: the same inputs on every run.
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const char alphabet[] = "ab*?\\.[]^-(){},|&~<>#@\"0123456789\xC3\xA9\xFF";
+  std::size_t translated = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string pattern, value;
+    for (std::uint64_t n = next() % 12; n > 0; --n) pattern += alphabet[next() % (sizeof alphabet - 1)];
+    for (std::uint64_t n = next() % 12; n > 0; --n) value += alphabet[next() % (sizeof alphabet - 1)];
+    (void)wildcard(pattern, value, (i & 1) != 0);
+    auto translation = regex::translate_lucene(pattern);
+    if (translation.error.empty()) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      RE2 re(translation.re2, options);
+      CHECK_MESSAGE(re.ok(), pattern << " -> " << translation.re2 << ": " << re.error());
+      ++translated;
+    }
+  }
+  CHECK(translated > 100);
+}

@@ -203,3 +203,20 @@ TEST_CASE("files: gzip by magic bytes, a UTF-8 byte order mark, unreadable paths
   CHECK(problems.size() == 1);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("random bytes never crash the readers; every reported problem has a position") {
+  std::uint64_t state = 0x2545F4914F6CDD1DULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const char alphabet[] = "{}[]\":,. \n\\abnul0123456789-eE\xC3\xFF";
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = i % 2 ? "{\"a\":" : "[";
+    for (std::uint64_t n = next() % 40; n > 0; --n) text += alphabet[next() % (sizeof alphabet - 1)];
+    auto got = read_text(text);
+    for (const auto& problem : got.problems) CHECK(problem.rfind("t.json:", 0) == 0);
+  }
+}
