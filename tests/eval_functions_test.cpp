@@ -212,6 +212,24 @@ TEST_CASE("comparisons follow the field types: dates, ips, versions, numbers bey
   CHECK(holds(R"(pid == 1337)", R"({"pid":"1337"})"));  // numeric text on a number comparison
 }
 
+TEST_CASE("literals that cannot be read in the field's type are compile errors") {
+  FieldTable table(true);
+  table.add("@timestamp", FieldInfo{FieldType::Date, "@timestamp", std::nullopt, {}});
+  table.add("source.ip", FieldInfo{FieldType::Ip, "source.ip", std::nullopt, {}});
+  auto first_error = [&](std::string_view text) {
+    auto parsed = parse_expression(text);
+    REQUIRE(parsed.expr);
+    FilterOptions options;
+    options.field_types = &table;
+    auto compiled = compile_condition(*parsed.expr, options);
+    return compiled.diagnostics.empty() ? std::string() : compiled.diagnostics.front().code;
+  };
+  CHECK(first_error(R"(@timestamp > "yesterday")") == "eval.bad-date");
+  CHECK(first_error(R"(@timestamp in ("2024-01-01", "31/01/2024"))") == "eval.bad-date");
+  CHECK(first_error(R"(source.ip == "10.0.0.300")") == "eval.bad-ip");
+  CHECK(first_error(R"(@timestamp > "2024-01-01" and source.ip != "::1")").empty());
+}
+
 TEST_CASE("unknown functions, arity and bad CIDRs are compile errors") {
   auto errors = [](std::string_view text) {
     auto parsed = parse_expression(text);

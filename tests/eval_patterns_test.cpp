@@ -80,6 +80,20 @@ TEST_CASE("wildcards: ? is one code point, not one byte; case folding covers non
   CHECK(wildcard("CMD.EXE", "cmd.exe", true));
 }
 
+TEST_CASE("case folding is Java's single-code-point lower case, across scripts") {
+  CHECK(text::fold_case(U'A') == U'a');
+  CHECK(text::fold_case(U'\u0531') == U'\u0561');      // Armenian
+  CHECK(text::fold_case(U'\u01C4') == U'\u01C6');      // Latin Extended-B DŽ
+  CHECK(text::fold_case(U'\u212A') == U'k');           // Kelvin sign
+  CHECK(text::fold_case(U'\u0130') == U'i');           // dotted capital I, as Java maps it
+  CHECK(text::fold_case(U'\uFF21') == U'\uFF41');      // full-width A
+  CHECK(text::fold_case(U'\U00010400') == U'\U00010428');  // Deseret
+  CHECK(text::fold_case(U'\u00DF') == U'\u00DF');      // ß has no single-code-point lower case change
+  CHECK(text::fold_case(U'a') == U'a');
+  CHECK(text::fold_case(U'1') == U'1');
+  CHECK(wildcard("ԱՐԱՄ*", "արամ.exe", true));
+}
+
 TEST_CASE("the : operator ignores case, like does not, like~ does; lists are ORs") {
   using namespace eql::testing;
   CHECK(matches(colon(field("p"), {"CMD.exe"}), R"({"p":"cmd.EXE"})"));
@@ -181,4 +195,32 @@ TEST_CASE("regex matching stays linear on inputs that make backtracking engines 
   std::string json = R"({"s":")" + std::string(20000, 'a') + R"(!"})";
   CHECK_FALSE(matches(eql::testing::regex(field("s"), {"(a+)+b"}), json));
   CHECK_FALSE(matches(like(field("s"), {"*a*a*a*a*a*b"}), json));
+}
+
+TEST_CASE("random patterns and values never crash the wildcard matcher or the regex translator") {
+  // A fixed-seed generator: the same inputs on every run.
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const char alphabet[] = "ab*?\\.[]^-(){},|&~<>#@\"0123456789\xC3\xA9\xFF";
+  std::size_t translated = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string pattern, value;
+    for (std::uint64_t n = next() % 12; n > 0; --n) pattern += alphabet[next() % (sizeof alphabet - 1)];
+    for (std::uint64_t n = next() % 12; n > 0; --n) value += alphabet[next() % (sizeof alphabet - 1)];
+    (void)wildcard(pattern, value, (i & 1) != 0);
+    auto translation = regex::translate_lucene(pattern);
+    if (translation.error.empty()) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      RE2 re(translation.re2, options);
+      CHECK_MESSAGE(re.ok(), pattern << " -> " << translation.re2 << ": " << re.error());
+      ++translated;
+    }
+  }
+  CHECK(translated > 100);
 }

@@ -30,7 +30,8 @@ const Shape kStringShapes[] = {
     {"single miss", R"({"x":"beta"})", false},
     {"multi, one matches", R"({"x":["beta","Alpha",null]})", true},
     {"multi, none matches", R"({"x":["beta","gamma"]})", false},
-    {"nested objects, one matches", R"({"x":null,"z":1})", false},
+    {"array of objects, one matches", R"({"x":[{"y":1}],"x.z":2})", false},
+    {"dotted key, matches", R"({"a":1,"x":["gamma"],"x ":"Alpha"})", false},
 };
 
 // For numeric predicates satisfied by 7 and not by 1 or 2.
@@ -144,6 +145,17 @@ TEST_CASE("two comparisons on one multi-valued field may be satisfied by differe
   CHECK(matches(not_(gt(field("x"), num(5))), R"({})"));
   CHECK_FALSE(matches(le(field("x"), num(5)), R"({})"));
   CHECK_FALSE(matches(not_(gt(field("x"), num(5))), R"({"x":[1, 9]})"));
+}
+
+TEST_CASE("each field occurrence in a leaf takes any one value, independently") {
+  auto pair = [] { return eq(call("concat", list(field("a"), field("b"))), str("xy")); };
+  CHECK(matches(pair(), R"({"a":["z","x"],"b":["q","y"]})"));
+  CHECK_FALSE(matches(pair(), R"({"a":["z","x"],"b":["q","w"]})"));
+  CHECK_FALSE(matches(pair(), R"({"a":["x"]})"));  // b missing: concat(x, null) is null
+  // Two occurrences of the same field choose independently.
+  CHECK(matches(eq(call("concat", list(field("x"), field("x"))), str("ab")), R"({"x":["a","b"]})"));
+  // Values from nested objects and dotted keys are one list.
+  CHECK(matches(eq(call("concat", list(field("p.n"), str("!"))), str("b!")), R"({"p":[{"n":"a"}],"p.n":"b"})"));
 }
 
 TEST_CASE("inside a leaf, logic is three-valued: null == (comparison) tests for a null result") {

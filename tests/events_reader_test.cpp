@@ -116,6 +116,11 @@ TEST_CASE("a JSON array, a pretty-printed document and a search response") {
   auto pretty = read_text("{\n  \"a\": {\n    \"b\": 1\n  }\n}\n");
   REQUIRE(pretty.events.size() == 1);
   CHECK(pretty.events[0].first("a.b").integer == 1);
+  CHECK(pretty.events[0].json() == R"({"a":{"b":1}})");  // one line, for NDJSON output
+
+  auto pretty_array = read_text("[\n  {\n    \"a\": 9007199254740993,\n    \"s\": \"x\\ny\"\n  }\n]");
+  REQUIRE(pretty_array.events.size() == 1);
+  CHECK(pretty_array.events[0].json() == R"({"a":9007199254740993,"s":"x\ny"})");
 
   auto response = read_text(R"({"took":3,"hits":{"total":{"value":2},"hits":[
       {"_index":"logs","_id":"1","_source":{"process":{"name":"a"}}},
@@ -177,8 +182,41 @@ TEST_CASE("files: gzip by magic bytes, a UTF-8 byte order mark, unreadable paths
   CHECK(events.size() == 3);
   CHECK(problems.empty());
 
+  // NDJSON streams: a sink that stops ends the reading; long lines are skipped one by one.
+  std::string stream = (dir / "stream.ndjson").string();
+  {
+    std::ofstream out(stream);
+    out << "{\"a\":1}\n{\"a\":\"" << std::string(100, 'x') << "\"}\n{\"a\":2}\n{\"a\":3}\n";
+  }
+  EventReadOptions small;
+  small.max_line_bytes = 50;
+  std::size_t seen = 0;
+  auto limited = read_events(stream, small, [&](Event&&) { return ++seen < 2; }, problem);
+  CHECK(seen == 2);
+  CHECK(limited.events == 2);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].find("stream.ndjson:2:1: line longer") != std::string::npos);
+  problems.clear();
+
   auto summary = read_events((dir / "missing.json").string(), {}, sink, problem);
   CHECK(summary.io_error);
   CHECK(problems.size() == 1);
   std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("random bytes never crash the readers; every reported problem has a position") {
+  std::uint64_t state = 0x2545F4914F6CDD1DULL;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  const char alphabet[] = "{}[]\":,. \n\\abnul0123456789-eE\xC3\xFF";
+  for (int i = 0; i < 2000; ++i) {
+    std::string text = i % 2 ? "{\"a\":" : "[";
+    for (std::uint64_t n = next() % 40; n > 0; --n) text += alphabet[next() % (sizeof alphabet - 1)];
+    auto got = read_text(text);
+    for (const auto& problem : got.problems) CHECK(problem.rfind("t.json:", 0) == 0);
+  }
 }

@@ -222,10 +222,20 @@ int run_query(Args args) {
   if (!compiled.program) return kExitFindings;
   const FilterProgram& program = *compiled.program;
 
+  // Only the events the first limit can keep are held (a bounded heap in event order), so
+  // `| head 10` over a large file needs little memory.
+  std::optional<std::pair<bool, std::size_t>> bound;
+  if (!limits.empty()) bound = limits.front();
+  else if (options.size) bound = std::make_pair(false, *options.size);
+  auto heap_order = [&](const Event& a, const Event& b) {
+    return bound && bound->first ? event_before(b, a) : event_before(a, b);
+  };
+
   // Read and match.
   auto started = std::chrono::steady_clock::now();
   EvalContext context;
   std::vector<Event> matched;
+  std::size_t matched_count = 0;
   std::uint64_t read = 0, skipped = 0, ordinal = 0;
   bool io_error = false, strict_failure = false;
   for (const std::string& file : options.files) {
@@ -233,7 +243,18 @@ int run_query(Args args) {
         file, options.read,
         [&](Event&& event) {
           event.ordinal = ordinal++;
-          if (program.matches(event, context)) matched.push_back(std::move(event));
+          if (strict_failure) return false;  // --strict: stop at the first malformed line
+          if (!program.matches(event, context)) return true;
+          ++matched_count;
+          if (bound && bound->second == 0) return true;
+          matched.push_back(std::move(event));
+          if (bound) {
+            std::push_heap(matched.begin(), matched.end(), heap_order);
+            if (matched.size() > bound->second) {
+              std::pop_heap(matched.begin(), matched.end(), heap_order);
+              matched.pop_back();
+            }
+          }
           return true;
         },
         [&](const InputProblem& problem) {
@@ -292,7 +313,7 @@ int run_query(Args args) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options.quiet) {
     std::fprintf(stderr, "eql query: %llu events read, %zu matched, %zu shown, %llu lines skipped, %.3f s\n",
-                 static_cast<unsigned long long>(read), matched.size(), shown.size(),
+                 static_cast<unsigned long long>(read), matched_count, shown.size(),
                  static_cast<unsigned long long>(skipped), seconds);
   }
   return io_error ? kExitUsage : kExitOk;

@@ -253,8 +253,24 @@ class Compiler {
     }
   }
 
-  std::uint32_t finish_comparison(Node node) {
+  // `operands[i]` is the AST of node.args[i] (for positions in diagnostics).
+  std::uint32_t finish_comparison(Node node, const std::vector<const ast::Expr*>& operands = {}) {
     choose_domain(node);
+    // A literal that cannot be read in the field's type is a mistake in the query (Elasticsearch
+    // refuses it too), not a comparison that silently never matches.
+    for (std::size_t i = 0; i < node.args.size() && i < operands.size(); ++i) {
+      const Node& operand = program.nodes[node.args[i]];
+      if (operand.op != Op::Constant || operand.constant.kind != ValueKind::String) continue;
+      std::string_view text = operand.constant.string;
+      if (node.domain == Domain::Date && !date_of(operand.constant, {})) {
+        diagnostics.push_back({Severity::Error, "eval.bad-date",
+                               "'" + std::string(text) + "' is not a date (ISO 8601 such as 2024-01-31T14:23:00Z, or epoch milliseconds)",
+                               operands[i]->span, {}});
+      } else if (node.domain == Domain::Ip && !parse_ip(text)) {
+        diagnostics.push_back({Severity::Error, "eval.bad-ip", "'" + std::string(text) + "' is not an IP address",
+                               operands[i]->span, {}});
+      }
+    }
     return fold(add(std::move(node)));
   }
 
@@ -291,7 +307,7 @@ class Compiler {
       case ast::CompareOp::GreaterEq: node.op = Op::GreaterEq; break;
     }
     node.args = {left_node, right_node};
-    return finish_comparison(std::move(node));
+    return finish_comparison(std::move(node), {&left, &right});
   }
 
   std::uint32_t membership(const ast::In& in) {
@@ -299,8 +315,12 @@ class Compiler {
     node.op = Op::In;
     node.case_insensitive = in.case_insensitive;
     node.args.push_back(scalar(*in.value));
-    for (const auto& candidate : in.candidates) node.args.push_back(scalar(*candidate));
-    return finish_comparison(std::move(node));
+    std::vector<const ast::Expr*> operands{in.value.get()};
+    for (const auto& candidate : in.candidates) {
+      node.args.push_back(scalar(*candidate));
+      operands.push_back(candidate.get());
+    }
+    return finish_comparison(std::move(node), operands);
   }
 
   std::uint32_t scalar_node(const ast::NullLiteral&, const ast::Expr&) { return constant(Value::null()); }

@@ -1,4 +1,5 @@
 // Scalar evaluation of compiled nodes (three-valued inside a leaf) and typed comparison.
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -32,10 +33,18 @@ bool text_of(const Value& value, EvalContext::Scratch& scratch, std::string_view
   switch (value.kind) {
     case ValueKind::Null: return false;
     case ValueKind::String: out = value.string; return true;
-    default:
+    case ValueKind::Bool: out = value.boolean ? "true" : "false"; return true;
+    case ValueKind::Int: {
+      char digits[24];  // integers are common (pids, ports): no heap string for them
+      auto end = std::to_chars(digits, digits + sizeof digits, value.integer).ptr;
+      out = scratch.arena.store(std::string_view(digits, static_cast<std::size_t>(end - digits)));
+      return true;
+    }
+    case ValueKind::Double:
       out = scratch.arena.store(to_display_string(value));
       return true;
   }
+  return false;
 }
 
 // ---- comparison --------------------------------------------------------------------------

@@ -139,8 +139,9 @@ Value call_function(const Node& node, std::span<const Value> args, EvalContext::
       out.clear();
       for (const Value& v : args) {
         if (v.is_null()) return Value::null();
-        if (v.kind == ValueKind::String) out.append(v.string);
-        else out += to_display_string(v);
+        std::string_view text;
+        text_of(v, scratch, text);
+        out.append(text);
       }
       return Value::of_string(scratch.arena.store(out));
     }

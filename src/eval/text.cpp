@@ -54,30 +54,34 @@ std::size_t count_code_points(std::string_view s) {
   return count;
 }
 
+namespace {
+
+struct CaseRun {
+  char32_t first;
+  char32_t last;
+  std::uint32_t stride;
+  std::int32_t delta;
+};
+
+constexpr CaseRun kLowerCase[] = {
+#include "eval/case_folding.inc"
+};
+
+}  // namespace
+
 char32_t fold_case(char32_t c) {
   if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-  if ((c >= 0xC0 && c <= 0xDE && c != 0xD7)) return c + 32;             // Latin-1
-  if (c >= 0x100 && c <= 0x17F) {                                        // Latin Extended-A
-    if (c == 0x130) return 'i';
-    if (c == 0x178) return 0xFF;
-    bool odd_lower = (c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E);
-    if (odd_lower) return (c % 2 == 1) ? c + 1 : c;
-    if (c == 0x138 || c == 0x149 || c == 0x17F) return c;
-    return (c % 2 == 0) ? c + 1 : c;
+  // The last run starting at or before c.
+  std::size_t lo = 0, hi = sizeof kLowerCase / sizeof kLowerCase[0];
+  while (lo < hi) {
+    std::size_t mid = (lo + hi) / 2;
+    if (kLowerCase[mid].first <= c) lo = mid + 1;
+    else hi = mid;
   }
-  if (c >= 0x391 && c <= 0x3AB && c != 0x3A2) return c + 32;             // Greek
-  if (c == 0x386) return 0x3AC;
-  if (c >= 0x388 && c <= 0x38A) return c + 37;
-  if (c == 0x38C) return 0x3CC;
-  if (c == 0x38E || c == 0x38F) return c + 63;
-  if (c >= 0x410 && c <= 0x42F) return c + 32;                           // Cyrillic
-  if (c >= 0x400 && c <= 0x40F) return c + 80;
-  if (c >= 0x460 && c <= 0x4FF && c % 2 == 0 && !(c >= 0x482 && c <= 0x489)) {
-    if (c >= 0x4C1 && c <= 0x4CE) return c;  // odd/even swapped block; left as is
-    return c + 1;
-  }
-  if (c >= 0xFF21 && c <= 0xFF3A) return c + 32;                         // full-width Latin
-  return c;
+  if (lo == 0) return c;
+  const CaseRun& run = kLowerCase[lo - 1];
+  if (c > run.last || (c - run.first) % run.stride != 0) return c;
+  return static_cast<char32_t>(static_cast<std::int32_t>(c) + run.delta);
 }
 
 std::string fold_case(std::string_view s) {

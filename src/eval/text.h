@@ -15,8 +15,8 @@ char32_t next_code_point(std::string_view s, std::size_t& at);
 void append_utf8(std::string& out, char32_t code_point);
 std::size_t count_code_points(std::string_view s);
 
-/// Simple lower-case mapping (what Java's toLowerCase(Locale.ROOT) does for one code point)
-/// for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic.
+/// The simple lower-case mapping of one code point, as Java's Character.toLowerCase(int)
+/// (Unicode's single-code-point lower cases; table in case_folding.inc).
 char32_t fold_case(char32_t c);
 std::string fold_case(std::string_view s);
 

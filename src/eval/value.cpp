@@ -442,7 +442,8 @@ std::optional<CidrBlock> parse_cidr(std::string_view text) {
   block.prefix_bits = v4 ? prefix + 96 : prefix;
   int bits = block.prefix_bits;
   for (std::size_t i = 0; i < 16; ++i, bits -= 8) {
-    std::uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : static_cast<std::uint8_t>((0xff << (8 - bits)) & 0xff);
+    int mask_bits = bits >= 8 ? 0xff : bits <= 0 ? 0 : (0xff << (8 - bits)) & 0xff;
+    auto mask = static_cast<std::uint8_t>(mask_bits);
     block.network.bytes[i] = address->bytes[i] & mask;
   }
   return block;

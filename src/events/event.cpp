@@ -97,7 +97,12 @@ Event Event::assemble(std::string storage, std::vector<Entry> entries, std::vect
   return event;
 }
 
-void Event::set(std::string_view path, const Value& value) {
+void Event::set(std::string_view path_in, const Value& value_in) {
+  // The arguments may point into this event's own storage, which may move below.
+  const std::string path(path_in);
+  const std::string text(value_in.kind == ValueKind::String ? value_in.string : std::string_view());
+  Value value = value_in;
+  if (value.kind == ValueKind::String) value.string = text;
   // Copy the new strings into storage; a reallocation moves every view.
   std::string_view path_copy;
   std::string_view string_copy;

@@ -10,6 +10,8 @@
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include "eql/event.h"
 
@@ -143,6 +145,19 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   std::vector<Frame> frames_;
 };
 
+// One line of JSON for an event cut out of a pretty-printed document, so that NDJSON output
+// stays one event per line. Empty when the text is not valid JSON.
+std::string compact_json(std::string_view json) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream memory(json.data(), json.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+  if (!reader.Parse<kFlags>(input, writer)) return {};
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 struct Emitter {
   std::string_view name;
   std::string_view text;
@@ -164,7 +179,12 @@ struct Emitter {
     while (!json.empty() && is_space(json.back())) json.remove_suffix(1);
     std::string error;
     std::size_t error_offset = 0;
-    auto event = parse_event(json, error, &error_offset);
+    std::optional<Event> event;
+    if (json.find_first_of("\r\n") != std::string_view::npos) {
+      std::string compact = compact_json(json);
+      if (!compact.empty()) event = parse_event(compact, error, &error_offset);
+    }
+    if (!event) event = parse_event(json, error, &error_offset);
     if (!event) {
       report(begin + error_offset, "invalid JSON: " + error);
       return;
@@ -274,6 +294,87 @@ ReadSummary read_events_from_text(std::string_view name, std::string_view text,
   return emitter.summary;
 }
 
+namespace {
+
+// Reads a (possibly gzipped) stream in chunks and hands out lines; remembers what it has
+// handed out so that a caller who decides it needs the whole document can have it.
+class ChunkedInput {
+ public:
+  ChunkedInput(gzFile file, std::string name) : file_(file), name_(std::move(name)) {}
+  ~ChunkedInput() { gzclose(file_); }
+  ChunkedInput(const ChunkedInput&) = delete;
+  ChunkedInput& operator=(const ChunkedInput&) = delete;
+
+  std::string error;
+
+  // The next line without its '\n'; false at the end (or on a read error, see `error`).
+  // A line longer than `limit` is returned truncated with `too_long` set.
+  bool next_line(std::string& line, std::size_t limit, bool& too_long) {
+    line.clear();
+    too_long = false;
+    while (true) {
+      std::size_t newline = buffer_.find('\n', at_);
+      if (newline != std::string::npos) {
+        take(line, newline - at_, limit, too_long);
+        at_ = newline + 1;
+        return true;
+      }
+      take(line, buffer_.size() - at_, limit, too_long);
+      buffer_.clear();
+      at_ = 0;
+      if (!fill()) return !line.empty() || too_long;
+    }
+  }
+
+  // Everything not yet handed out, appended to `text`; false when larger than `limit`.
+  bool rest(std::string& text, std::size_t limit) {
+    text.append(buffer_, at_, std::string::npos);
+    buffer_.clear();
+    at_ = 0;
+    while (fill()) {
+      text.append(buffer_);
+      buffer_.clear();
+      if (text.size() > limit) return false;
+    }
+    return text.size() <= limit;
+  }
+
+ private:
+  void take(std::string& line, std::size_t count, std::size_t limit, bool& too_long) {
+    std::size_t room = line.size() < limit + 1 ? limit + 1 - line.size() : 0;
+    if (count > room) too_long = true;
+    line.append(buffer_, at_, std::min(count, room));
+    if (line.size() > limit) too_long = true;
+  }
+  bool fill() {
+    char chunk[1 << 16];
+    int n = gzread(file_, chunk, sizeof chunk);
+    if (n < 0) {
+      int code = 0;
+      const char* message = gzerror(file_, &code);
+      error = std::string("cannot read: ") + (message ? message : "error");
+      return false;
+    }
+    if (n == 0) return false;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  gzFile file_;
+  std::string name_;
+  std::string buffer_;
+  std::size_t at_ = 0;
+};
+
+bool looks_like_search_response(const Event& event) {
+  for (std::string_view path : event.paths()) {
+    if (path.rfind("hits.hits.", 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 ReadSummary read_events(const std::string& path, const EventReadOptions& options,
                         const std::function<bool(Event&&)>& sink,
                         const std::function<void(const InputProblem&)>& problem) {
@@ -286,34 +387,97 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
   } else {
     file = gzopen(path.c_str(), "rb");
   }
-  ReadSummary failed;
-  failed.io_error = true;
+  ReadSummary summary;
   if (file == nullptr) {
     problem(InputProblem{name, 0, 0, std::string("cannot open: ") + std::strerror(errno)});
-    return failed;
+    summary.io_error = true;
+    return summary;
   }
   gzbuffer(file, 1 << 17);
-  std::string text;
-  char buffer[1 << 16];
-  while (true) {
-    int n = gzread(file, buffer, sizeof buffer);
-    if (n < 0) {
-      int code = 0;
-      const char* message = gzerror(file, &code);
-      problem(InputProblem{name, 0, 0, std::string("cannot read: ") + (message ? message : "error")});
-      gzclose(file);
-      return failed;
+  ChunkedInput input(file, name);
+
+  // NDJSON streams line by line (memory stays flat, `| head` can stop early). Anything
+  // else (a JSON array, a pretty-printed document, a search response) is read whole.
+  std::string consumed;  // the lines read before the format was known
+  std::string line;
+  bool too_long = false;
+  std::uint64_t line_number = 0;
+  bool streaming = false;
+  bool stopped = false;
+  auto emit_line = [&](std::string_view text, std::uint64_t number) {
+    std::string error;
+    std::size_t error_offset = 0;
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    auto event = parse_event(text, error, &error_offset);
+    if (!event) {
+      problem(InputProblem{name, number, error_offset + 1, "invalid JSON: " + error});
+      ++summary.skipped;
+      return;
     }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > options.max_document_bytes) {
-      problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
-      gzclose(file);
-      return failed;
+    extract_ordering(*event, options);
+    event->ordinal = summary.events++;
+    if (!sink(std::move(*event))) stopped = true;
+  };
+  auto report_long = [&](std::uint64_t number) {
+    problem(InputProblem{name, number, 1,
+                         "line longer than the limit of " + std::to_string(options.max_line_bytes) +
+                             " bytes; skipped"});
+    ++summary.skipped;
+  };
+  // Until the format is known a line may be a whole one-line document (array, search
+  // response): only the document limit applies to it.
+  while (input.next_line(line, streaming ? options.max_line_bytes : options.max_document_bytes, too_long)) {
+    ++line_number;
+    if (too_long) {
+      if (!streaming) {
+        problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
+        summary.io_error = true;
+        return summary;
+      }
+      report_long(line_number);
+      continue;
     }
+    std::size_t first = 0;
+    if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) first = 3;
+    while (first < line.size() && is_space(line[first])) ++first;
+    if (!streaming) {
+      if (first == line.size()) {  // blank lines before the first document
+        consumed += line + "\n";
+        continue;
+      }
+      if (line[first] == '{') {
+        std::string error;
+        auto probe = parse_event(std::string_view(line).substr(first), error);
+        if (probe && !looks_like_search_response(*probe)) {
+          streaming = true;
+          emit_line(std::string_view(line).substr(first), line_number);
+          continue;
+        }
+      }
+      consumed += line + "\n";
+      break;  // not one event per line: read the rest and decide on the whole text
+    }
+    if (first == line.size()) continue;
+    emit_line(line, line_number);
+    if (stopped) break;
   }
-  gzclose(file);
-  return read_events_from_text(name, text, options, sink, problem);
+  if (!input.error.empty()) {
+    problem(InputProblem{name, 0, 0, input.error});
+    summary.io_error = true;
+    return summary;
+  }
+  if (streaming || stopped) return summary;
+  if (!input.rest(consumed, options.max_document_bytes)) {
+    problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
+    summary.io_error = true;
+    return summary;
+  }
+  if (!input.error.empty()) {
+    problem(InputProblem{name, 0, 0, input.error});
+    summary.io_error = true;
+    return summary;
+  }
+  return read_events_from_text(name, consumed, options, sink, problem);
 }
 
 }  // namespace eql

@@ -4,10 +4,6 @@
 //   eql-conformance --spec SPEC.toml --data DATA --mapping MAPPING [--data D2 --mapping M2 ...]
 //       [--tiebreaker FIELD] [--id-field FIELD] [--filetime-timestamps | --filetime-nanos]
 //       [--event-queries-only] [--size N] [--verbose]
-#define TOML_HEADER_ONLY 0
-#define TOML_SHARED_LIB 1
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -25,6 +21,7 @@
 #include "eql/event.h"
 #include "eql/parser.h"
 #include "eql/sequence.h"
+#include "eval/es_spec.h"
 
 namespace {
 
@@ -42,8 +39,7 @@ constexpr const char* kUsage =
     "prints each failure, then `N passed, M failed`. Exit 0 only when nothing failed.\n"
     "  --filetime-timestamps  @timestamp = timestamp (Windows FILETIME) as epoch milliseconds\n"
     "  --filetime-nanos       @timestamp = timestamp read as nanoseconds since 1970\n"
-    "  --event-queries-only   run event queries only; sequences/samples are counted as not run\n"
-    "                         (for data whose time scale does not fit the specs' maxspan)\n";
+    "  --event-queries-only   run event queries only; sequences/samples are counted as not run\n";
 
 struct Options {
   std::string spec;
@@ -58,136 +54,10 @@ struct Options {
   std::string label;  // prefixes the closing line: "LABEL: N passed, M failed"
 };
 
-struct Spec {
-  std::string name;
-  std::string query;
-  std::vector<std::vector<std::int64_t>> expected;  // alternatives
-  std::vector<std::string> join_keys;
-  std::optional<std::int64_t> size;
-  std::optional<std::int64_t> max_samples_per_key;
-  std::uint32_t line = 0;
-};
-
 std::optional<std::string> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// Elasticsearch's test_extra.toml writes bare `null` inside arrays (join_keys), which
-// strict TOML rejects: outside strings and comments, `null` becomes "null".
-std::string quote_bare_nulls(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  auto starts = [&](const char* token) { return text.compare(i, std::strlen(token), token) == 0; };
-  while (i < text.size()) {
-    if (starts("'''") || starts("\"\"\"")) {
-      std::string delimiter = text.substr(i, 3);
-      std::size_t end = text.find(delimiter, i + 3);
-      end = end == std::string::npos ? text.size() : end + 3;
-      out.append(text, i, end - i);
-      i = end;
-    } else if (text[i] == '\'' || text[i] == '"') {
-      char quote = text[i];
-      std::size_t j = i + 1;
-      while (j < text.size() && text[j] != quote && text[j] != '\n') {
-        if (quote == '"' && text[j] == '\\') ++j;
-        ++j;
-      }
-      out.append(text, i, j + 1 - i);
-      i = j + 1;
-    } else if (text[i] == '#') {
-      std::size_t end = text.find('\n', i);
-      end = end == std::string::npos ? text.size() : end;
-      out.append(text, i, end - i);
-      i = end;
-    } else if (starts("null") && (i == 0 || !std::isalnum(static_cast<unsigned char>(text[i - 1]))) &&
-               (i + 4 >= text.size() || !std::isalnum(static_cast<unsigned char>(text[i + 4])))) {
-      out += "\"null\"";
-      i += 4;
-    } else {
-      out += text[i++];
-    }
-  }
-  return out;
-}
-
-std::vector<std::int64_t> int_array(const toml::array& array) {
-  std::vector<std::int64_t> out;
-  for (const auto& element : array) {
-    if (auto value = element.value<std::int64_t>()) out.push_back(*value);
-  }
-  return out;
-}
-
-std::optional<Spec> read_spec(const toml::table& table, std::size_t index) {
-  Spec spec;
-  spec.line = table.source().begin.line;
-  spec.name = table["name"].value_or(std::string("query #") + std::to_string(index + 1));
-  auto query = table["query"].value<std::string>();
-  if (!query) return std::nullopt;
-  spec.query = *query;
-  if (const toml::array* ids = table["expected_event_ids"].as_array()) {
-    bool nested = !ids->empty() && (*ids)[0].is_array();
-    if (nested) {
-      for (const auto& alternative : *ids) {
-        if (const auto* inner = alternative.as_array()) spec.expected.push_back(int_array(*inner));
-      }
-    } else {
-      spec.expected.push_back(int_array(*ids));
-    }
-  }
-  if (const toml::array* keys = table["join_keys"].as_array()) {
-    for (const auto& key : *keys) {
-      if (auto s = key.value<std::string>()) spec.join_keys.push_back(*s);
-      else if (auto i = key.value<std::int64_t>()) spec.join_keys.push_back(std::to_string(*i));
-    }
-  }
-  if (auto size = table["size"].value<std::int64_t>()) spec.size = *size;
-  if (auto samples = table["max_samples_per_key"].value<std::int64_t>()) spec.max_samples_per_key = *samples;
-  return spec;
-}
-
-// The queries of `#[[queries]]` blocks: specs of the older Python dialect, commented out
-// because Elasticsearch rejects them.
-std::optional<toml::table> parse_toml(const std::string& text, const std::string& name, std::string& error);
-
-std::vector<std::pair<std::uint32_t, std::string>> commented_queries(const std::string& text) {
-  std::vector<std::pair<std::uint32_t, std::string>> out;
-  std::istringstream in(text);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].rfind("#[[queries]]", 0) != 0) continue;
-    std::string block = "[[queries]]\n";
-    std::size_t j = i + 1;
-    for (; j < lines.size() && !lines[j].empty() && lines[j][0] == '#' && lines[j].rfind("#[[queries]]", 0) != 0; ++j) {
-      block += lines[j].substr(1) + "\n";
-    }
-    std::string ignored;
-    auto parsed = parse_toml(quote_bare_nulls(block), "<commented spec>", ignored);
-    std::string query;
-    if (parsed) {
-      if (const toml::array* queries = (*parsed)["queries"].as_array(); queries && !queries->empty()) {
-        if (const auto* first = (*queries)[0].as_table()) query = (*first)["query"].value_or(std::string());
-      }
-    }
-    out.emplace_back(static_cast<std::uint32_t>(i + 1), query);
-    i = j - 1;
-  }
-  return out;
-}
-
-// toml++ is built with exceptions here: parse errors arrive as toml::parse_error.
-std::optional<toml::table> parse_toml(const std::string& text, const std::string& name, std::string& error) {
-  try {
-    return toml::parse(text, name);
-  } catch (const toml::parse_error& e) {
-    error = name + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) +
-            ": " + std::string(e.description());
-    return std::nullopt;
-  }
 }
 
 std::string join_ids(const std::vector<std::int64_t>& ids) {
@@ -381,23 +251,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "eql-conformance: cannot read %s\n", options.spec.c_str());
     return kExitUsage;
   }
-  auto parsed = parse_toml(quote_bare_nulls(*spec_text), options.spec, error);
-  if (!parsed) {
+  auto spec_file = eql::conformance::read_spec_file(*spec_text, options.spec, error);
+  if (!spec_file) {
     std::fprintf(stderr, "%s\n", error.c_str());
     return kExitUsage;
   }
-  std::vector<Spec> specs;
-  if (const toml::array* queries = (*parsed)["queries"].as_array()) {
-    for (std::size_t i = 0; i < queries->size(); ++i) {
-      const toml::table* table = (*queries)[i].as_table();
-      auto spec = table ? read_spec(*table, i) : std::nullopt;
-      if (!spec) {
-        std::fprintf(stderr, "%s: entry %zu of [[queries]] has no query\n", options.spec.c_str(), i + 1);
-        return kExitUsage;
-      }
-      specs.push_back(std::move(*spec));
-    }
-  }
+  const std::vector<eql::conformance::Spec>& specs = spec_file->specs;
 
   auto started = std::chrono::steady_clock::now();
   std::size_t passed = 0, failed = 0, not_run = 0;
@@ -410,7 +269,7 @@ int main(int argc, char** argv) {
   event_refs.reserve(events.size());
   for (const auto& event : events) event_refs.push_back(std::make_shared<const eql::Event>(event));
 
-  for (const Spec& spec : specs) {
+  for (const eql::conformance::Spec& spec : specs) {
     auto report_failure = [&](const std::string& got) {
       ++failed;
       std::printf("FAIL %s (%s:%u)\n  query:    %s\n", spec.name.c_str(), options.spec.c_str(), spec.line,
@@ -546,10 +405,10 @@ int main(int argc, char** argv) {
   }
 
   // The commented-out specs: queries Elasticsearch rejects must be rejected here too.
-  auto commented = commented_queries(*spec_text);
+  const auto& commented = spec_file->commented;
   if (!commented.empty()) {
     std::size_t rejected = 0, accepted = 0;
-    for (const auto& [line, text] : commented) {
+    for (const auto& [line, name, text] : commented) {
       if (text.empty()) {
         std::printf("note: %s:%u: commented-out spec without a readable query\n", options.spec.c_str(), line);
         continue;
