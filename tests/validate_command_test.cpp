@@ -130,6 +130,8 @@ TEST_CASE("golden JSON: summary, one entry per rule, file-level errors") {
     "skipped_object_kinds": {},
     "unreadable_files": 1,
     "files_with_errors": 0,
+    "warnings": 0,
+    "notes": 0,
     "exit_code": 1,
     "text": "3 files: 0 EQL rules valid, 1 invalid; 1 rule in other languages skipped (kuery 1); 1 file unreadable"
   },
@@ -240,7 +242,11 @@ TEST_CASE("the detection-rules corpus: 2068 files, 1024 EQL rules, the other lan
   CHECK(run.exit_code == cli::kExitOk);
   CHECK(summary["text"].GetString() ==
         std::string("2068 files: 1024 EQL rules valid, 0 invalid; 1044 rules in other languages "
-                    "skipped (kuery 729, esql 209, machine learning 106)"));
+                    "skipped (kuery 729, esql 209, machine learning 106); 48 warnings; 328 notes"));
+  // The warnings: `*` used in `in` lists where it is a literal star (28), and fields of
+  // integration packages newer than the embedded copy or missing from it (20).
+  CHECK(summary["warnings"].GetUint64() == 48);
+  CHECK(summary["notes"].GetUint64() == 328);
 }
 
 TEST_CASE("the bundled example rules are all valid") {
@@ -248,7 +254,7 @@ TEST_CASE("the bundled example rules are all valid") {
   CHECK(run.exit_code == cli::kExitOk);
   CHECK(run.out ==
         "5 files: 5 EQL rules valid, 0 invalid; 1 rule in other languages skipped (kuery 1); "
-        "1 other object skipped (export summary 1)\n");
+        "1 other object skipped (export summary 1); 1 note\n");
 }
 
 TEST_CASE("golden text: query errors are shown in the rule file, through every file format") {
@@ -295,6 +301,8 @@ TEST_CASE("golden JSON: query diagnostics with file lines and character columns"
     "skipped_object_kinds": {},
     "unreadable_files": 0,
     "files_with_errors": 0,
+    "warnings": 0,
+    "notes": 0,
     "exit_code": 1,
     "text": "2 files: 0 EQL rules valid, 2 invalid"
   },

@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/query_join.h"
 #include "eql/eval.h"
 #include "eql/event.h"
 #include "eql/parser.h"
@@ -20,7 +21,7 @@ namespace {
 constexpr const char* kQueryUsage =
     "usage: eql query [options] QUERY [FILE...]\n"
     "\n"
-    "Runs an EQL event query over events and prints those that match. FILE is NDJSON, a JSON\n"
+    "Runs an EQL query over events and prints what matches. FILE is NDJSON, a JSON\n"
     "array of events or a search response (hits.hits[]._source), optionally gzipped; `-` or no\n"
     "FILE reads standard input. Matches are printed in (timestamp, tiebreaker) order.\n"
     "\n"
@@ -34,6 +35,16 @@ constexpr const char* kQueryUsage =
     "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB)\n"
     "  --quiet                  no summary on stderr\n"
     "  --color=WHEN             colour diagnostics: auto (default), always, never\n"
+    "\n"
+    "sequences and samples (one match per line: join keys and events in stage order):\n"
+    "  --order exact|stream|auto exact: read all, sort by time, then match (any input order);\n"
+    "                         stream: match as events come, reordering within --max-lateness;\n"
+    "                         auto (default): exact for files, stream for standard input\n"
+    "  --max-lateness DURATION stream mode: how late an event may come (default 10s); later\n"
+    "                         ones are dropped and counted\n"
+    "  --max-pending N          most partial sequences held (default 1000000); the oldest is\n"
+    "                         evicted and counted beyond it\n"
+    "  --max-samples-per-key N  samples returned per join key (default 1)\n"
     "\n"
     "exit codes: 0 ran (whether or not events matched), 1 the query has errors,\n"
     "            2 usage error, unreadable input, or a malformed line with --strict\n";
@@ -50,6 +61,11 @@ struct QueryOptions {
   EventReadOptions read;
   std::optional<std::string> query;
   std::vector<std::string> files;
+  // Sequences and samples (src/cli/query_join.cpp).
+  JoinQueryOptions::Order order = JoinQueryOptions::Order::Auto;
+  std::int64_t max_lateness_ms = 10'000;
+  std::size_t max_pending = 1'000'000;
+  std::size_t max_samples_per_key = 1;
 };
 
 int compare_values_for_order(const Value& a, const Value& b) {
@@ -155,6 +171,27 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
       }
     } else if (auto when = reader.option_value("--color", error)) {
       options.color = *when;
+    } else if (auto order = reader.option_value("--order", error)) {
+      if (*order == "exact") options.order = JoinQueryOptions::Order::Exact;
+      else if (*order == "stream") options.order = JoinQueryOptions::Order::Stream;
+      else if (*order == "auto") options.order = JoinQueryOptions::Order::Auto;
+      else return "unknown order '" + *order + "' (exact, stream or auto)";
+    } else if (auto lateness = reader.option_value("--max-lateness", error)) {
+      ParseResult duration = parse_query("sequence with maxspan=" + *lateness + " [a where true] [a where true]");
+      if (!duration.ok()) return "--max-lateness needs a duration such as 30s or 5m";
+      options.max_lateness_ms = duration.query->sequence()->maxspan->millis;
+    } else if (auto pending = reader.option_value("--max-pending", error)) {
+      try {
+        options.max_pending = std::stoull(*pending);
+      } catch (const std::exception&) {
+        return "--max-pending needs a number";
+      }
+    } else if (auto samples = reader.option_value("--max-samples-per-key", error)) {
+      try {
+        options.max_samples_per_key = std::max<std::size_t>(std::stoull(*samples), 1);
+      } catch (const std::exception&) {
+        return "--max-samples-per-key needs a number";
+      }
     } else if (!error.empty()) {
       return error;
     } else if (reader.peek().size() > 1 && reader.peek().front() == '-' && reader.peek() != "-") {
@@ -197,9 +234,21 @@ int run_query(Args args) {
   if (!parsed.ok()) return kExitFindings;
   const ast::EventFilter* filter = parsed.query->event();
   if (!filter) {
-    std::fputs("eql query: sequence and sample queries are not supported yet; only event queries "
-               "(`<category> where <condition>`) run for now\n", stderr);
-    return kExitUsage;
+    JoinQueryOptions join;
+    join.files = options.files;
+    join.read = options.read;
+    join.category_field = options.category_field;
+    join.format = options.format == Format::Table  ? JoinQueryOptions::Format::Table
+                  : options.format == Format::Json ? JoinQueryOptions::Format::Json
+                                                   : JoinQueryOptions::Format::Ndjson;
+    join.order = options.order;
+    join.max_lateness_ms = options.max_lateness_ms;
+    join.max_pending = options.max_pending;
+    join.max_samples_per_key = options.max_samples_per_key;
+    join.size = options.size;
+    join.strict = options.strict;
+    join.quiet = options.quiet;
+    return run_join_query(*parsed.query, join);
   }
   std::optional<std::size_t> head, tail;
   std::vector<std::pair<bool, std::size_t>> limits;  // (is_tail, n) in pipe order

@@ -274,14 +274,22 @@ class Compiler {
     return fold(add(std::move(node)));
   }
 
+  bool is_null_constant(std::uint32_t index) const {
+    return is_constant(index) && program.nodes[index].constant.is_null();
+  }
+
   std::uint32_t comparison(ast::CompareOp op, const ast::Expr& left, const ast::Expr& right) {
-    bool left_null = left.as<ast::NullLiteral>() != nullptr;
-    bool right_null = right.as<ast::NullLiteral>() != nullptr;
+    // Operands first: a `?field` unknown to the schema has become the literal null here,
+    // so `?x == ?y` is `null == null`, which is true (test_extra, test_sample).
+    std::uint32_t left_node = scalar(left);
+    std::uint32_t right_node = scalar(right);
+    bool left_null = is_null_constant(left_node);
+    bool right_null = is_null_constant(right_node);
     if ((left_null || right_null) && (op == ast::CompareOp::Eq || op == ast::CompareOp::NotEq)) {
       // `x == null`: x has no value. (`null == null` is true.)
       Node is_null;
       is_null.op = Op::IsNull;
-      is_null.args = {left_null ? scalar(right) : scalar(left)};
+      is_null.args = {left_null ? right_node : left_node};
       std::uint32_t test = fold(add(std::move(is_null)));
       if (op == ast::CompareOp::Eq) return test;
       Node negation;
@@ -298,7 +306,7 @@ class Compiler {
       case ast::CompareOp::Greater: node.op = Op::Greater; break;
       case ast::CompareOp::GreaterEq: node.op = Op::GreaterEq; break;
     }
-    node.args = {scalar(left), scalar(right)};
+    node.args = {left_node, right_node};
     return finish_comparison(std::move(node), {&left, &right});
   }
 

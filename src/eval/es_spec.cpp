@@ -43,6 +43,7 @@ Spec read_spec(const toml::table& table, std::size_t index) {
     }
   }
   if (auto size = table["size"].value<std::int64_t>()) spec.size = *size;
+  if (auto samples = table["max_samples_per_key"].value<std::int64_t>()) spec.max_samples_per_key = *samples;
   return spec;
 }
 

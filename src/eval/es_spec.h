@@ -16,6 +16,7 @@ struct Spec {
   std::vector<std::vector<std::int64_t>> expected;  ///< alternatives; any one passes
   std::vector<std::string> join_keys;
   std::optional<std::int64_t> size;
+  std::optional<std::int64_t> max_samples_per_key;
   std::uint32_t line = 0;
 };
 

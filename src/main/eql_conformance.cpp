@@ -20,6 +20,7 @@
 #include "eql/eval.h"
 #include "eql/event.h"
 #include "eql/parser.h"
+#include "eql/sequence.h"
 #include "eval/es_spec.h"
 
 namespace {
@@ -143,6 +144,24 @@ bool parse_options(int argc, char** argv, Options& options, std::string& error) 
   return error.empty();
 }
 
+/// Indexing, as Elasticsearch does it: a date field with a custom `format` in this data
+/// file's own mapping is stored as an instant, so that indices whose mappings write the same
+/// field differently (`dd-MM-yyyy` here, `yyyy-MM-dd` there) agree on its values.
+void index_dates(eql::Event& event, const eql::FieldTable& mapping) {
+  for (const auto& [name, info] : mapping.fields()) {
+    if ((info.type != eql::FieldType::Date && info.type != eql::FieldType::DateNanos) ||
+        info.date_format.empty()) {
+      continue;
+    }
+    const std::string& path = info.path.empty() ? name : info.path;
+    eql::Value value = event.first(path);
+    if (value.kind != eql::ValueKind::String) continue;
+    if (auto instant = eql::parse_date_with_format(value.string, info.date_format)) {
+      event.set(path, eql::Value::of_int(*instant / 1'000'000));  // epoch milliseconds
+    }
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -176,6 +195,7 @@ int main(int argc, char** argv) {
     auto summary = eql::read_events(
         options.data[d], read_options,
         [&](eql::Event&& event) {
+          index_dates(event, *mapping);
           events.push_back(std::move(event));
           return true;
         },
@@ -244,6 +264,10 @@ int main(int argc, char** argv) {
   eql::FilterOptions filter_options;
   filter_options.field_types = &fields;
   eql::ParseOptions parse_options;
+  // Sequences and samples keep references to the events they match.
+  std::vector<eql::EventRef> event_refs;
+  event_refs.reserve(events.size());
+  for (const auto& event : events) event_refs.push_back(std::make_shared<const eql::Event>(event));
 
   for (const eql::conformance::Spec& spec : specs) {
     auto report_failure = [&](const std::string& got) {
@@ -270,27 +294,64 @@ int main(int argc, char** argv) {
       continue;
     }
     const eql::ast::Query& query = *result.query;
-    const eql::ast::EventFilter* filter = query.event();
-    if (!filter) {
-      if (options.event_queries_only) {
-        ++not_run;
-        if (options.verbose) std::printf("not run: %s (sequence/sample)\n", spec.name.c_str());
-      } else {
-        report_failure("not supported: sequences and samples are not implemented yet");
-      }
-      continue;
-    }
-    auto compiled = eql::compile_filter(*filter, filter_options);
-    if (!compiled.program) {
-      report_failure("compile error: " + compiled.diagnostics.front().message);
+    if (options.event_queries_only && !query.event()) {
+      ++not_run;  // counted and printed at the end, never silently
+      if (options.verbose) std::printf("not run: %s (sequence/sample)\n", spec.name.c_str());
       continue;
     }
     std::vector<std::int64_t> ids;
-    for (const auto& event : events) {
-      if (!compiled.program->matches(event, context)) continue;
-      eql::Value id = event.first(options.id_field);
-      ids.push_back(id.kind == eql::ValueKind::Int ? id.integer : -1);
+    std::vector<std::string> keys;
+    auto id_of = [&](const eql::Event* event) -> std::int64_t {
+      if (!event) return -1;  // a missing event `![...]`
+      eql::Value id = event->first(options.id_field);
+      return id.kind == eql::ValueKind::Int ? id.integer : -1;
+    };
+    // Sequences and samples return whole matches: pipes and size count matches, and the
+    // ids and keys of the kept matches are flattened afterwards.
+    std::vector<eql::JoinResult> matches;
+    bool joined = false;
+    if (const eql::ast::Sequence* sequence = query.sequence()) {
+      joined = true;
+      eql::SequenceOptions sequence_options;
+      sequence_options.filter = filter_options;
+      auto compiled = eql::SequenceMatcher::compile(*sequence, sequence_options);
+      if (!compiled.matcher) {
+        report_failure("compile error: " + compiled.diagnostics.front().message);
+        continue;
+      }
+      for (const auto& event : event_refs) compiled.matcher->push(event, context);
+      compiled.matcher->finish();
+      matches = compiled.matcher->take_results();
+    } else if (const eql::ast::Sample* sample = query.sample()) {
+      joined = true;
+      eql::SampleOptions sample_options;
+      sample_options.filter = filter_options;
+      sample_options.max_samples_per_key =
+          static_cast<std::size_t>(std::max<std::int64_t>(spec.max_samples_per_key.value_or(1), 1));
+      auto compiled = eql::SampleMatcher::compile(*sample, sample_options);
+      if (!compiled.matcher) {
+        report_failure("compile error: " + compiled.diagnostics.front().message);
+        continue;
+      }
+      // A sample ignores time: events are offered in the order the indices hold them.
+      std::vector<eql::EventRef> by_input(event_refs);
+      std::sort(by_input.begin(), by_input.end(),
+                [](const eql::EventRef& a, const eql::EventRef& b) { return a->ordinal < b->ordinal; });
+      for (const auto& event : by_input) compiled.matcher->push(event, context);
+      matches = compiled.matcher->finish();
+    } else {
+      auto compiled = eql::compile_filter(*query.event(), filter_options);
+      if (!compiled.program) {
+        report_failure("compile error: " + compiled.diagnostics.front().message);
+        continue;
+      }
+      for (const auto& event : events) {
+        if (compiled.program->matches(event, context)) ids.push_back(id_of(&event));
+      }
     }
+    // Pipes and size apply to events, or to whole matches: `positions` indexes either.
+    std::vector<std::size_t> positions(joined ? matches.size() : ids.size());
+    for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
     // Pipes in order, then the request size (from the end after a tail).
     bool from_end = false;
     bool bad_pipe = false;
@@ -301,9 +362,9 @@ int main(int argc, char** argv) {
         break;
       }
       auto n = static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0));
-      if (ids.size() > n) {
-        if (pipe.kind == eql::ast::PipeKind::Head) ids.resize(n);
-        else ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(n));
+      if (positions.size() > n) {
+        if (pipe.kind == eql::ast::PipeKind::Head) positions.resize(n);
+        else positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(n));
       }
       from_end = pipe.kind == eql::ast::PipeKind::Tail;
     }
@@ -312,9 +373,25 @@ int main(int argc, char** argv) {
       continue;
     }
     auto size = static_cast<std::size_t>(spec.size.value_or(options.default_size));
-    if (ids.size() > size) {
-      if (from_end) ids.erase(ids.begin(), ids.end() - static_cast<std::ptrdiff_t>(size));
-      else ids.resize(size);
+    if (positions.size() > size) {
+      if (from_end) positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(size));
+      else positions.resize(size);
+    }
+    if (joined) {
+      for (std::size_t p : positions) {
+        for (const auto& event : matches[p].events) ids.push_back(id_of(event.get()));
+        for (const auto& key : matches[p].keys) keys.push_back(key.display());
+      }
+    } else {
+      std::vector<std::int64_t> kept;
+      for (std::size_t p : positions) kept.push_back(ids[p]);
+      ids = std::move(kept);
+    }
+    if (joined && !spec.join_keys.empty() && keys != spec.join_keys) {
+      std::string got_keys;
+      for (const auto& k : keys) got_keys += (got_keys.empty() ? "" : ", ") + k;
+      report_failure(join_ids(ids) + " with join keys [" + got_keys + "]");
+      continue;
     }
     bool ok = spec.expected.empty() ? ids.empty()
                                     : std::any_of(spec.expected.begin(), spec.expected.end(),
@@ -348,7 +425,7 @@ int main(int argc, char** argv) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options.verbose) std::printf("%zu events, %.3f s\n", events.size(), seconds);
   if (not_run > 0) {
-    std::printf("not run: %zu sequence/sample specs (sequences are not implemented yet)\n", not_run);
+    std::printf("not run: %zu sequence/sample specs (--event-queries-only)\n", not_run);
   }
   if (!options.label.empty()) std::printf("%s: ", options.label.c_str());
   std::printf("%zu passed, %zu failed\n", passed, failed);
