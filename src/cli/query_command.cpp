@@ -15,6 +15,7 @@
 #include "eql/checker.h"
 #include "eql/parser.h"
 #include "eql/schema.h"
+#include "eql/schema_types.h"
 
 namespace eql::cli {
 
@@ -250,19 +251,19 @@ int run_query(Args args) {
     std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
   }
   if (!parsed.ok()) return kExitFindings;
+  std::vector<std::shared_ptr<const SchemaTable>> user_tables;
+  for (const std::string& path : options.schemas) {
+    Diagnostics problems;
+    auto table = load_schema_file(path, problems);
+    for (const Diagnostic& d : problems) {
+      std::fprintf(stderr, "eql query: schema %s: %s\n", path.c_str(), d.message.c_str());
+    }
+    if (!table || has_errors(problems)) return kExitUsage;
+    user_tables.push_back(std::move(table));
+  }
   if (options.check != "off") {
     // The same checker as `eql validate`, against every embedded schema (an ad-hoc query
     // targets no index): a hunter sees typos and type mistakes before the data is read.
-    std::vector<std::shared_ptr<const SchemaTable>> user_tables;
-    for (const std::string& path : options.schemas) {
-      Diagnostics problems;
-      auto table = load_schema_file(path, problems);
-      for (const Diagnostic& d : problems) {
-        std::fprintf(stderr, "eql query: schema %s: %s\n", path.c_str(), d.message.c_str());
-      }
-      if (!table || has_errors(problems)) return kExitUsage;
-      user_tables.push_back(std::move(table));
-    }
     CheckOptions check_options;
     check_options.category_field = options.category_field;
     check_options.query_text = text;
@@ -274,6 +275,9 @@ int run_query(Args args) {
     }
     if (refuse) return kExitFindings;
   }
+  // Field types from the embedded schemas (and --schema files): `@timestamp > "2024-01-01"`
+  // compares instants, `source.ip` compares addresses, as in Elasticsearch.
+  SchemaFieldTypes schema_types(embedded_schema_all(user_tables));
   const ast::EventFilter* filter = parsed.query->event();
   if (!filter) {
     JoinQueryOptions join;
@@ -290,6 +294,7 @@ int run_query(Args args) {
     join.size = options.size;
     join.strict = options.strict;
     join.quiet = options.quiet;
+    join.field_types = &schema_types;
     return run_join_query(*parsed.query, join);
   }
   std::optional<std::size_t> head, tail;
@@ -305,6 +310,7 @@ int run_query(Args args) {
                         static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0)));
   }
   FilterOptions filter_options;
+  filter_options.field_types = &schema_types;
   filter_options.category_field = options.category_field;
   FilterCompileResult compiled = compile_filter(*filter, filter_options);
   for (const Diagnostic& d : compiled.diagnostics) {
