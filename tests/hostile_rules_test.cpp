@@ -240,10 +240,10 @@ TEST_CASE("rule files made of hostile bytes: NUL, invalid UTF-8, a 1 MiB query")
   // JSON carries NUL as \u0000; the query keeps it and maps it to the escape.
   RuleFile json = load_rule_text(
       "hostile.ndjson",
-      "{\"rule_id\":\"r\",\"language\":\"eql\",\"query\":\"process where a == \\\"\\u0000\\\"\"}\n",
+      "{\"rule_id\":\"r\",\"language\":\"eql\",\"query\":\"process where process.name == \\\"\\u0000\\\"\"}\n",
       RuleFormat::Kibana);
   REQUIRE(json.rules.size() == 1);
-  CHECK(json.rules.front().query == "process where a == \"\0\""s);
+  CHECK(json.rules.front().query == "process where process.name == \"\0\""s);
   CHECK(check_loaded(json) == 0);
 
   // A 1 MiB-and-more query in a TOML file: refused by the parser, at the query's start.

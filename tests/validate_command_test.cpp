@@ -130,6 +130,8 @@ TEST_CASE("golden JSON: summary, one entry per rule, file-level errors") {
     "skipped_object_kinds": {},
     "unreadable_files": 1,
     "files_with_errors": 0,
+    "warnings": 0,
+    "notes": 0,
     "exit_code": 1,
     "text": "3 files: 0 EQL rules valid, 1 invalid; 1 rule in other languages skipped (kuery 1); 1 file unreadable"
   },
@@ -240,7 +242,11 @@ TEST_CASE("the detection-rules corpus: 2068 files, 1024 EQL rules, the other lan
   CHECK(run.exit_code == cli::kExitOk);
   CHECK(summary["text"].GetString() ==
         std::string("2068 files: 1024 EQL rules valid, 0 invalid; 1044 rules in other languages "
-                    "skipped (kuery 729, esql 209, machine learning 106)"));
+                    "skipped (kuery 729, esql 209, machine learning 106); 48 warnings; 328 notes"));
+  // The warnings: `*` used in `in` lists where it is a literal star (28), and fields of
+  // integration packages newer than the embedded copy or missing from it (20).
+  CHECK(summary["warnings"].GetUint64() == 48);
+  CHECK(summary["notes"].GetUint64() == 328);
 }
 
 TEST_CASE("the bundled example rules are all valid") {
@@ -248,7 +254,7 @@ TEST_CASE("the bundled example rules are all valid") {
   CHECK(run.exit_code == cli::kExitOk);
   CHECK(run.out ==
         "5 files: 5 EQL rules valid, 0 invalid; 1 rule in other languages skipped (kuery 1); "
-        "1 other object skipped (export summary 1)\n");
+        "1 other object skipped (export summary 1); 1 note\n");
 }
 
 TEST_CASE("golden text: query errors are shown in the rule file, through every file format") {
@@ -295,6 +301,8 @@ TEST_CASE("golden JSON: query diagnostics with file lines and character columns"
     "skipped_object_kinds": {},
     "unreadable_files": 0,
     "files_with_errors": 0,
+    "warnings": 0,
+    "notes": 0,
     "exit_code": 1,
     "text": "2 files: 0 EQL rules valid, 2 invalid"
   },
@@ -346,4 +354,39 @@ TEST_CASE("golden JSON: query diagnostics with file lines and character columns"
   "io_errors": []
 }
 )");
+}
+
+TEST_CASE("golden text and JSON: type errors from the checker, each at its token in the rule file") {
+  cli::ValidateRun text = validate({kData + "/typecheck"});
+  CHECK(text.exit_code == cli::kExitFindings);
+  CHECK(relative(text.out) ==
+        "typecheck/type_errors.toml:20:15: error: unknown field `process.parnet.name` for process "
+        "events; did you mean `process.parent.name`?\n"
+        "   process where process.parnet.name == \"explorer.exe\" and\n"
+        "                 ^~~~~~~~~~~~~~~~~~~\n"
+        "typecheck/type_errors.toml:21:18: error: `process.pid` is a number (long) and cannot be "
+        "compared with the string \"4\"\n"
+        "     process.pid == \"4\" and\n"
+        "                    ^~~\n"
+        "   hint: write the number without quotes\n"
+        "typecheck/type_errors.toml:22:13: error: cidrMatch needs an ip field; `host.name` is a keyword\n"
+        "     cidrMatch(host.name, \"10.0.0.0/8\")\n"
+        "               ^~~~~~~~~\n"
+        "   hint: cidrMatch tests ip fields such as source.ip\n"
+        "1 file: 0 EQL rules valid, 1 invalid\n");
+
+  cli::ValidateRun json_run = validate({"--format", "json", kData + "/typecheck"});
+  rapidjson::Document json = parsed_json(json_run.out);
+  const auto& diagnostics = json["rules"][0]["diagnostics"];
+  REQUIRE(diagnostics.Size() == 3);
+  const char* codes[] = {"check.unknown-field", "check.type-mismatch", "check.function-argument"};
+  const unsigned positions[][4] = {{20, 15, 20, 34}, {21, 18, 21, 21}, {22, 13, 22, 22}};
+  for (rapidjson::SizeType i = 0; i < 3; ++i) {
+    CHECK(std::string(diagnostics[i]["code"].GetString()) == codes[i]);
+    CHECK(diagnostics[i]["line"].GetUint() == positions[i][0]);
+    CHECK(diagnostics[i]["column"].GetUint() == positions[i][1]);
+    CHECK(diagnostics[i]["end_line"].GetUint() == positions[i][2]);
+    CHECK(diagnostics[i]["end_column"].GetUint() == positions[i][3]);
+  }
+  CHECK(std::string(json["rules"][0]["status"].GetString()) == "invalid");
 }

@@ -10,3 +10,12 @@ cmake --build build -j"$(nproc)"
 echo
 echo "== build/eql validate rules/"
 build/eql validate rules/
+
+echo
+echo "== the bundled WMI rule's query over the bundled events (rules/events/)"
+query=$(python3 - <<'PY' 2>/dev/null || sed -n "/^query = '''/,/^'''/p" rules/windows/execution_suspicious_cmd_wmi.toml | sed '1d;$d'
+import tomllib
+print(tomllib.load(open("rules/windows/execution_suspicious_cmd_wmi.toml", "rb"))["rule"]["query"])
+PY
+)
+build/eql query --format table "$query" rules/events/windows_wmi_cmd.jsonl

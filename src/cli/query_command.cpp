@@ -1,12 +1,403 @@
+// `eql query`: run one event query over event files (NDJSON, JSON arrays, search responses,
+// gzip, stdin) and print the matching events.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
 
+#include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/limits.h"
+#include "cli/query_join.h"
+#include "eql/eval.h"
+#include "eql/event.h"
+#include "eql/checker.h"
+#include "eql/parser.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
 
 namespace eql::cli {
 
-int run_query(Args) {
-  std::fputs("eql query: not implemented yet\n", stderr);
-  return kExitUsage;
+namespace {
+
+constexpr const char* kQueryUsage =
+    "usage: eql query [options] QUERY [FILE...]\n"
+    "\n"
+    "Runs an EQL query over events and prints what matches. FILE is NDJSON, a JSON\n"
+    "array of events or a search response (hits.hits[]._source), optionally gzipped; `-` or no\n"
+    "FILE reads standard input. Matches are printed in (timestamp, tiebreaker) order.\n"
+    "\n"
+    "options:\n"
+    "  --format FORMAT          ndjson (default), json (one array) or table\n"
+    "  --size N                 print at most N events (after | head / | tail)\n"
+    "  --strict                 stop at the first malformed line (exit 2) instead of skipping it\n"
+    "  --category-field FIELD   field that `<category> where` tests (default event.category)\n"
+    "  --timestamp-field FIELD  field that orders events (default @timestamp)\n"
+    "  --tiebreaker-field FIELD field that orders events with equal timestamps\n"
+    "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB)\n"
+    "  --quiet                  no summary on stderr\n"
+    "  --color=WHEN             colour diagnostics: auto (default), always, never\n"
+    "\n"
+    "  --check warn|error|off   type-check the query against the embedded schemas (ECS and\n"
+    "                         more): warn (default) prints findings as warnings, error refuses\n"
+    "                         the query on an error, off skips the check\n"
+    "  --schema FILE            a schema of your own for the check; repeatable\n"
+    "\n"
+    "sequences and samples (one match per line: join keys and events in stage order):\n"
+    "  --order exact|stream|auto exact: read all, sort by time, then match (any input order);\n"
+    "                         stream: match as events come, reordering within --max-lateness;\n"
+    "                         auto (default): exact for files, stream for standard input\n"
+    "  --max-lateness DURATION stream mode: how late an event may come (default 10s); later\n"
+    "                         ones are dropped and counted\n"
+    "  --max-pending N          most partial sequences held (default 1000000); the oldest is\n"
+    "                         evicted and counted beyond it\n"
+    "  --max-samples-per-key N  samples returned per join key (default 1)\n"
+    "\n"
+    "exit codes: 0 ran (whether or not events matched), 1 the query has errors,\n"
+    "            2 usage error, unreadable input, or a malformed line with --strict\n";
+
+enum class Format { Ndjson, Json, Table };
+
+struct QueryOptions {
+  Format format = Format::Ndjson;
+  std::optional<std::size_t> size;
+  bool strict = false;
+  bool quiet = false;
+  std::string color = "auto";
+  std::string category_field = "event.category";
+  EventReadOptions read;
+  std::optional<std::string> query;
+  std::vector<std::string> files;
+  // Sequences and samples (src/cli/query_join.cpp).
+  JoinQueryOptions::Order order = JoinQueryOptions::Order::Auto;
+  std::int64_t max_lateness_ms = 10'000;
+  std::size_t max_pending = 1'000'000;
+  std::size_t max_samples_per_key = 1;
+  /// The type checker against every embedded schema: findings shown as warnings (warn),
+  /// refusing the query on errors (error), or not run (off).
+  std::string check = "warn";
+  std::vector<std::string> schemas;  ///< --schema FILE
+};
+
+int compare_values_for_order(const Value& a, const Value& b) {
+  if (a.is_null() != b.is_null()) return a.is_null() ? 1 : -1;
+  if (a.kind == ValueKind::Int && b.kind == ValueKind::Int) return a.integer < b.integer ? -1 : a.integer > b.integer;
+  if (a.is_number() && b.is_number()) return a.as_double() < b.as_double() ? -1 : a.as_double() > b.as_double();
+  std::string x = to_display_string(a), y = to_display_string(b);
+  return x < y ? -1 : x > y;
+}
+
+bool event_before(const Event& a, const Event& b) {
+  if (a.timestamp.has_value() != b.timestamp.has_value()) return a.timestamp.has_value();
+  if (a.timestamp && *a.timestamp != *b.timestamp) return *a.timestamp < *b.timestamp;
+  int tie = compare_values_for_order(a.tiebreaker, b.tiebreaker);
+  if (tie != 0) return tie < 0;
+  return a.ordinal < b.ordinal;
+}
+
+std::string cell_text(const Event& event, const std::string& path) {
+  std::string out;
+  auto values = event.values(path);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ", ";
+    out += to_display_string(values[i]);
+  }
+  if (values.size() > 1) out = "[" + out + "]";
+  for (char& c : out) {
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  }
+  constexpr std::size_t kMaxCell = 60;
+  if (count_characters(out) > kMaxCell) {
+    std::size_t cut = 0;
+    for (std::uint32_t chars = 0; cut < out.size() && chars < kMaxCell - 1; ++cut) {
+      if ((static_cast<unsigned char>(out[cut]) & 0xC0) != 0x80) ++chars;
+    }
+    while (cut < out.size() && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) ++cut;
+    out = out.substr(0, cut) + "…";
+  }
+  return out;
+}
+
+void print_table(const std::vector<Event>& events, std::vector<std::string> columns) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::size_t> widths;
+  for (const auto& column : columns) widths.push_back(count_characters(column));
+  for (const auto& event : events) {
+    std::vector<std::string> row;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      row.push_back(cell_text(event, columns[c]));
+      widths[c] = std::max<std::size_t>(widths[c], count_characters(row.back()));
+    }
+    rows.push_back(std::move(row));
+  }
+  auto print_row = [&](const std::vector<std::string>& cells) {
+    std::string line;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      line += cells[c];
+      if (c + 1 < cells.size()) line += std::string(widths[c] - count_characters(cells[c]) + 2, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  };
+  print_row(columns);
+  std::vector<std::string> rule;
+  for (auto width : widths) rule.push_back(std::string(width, '-'));
+  print_row(rule);
+  for (const auto& row : rows) print_row(row);
+}
+
+std::optional<std::string> parse_arguments(Args args, QueryOptions& options, bool& help) {
+  ArgReader reader(args);
+  std::string error;
+  while (!reader.done()) {
+    if (reader.flag("--help") || reader.flag("-h")) {
+      help = true;
+      return std::nullopt;
+    }
+    if (reader.flag("--strict")) {
+      options.strict = true;
+    } else if (reader.flag("--quiet")) {
+      options.quiet = true;
+    } else if (auto format = reader.option_value("--format", error)) {
+      if (*format == "ndjson") options.format = Format::Ndjson;
+      else if (*format == "json") options.format = Format::Json;
+      else if (*format == "table") options.format = Format::Table;
+      else return "unknown format '" + *format + "' (ndjson, json or table)";
+    } else if (auto size = reader.option_value("--size", error)) {
+      try {
+        options.size = std::stoull(*size);
+      } catch (const std::exception&) {
+        return "--size needs a number";
+      }
+    } else if (auto field = reader.option_value("--category-field", error)) {
+      options.category_field = *field;
+    } else if (auto stamp = reader.option_value("--timestamp-field", error)) {
+      options.read.timestamp_field = *stamp;
+    } else if (auto tie = reader.option_value("--tiebreaker-field", error)) {
+      options.read.tiebreaker_field = *tie;
+    } else if (auto bytes = reader.option_value("--max-line-bytes", error)) {
+      try {
+        options.read.max_line_bytes = std::stoull(*bytes);
+      } catch (const std::exception&) {
+        return "--max-line-bytes needs a number";
+      }
+    } else if (auto when = reader.option_value("--color", error)) {
+      options.color = *when;
+    } else if (auto check = reader.option_value("--check", error)) {
+      if (*check != "warn" && *check != "error" && *check != "off") {
+        return "unknown --check mode '" + *check + "' (warn, error or off)";
+      }
+      options.check = *check;
+    } else if (auto schema = reader.option_value("--schema", error)) {
+      options.schemas.push_back(*schema);
+    } else if (auto order = reader.option_value("--order", error)) {
+      if (*order == "exact") options.order = JoinQueryOptions::Order::Exact;
+      else if (*order == "stream") options.order = JoinQueryOptions::Order::Stream;
+      else if (*order == "auto") options.order = JoinQueryOptions::Order::Auto;
+      else return "unknown order '" + *order + "' (exact, stream or auto)";
+    } else if (auto lateness = reader.option_value("--max-lateness", error)) {
+      ParseResult duration = parse_query("sequence with maxspan=" + *lateness + " [a where true] [a where true]");
+      if (!duration.ok()) return "--max-lateness needs a duration such as 30s or 5m";
+      options.max_lateness_ms = duration.query->sequence()->maxspan->millis;
+    } else if (auto pending = reader.option_value("--max-pending", error)) {
+      try {
+        options.max_pending = std::stoull(*pending);
+      } catch (const std::exception&) {
+        return "--max-pending needs a number";
+      }
+    } else if (auto samples = reader.option_value("--max-samples-per-key", error)) {
+      try {
+        options.max_samples_per_key = std::max<std::size_t>(std::stoull(*samples), 1);
+      } catch (const std::exception&) {
+        return "--max-samples-per-key needs a number";
+      }
+    } else if (!error.empty()) {
+      return error;
+    } else if (reader.peek().size() > 1 && reader.peek().front() == '-' && reader.peek() != "-") {
+      return "unknown option " + std::string(reader.peek());
+    } else if (!options.query) {
+      options.query = std::string(reader.next());
+    } else {
+      options.files.emplace_back(reader.next());
+    }
+  }
+  if (!options.query) return std::string("no query given");
+  if (options.files.empty()) options.files.push_back("-");
+  return std::nullopt;
+}
+
+}  // namespace
+
+int run_query(Args args) {
+  QueryOptions options;
+  bool help = false;
+  if (auto error = parse_arguments(args, options, help)) {
+    std::fprintf(stderr, "eql query: %s\n\n%s", error->c_str(), kQueryUsage);
+    return kExitUsage;
+  }
+  if (help) {
+    std::fputs(kQueryUsage, stdout);
+    return kExitOk;
+  }
+
+  // Parse and compile; mistakes in the query are rendered against the query text.
+  const std::string& text = *options.query;
+  SourceText source("<query>", text);
+  RenderOptions render_options{options.color == "always" || (options.color == "auto" && stderr_is_terminal())};
+  ParseOptions parse_options;
+  parse_options.extension_pipes = true;
+  ParseResult parsed = parse_query(text, parse_options);
+  for (const Diagnostic& d : parsed.diagnostics) {
+    std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
+  }
+  if (!parsed.ok()) return kExitFindings;
+  std::vector<std::shared_ptr<const SchemaTable>> user_tables;
+  for (const std::string& path : options.schemas) {
+    Diagnostics problems;
+    auto table = load_schema_file(path, problems);
+    for (const Diagnostic& d : problems) {
+      std::fprintf(stderr, "eql query: schema %s: %s\n", path.c_str(), d.message.c_str());
+    }
+    if (!table || has_errors(problems)) return kExitUsage;
+    user_tables.push_back(std::move(table));
+  }
+  if (options.check != "off") {
+    // The same checker as `eql validate`, against every embedded schema (an ad-hoc query
+    // targets no index): a hunter sees typos and type mistakes before the data is read.
+    CheckOptions check_options;
+    check_options.category_field = options.category_field;
+    check_options.query_text = text;
+    Diagnostics findings = check_query(*parsed.query, embedded_schema_all(user_tables), check_options);
+    bool refuse = options.check == "error" && has_errors(findings);
+    for (Diagnostic& d : findings) {
+      if (!refuse && d.severity == Severity::Error) d.severity = Severity::Warning;
+      std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
+    }
+    if (refuse) return kExitFindings;
+  }
+  // Field types from the embedded schemas (and --schema files): `@timestamp > "2024-01-01"`
+  // compares instants, `source.ip` compares addresses, as in Elasticsearch.
+  SchemaFieldTypes schema_types(embedded_schema_all(user_tables));
+  const ast::EventFilter* filter = parsed.query->event();
+  if (!filter) {
+    JoinQueryOptions join;
+    join.files = options.files;
+    join.read = options.read;
+    join.category_field = options.category_field;
+    join.format = options.format == Format::Table  ? JoinQueryOptions::Format::Table
+                  : options.format == Format::Json ? JoinQueryOptions::Format::Json
+                                                   : JoinQueryOptions::Format::Ndjson;
+    join.order = options.order;
+    join.max_lateness_ms = options.max_lateness_ms;
+    join.max_pending = options.max_pending;
+    join.max_samples_per_key = options.max_samples_per_key;
+    join.size = options.size;
+    join.strict = options.strict;
+    join.quiet = options.quiet;
+    join.field_types = &schema_types;
+    return run_join_query(*parsed.query, join);
+  }
+  std::string unsupported;
+  std::optional<ResultLimits> limits = ResultLimits::of(*parsed.query, options.size, unsupported);
+  if (!limits) {
+    std::fprintf(stderr, "eql query: the pipe `%s` is not supported yet; head and tail are\n",
+                 unsupported.c_str());
+    return kExitUsage;
+  }
+  FilterOptions filter_options;
+  filter_options.field_types = &schema_types;
+  filter_options.category_field = options.category_field;
+  FilterCompileResult compiled = compile_filter(*filter, filter_options);
+  for (const Diagnostic& d : compiled.diagnostics) {
+    std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
+  }
+  if (!compiled.program) return kExitFindings;
+  const FilterProgram& program = *compiled.program;
+
+  // Only the events the first limit can keep are held (a bounded heap in event order), so
+  // `| head 10` over a large file needs little memory.
+  std::optional<std::pair<bool, std::size_t>> bound;
+  if (!limits->pipes.empty()) bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
+  else if (options.size) bound = std::make_pair(false, *options.size);
+  auto heap_order = [&](const Event& a, const Event& b) {
+    return bound && bound->first ? event_before(b, a) : event_before(a, b);
+  };
+
+  // Read and match.
+  auto started = std::chrono::steady_clock::now();
+  EvalContext context;
+  std::vector<Event> matched;
+  std::size_t matched_count = 0;
+  std::uint64_t read = 0, skipped = 0, ordinal = 0;
+  bool io_error = false, strict_failure = false;
+  for (const std::string& file : options.files) {
+    ReadSummary summary = read_events(
+        file, options.read,
+        [&](Event&& event) {
+          event.ordinal = ordinal++;
+          if (strict_failure) return false;  // --strict: stop at the first malformed line
+          if (!program.matches(event, context)) return true;
+          ++matched_count;
+          if (bound && bound->second == 0) return true;
+          matched.push_back(std::move(event));
+          if (bound) {
+            std::push_heap(matched.begin(), matched.end(), heap_order);
+            if (matched.size() > bound->second) {
+              std::pop_heap(matched.begin(), matched.end(), heap_order);
+              matched.pop_back();
+            }
+          }
+          return true;
+        },
+        [&](const InputProblem& problem) {
+          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+          if (options.strict && problem.line > 0) strict_failure = true;
+        });
+    read += summary.events;
+    skipped += summary.skipped;
+    io_error = io_error || summary.io_error;
+    if (strict_failure) break;
+  }
+  if (strict_failure) {
+    std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
+    return kExitUsage;
+  }
+
+  // Order, then the pipes, then --size.
+  std::stable_sort(matched.begin(), matched.end(), event_before);
+  auto [first, last] = limits->window(matched.size());
+  std::vector<Event> shown(std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(first)),
+                           std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(last)));
+
+  switch (options.format) {
+    case Format::Ndjson:
+      for (const auto& event : shown) std::printf("%s\n", event.json().c_str());
+      break;
+    case Format::Json:
+      std::printf("[");
+      for (std::size_t i = 0; i < shown.size(); ++i) std::printf("%s\n  %s", i ? "," : "", shown[i].json().c_str());
+      std::printf("%s]\n", shown.empty() ? "" : "\n");
+      break;
+    case Format::Table: {
+      std::vector<std::string> columns;
+      if (!options.read.timestamp_field.empty()) columns.push_back(options.read.timestamp_field);
+      if (!filter->any) columns.push_back(options.category_field);
+      for (const auto& field : program.fields()) {
+        if (std::find(columns.begin(), columns.end(), field) == columns.end()) columns.push_back(field);
+      }
+      print_table(shown, columns);
+      break;
+    }
+  }
+  std::fflush(stdout);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!options.quiet) {
+    std::fprintf(stderr, "eql query: %llu events read, %zu matched, %zu shown, %llu lines skipped, %.3f s\n",
+                 static_cast<unsigned long long>(read), matched_count, shown.size(),
+                 static_cast<unsigned long long>(skipped), seconds);
+  }
+  return io_error ? kExitUsage : kExitOk;
 }
 
 }  // namespace eql::cli

@@ -12,7 +12,9 @@
 
 #include "cli/args.h"
 #include "cli/validate.h"
+#include "eql/checker.h"
 #include "eql/parser.h"
+#include "eql/schema.h"
 
 namespace eql::cli {
 
@@ -24,8 +26,13 @@ constexpr const char* kValidateUsage =
     "Checks EQL rules: detection-rules TOML files, Kibana rule exports (.ndjson) and plain\n"
     ".eql files. Directories are searched recursively for .toml, .ndjson and .eql files.\n"
     "Every problem is reported at its line and column in the rule file, then one summary.\n"
+    "Each query is parsed with Elasticsearch's syntax, then type-checked against the\n"
+    "schema its rule targets (ECS, index-pattern fields, integration packages: embedded).\n"
     "\n"
     "options:\n"
+    "  --schema FILE          add a schema ({\"field\": \"es_type\"} or ECS flat); repeatable\n"
+    "  --syntax-only          parse only: no schema, no type checks\n"
+    "  --notes                also print notes (e.g. packages without an embedded schema)\n"
     "  --format text|json     output format (default text); json prints one document\n"
     "  --color auto|always|never\n"
     "                         colour the text output (default auto: when stdout is a terminal)\n"
@@ -44,6 +51,9 @@ struct ValidateOptions {
   ColorMode color = ColorMode::Auto;
   bool quiet = false;
   bool help = false;
+  bool notes = false;        ///< also print notes (packages without an embedded schema)
+  bool syntax_only = false;  ///< parse only: no schema, no type checks
+  std::vector<std::string> schemas;  ///< --schema FILE, searched before the embedded tables
 };
 
 bool names_option(std::string_view argument, std::string_view name) {
@@ -69,6 +79,15 @@ std::optional<std::string> read_options(Args args, ValidateOptions& options) {
       options.help = true;
     } else if (reader.flag("--quiet") || reader.flag("-q")) {
       options.quiet = true;
+    } else if (reader.flag("--notes")) {
+      options.notes = true;
+    } else if (reader.flag("--syntax-only")) {
+      options.syntax_only = true;
+    } else if (names_option(current, "--schema")) {
+      std::string error;
+      auto schema = reader.option_value("--schema", error);
+      if (!schema) return error;
+      options.schemas.push_back(*schema);
     } else if (names_option(current, "--format")) {
       std::string error;
       auto format = reader.option_value("--format", error);
@@ -126,6 +145,8 @@ struct Tally {
   Counts skipped_objects;
   std::size_t unreadable_files = 0;
   std::size_t files_with_errors = 0;  ///< file-level errors, readable files only
+  std::size_t warnings = 0;
+  std::size_t notes = 0;
 };
 
 std::size_t total(const Counts& counts) {
@@ -176,16 +197,18 @@ std::string summary_line(const Tally& tally) {
   if (tally.files_with_errors > 0) {
     line += "; " + counted(tally.files_with_errors, "file") + " with errors";
   }
+  if (tally.warnings > 0) line += "; " + counted(tally.warnings, "warning");
+  if (tally.notes > 0) line += "; " + counted(tally.notes, "note");
   return line;
 }
 
-std::vector<RuleReport> check_file(const RuleFile& file) {
+std::vector<RuleReport> check_file(const RuleFile& file, const CheckContext& context) {
   std::vector<RuleReport> reports;
   for (const Rule& rule : file.rules) {
     RuleReport report;
     report.file = &file;
     report.rule = &rule;
-    report.query_diagnostics = check_rule_query(rule);
+    report.query_diagnostics = check_rule_query(rule, context);
     report.file_offset = rule.file_offset;
     reports.push_back(std::move(report));
   }
@@ -211,6 +234,10 @@ void count_file(const RuleFile& file, const std::vector<RuleReport>& reports, Ta
   }
   for (const RuleReport& report : reports) {
     if (report.rule == nullptr) continue;
+    for (const Diagnostic& d : report.query_diagnostics) {
+      if (d.severity == Severity::Warning) ++tally.warnings;
+      if (d.severity == Severity::Note) ++tally.notes;
+    }
     if (report.invalid()) {
       ++tally.invalid;
     } else {
@@ -227,7 +254,7 @@ void count_file(const RuleFile& file, const std::vector<RuleReport>& reports, Ta
 // ---- text output -------------------------------------------------------------------------
 
 void write_text(const RuleFile& file, const std::vector<RuleReport>& reports, bool color,
-                std::string& out) {
+                bool show_notes, std::string& out) {
   const QueryOrigin whole_file;
   RenderOptions options;
   options.color = color;
@@ -240,6 +267,8 @@ void write_text(const RuleFile& file, const std::vector<RuleReport>& reports, bo
       out += render(diagnostic, file.source, whole_file, options);
     }
     for (const Diagnostic& diagnostic : report.query_diagnostics) {
+      // Notes (e.g. a package without an embedded schema) are counted; shown on request.
+      if (diagnostic.severity == Severity::Note && !show_notes) continue;
       out += render(diagnostic, file.source, report.rule->query_origin, options);
     }
   }
@@ -337,6 +366,8 @@ std::string json_document(const std::vector<RuleFile>& files,
   write_counts(json, "skipped_object_kinds", tally.skipped_objects);
   write_count(json, "unreadable_files", tally.unreadable_files);
   write_count(json, "files_with_errors", tally.files_with_errors);
+  write_count(json, "warnings", tally.warnings);
+  write_count(json, "notes", tally.notes);
   json.Key("exit_code");
   json.Int(exit_code);
   write_string(json, "text", summary_line(tally));
@@ -378,10 +409,26 @@ std::string json_document(const std::vector<RuleFile>& files,
 
 }  // namespace
 
-Diagnostics check_rule_query(const Rule& rule) {
+Diagnostics check_rule_query(const Rule& rule, const CheckContext& context) {
   if (!rule.has_query) return {};
   // Default options are Elasticsearch's syntax: the hunting pipes it refuses are errors.
-  return parse_query(rule.query, ParseOptions{}).diagnostics;
+  ParseResult parsed = parse_query(rule.query, ParseOptions{});
+  Diagnostics out = std::move(parsed.diagnostics);
+  if (!parsed.query || context.syntax_only) return out;
+  // The schema this rule is checked against, chosen as detection-rules does.
+  SchemaRequest request;
+  request.index = rule.index;
+  request.integrations = rule.integrations;
+  request.datasets = query_datasets(*parsed.query);
+  request.user_tables = context.user_tables;
+  Schema schema = select_schema(request);
+  CheckOptions options;
+  if (!rule.event_category_override.empty()) options.category_field = rule.event_category_override;
+  options.query_text = rule.query;
+  Diagnostics found = check_query(*parsed.query, schema, options);
+  out.insert(out.end(), schema.notes.begin(), schema.notes.end());
+  out.insert(out.end(), found.begin(), found.end());
+  return out;
 }
 
 ValidateRun validate_command(Args args, bool stdout_terminal) {
@@ -399,6 +446,21 @@ ValidateRun validate_command(Args args, bool stdout_terminal) {
   bool color = options.color == ColorMode::Always ||
                (options.color == ColorMode::Auto && stdout_terminal);
 
+  CheckContext context;
+  context.syntax_only = options.syntax_only;
+  for (const std::string& path : options.schemas) {
+    Diagnostics problems;
+    auto table = load_schema_file(path, problems);
+    for (const Diagnostic& problem : problems) {
+      run.err += "eql validate: schema " + path + ": " + problem.message + "\n";
+    }
+    if (!table || has_errors(problems)) {
+      run.exit_code = kExitUsage;
+      return run;
+    }
+    context.user_tables.push_back(std::move(table));
+  }
+
   LoadedRules loaded = load_rule_paths(options.paths);
   for (const std::string& error : loaded.io_errors) run.err += "eql validate: " + error + "\n";
 
@@ -406,11 +468,11 @@ ValidateRun validate_command(Args args, bool stdout_terminal) {
   std::vector<std::vector<RuleReport>> reports;
   bool file_errors = false;
   for (const RuleFile& file : loaded.files) {
-    reports.push_back(check_file(file));
+    reports.push_back(check_file(file, context));
     count_file(file, reports.back(), tally);
     file_errors = file_errors || has_errors(file.diagnostics);
     if (options.format == OutputFormat::Text && !options.quiet) {
-      write_text(file, reports.back(), color, run.out);
+      write_text(file, reports.back(), color, options.notes, run.out);
     }
   }
 

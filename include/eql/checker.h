@@ -1,0 +1,66 @@
+// The type checker: binds every field of a parsed query to its schema type and checks
+// operators, patterns, function calls and join keys against those types, the way
+// Elasticsearch and Elastic's rule CI do. Every problem is a Diagnostic with the byte span
+// of the offending token in the query text (docs/checker.md lists the codes).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eql/ast.h"
+#include "eql/diagnostic.h"
+#include "eql/schema.h"
+
+namespace eql {
+
+/// How the endgame-only verdict (detection-rules: a rule searching `endgame-*` must also
+/// pass against the endgame mapping alone) is reported.
+enum class EndgameCheck {
+  Off,
+  Note,     ///< a note naming each field the endgame mapping lacks
+  Warning,
+  Error,    ///< default: detection-rules' verdict (all 440 corpus rules on endgame-* pass it)
+};
+
+struct CheckOptions {
+  /// The field `<category> where` tests (a rule's event_category_override).
+  std::string category_field = "event.category";
+  /// The query text the spans point into; when given, messages quote expressions.
+  std::string_view query_text;
+  EndgameCheck endgame = EndgameCheck::Error;
+  /// Most "did you mean" alternatives named in a hint.
+  std::size_t max_suggestions = 3;
+};
+
+/// Checks a parsed query against a schema. Returns every problem found (errors, warnings
+/// for fields of integration packages without an embedded schema, notes), in query order.
+/// The schema's own selection notes are not repeated here (see Schema::notes).
+Diagnostics check_query(const ast::Query& query, const Schema& schema,
+                        const CheckOptions& options = {});
+
+/// Dataset and module names the query compares `event.dataset`, `data_stream.dataset` or
+/// `event.module` with (`==`, `in`, or `:`/`like` without wildcards): the integration
+/// packages it targets, for SchemaRequest::datasets.
+std::vector<std::string> query_datasets(const ast::Query& query);
+
+/// The signature of an Elasticsearch EQL function, for checks and documentation.
+struct FunctionSignature {
+  std::string_view name;  ///< canonical spelling, e.g. "startsWith"
+  std::size_t min_args = 0;
+  std::size_t max_args = 0;  ///< SIZE_MAX for variadic functions
+  bool accepts_tilde = false;
+};
+/// Looks a function up case-insensitively; nullptr when Elasticsearch has no such function.
+const FunctionSignature* find_function(std::string_view name);
+
+/// Validates a pattern as a Lucene regular expression (the dialect of EQL's `regex`).
+/// Returns an empty string when valid, else the reason and sets `error_offset` to the byte
+/// offset in `pattern` where the problem was found.
+std::string lucene_regex_error(std::string_view pattern, std::size_t& error_offset);
+
+/// Parses an IPv4/IPv6 address or CIDR block as cidrMatch accepts it; empty when valid,
+/// else the reason.
+std::string cidr_error(std::string_view cidr);
+
+}  // namespace eql

@@ -1,0 +1,152 @@
+// The evaluator for event filters: an AST condition compiled once into an immutable
+// program that decides, for one Event at a time, whether it matches, with
+// Elasticsearch's semantics for missing, null and multi-valued fields (docs/semantics.md).
+// Sequence stages (issue 5) reuse `FilterProgram` per stage.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eql/ast.h"
+#include "eql/diagnostic.h"
+#include "eql/event.h"
+#include "eql/value.h"
+
+namespace eql {
+
+// ---- field types -------------------------------------------------------------------------
+
+/// The Elasticsearch field types the evaluator distinguishes. Every string family
+/// (keyword, wildcard, constant_keyword, text with a keyword sub-field) is `String`.
+enum class FieldType : std::uint8_t {
+  Unknown,  ///< no type information: compare by the JSON types of the values
+  String,
+  Text,
+  Integer,  ///< long, integer, short, byte, unsigned_long
+  Float,    ///< double, float, half_float, scaled_float
+  Boolean,
+  Date,
+  DateNanos,
+  Ip,
+  Version,
+  Object,
+};
+
+const char* field_type_name(FieldType type);
+/// Reads an Elasticsearch mapping type name (`keyword`, `long`, `date_nanos`, ...).
+FieldType field_type_from_mapping(std::string_view es_type);
+
+struct FieldInfo {
+  FieldType type = FieldType::Unknown;
+  /// The path values are read from (differs from the name for aliases).
+  std::string path;
+  /// The mapping's `null_value`: what an explicit JSON null counts as.
+  std::optional<std::string> null_value;
+  /// The mapping's date `format`, when it is not the default.
+  std::string date_format;
+};
+
+/// Field name -> type. A *closed* provider knows every field that exists (a mapping or a
+/// schema): a name it does not know is absent, so `?name` folds to null. An open
+/// provider (`eql query` without a schema) may not know a field that events still hold.
+class FieldTypes {
+ public:
+  virtual ~FieldTypes() = default;
+  virtual std::optional<FieldInfo> lookup(std::string_view name) const = 0;
+  virtual bool closed() const = 0;
+};
+
+/// No schema: every field is of unknown type and may exist.
+class JsonFieldTypes final : public FieldTypes {
+ public:
+  std::optional<FieldInfo> lookup(std::string_view name) const override;
+  bool closed() const override { return false; }
+};
+
+/// A table of fields, e.g. read from an Elasticsearch mapping.
+class FieldTable final : public FieldTypes {
+ public:
+  explicit FieldTable(bool is_closed = true) : closed_(is_closed) {}
+  void add(std::string name, FieldInfo info);
+  /// Adds `name` only when it is not there yet (dynamic mapping of unmapped data).
+  void add_if_absent(std::string name, FieldInfo info);
+  std::optional<FieldInfo> lookup(std::string_view name) const override;
+  bool closed() const override { return closed_; }
+  const std::map<std::string, FieldInfo, std::less<>>& fields() const { return fields_; }
+
+ private:
+  bool closed_;
+  std::map<std::string, FieldInfo, std::less<>> fields_;
+};
+
+/// Reads an Elasticsearch mapping (`{"properties": {...}}` or `{"mappings": {...}}`):
+/// nested properties, `alias` paths, `null_value`, date `format`, multi-fields. `#`
+/// comment lines are ignored and `[runtime_random_keyword_type]` reads as `keyword`.
+/// Returns nothing and sets `error` when the text is not such a mapping.
+std::optional<FieldTable> parse_es_mapping(std::string_view text, std::string& error);
+
+// ---- compiling -----------------------------------------------------------------------
+
+struct FilterOptions {
+  /// The field `<category> where` tests (`event_category_override` in rules).
+  std::string category_field = "event.category";
+  /// Types of fields; nullptr means JsonFieldTypes.
+  const FieldTypes* field_types = nullptr;
+};
+
+/// Scratch space for evaluation, reused from event to event so that evaluating allocates
+/// nothing once warm. One per thread; not shared.
+class EvalContext {
+ public:
+  EvalContext();
+  ~EvalContext();
+  EvalContext(const EvalContext&) = delete;
+  EvalContext& operator=(const EvalContext&) = delete;
+  struct Scratch;
+  Scratch& scratch() { return *scratch_; }
+
+ private:
+  std::unique_ptr<Scratch> scratch_;
+};
+
+namespace detail {
+struct Program;
+}
+
+/// A compiled event filter (category test plus condition). Immutable and cheap to copy.
+class FilterProgram {
+ public:
+  explicit FilterProgram(std::shared_ptr<const detail::Program> program);
+
+  bool matches(const Event& event, EvalContext& context) const;
+  /// The fields the program reads (resolved paths, sorted), e.g. for table columns.
+  std::vector<std::string> fields() const;
+  /// A readable dump of the compiled form (for tests and debugging):
+  ///   (and (leaf (== $event.category "process")) (not (leaf (== $x 1))))
+  std::string describe() const;
+  /// Whether the condition folded to a constant (true: every event of the category).
+  std::optional<bool> constant() const;
+
+ private:
+  std::shared_ptr<const detail::Program> program_;
+};
+
+struct FilterCompileResult {
+  std::optional<FilterProgram> program;
+  Diagnostics diagnostics;  ///< spans into the query text
+};
+
+/// Compiles `<category> where <condition>`.
+FilterCompileResult compile_filter(const ast::EventFilter& filter, const FilterOptions& options);
+/// Compiles a bare condition (no category test).
+FilterCompileResult compile_condition(const ast::Expr& condition, const FilterOptions& options);
+
+/// Evaluates a constant expression (no fields), e.g. `add(4, 5)`; for tests and the shell.
+std::optional<Value> evaluate_constant(const ast::Expr& expr, std::string& text_storage);
+
+}  // namespace eql

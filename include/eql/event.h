@@ -1,0 +1,120 @@
+// Events: JSON documents read once into a form that answers "the values of field
+// `a.b.c`" quickly, whatever shape the JSON had, and the readers that produce them
+// (NDJSON, a JSON array, a search response, gzip, stdin).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eql/value.h"
+
+namespace eql {
+
+/// One event. Every scalar of the JSON document is filed under its dotted path, so
+/// `{"process":{"name":"a"}}`, `{"process.name":"a"}` and `{"process":{"parent.name":..}}`
+/// all answer `values("process.name")`/`values("process.parent.name")`; arrays add no path
+/// component (`{"a":[{"b":1},{"b":2}]}` gives `a.b` = [1, 2]); an explicit JSON null is
+/// kept as a Null value (a mapping's `null_value` may give it meaning); `[]` and objects
+/// leave no value. Integers keep all 64 bits.
+class Event {
+ public:
+  Event() = default;
+  Event(const Event&);
+  Event& operator=(const Event&);
+  Event(Event&&) noexcept = default;
+  Event& operator=(Event&&) noexcept = default;
+
+  /// The values filed under `path`, in document order (nulls included); empty when the
+  /// event has no such field.
+  std::span<const Value> values(std::string_view path) const;
+  /// The first non-null value under `path`, or null.
+  Value first(std::string_view path) const;
+  bool has(std::string_view path) const { return !values(path).empty(); }
+
+  /// Every path the event holds, sorted.
+  std::vector<std::string_view> paths() const;
+
+  /// The event as compact JSON, as it was read (or as built).
+  const std::string& json() const { return json_; }
+
+  /// Adds or replaces a field (used to derive fields such as `@timestamp`).
+  void set(std::string_view path, const Value& value);
+
+  // Ordering data, extracted once by the reader (see EventReadOptions).
+  std::optional<EpochNanos> timestamp;
+  Value tiebreaker;          ///< null when absent; a view into this event
+  std::uint64_t ordinal = 0; ///< position in the input, for stable ordering
+
+  // ---- construction (used by the reader; see src/events/) ----
+  struct Entry {
+    std::string_view path;
+    std::uint32_t first = 0;
+    std::uint32_t count = 0;
+  };
+  /// Takes ownership of `storage`; every string_view in `entries` and `values` must point
+  /// into it. `entries` need not be sorted or unique.
+  static Event assemble(std::string storage, std::vector<Entry> entries,
+                        std::vector<Value> values, std::string json);
+
+ private:
+  void rebase(const char* old_base);
+  std::string storage_;
+  std::vector<Entry> entries_;  // sorted by path, unique
+  std::vector<Value> values_;
+  std::string json_;
+};
+
+/// Parses one JSON object into an Event. On error returns nothing and sets `error` to a
+/// message with a byte offset into `json`.
+std::optional<Event> parse_event(std::string_view json, std::string& error,
+                                 std::size_t* error_offset = nullptr);
+
+/// A problem in an input file: `file:line:column: message`. Lines and columns are 1-based.
+struct InputProblem {
+  std::string file;
+  std::uint64_t line = 0;
+  std::uint64_t column = 0;
+  std::string message;
+  std::string to_string() const;
+};
+
+struct EventReadOptions {
+  std::string timestamp_field = "@timestamp";
+  std::string tiebreaker_field;  ///< empty: none
+  /// Longest NDJSON line (and largest whole JSON document) accepted, in bytes.
+  std::size_t max_line_bytes = 64u << 20;
+  std::size_t max_document_bytes = 1u << 30;
+};
+
+/// What one reader pass did.
+struct ReadSummary {
+  std::uint64_t events = 0;
+  std::uint64_t skipped = 0;  ///< malformed lines or elements reported and skipped
+  bool io_error = false;      ///< the file could not be read at all
+};
+
+/// Reads a file (`-` is standard input), gunzipping when it starts with the gzip magic.
+/// The format is detected: a JSON array of events, one JSON document (an event, or a
+/// search response whose `hits.hits[]._source` are the events), or NDJSON. Each event
+/// is passed to `sink` in input order; a false return stops reading. Each problem is passed
+/// to `problem` and the reader goes on with the next line.
+ReadSummary read_events(const std::string& path, const EventReadOptions& options,
+                        const std::function<bool(Event&&)>& sink,
+                        const std::function<void(const InputProblem&)>& problem);
+
+/// The same over text already in memory (`name` is used in problems).
+ReadSummary read_events_from_text(std::string_view name, std::string_view text,
+                                  const EventReadOptions& options,
+                                  const std::function<bool(Event&&)>& sink,
+                                  const std::function<void(const InputProblem&)>& problem);
+
+/// Fills `timestamp` and `tiebreaker` of `event` from the named fields.
+void extract_ordering(Event& event, const EventReadOptions& options);
+
+}  // namespace eql

@@ -1,0 +1,142 @@
+// Sequences and samples: streaming state machines over events in time order, with
+// Elasticsearch's semantics (docs/sequences.md). Each stage's filter is an eval
+// FilterProgram; join keys are typed values read from the event.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "eql/ast.h"
+#include "eql/diagnostic.h"
+#include "eql/eval.h"
+#include "eql/event.h"
+#include "eql/value.h"
+
+namespace eql {
+
+// ---- join keys ---------------------------------------------------------------------------
+
+/// One join key value, read as its field's type: dates compare as instants, IPs as
+/// addresses, versions by version precedence, keywords as text, numbers as numbers.
+/// Null is a value only for optional (`?field`) keys.
+struct JoinValue {
+  enum class Kind : std::uint8_t { Null, Bool, Number, Text, Date, Ip, Version };
+  Kind kind = Kind::Null;
+  bool boolean = false;
+  bool is_integer = false;
+  std::int64_t integer = 0;  ///< Number (integers) and Date (epoch nanoseconds)
+  double number = 0;         ///< Number (non-integers)
+  std::string text;          ///< Text, Version, and the display form of Ip
+  IpAddress ip;
+  bool nanos = false;        ///< Date: shown with nanosecond precision
+  bool epoch_millis = false; ///< Date: shown as epoch milliseconds (how samples report keys)
+
+  /// As Elasticsearch prints join keys: `1234`, `tag1`, `1970-01-01T00:00:00.000Z`, `null`.
+  std::string display() const;
+};
+
+/// Total order: null first, then by kind, then by the kind's own order.
+int compare(const JoinValue& a, const JoinValue& b);
+
+using CompositeKey = std::vector<JoinValue>;
+int compare(const CompositeKey& a, const CompositeKey& b);
+
+struct CompositeKeyLess {
+  bool operator()(const CompositeKey& a, const CompositeKey& b) const { return compare(a, b) < 0; }
+};
+
+// ---- results -------------------------------------------------------------------------------
+
+using EventRef = std::shared_ptr<const Event>;
+
+/// One matched sequence or sample: its events in stage order (nullptr stands for a missing
+/// event `![...]`) and its join key values.
+struct JoinResult {
+  std::vector<EventRef> events;
+  CompositeKey keys;
+};
+
+struct SequenceOptions {
+  FilterOptions filter;
+  /// Most partial sequences kept at once; beyond it the oldest is evicted (and counted).
+  std::size_t max_pending = 1'000'000;
+  /// Most composite keys one event may produce (multi-valued keys form a cartesian product).
+  std::size_t max_keys_per_event = 10'000;
+};
+
+struct SequenceStats {
+  std::uint64_t events_seen = 0;
+  std::uint64_t events_without_timestamp = 0;  ///< ignored: a sequence orders by time
+  std::uint64_t pending = 0;                   ///< partial sequences held now
+  std::uint64_t peak_pending = 0;
+  std::uint64_t keys = 0;                      ///< composite keys with state now
+  std::uint64_t expired = 0;                   ///< partials dropped by maxspan
+  std::uint64_t evicted = 0;                   ///< partials dropped by max_pending
+  std::uint64_t key_overflow = 0;              ///< events whose keys exceeded max_keys_per_event
+  std::uint64_t completed = 0;
+};
+
+class SequenceMatcher;
+class SampleMatcher;
+
+struct SequenceCompileResult {
+  std::unique_ptr<SequenceMatcher> matcher;
+  Diagnostics diagnostics;
+};
+
+/// Runs one sequence query over events pushed in (timestamp, tiebreaker, input) order.
+/// Cost per event is proportional to the stages it matches and their keys, never to the
+/// number of pending sequences; state expires with event time (maxspan) and is capped.
+class SequenceMatcher {
+ public:
+  static SequenceCompileResult compile(const ast::Sequence& sequence, const SequenceOptions& options);
+  ~SequenceMatcher();
+
+  /// Feeds the next event. Events must come in non-decreasing timestamp order.
+  void push(const EventRef& event, EvalContext& context);
+  /// End of input: sequences waiting for a trailing missing-event window are decided.
+  void finish();
+  /// Results decided since the last call, ordered by completion (last event), then first
+  /// event, then key. After finish() the whole remainder.
+  std::vector<JoinResult> take_results();
+
+  const SequenceStats& stats() const;
+  std::size_t stage_count() const;
+
+ private:
+  struct Impl;
+  explicit SequenceMatcher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SampleOptions {
+  FilterOptions filter;
+  std::size_t max_samples_per_key = 1;
+  std::size_t max_keys_per_event = 10'000;
+};
+
+struct SampleCompileResult {
+  std::unique_ptr<SampleMatcher> matcher;
+  Diagnostics diagnostics;
+};
+
+/// Runs one sample query: events sharing a composite key, one per filter in filter order;
+/// event time plays no part. Results come at finish(), ordered by key (null first).
+class SampleMatcher {
+ public:
+  static SampleCompileResult compile(const ast::Sample& sample, const SampleOptions& options);
+  ~SampleMatcher();
+
+  void push(const EventRef& event, EvalContext& context);
+  std::vector<JoinResult> finish();
+
+ private:
+  struct Impl;
+  explicit SampleMatcher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eql

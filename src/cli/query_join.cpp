@@ -1,0 +1,283 @@
+#include "cli/query_join.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <queue>
+
+#include "cli/commands.h"
+#include "cli/limits.h"
+#include "eql/eval.h"
+#include "eql/sequence.h"
+
+namespace eql::cli {
+
+namespace {
+
+bool earlier(const EventRef& a, const EventRef& b) {
+  if (*a->timestamp != *b->timestamp) return *a->timestamp < *b->timestamp;
+  // Tiebreaker, then input order; the tiebreaker compares numbers as numbers.
+  const Value& x = a->tiebreaker;
+  const Value& y = b->tiebreaker;
+  if (!x.is_null() && !y.is_null()) {
+    if (x.is_number() && y.is_number()) {
+      if (x.as_double() != y.as_double()) return x.as_double() < y.as_double();
+    } else if (x.kind == ValueKind::String && y.kind == ValueKind::String && x.string != y.string) {
+      return x.string < y.string;
+    }
+  }
+  return a->ordinal < b->ordinal;
+}
+
+struct Later {
+  bool operator()(const EventRef& a, const EventRef& b) const { return earlier(b, a); }
+};
+
+/// Where matches go: printed at once, or the last N kept for `| tail N`.
+class Printer {
+ public:
+  Printer(const JoinQueryOptions& options, ResultLimits limits)
+      : options_(options), limits_(std::move(limits)) {
+    buffer_all_ = limits_.has_tail();
+    if (!buffer_all_) {
+      // Only heads: print as matches come, and stop reading once the smallest is reached.
+      limit_ = limits_.window(SIZE_MAX).second;
+    }
+  }
+
+  bool full() const { return !buffer_all_ && printed_ >= limit_; }
+
+  void add(const JoinResult& match) {
+    ++matched_;
+    if (buffer_all_) {
+      kept_.push_back(match);  // a tail needs the end of the input
+      return;
+    }
+    if (full()) return;
+    print(match);
+  }
+
+  void finish() {
+    auto [first, last] = limits_.window(kept_.size());
+    for (std::size_t i = first; i < last; ++i) print(kept_[i]);
+    kept_.clear();
+    if (options_.format == JoinQueryOptions::Format::Json) std::printf("%s]\n", printed_ ? "\n" : "[");
+  }
+
+  std::uint64_t matched() const { return matched_; }
+  std::uint64_t printed() const { return printed_; }
+
+ private:
+  void print(const JoinResult& match) {
+    std::string keys = "[";
+    for (std::size_t i = 0; i < match.keys.size(); ++i) {
+      if (i) keys += ", ";
+      keys += "\"";
+      for (char c : match.keys[i].display()) {
+        if (c == '"' || c == '\\') keys += '\\';
+        keys += c;
+      }
+      keys += "\"";
+    }
+    keys += "]";
+    switch (options_.format) {
+      case JoinQueryOptions::Format::Ndjson:
+      case JoinQueryOptions::Format::Json: {
+        std::string line = "{\"join_keys\": " + keys + ", \"events\": [";
+        for (std::size_t i = 0; i < match.events.size(); ++i) {
+          if (i) line += ", ";
+          line += match.events[i] ? match.events[i]->json() : "null";
+        }
+        line += "]}";
+        if (options_.format == JoinQueryOptions::Format::Json) {
+          std::printf("%s\n  %s", printed_ ? "," : "[", line.c_str());
+        } else {
+          std::printf("%s\n", line.c_str());
+        }
+        break;
+      }
+      case JoinQueryOptions::Format::Table: {
+        std::printf("%s#%llu  join keys %s\n", printed_ ? "\n" : "",
+                    static_cast<unsigned long long>(printed_ + 1), keys.c_str());
+        for (std::size_t i = 0; i < match.events.size(); ++i) {
+          const EventRef& event = match.events[i];
+          if (!event) {
+            std::printf("  [%zu] (missing event: none occurred)\n", i + 1);
+            continue;
+          }
+          std::string stamp = event->timestamp ? format_date(*event->timestamp, false) : "-";
+          std::string category = to_display_string(event->first(options_.category_field));
+          std::printf("  [%zu] %s  %s  %s\n", i + 1, stamp.c_str(), category.c_str(),
+                      event->json().substr(0, 160).c_str());
+        }
+        break;
+      }
+    }
+    ++printed_;
+  }
+
+  const JoinQueryOptions& options_;
+  ResultLimits limits_;
+  bool buffer_all_ = false;
+  std::size_t limit_ = SIZE_MAX;
+  std::vector<JoinResult> kept_;
+  std::uint64_t matched_ = 0;
+  std::uint64_t printed_ = 0;
+};
+
+}  // namespace
+
+int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
+  std::string unsupported;
+  std::optional<ResultLimits> limits = ResultLimits::of(query, options.size, unsupported);
+  if (!limits) {
+    std::fprintf(stderr, "eql query: the pipe `%s` does not apply to sequences and samples; "
+                         "head and tail do\n", unsupported.c_str());
+    return kExitUsage;
+  }
+
+  FilterOptions filter_options;
+  filter_options.category_field = options.category_field;
+  filter_options.field_types = options.field_types;
+  std::unique_ptr<SequenceMatcher> sequence;
+  std::unique_ptr<SampleMatcher> sample;
+  Diagnostics problems;
+  if (const ast::Sequence* sequence_query = query.sequence()) {
+    SequenceOptions sequence_options;
+    sequence_options.filter = filter_options;
+    sequence_options.max_pending = options.max_pending;
+    auto compiled = SequenceMatcher::compile(*sequence_query, sequence_options);
+    sequence = std::move(compiled.matcher);
+    problems = std::move(compiled.diagnostics);
+  } else if (const ast::Sample* sample_query = query.sample()) {
+    SampleOptions sample_options;
+    sample_options.filter = filter_options;
+    sample_options.max_samples_per_key = options.max_samples_per_key;
+    auto compiled = SampleMatcher::compile(*sample_query, sample_options);
+    sample = std::move(compiled.matcher);
+    problems = std::move(compiled.diagnostics);
+  }
+  if (!sequence && !sample) {
+    for (const Diagnostic& d : problems) std::fprintf(stderr, "eql query: %s\n", d.message.c_str());
+    return kExitFindings;
+  }
+
+  bool stream = options.order == JoinQueryOptions::Order::Stream ||
+                (options.order == JoinQueryOptions::Order::Auto &&
+                 std::all_of(options.files.begin(), options.files.end(),
+                             [](const std::string& f) { return f == "-"; }));
+  auto started = std::chrono::steady_clock::now();
+  EvalContext context;
+  Printer printer(options, *limits);
+  std::vector<EventRef> held;  // exact mode and samples: everything, sorted at the end
+  std::priority_queue<EventRef, std::vector<EventRef>, Later> window;  // stream mode
+  std::optional<EpochNanos> newest;
+  std::optional<EventRef> last_released;
+  std::uint64_t read = 0, skipped = 0, late = 0, untimed = 0, ordinal = 0;
+  bool io_error = false, strict_failure = false;
+  const std::int64_t lateness = options.max_lateness_ms * 1'000'000;
+
+  auto drain = [&] {
+    for (const JoinResult& match : sequence->take_results()) printer.add(match);
+  };
+  auto release = [&](const EventRef& event) {
+    sequence->push(event, context);
+    last_released = event;
+  };
+
+  for (const std::string& file : options.files) {
+    ReadSummary summary = read_events(
+        file, options.read,
+        [&](Event&& parsed) {
+          if (strict_failure) return false;
+          parsed.ordinal = ordinal++;
+          auto event = std::make_shared<const Event>(std::move(parsed));
+          if (sample) {
+            sample->push(event, context);
+            return true;
+          }
+          if (!event->timestamp) {
+            ++untimed;  // a sequence orders by time: an event without one cannot take part
+            return true;
+          }
+          if (!stream) {
+            held.push_back(std::move(event));
+            return true;
+          }
+          if (last_released && earlier(event, *last_released)) {
+            ++late;  // older than what the window already let through
+            return true;
+          }
+          newest = newest ? std::max(*newest, *event->timestamp) : *event->timestamp;
+          window.push(std::move(event));
+          while (!window.empty() && *window.top()->timestamp <= *newest - lateness) {
+            release(window.top());
+            window.pop();
+          }
+          drain();
+          return !printer.full();
+        },
+        [&](const InputProblem& problem) {
+          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+          if (options.strict && problem.line > 0) strict_failure = true;
+        });
+    read += summary.events;
+    skipped += summary.skipped;
+    io_error = io_error || summary.io_error;
+    if (strict_failure || printer.full()) break;
+  }
+  if (strict_failure) {
+    std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
+    return kExitUsage;
+  }
+
+  if (sample) {
+    for (const JoinResult& match : sample->finish()) printer.add(match);
+  } else {
+    if (!stream) {
+      std::stable_sort(held.begin(), held.end(), earlier);
+      for (const EventRef& event : held) {
+        sequence->push(event, context);
+        drain();
+        if (printer.full()) break;
+      }
+      held.clear();
+    }
+    while (!window.empty()) {
+      release(window.top());
+      window.pop();
+    }
+    sequence->finish();
+    drain();
+  }
+  printer.finish();
+  std::fflush(stdout);
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!options.quiet) {
+    std::string what = sequence ? "sequences" : "samples";
+    std::fprintf(stderr, "eql query: %llu events read, %llu %s matched, %llu shown, %llu lines skipped, %.3f s\n",
+                 static_cast<unsigned long long>(read), static_cast<unsigned long long>(printer.matched()),
+                 what.c_str(), static_cast<unsigned long long>(printer.printed()),
+                 static_cast<unsigned long long>(skipped), seconds);
+    if (sequence) {
+      const SequenceStats& stats = sequence->stats();
+      std::fprintf(stderr,
+                   "eql query: %s mode; pending %llu (peak %llu), expired %llu, evicted %llu (--max-pending %zu)",
+                   stream ? "stream" : "exact", static_cast<unsigned long long>(stats.pending),
+                   static_cast<unsigned long long>(stats.peak_pending),
+                   static_cast<unsigned long long>(stats.expired),
+                   static_cast<unsigned long long>(stats.evicted), options.max_pending);
+      if (untimed) std::fprintf(stderr, ", %llu events without a timestamp ignored", static_cast<unsigned long long>(untimed));
+      if (late) {
+        std::fprintf(stderr, ", %llu events later than --max-lateness dropped",
+                     static_cast<unsigned long long>(late));
+      }
+      std::fputs("\n", stderr);
+    }
+  }
+  return io_error ? kExitUsage : kExitOk;
+}
+
+}  // namespace eql::cli

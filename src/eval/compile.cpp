@@ -1,0 +1,664 @@
+// AST -> Program: fields resolved through the FieldTypes once, patterns and regexes
+// compiled, constants folded, Elasticsearch's normalisations applied (`!=` is `not ==`,
+// `not in` is `not (in)`, `x == null` tests for no value).
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "eval/program.h"
+#include "eval/regex.h"
+
+namespace eql {
+
+namespace detail {
+namespace {
+
+struct FunctionSpec {
+  const char* name;
+  Function function;
+  std::size_t min_args;
+  std::size_t max_args;  // SIZE_MAX: variadic
+  bool tilde;
+};
+
+constexpr FunctionSpec kFunctions[] = {
+    {"between", Function::Between, 3, 4, true},
+    {"cidrMatch", Function::CidrMatch, 2, SIZE_MAX, false},
+    {"concat", Function::Concat, 1, SIZE_MAX, false},
+    {"endsWith", Function::EndsWith, 2, 2, true},
+    {"indexOf", Function::IndexOf, 2, 3, true},
+    {"length", Function::Length, 1, 1, false},
+    {"startsWith", Function::StartsWith, 2, 2, true},
+    {"string", Function::String, 1, 1, false},
+    {"stringContains", Function::StringContains, 2, 2, true},
+    {"substring", Function::Substring, 2, 3, false},
+    {"number", Function::Number, 1, 2, false},
+    {"add", Function::Add, 2, 2, false},
+    {"subtract", Function::Subtract, 2, 2, false},
+    {"multiply", Function::Multiply, 2, 2, false},
+    {"divide", Function::Divide, 2, 2, false},
+    {"modulo", Function::Modulo, 2, 2, false},
+};
+
+const FunctionSpec* find_function(std::string_view name) {
+  for (const auto& spec : kFunctions) {
+    std::string_view candidate = spec.name;
+    if (candidate.size() == name.size() &&
+        std::equal(candidate.begin(), candidate.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        }))
+      return &spec;
+  }
+  return nullptr;
+}
+
+class Compiler {
+ public:
+  explicit Compiler(const FilterOptions& options)
+      : types_(options.field_types ? *options.field_types : json_types_) {}
+
+  Program program;
+  Diagnostics diagnostics;
+
+  std::uint32_t compile_filter(const ast::EventFilter& filter, const std::string& category_field) {
+    std::uint32_t condition = filter.condition ? boolean(*filter.condition) : add_bool({BoolOp::True, {}, 0});
+    if (filter.any) return condition;
+    std::uint32_t category = leaf([&] {
+      Node eq;
+      eq.op = Op::Eq;
+      eq.args = {field(category_field, false, filter.category_span), constant(Value::of_string(filter.category))};
+      return finish_comparison(std::move(eq));
+    });
+    return simplify(add_bool({BoolOp::And, {category, condition}, 0}));
+  }
+
+  std::uint32_t boolean(const ast::Expr& expr) {
+    if (const auto* logical = expr.as<ast::Logical>()) {
+      BoolNode node{logical->op == ast::LogicOp::And ? BoolOp::And : BoolOp::Or, {}, 0};
+      for (const auto& operand : logical->operands) node.children.push_back(boolean(*operand));
+      return simplify(add_bool(std::move(node)));
+    }
+    if (const auto* negation = expr.as<ast::Not>()) {
+      return simplify(add_bool({BoolOp::Not, {boolean(*negation->operand)}, 0}));
+    }
+    if (const auto* literal = expr.as<ast::BoolLiteral>()) {
+      return add_bool({literal->value ? BoolOp::True : BoolOp::False, {}, 0});
+    }
+    if (expr.as<ast::NullLiteral>()) return add_bool({BoolOp::False, {}, 0});
+    if (const auto* compare = expr.as<ast::Compare>(); compare && compare->op == ast::CompareOp::NotEq &&
+                                                       !compare->left->as<ast::NullLiteral>() &&
+                                                       !compare->right->as<ast::NullLiteral>()) {
+      // `a != b` is `not (a == b)`. (`e != null` stays a leaf "some value of e is not
+      // null", as Elasticsearch's IsNotNull runs per value; for a plain field that is
+      // exactly `not (f == null)`.)
+      std::uint32_t positive = leaf([&] { return comparison(ast::CompareOp::Eq, *compare->left, *compare->right); });
+      return simplify(add_bool({BoolOp::Not, {positive}, 0}));
+    }
+    if (const auto* in = expr.as<ast::In>(); in && in->negated) {
+      std::uint32_t positive = leaf([&] { return membership(*in); });
+      return simplify(add_bool({BoolOp::Not, {positive}, 0}));
+    }
+    return leaf([&] { return scalar(expr); });
+  }
+
+  std::uint32_t scalar(const ast::Expr& expr) {
+    return std::visit([&](const auto& node) { return scalar_node(node, expr); }, expr.node);
+  }
+
+ private:
+  // ---- boolean layer ----
+
+  std::uint32_t add_bool(BoolNode node) {
+    program.bools.push_back(std::move(node));
+    return static_cast<std::uint32_t>(program.bools.size() - 1);
+  }
+
+  template <typename Build>
+  std::uint32_t leaf(Build build) {
+    std::vector<std::uint32_t> slots;
+    std::vector<std::uint32_t>* outer = leaf_slots_;
+    leaf_slots_ = &slots;
+    std::uint32_t root = build();
+    leaf_slots_ = outer;
+    const Node& node = program.nodes[root];
+    if (node.op == Op::Constant) {
+      return add_bool({counts_as_match(node.constant) ? BoolOp::True : BoolOp::False, {}, 0});
+    }
+    program.max_leaf_slots = std::max(program.max_leaf_slots, slots.size());
+    program.leaves.push_back(Leaf{root, std::move(slots)});
+    return add_bool({BoolOp::Leaf, {}, static_cast<std::uint32_t>(program.leaves.size() - 1)});
+  }
+
+  std::uint32_t simplify(std::uint32_t index) {
+    BoolNode node = program.bools[index];
+    auto is = [&](std::uint32_t i, BoolOp op) { return program.bools[i].op == op; };
+    switch (node.op) {
+      case BoolOp::Not:
+        if (is(node.children[0], BoolOp::True)) return add_bool({BoolOp::False, {}, 0});
+        if (is(node.children[0], BoolOp::False)) return add_bool({BoolOp::True, {}, 0});
+        return index;
+      case BoolOp::And:
+      case BoolOp::Or: {
+        BoolOp absorbing = node.op == BoolOp::And ? BoolOp::False : BoolOp::True;
+        BoolOp neutral = node.op == BoolOp::And ? BoolOp::True : BoolOp::False;
+        std::vector<std::uint32_t> kept;
+        for (auto child : node.children) {
+          if (is(child, absorbing)) return add_bool({absorbing, {}, 0});
+          if (is(child, neutral)) continue;
+          // Flatten nested chains of the same operator.
+          if (is(child, node.op)) {
+            for (auto grandchild : program.bools[child].children) kept.push_back(grandchild);
+          } else {
+            kept.push_back(child);
+          }
+        }
+        if (kept.empty()) return add_bool({neutral, {}, 0});
+        if (kept.size() == 1) return kept[0];
+        program.bools[index].children = std::move(kept);
+        return index;
+      }
+      default: return index;
+    }
+  }
+
+  // ---- scalar layer ----
+
+  std::uint32_t add(Node node) {
+    program.nodes.push_back(std::move(node));
+    return static_cast<std::uint32_t>(program.nodes.size() - 1);
+  }
+
+  std::uint32_t constant(Value value) {
+    if (value.kind == ValueKind::String) {
+      program.strings.emplace_back(value.string);
+      value.string = program.strings.back();
+    }
+    Node node;
+    node.op = Op::Constant;
+    node.constant = value;
+    return add(std::move(node));
+  }
+
+  bool is_constant(std::uint32_t index) const { return program.nodes[index].op == Op::Constant; }
+
+  // Evaluates a node whose arguments are all constants now, once.
+  std::uint32_t fold(std::uint32_t index) {
+    const Node& node = program.nodes[index];
+    if (node.op == Op::Constant || node.op == Op::Slot) return index;
+    if (!std::all_of(node.args.begin(), node.args.end(), [&](std::uint32_t a) { return is_constant(a); }))
+      return index;
+    EvalContext context;
+    Value value = evaluate_node(program, index, context.scratch());
+    return constant(value);  // copies a string result out of the scratch arena
+  }
+
+  std::uint32_t field(const std::string& name, bool optional, Span span) {
+    auto info = types_.lookup(name);
+    if (!info) {
+      if (types_.closed()) {
+        if (!optional) {
+          // Elasticsearch refuses the query ("Unknown column"); `?name` is the way to ask
+          // for a field that may not exist.
+          diagnostics.push_back({Severity::Error, "eval.unknown-field",
+                                 "unknown field '" + name + "'", span,
+                                 "write ?" + name + " for a field that may not exist"});
+        }
+        return constant(Value::null());  // `?field` unknown to the schema is the literal null
+      }
+      info = FieldInfo{FieldType::Unknown, name, std::nullopt, {}};
+    }
+    Slot slot;
+    slot.name = name;
+    slot.path = info->path.empty() ? name : info->path;
+    slot.type = info->type;
+    if (info->null_value) {
+      slot.has_null_value = true;
+      bool numeric = info->type == FieldType::Integer || info->type == FieldType::Float;
+      auto number = numeric ? parse_number(*info->null_value) : std::nullopt;
+      if (number) {
+        slot.null_value = *number;
+      } else if (info->type == FieldType::Boolean && (*info->null_value == "true" || *info->null_value == "false")) {
+        slot.null_value = Value::of_bool(*info->null_value == "true");
+      } else {
+        program.strings.push_back(*info->null_value);
+        slot.null_value = Value::of_string(program.strings.back());
+      }
+    }
+    slot_field_types_.push_back(*info);
+    program.slots.push_back(std::move(slot));
+    auto slot_index = static_cast<std::uint32_t>(program.slots.size() - 1);
+    if (leaf_slots_) leaf_slots_->push_back(slot_index);
+    Node node;
+    node.op = Op::Slot;
+    node.slot = slot_index;
+    return add(std::move(node));
+  }
+
+  // The domain of a comparison follows the type of a field operand.
+  void choose_domain(Node& node) {
+    for (auto arg : node.args) {
+      const Node& operand = program.nodes[arg];
+      if (operand.op != Op::Slot) continue;
+      const FieldInfo& info = slot_field_types_[operand.slot];
+      switch (info.type) {
+        case FieldType::Date:
+        case FieldType::DateNanos:
+          node.domain = Domain::Date;
+          node.date_format = info.date_format;
+          return;
+        case FieldType::Ip: node.domain = Domain::Ip; return;
+        case FieldType::Version: node.domain = Domain::Version; return;
+        default: break;
+      }
+    }
+  }
+
+  // `operands[i]` is the AST of node.args[i] (for positions in diagnostics).
+  std::uint32_t finish_comparison(Node node, const std::vector<const ast::Expr*>& operands = {}) {
+    choose_domain(node);
+    // A literal that cannot be read in the field's type is a mistake in the query (Elasticsearch
+    // refuses it too), not a comparison that silently never matches.
+    for (std::size_t i = 0; i < node.args.size() && i < operands.size(); ++i) {
+      const Node& operand = program.nodes[node.args[i]];
+      if (operand.op != Op::Constant || operand.constant.kind != ValueKind::String) continue;
+      std::string_view text = operand.constant.string;
+      if (node.domain == Domain::Date && !date_of(operand.constant, {})) {
+        diagnostics.push_back({Severity::Error, "eval.bad-date",
+                               "'" + std::string(text) + "' is not a date (ISO 8601 such as 2024-01-31T14:23:00Z, or epoch milliseconds)",
+                               operands[i]->span, {}});
+      } else if (node.domain == Domain::Ip && !parse_ip(text)) {
+        diagnostics.push_back({Severity::Error, "eval.bad-ip", "'" + std::string(text) + "' is not an IP address",
+                               operands[i]->span, {}});
+      }
+    }
+    return fold(add(std::move(node)));
+  }
+
+  bool is_null_constant(std::uint32_t index) const {
+    return is_constant(index) && program.nodes[index].constant.is_null();
+  }
+
+  std::uint32_t comparison(ast::CompareOp op, const ast::Expr& left, const ast::Expr& right) {
+    // Operands first: a `?field` unknown to the schema has become the literal null here,
+    // so `?x == ?y` is `null == null`, which is true (test_extra, test_sample).
+    std::uint32_t left_node = scalar(left);
+    std::uint32_t right_node = scalar(right);
+    bool left_null = is_null_constant(left_node);
+    bool right_null = is_null_constant(right_node);
+    if ((left_null || right_null) && (op == ast::CompareOp::Eq || op == ast::CompareOp::NotEq)) {
+      // `x == null`: x has no value. (`null == null` is true.)
+      Node is_null;
+      is_null.op = Op::IsNull;
+      is_null.args = {left_null ? right_node : left_node};
+      std::uint32_t test = fold(add(std::move(is_null)));
+      if (op == ast::CompareOp::Eq) return test;
+      Node negation;
+      negation.op = Op::Not;
+      negation.args = {test};
+      return fold(add(std::move(negation)));
+    }
+    Node node;
+    switch (op) {
+      case ast::CompareOp::Eq: node.op = Op::Eq; break;
+      case ast::CompareOp::NotEq: node.op = Op::NotEq; break;
+      case ast::CompareOp::Less: node.op = Op::Less; break;
+      case ast::CompareOp::LessEq: node.op = Op::LessEq; break;
+      case ast::CompareOp::Greater: node.op = Op::Greater; break;
+      case ast::CompareOp::GreaterEq: node.op = Op::GreaterEq; break;
+    }
+    node.args = {left_node, right_node};
+    return finish_comparison(std::move(node), {&left, &right});
+  }
+
+  std::uint32_t membership(const ast::In& in) {
+    Node node;
+    node.op = Op::In;
+    node.case_insensitive = in.case_insensitive;
+    node.args.push_back(scalar(*in.value));
+    std::vector<const ast::Expr*> operands{in.value.get()};
+    for (const auto& candidate : in.candidates) {
+      node.args.push_back(scalar(*candidate));
+      operands.push_back(candidate.get());
+    }
+    return finish_comparison(std::move(node), operands);
+  }
+
+  std::uint32_t scalar_node(const ast::NullLiteral&, const ast::Expr&) { return constant(Value::null()); }
+  std::uint32_t scalar_node(const ast::BoolLiteral& literal, const ast::Expr&) {
+    return constant(Value::of_bool(literal.value));
+  }
+  std::uint32_t scalar_node(const ast::IntLiteral& literal, const ast::Expr&) {
+    return constant(Value::of_int(literal.value));
+  }
+  std::uint32_t scalar_node(const ast::DecimalLiteral& literal, const ast::Expr&) {
+    return constant(Value::of_double(literal.value));
+  }
+  std::uint32_t scalar_node(const ast::StringLiteral& literal, const ast::Expr&) {
+    return constant(Value::of_string(literal.value));
+  }
+  std::uint32_t scalar_node(const ast::Field& f, const ast::Expr& expr) {
+    return field(f.name, f.optional, expr.span);
+  }
+  std::uint32_t scalar_node(const ast::Not& negation, const ast::Expr&) {
+    Node node;
+    node.op = Op::Not;
+    node.args = {scalar(*negation.operand)};
+    return fold(add(std::move(node)));
+  }
+  std::uint32_t scalar_node(const ast::Logical& logical, const ast::Expr&) {
+    Node node;
+    node.op = logical.op == ast::LogicOp::And ? Op::And : Op::Or;
+    for (const auto& operand : logical.operands) node.args.push_back(scalar(*operand));
+    return fold(add(std::move(node)));
+  }
+  std::uint32_t scalar_node(const ast::Compare& compare, const ast::Expr&) {
+    return comparison(compare.op, *compare.left, *compare.right);
+  }
+  std::uint32_t scalar_node(const ast::Arith& arith, const ast::Expr&) {
+    Node node;
+    switch (arith.op) {
+      case ast::ArithOp::Add: node.op = Op::Add; break;
+      case ast::ArithOp::Sub: node.op = Op::Sub; break;
+      case ast::ArithOp::Mul: node.op = Op::Mul; break;
+      case ast::ArithOp::Div: node.op = Op::Div; break;
+      case ast::ArithOp::Mod: node.op = Op::Mod; break;
+    }
+    node.args = {scalar(*arith.left), scalar(*arith.right)};
+    return fold(add(std::move(node)));
+  }
+  std::uint32_t scalar_node(const ast::Negate& negate, const ast::Expr&) {
+    Node node;
+    node.op = Op::Negate;
+    node.args = {scalar(*negate.operand)};
+    return fold(add(std::move(node)));
+  }
+  std::uint32_t scalar_node(const ast::In& in, const ast::Expr&) {
+    std::uint32_t positive = membership(in);
+    if (!in.negated) return positive;
+    Node node;
+    node.op = Op::Not;
+    node.args = {positive};
+    return fold(add(std::move(node)));
+  }
+  std::uint32_t scalar_node(const ast::Match& match, const ast::Expr&) {
+    Node node;
+    node.op = Op::Match;
+    node.args = {scalar(*match.value)};
+    for (std::size_t i = 0; i < match.patterns.size(); ++i) {
+      Span span = i < match.pattern_spans.size() ? match.pattern_spans[i] : Span{};
+      auto matcher = compile_pattern(match.op, match.case_insensitive, match.patterns[i].value, span);
+      if (matcher) node.matchers.push_back(std::move(*matcher));
+    }
+    return fold(add(std::move(node)));
+  }
+  std::uint32_t scalar_node(const ast::Call& call, const ast::Expr& expr) {
+    const FunctionSpec* spec = find_function(call.name);
+    if (!spec) spec = find_function(call.written_name);
+    if (!spec) {
+      diagnostics.push_back({Severity::Error, "eval.unknown-function",
+                             "unknown function '" + call.written_name + "'", call.name_span, {}});
+      return constant(Value::null());
+    }
+    if (call.args.size() < spec->min_args || call.args.size() > spec->max_args) {
+      std::string expected = spec->max_args == SIZE_MAX ? "at least " + std::to_string(spec->min_args)
+                             : spec->min_args == spec->max_args ? std::to_string(spec->min_args)
+                             : std::to_string(spec->min_args) + " to " + std::to_string(spec->max_args);
+      diagnostics.push_back({Severity::Error, "eval.function-arity",
+                             std::string(spec->name) + " takes " + expected + " arguments, not " +
+                                 std::to_string(call.args.size()),
+                             expr.span, {}});
+      return constant(Value::null());
+    }
+    if (call.case_insensitive && !spec->tilde) {
+      diagnostics.push_back({Severity::Error, "eval.function-tilde",
+                             std::string(spec->name) + " has no case-insensitive form '~'", call.name_span, {}});
+    }
+    Node node;
+    node.op = Op::Call;
+    node.function = spec->function;
+    node.case_insensitive = call.case_insensitive;
+    node.args.push_back(scalar(*call.args[0]));
+
+    if (spec->function == Function::CidrMatch) {
+      for (std::size_t i = 1; i < call.args.size(); ++i) {
+        const auto* literal = call.args[i]->as<ast::StringLiteral>();
+        if (call.args[i]->as<ast::NullLiteral>()) return constant(Value::null());
+        if (!literal) {
+          node.args.push_back(scalar(*call.args[i]));
+          continue;
+        }
+        auto block = parse_cidr(literal->value);
+        if (!block) {
+          diagnostics.push_back({Severity::Error, "eval.bad-cidr",
+                                 "'" + literal->value + "' is not a CIDR block such as 10.0.0.0/8", call.args[i]->span, {}});
+          continue;
+        }
+        node.cidrs.push_back(*block);
+      }
+      return fold(add(std::move(node)));
+    }
+
+    for (std::size_t i = 1; i < call.args.size(); ++i) node.args.push_back(scalar(*call.args[i]));
+
+    // endsWith/stringContains on a plain field run as Lucene wildcard queries in
+    // Elasticsearch: `*` and `?` in the substring are wildcards there.
+    if ((spec->function == Function::EndsWith || spec->function == Function::StringContains) &&
+        program.nodes[node.args[0]].op == Op::Slot && is_constant(node.args[1])) {
+      const Value& sub = program.nodes[node.args[1]].constant;
+      if (sub.kind == ValueKind::String &&
+          sub.string.find_first_of("*?") != std::string_view::npos) {
+        std::string pattern = "*" + std::string(sub.string);
+        if (spec->function == Function::StringContains) pattern += "*";
+        Node match;
+        match.op = Op::Match;
+        match.args = {node.args[0]};
+        Matcher matcher;
+        matcher.kind = Matcher::Kind::Wildcard;
+        matcher.case_insensitive = call.case_insensitive;
+        matcher.wildcard = text::Wildcard(pattern, call.case_insensitive);
+        matcher.source = pattern;
+        match.matchers.push_back(std::move(matcher));
+        return add(std::move(match));
+      }
+    }
+    return fold(add(std::move(node)));
+  }
+
+  std::optional<Matcher> compile_pattern(ast::MatchOp op, bool case_insensitive, const std::string& pattern,
+                                         Span span) {
+    Matcher matcher;
+    matcher.case_insensitive = case_insensitive;
+    matcher.source = pattern;
+    if (op == ast::MatchOp::Regex) {
+      regex::Translation translation = regex::translate_lucene(pattern);
+      if (!translation.error.empty()) {
+        diagnostics.push_back({Severity::Error, "eval.regex", "regular expression: " + translation.error, span, {}});
+        return std::nullopt;
+      }
+      RE2::Options options;
+      options.set_encoding(RE2::Options::EncodingUTF8);
+      options.set_case_sensitive(!case_insensitive);
+      options.set_log_errors(false);
+      options.set_dot_nl(true);
+      auto compiled = std::make_shared<RE2>(translation.re2, options);
+      if (!compiled->ok()) {
+        diagnostics.push_back({Severity::Error, "eval.regex",
+                               "regular expression cannot be compiled: " + compiled->error(), span, {}});
+        return std::nullopt;
+      }
+      matcher.kind = Matcher::Kind::Regex;
+      matcher.regex = std::move(compiled);
+      return matcher;
+    }
+    text::Wildcard wildcard(pattern, case_insensitive);
+    if (wildcard.is_literal()) {
+      matcher.kind = Matcher::Kind::Equal;
+      matcher.literal = case_insensitive ? text::fold_case(pattern) : pattern;
+      return matcher;
+    }
+    matcher.kind = Matcher::Kind::Wildcard;
+    matcher.wildcard = std::move(wildcard);
+    return matcher;
+  }
+
+  JsonFieldTypes json_types_;
+  const FieldTypes& types_;
+  std::vector<std::uint32_t>* leaf_slots_ = nullptr;
+  std::vector<FieldInfo> slot_field_types_;
+};
+
+// ---- describe ----------------------------------------------------------------------------
+
+const char* op_text(Op op) {
+  switch (op) {
+    case Op::Eq: return "==";
+    case Op::NotEq: return "!=";
+    case Op::Less: return "<";
+    case Op::LessEq: return "<=";
+    case Op::Greater: return ">";
+    case Op::GreaterEq: return ">=";
+    case Op::Add: return "+";
+    case Op::Sub: return "-";
+    case Op::Mul: return "*";
+    case Op::Div: return "/";
+    case Op::Mod: return "%";
+    case Op::Negate: return "neg";
+    case Op::In: return "in";
+    case Op::Match: return "match";
+    case Op::IsNull: return "null?";
+    case Op::And: return "and3";
+    case Op::Or: return "or3";
+    case Op::Not: return "not3";
+    default: return "?";
+  }
+}
+
+void describe_node(const Program& program, std::uint32_t index, std::string& out) {
+  const Node& node = program.nodes[index];
+  switch (node.op) {
+    case Op::Constant: append_json(out, node.constant); return;
+    case Op::Slot: out += "$" + program.slots[node.slot].path; return;
+    default: break;
+  }
+  out += "(";
+  if (node.op == Op::Call) {
+    out += function_name(node.function);
+    if (node.case_insensitive) out += "~";
+  } else {
+    out += op_text(node.op);
+    if (node.op == Op::In && node.case_insensitive) out += "~";
+  }
+  if (node.domain == Domain::Date) out += "@date";
+  if (node.domain == Domain::Ip) out += "@ip";
+  if (node.domain == Domain::Version) out += "@version";
+  for (auto arg : node.args) {
+    out += " ";
+    describe_node(program, arg, out);
+  }
+  for (const auto& matcher : node.matchers) {
+    out += matcher.kind == Matcher::Kind::Regex ? " regex" : matcher.kind == Matcher::Kind::Wildcard ? " like" : " eq";
+    if (matcher.case_insensitive) out += "~";
+    out += " ";
+    append_json(out, Value::of_string(matcher.source));
+  }
+  for (std::size_t i = 0; i < node.cidrs.size(); ++i) out += " <cidr>";
+  out += ")";
+}
+
+void describe_bool(const Program& program, std::uint32_t index, std::string& out) {
+  const BoolNode& node = program.bools[index];
+  switch (node.op) {
+    case BoolOp::True: out += "true"; return;
+    case BoolOp::False: out += "false"; return;
+    case BoolOp::Leaf: describe_node(program, program.leaves[node.leaf].root, out); return;
+    case BoolOp::Not: out += "(not "; break;
+    case BoolOp::And: out += "(and"; break;
+    case BoolOp::Or: out += "(or"; break;
+  }
+  for (std::size_t i = 0; i < node.children.size(); ++i) {
+    if (node.op != BoolOp::Not || i > 0) out += " ";
+    describe_bool(program, node.children[i], out);
+  }
+  out += ")";
+}
+
+}  // namespace
+}  // namespace detail
+
+// ---- public API --------------------------------------------------------------------------
+
+EvalContext::EvalContext() : scratch_(std::make_unique<Scratch>()) {}
+EvalContext::~EvalContext() = default;
+
+FilterProgram::FilterProgram(std::shared_ptr<const detail::Program> program) : program_(std::move(program)) {}
+
+bool FilterProgram::matches(const Event& event, EvalContext& context) const {
+  auto& scratch = context.scratch();
+  if (scratch.slot_values.size() < program_->slots.size()) scratch.slot_values.resize(program_->slots.size());
+  if (scratch.cursor.size() < program_->max_leaf_slots) scratch.cursor.resize(program_->max_leaf_slots);
+  return detail::evaluate_bool(*program_, program_->root, event, scratch);
+}
+
+std::vector<std::string> FilterProgram::fields() const {
+  std::set<std::string> unique;
+  for (const auto& slot : program_->slots) unique.insert(slot.path);
+  return {unique.begin(), unique.end()};
+}
+
+std::string FilterProgram::describe() const {
+  std::string out;
+  detail::describe_bool(*program_, program_->root, out);
+  return out;
+}
+
+std::optional<bool> FilterProgram::constant() const {
+  switch (program_->bools[program_->root].op) {
+    case detail::BoolOp::True: return true;
+    case detail::BoolOp::False: return false;
+    default: return std::nullopt;
+  }
+}
+
+namespace {
+
+FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
+  FilterCompileResult result;
+  result.diagnostics = std::move(compiler.diagnostics);
+  if (has_errors(result.diagnostics)) return result;
+  compiler.program.root = root;
+  result.program = FilterProgram(std::make_shared<const detail::Program>(std::move(compiler.program)));
+  return result;
+}
+
+}  // namespace
+
+FilterCompileResult compile_filter(const ast::EventFilter& filter, const FilterOptions& options) {
+  detail::Compiler compiler(options);
+  std::uint32_t root = compiler.compile_filter(filter, options.category_field);
+  return finish(compiler, root);
+}
+
+FilterCompileResult compile_condition(const ast::Expr& condition, const FilterOptions& options) {
+  detail::Compiler compiler(options);
+  std::uint32_t root = compiler.boolean(condition);
+  return finish(compiler, root);
+}
+
+std::optional<Value> evaluate_constant(const ast::Expr& expr, std::string& text_storage) {
+  FilterOptions options;
+  FieldTable no_fields(true);
+  options.field_types = &no_fields;
+  detail::Compiler compiler(options);
+  std::uint32_t root = compiler.scalar(expr);
+  if (has_errors(compiler.diagnostics)) return std::nullopt;
+  const detail::Node& node = compiler.program.nodes[root];
+  if (node.op != detail::Op::Constant) return std::nullopt;
+  Value value = node.constant;
+  if (value.kind == ValueKind::String) {
+    text_storage.assign(value.string);
+    value.string = text_storage;
+  }
+  return value;
+}
+
+}  // namespace eql

@@ -1,0 +1,164 @@
+// Internal to the evaluator: the compiled form of a filter and the scratch space used to
+// run it. Built by compile.cpp, run by evaluate.cpp; see docs/semantics.md.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <re2/re2.h>
+
+#include "eql/eval.h"
+#include "eval/text.h"
+
+namespace eql::detail {
+
+/// How a comparison reads its operands, chosen from the field types at compile time.
+enum class Domain : std::uint8_t { Generic, Date, Ip, Version };
+
+enum class Function : std::uint8_t {
+  Between, CidrMatch, Concat, EndsWith, IndexOf, Length, StartsWith, String, StringContains,
+  Substring, Number, Add, Subtract, Multiply, Divide, Modulo,
+};
+
+enum class Op : std::uint8_t {
+  Constant,  // `constant`
+  Slot,      // the value currently chosen for field occurrence `slot`
+  Eq, NotEq, Less, LessEq, Greater, GreaterEq,  // args: left, right
+  Add, Sub, Mul, Div, Mod,                     // args: left, right
+  Negate,                                      // args: operand
+  In,        // args: value, candidates...; three-valued
+  Match,     // args: value; `matchers`
+  IsNull,    // args: operand; never null
+  And, Or, Not,  // Kleene logic inside a leaf
+  Call,      // `function`, args
+};
+
+struct Matcher {
+  enum class Kind : std::uint8_t { Equal, Wildcard, Regex };
+  Kind kind = Kind::Equal;
+  bool case_insensitive = false;
+  std::string literal;  // Equal (folded when case-insensitive)
+  text::Wildcard wildcard;
+  std::shared_ptr<const RE2> regex;
+  std::string source;  // the pattern as written, for describe()
+};
+
+struct Node {
+  Op op = Op::Constant;
+  Domain domain = Domain::Generic;
+  Function function = Function::Concat;
+  bool case_insensitive = false;
+  Value constant;
+  std::uint32_t slot = 0;
+  std::vector<std::uint32_t> args;
+  std::vector<Matcher> matchers;
+  std::vector<CidrBlock> cidrs;  // cidrMatch with constant blocks
+  std::string date_format;       // Date domain: the field's mapping format
+};
+
+/// One occurrence of a field in a leaf.
+struct Slot {
+  std::string name;  // as written
+  std::string path;  // resolved (aliases)
+  FieldType type = FieldType::Unknown;
+  bool has_null_value = false;
+  Value null_value;  // what an explicit JSON null counts as (mapping null_value)
+};
+
+/// A leaf: one comparison/predicate, true when some choice of one value per slot makes
+/// `root` true.
+struct Leaf {
+  std::uint32_t root = 0;
+  std::vector<std::uint32_t> slots;
+};
+
+enum class BoolOp : std::uint8_t { And, Or, Not, Leaf, True, False };
+struct BoolNode {
+  BoolOp op = BoolOp::True;
+  std::vector<std::uint32_t> children;
+  std::uint32_t leaf = 0;
+};
+
+struct Program {
+  std::vector<Node> nodes;
+  std::vector<Slot> slots;
+  std::vector<Leaf> leaves;
+  std::vector<BoolNode> bools;
+  std::uint32_t root = 0;
+  std::deque<std::string> strings;  // owns every string constant (stable addresses)
+  std::size_t max_leaf_slots = 0;
+};
+
+/// Bump allocator for strings made while evaluating (concat, string()); reset per leaf
+/// choice, keeps its blocks so that a warm context allocates nothing.
+class Arena {
+ public:
+  std::string_view store(std::string_view text);
+  std::string_view store(const std::string& text) { return store(std::string_view(text)); }
+  void reset() {
+    block_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::size_t> sizes_;
+  std::size_t block_ = 0;
+  std::size_t used_ = 0;
+};
+
+}  // namespace eql::detail
+
+namespace eql {
+
+struct EvalContext::Scratch {
+  std::vector<Value> slot_values;
+  std::vector<std::uint32_t> cursor;
+  detail::Arena arena;
+  std::vector<char32_t> code_points_a, code_points_b;
+  std::vector<std::size_t> offsets_a;
+  std::string text_buffer;
+};
+
+}  // namespace eql
+
+namespace eql::detail {
+
+// ---- the semantics core (semantics.cpp): the only place that decides null/missing/multi ----
+
+/// Element `raw` of a field's JSON values as one member of V(f): false when it is not a
+/// member (a JSON null without a mapping null_value), else the value it stands for.
+/// A field with no member at all takes the single value null (evaluate_leaf).
+bool is_candidate(const Slot& slot, const Value& raw, Value& effective);
+
+/// Whether a leaf value counts as a match: only `true`; false and null do not.
+inline bool counts_as_match(const Value& value) { return value.is_true(); }
+
+/// Kleene logic on three-valued booleans (null = unknown).
+Value kleene_and(const Value& a, const Value& b);
+Value kleene_or(const Value& a, const Value& b);
+Value kleene_not(const Value& a);
+
+// ---- scalar evaluation (evaluate.cpp, functions.cpp) ----
+
+Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Scratch& scratch);
+bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
+                   EvalContext::Scratch& scratch);
+bool evaluate_bool(const Program& program, std::uint32_t index, const Event& event,
+                   EvalContext::Scratch& scratch);
+
+/// Comparison of two non-null values in a domain: <0, 0, >0, or nothing when they do not
+/// compare (which makes the comparison null).
+std::optional<int> compare_values(const Value& a, const Value& b, Domain domain,
+                                  std::string_view date_format, bool case_insensitive);
+
+Value call_function(const Node& node, std::span<const Value> args, EvalContext::Scratch& scratch);
+/// A value's text for string functions and patterns: strings as they are, numbers and
+/// booleans printed (into the arena), null stays null (returns false).
+bool text_of(const Value& value, EvalContext::Scratch& scratch, std::string_view& out);
+
+const char* function_name(Function function);
+
+}  // namespace eql::detail

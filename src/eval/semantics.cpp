@@ -1,0 +1,112 @@
+// The null / missing / multi-valued rules of Elasticsearch EQL, in one place
+// (docs/semantics.md, tests/eval_semantics_test.cpp):
+//   * V(f) is the list of non-null scalars of f (arrays flattened; missing, null, [] and
+//     [null] all give the empty list; a mapping null_value stands in for a JSON null);
+//   * a leaf (comparison, in, pattern, function predicate) is true when some choice of
+//     one value of V(f) per field occurrence makes it true, an empty V(f) giving null;
+//   * inside a leaf, scalar logic is three-valued and a null result counts as false;
+//   * `not`, `and`, `or` above the leaves are two-valued: `not` is the complement.
+#include "eval/program.h"
+
+namespace eql::detail {
+
+bool is_candidate(const Slot& slot, const Value& raw, Value& effective) {
+  if (!raw.is_null()) {
+    effective = raw;
+    return true;
+  }
+  if (!slot.has_null_value) return false;
+  effective = slot.null_value;
+  return true;
+}
+
+Value kleene_and(const Value& a, const Value& b) {
+  bool a_false = a.kind == ValueKind::Bool && !a.boolean;
+  bool b_false = b.kind == ValueKind::Bool && !b.boolean;
+  if (a_false || b_false) return Value::of_bool(false);
+  if (a.is_true() && b.is_true()) return Value::of_bool(true);
+  return Value::null();
+}
+
+Value kleene_or(const Value& a, const Value& b) {
+  if (a.is_true() || b.is_true()) return Value::of_bool(true);
+  bool a_false = a.kind == ValueKind::Bool && !a.boolean;
+  bool b_false = b.kind == ValueKind::Bool && !b.boolean;
+  if (a_false && b_false) return Value::of_bool(false);
+  return Value::null();
+}
+
+Value kleene_not(const Value& a) {
+  if (a.kind != ValueKind::Bool) return Value::null();
+  return Value::of_bool(!a.boolean);
+}
+
+bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
+                   EvalContext::Scratch& scratch) {
+  const std::size_t count = leaf.slots.size();
+  if (count == 0) {
+    scratch.arena.reset();
+    return counts_as_match(evaluate_node(program, leaf.root, scratch));
+  }
+  // An odometer over the slots: cursor[k] is the raw index of slot k's current value, or
+  // the raw size when V(f) is empty and the slot holds the single null.
+  auto& cursor = scratch.cursor;
+  auto& current = scratch.slot_values;
+  auto raw_of = [&](std::size_t k) { return event.values(program.slots[leaf.slots[k]].path); };
+  // Moves slot k to its next member at or after `from`; false when there is none.
+  auto seek = [&](std::size_t k, std::uint32_t from) {
+    const Slot& slot = program.slots[leaf.slots[k]];
+    auto raw = raw_of(k);
+    for (std::uint32_t i = from; i < raw.size(); ++i) {
+      if (is_candidate(slot, raw[i], current[leaf.slots[k]])) {
+        cursor[k] = i;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (std::size_t k = 0; k < count; ++k) {
+    if (!seek(k, 0)) {
+      cursor[k] = UINT32_MAX;  // empty V(f): the occurrence is null
+      current[leaf.slots[k]] = Value::null();
+    }
+  }
+  // Bound the work on pathological events (many multi-valued fields in one leaf).
+  constexpr std::size_t kMaxChoices = 1u << 16;
+  for (std::size_t choice = 0; choice < kMaxChoices; ++choice) {
+    scratch.arena.reset();
+    if (counts_as_match(evaluate_node(program, leaf.root, scratch))) return true;
+    // Advance the odometer.
+    std::size_t k = 0;
+    for (; k < count; ++k) {
+      if (cursor[k] != UINT32_MAX && seek(k, cursor[k] + 1)) break;
+      if (cursor[k] != UINT32_MAX) seek(k, 0);  // wrap this digit, carry to the next
+    }
+    if (k == count) return false;
+  }
+  return false;
+}
+
+bool evaluate_bool(const Program& program, std::uint32_t index, const Event& event,
+                   EvalContext::Scratch& scratch) {
+  const BoolNode& node = program.bools[index];
+  switch (node.op) {
+    case BoolOp::True: return true;
+    case BoolOp::False: return false;
+    case BoolOp::Leaf: return evaluate_leaf(program, program.leaves[node.leaf], event, scratch);
+    case BoolOp::Not: return !evaluate_bool(program, node.children[0], event, scratch);
+    case BoolOp::And:
+      for (auto child : node.children) {
+        if (!evaluate_bool(program, child, event, scratch)) return false;
+      }
+      return true;
+    case BoolOp::Or:
+      for (auto child : node.children) {
+        if (evaluate_bool(program, child, event, scratch)) return true;
+      }
+      return false;
+  }
+  return false;
+}
+
+}  // namespace eql::detail

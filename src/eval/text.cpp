@@ -1,0 +1,155 @@
+#include "eval/text.h"
+
+namespace eql::text {
+
+char32_t next_code_point(std::string_view s, std::size_t& at) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char lead = byte(at);
+  auto invalid = [&] {
+    ++at;
+    return static_cast<char32_t>(0xDC00 + lead);
+  };
+  if (lead < 0x80) {
+    ++at;
+    return lead;
+  }
+  std::size_t length = lead >= 0xF0 && lead < 0xF5 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+  if (length == 0 || lead >= 0xF5 || at + length > s.size()) return invalid();
+  char32_t code = lead & (0xFF >> (length + 1));
+  for (std::size_t k = 1; k < length; ++k) {
+    unsigned char c = byte(at + k);
+    if ((c & 0xC0) != 0x80) return invalid();
+    code = (code << 6) | (c & 0x3F);
+  }
+  if ((length == 3 && code < 0x800) || (length == 4 && code < 0x10000) || code > 0x10FFFF ||
+      (code >= 0xD800 && code <= 0xDFFF))
+    return invalid();
+  at += length;
+  return code;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c >= 0xDC80 && c <= 0xDCFF) {  // an undecodable byte, restored
+    out += static_cast<char>(c - 0xDC00);
+  } else if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+std::size_t count_code_points(std::string_view s) {
+  std::size_t count = 0;
+  for (std::size_t at = 0; at < s.size(); ++count) next_code_point(s, at);
+  return count;
+}
+
+namespace {
+
+struct CaseRun {
+  char32_t first;
+  char32_t last;
+  std::uint32_t stride;
+  std::int32_t delta;
+};
+
+constexpr CaseRun kLowerCase[] = {
+#include "eval/case_folding.inc"
+};
+
+}  // namespace
+
+char32_t fold_case(char32_t c) {
+  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+  // The last run starting at or before c.
+  std::size_t lo = 0, hi = sizeof kLowerCase / sizeof kLowerCase[0];
+  while (lo < hi) {
+    std::size_t mid = (lo + hi) / 2;
+    if (kLowerCase[mid].first <= c) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo == 0) return c;
+  const CaseRun& run = kLowerCase[lo - 1];
+  if (c > run.last || (c - run.first) % run.stride != 0) return c;
+  return static_cast<char32_t>(static_cast<std::int32_t>(c) + run.delta);
+}
+
+std::string fold_case(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t at = 0; at < s.size();) append_utf8(out, fold_case(next_code_point(s, at)));
+  return out;
+}
+
+bool equals(std::string_view a, std::string_view b, bool case_insensitive) {
+  if (!case_insensitive) return a == b;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (fold_case(next_code_point(a, i)) != fold_case(next_code_point(b, j))) return false;
+  }
+  return i == a.size() && j == b.size();
+}
+
+Wildcard::Wildcard(std::string_view pattern, bool case_insensitive)
+    : case_insensitive_(case_insensitive) {
+  bool only_stars = true;
+  for (std::size_t at = 0; at < pattern.size();) {
+    char32_t c = next_code_point(pattern, at);
+    if (c == '*') {
+      literal_ = false;
+      if (!tokens_.empty() && tokens_.back() == kStar) continue;  // `**` is `*`
+      tokens_.push_back(kStar);
+      continue;
+    }
+    only_stars = false;
+    if (c == '?') {
+      literal_ = false;
+      tokens_.push_back(kAnyOne);
+    } else {
+      tokens_.push_back(case_insensitive ? fold_case(c) : c);
+    }
+  }
+  matches_everything_ = only_stars && !tokens_.empty();
+}
+
+bool Wildcard::matches(std::string_view value) const {
+  // Greedy match with backtracking to the last star: O(n*m) at worst, no recursion.
+  std::size_t p = 0;
+  std::size_t v = 0;
+  std::size_t star_p = std::string::npos;
+  std::size_t star_v = 0;
+  while (v < value.size()) {
+    std::size_t next_v = v;
+    char32_t c = next_code_point(value, next_v);
+    if (case_insensitive_) c = fold_case(c);
+    if (p < tokens_.size() && tokens_[p] == kStar) {
+      star_p = p++;
+      star_v = v;
+      continue;
+    }
+    if (p < tokens_.size() && (tokens_[p] == kAnyOne || tokens_[p] == c)) {
+      ++p;
+      v = next_v;
+      continue;
+    }
+    if (star_p == std::string::npos) return false;
+    // Let the last star swallow one more code point and retry.
+    p = star_p + 1;
+    next_code_point(value, star_v);
+    v = star_v;
+  }
+  while (p < tokens_.size() && tokens_[p] == kStar) ++p;
+  return p == tokens_.size();
+}
+
+}  // namespace eql::text

@@ -1,0 +1,45 @@
+// Internal to the evaluator: UTF-8 decoding, case folding and `*`/`?` wildcard patterns,
+// all over Unicode code points.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace eql::text {
+
+/// Decodes one code point at `at` and advances it. An invalid byte decodes as itself
+/// mapped into U+DC80..U+DCFF (so it matches only itself) and advances by one.
+char32_t next_code_point(std::string_view s, std::size_t& at);
+void append_utf8(std::string& out, char32_t code_point);
+std::size_t count_code_points(std::string_view s);
+
+/// The simple lower-case mapping of one code point, as Java's Character.toLowerCase(int)
+/// (Unicode's single-code-point lower cases; table in case_folding.inc).
+char32_t fold_case(char32_t c);
+std::string fold_case(std::string_view s);
+
+bool equals(std::string_view a, std::string_view b, bool case_insensitive);
+
+/// A compiled wildcard pattern: `*` any run of code points (also empty), `?` exactly one;
+/// every other character, backslash included, is literal.
+class Wildcard {
+ public:
+  Wildcard() = default;
+  Wildcard(std::string_view pattern, bool case_insensitive);
+  bool matches(std::string_view value) const;
+  /// `*` alone (or only stars): matches every string.
+  bool matches_everything() const { return matches_everything_; }
+  /// No `*` or `?`: the pattern is a plain string.
+  bool is_literal() const { return literal_; }
+
+ private:
+  enum : char32_t { kStar = 0xFFFFFFFF, kAnyOne = 0xFFFFFFFE };
+  std::vector<char32_t> tokens_;
+  bool case_insensitive_ = false;
+  bool matches_everything_ = false;
+  bool literal_ = true;
+};
+
+}  // namespace eql::text

@@ -1,0 +1,483 @@
+// Event files: NDJSON, a JSON array, a single document or a search response; gzip or
+// plain; a path or standard input. Problems are reported per line and never stop the
+// valid events around them.
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "eql/event.h"
+
+namespace eql {
+
+std::string InputProblem::to_string() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ':';
+    out += std::to_string(line);
+    if (column > 0) {
+      out += ':';
+      out += std::to_string(column);
+    }
+  }
+  out += ": ";
+  out += message;
+  return out;
+}
+
+void extract_ordering(Event& event, const EventReadOptions& options) {
+  event.timestamp.reset();
+  if (!options.timestamp_field.empty()) {
+    Value stamp = event.first(options.timestamp_field);
+    if (!stamp.is_null()) event.timestamp = date_of(stamp);
+  }
+  event.tiebreaker = options.tiebreaker_field.empty() ? Value::null()
+                                                      : event.first(options.tiebreaker_field);
+}
+
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// 1-based line and column (in bytes) of a byte offset.
+std::pair<std::uint64_t, std::uint64_t> line_and_column(std::string_view text, std::size_t offset) {
+  offset = std::min(offset, text.size());
+  std::uint64_t line = 1 + static_cast<std::uint64_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  line_start = (line_start == std::string_view::npos || offset == 0) ? 0 : line_start + 1;
+  return {line, offset - line_start + 1};
+}
+
+// Finds the objects that are events inside one whole JSON document: the elements of a
+// top-level array, the `hits.hits[]._source` objects of a search response, or else the
+// root object itself. Records byte spans; the events are parsed from them afterwards.
+class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DocumentSplitter> {
+ public:
+  DocumentSplitter(const rapidjson::StringStream& stream, std::string_view text) : stream_(stream), text_(text) {}
+
+  struct Piece {
+    std::size_t begin = 0;
+    std::size_t end = 0;
+    bool is_object = true;
+  };
+  std::vector<Piece> array_elements;
+  std::vector<Piece> sources;
+  bool root_is_array = false;
+  bool root_is_object = false;
+
+  bool Default() {
+    scalar();
+    return true;
+  }
+  bool Null() { return Default(); }
+  bool Bool(bool) { return Default(); }
+  bool Int(int) { return Default(); }
+  bool Uint(unsigned) { return Default(); }
+  bool Int64(std::int64_t) { return Default(); }
+  bool Uint64(std::uint64_t) { return Default(); }
+  bool Double(double) { return Default(); }
+  bool String(const char*, rapidjson::SizeType, bool) { return Default(); }
+  bool Key(const char* s, rapidjson::SizeType length, bool) {
+    if (frames_.size() <= 4) frames_.back().key.assign(s, length);
+    return true;
+  }
+  bool StartObject() { return start(false); }
+  bool StartArray() { return start(true); }
+  bool EndObject(rapidjson::SizeType) { return end(); }
+  bool EndArray(rapidjson::SizeType) { return end(); }
+
+ private:
+  struct Frame {
+    bool array;
+    std::string key;
+    int capture = 0;  // 1: an array element, 2: a _source object
+    std::size_t begin = 0;
+  };
+
+  bool in_top_array() const { return frames_.size() == 1 && frames_[0].array; }
+  bool at_source() const {
+    return frames_.size() == 4 && !frames_[0].array && frames_[0].key == "hits" && !frames_[1].array &&
+           frames_[1].key == "hits" && frames_[2].array && !frames_[3].array && frames_[3].key == "_source";
+  }
+  void scalar() {
+    if (in_top_array()) {
+      std::size_t at = stream_.Tell();
+      array_elements.push_back({at, at, false});
+    }
+  }
+  bool start(bool array) {
+    if (frames_.empty()) {
+      root_is_array = array;
+      root_is_object = !array;
+    }
+    Frame frame{array, {}, 0, bracket_at(array ? '[' : '{')};
+    if (in_top_array()) frame.capture = 1;
+    else if (at_source() && !array) frame.capture = 2;
+    frames_.push_back(std::move(frame));
+    return true;
+  }
+  bool end() {
+    Frame frame = std::move(frames_.back());
+    frames_.pop_back();
+    std::size_t end = bracket_at(frame.array ? ']' : '}') + 1;
+    if (frame.capture == 1) array_elements.push_back({frame.begin, end, !frame.array});
+    if (frame.capture == 2) sources.push_back({frame.begin, end, true});
+    return true;
+  }
+
+  // Where the bracket of the current StartObject/EndObject call is. Depending on the parse
+  // mode rapidjson calls the handler just before or just after taking the bracket.
+  std::size_t bracket_at(char bracket) const {
+    std::size_t at = stream_.Tell();
+    if (at < text_.size() && text_[at] == bracket) return at;
+    return at > 0 ? at - 1 : 0;
+  }
+
+  const rapidjson::StringStream& stream_;
+  std::string_view text_;
+  std::vector<Frame> frames_;
+};
+
+// One line of JSON for an event cut out of a pretty-printed document, so that NDJSON output
+// stays one event per line. Empty when the text is not valid JSON.
+std::string compact_json(std::string_view json) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream memory(json.data(), json.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+  if (!reader.Parse<kFlags>(input, writer)) return {};
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+struct Emitter {
+  std::string_view name;
+  std::string_view text;
+  const EventReadOptions& options;
+  const std::function<bool(Event&&)>& sink;
+  const std::function<void(const InputProblem&)>& problem;
+  ReadSummary summary;
+  bool stopped = false;
+
+  void report(std::size_t offset, std::string message) {
+    auto [line, column] = line_and_column(text, offset);
+    problem(InputProblem{std::string(name), line, column, std::move(message)});
+    ++summary.skipped;
+  }
+
+  // Parses one event from text[begin, end).
+  void emit(std::size_t begin, std::size_t end) {
+    std::string_view json = text.substr(begin, end - begin);
+    while (!json.empty() && is_space(json.back())) json.remove_suffix(1);
+    std::string error;
+    std::size_t error_offset = 0;
+    std::optional<Event> event;
+    if (json.find_first_of("\r\n") != std::string_view::npos) {
+      std::string compact = compact_json(json);
+      if (!compact.empty()) event = parse_event(compact, error, &error_offset);
+    }
+    if (!event) event = parse_event(json, error, &error_offset);
+    if (!event) {
+      report(begin + error_offset, "invalid JSON: " + error);
+      return;
+    }
+    extract_ordering(*event, options);
+    event->ordinal = summary.events++;
+    if (!sink(std::move(*event))) stopped = true;
+  }
+};
+
+// Tries `text` as one JSON document; true when it was one (events emitted).
+bool read_whole_document(Emitter& emitter) {
+  std::string_view text = emitter.text;
+  if (text.size() > emitter.options.max_document_bytes) return false;
+  // rapidjson's StringStream needs a terminating NUL; the text may not have one.
+  std::string copy(text);
+  rapidjson::StringStream stream(copy.c_str());
+  DocumentSplitter splitter(stream, copy);
+  rapidjson::Reader reader;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
+  rapidjson::ParseResult result = reader.Parse<kFlags>(stream, splitter);
+  std::size_t after = stream.Tell();
+  bool only_space_after =
+      std::all_of(text.begin() + static_cast<std::ptrdiff_t>(std::min(after, text.size())), text.end(), is_space);
+  if (!result || !only_space_after) {
+    // A top-level array cannot be NDJSON: report the error here rather than per line.
+    if (splitter.root_is_array) {
+      if (!result) {
+        emitter.report(result.Offset(), std::string("invalid JSON array: ") +
+                                            rapidjson::GetParseError_En(result.Code()));
+      } else {
+        emitter.report(after, "unexpected text after the JSON array");
+      }
+      // The elements completed before the error are still valid events.
+      for (const auto& piece : splitter.array_elements) {
+        if (emitter.stopped) break;
+        if (piece.is_object) emitter.emit(piece.begin, piece.end);
+      }
+      return true;
+    }
+    return false;
+  }
+  if (splitter.root_is_array) {
+    std::size_t index = 0;
+    for (const auto& piece : splitter.array_elements) {
+      if (emitter.stopped) break;
+      if (!piece.is_object) {
+        emitter.report(piece.begin, "array element " + std::to_string(index) + " is not a JSON object");
+      } else {
+        emitter.emit(piece.begin, piece.end);
+      }
+      ++index;
+    }
+    return true;
+  }
+  if (!splitter.sources.empty()) {
+    for (const auto& piece : splitter.sources) {
+      if (emitter.stopped) break;
+      emitter.emit(piece.begin, piece.end);
+    }
+    return true;
+  }
+  std::size_t begin = 0;
+  while (begin < text.size() && is_space(text[begin])) ++begin;
+  emitter.emit(begin, text.size());
+  return true;
+}
+
+void read_ndjson(Emitter& emitter) {
+  std::string_view text = emitter.text;
+  std::size_t line_start = 0;
+  std::uint64_t line_number = 0;
+  while (line_start < text.size() && !emitter.stopped) {
+    std::size_t line_end = text.find('\n', line_start);
+    if (line_end == std::string_view::npos) line_end = text.size();
+    ++line_number;
+    std::string_view line = text.substr(line_start, line_end - line_start);
+    bool blank = std::all_of(line.begin(), line.end(), is_space);
+    if (!blank) {
+      if (line.size() > emitter.options.max_line_bytes) {
+        emitter.problem(InputProblem{std::string(emitter.name), line_number, 1,
+                                     "line of " + std::to_string(line.size()) + " bytes is longer than the limit of " +
+                                         std::to_string(emitter.options.max_line_bytes) + " bytes; skipped"});
+        ++emitter.summary.skipped;
+      } else {
+        emitter.emit(line_start, line_end);
+      }
+    }
+    line_start = line_end + 1;
+  }
+}
+
+}  // namespace
+
+ReadSummary read_events_from_text(std::string_view name, std::string_view text,
+                                  const EventReadOptions& options,
+                                  const std::function<bool(Event&&)>& sink,
+                                  const std::function<void(const InputProblem&)>& problem) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);  // UTF-8 byte order mark
+  Emitter emitter{name, text, options, sink, problem, {}, false};
+  std::size_t first = 0;
+  while (first < text.size() && is_space(text[first])) ++first;
+  if (first < text.size() && (text[first] == '[' || text[first] == '{')) {
+    if (read_whole_document(emitter)) return emitter.summary;
+  }
+  read_ndjson(emitter);
+  return emitter.summary;
+}
+
+namespace {
+
+// Reads a (possibly gzipped) stream in chunks and hands out lines; remembers what it has
+// handed out so that a caller who decides it needs the whole document can have it.
+class ChunkedInput {
+ public:
+  ChunkedInput(gzFile file, std::string name) : file_(file), name_(std::move(name)) {}
+  ~ChunkedInput() { gzclose(file_); }
+  ChunkedInput(const ChunkedInput&) = delete;
+  ChunkedInput& operator=(const ChunkedInput&) = delete;
+
+  std::string error;
+
+  // The next line without its '\n'; false at the end (or on a read error, see `error`).
+  // A line longer than `limit` is returned truncated with `too_long` set.
+  bool next_line(std::string& line, std::size_t limit, bool& too_long) {
+    line.clear();
+    too_long = false;
+    while (true) {
+      std::size_t newline = buffer_.find('\n', at_);
+      if (newline != std::string::npos) {
+        take(line, newline - at_, limit, too_long);
+        at_ = newline + 1;
+        return true;
+      }
+      take(line, buffer_.size() - at_, limit, too_long);
+      buffer_.clear();
+      at_ = 0;
+      if (!fill()) return !line.empty() || too_long;
+    }
+  }
+
+  // Everything not yet handed out, appended to `text`; false when larger than `limit`.
+  bool rest(std::string& text, std::size_t limit) {
+    text.append(buffer_, at_, std::string::npos);
+    buffer_.clear();
+    at_ = 0;
+    while (fill()) {
+      text.append(buffer_);
+      buffer_.clear();
+      if (text.size() > limit) return false;
+    }
+    return text.size() <= limit;
+  }
+
+ private:
+  void take(std::string& line, std::size_t count, std::size_t limit, bool& too_long) {
+    std::size_t room = line.size() < limit + 1 ? limit + 1 - line.size() : 0;
+    if (count > room) too_long = true;
+    line.append(buffer_, at_, std::min(count, room));
+    if (line.size() > limit) too_long = true;
+  }
+  bool fill() {
+    char chunk[1 << 16];
+    int n = gzread(file_, chunk, sizeof chunk);
+    if (n < 0) {
+      int code = 0;
+      const char* message = gzerror(file_, &code);
+      error = std::string("cannot read: ") + (message ? message : "error");
+      return false;
+    }
+    if (n == 0) return false;
+    buffer_.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  gzFile file_;
+  std::string name_;
+  std::string buffer_;
+  std::size_t at_ = 0;
+};
+
+bool looks_like_search_response(const Event& event) {
+  for (std::string_view path : event.paths()) {
+    if (path.rfind("hits.hits.", 0) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ReadSummary read_events(const std::string& path, const EventReadOptions& options,
+                        const std::function<bool(Event&&)>& sink,
+                        const std::function<void(const InputProblem&)>& problem) {
+  // zlib reads plain files unchanged and inflates those that start with the gzip magic.
+  gzFile file = nullptr;
+  std::string name = path == "-" ? "<stdin>" : path;
+  if (path == "-") {
+    int fd = dup(STDIN_FILENO);
+    if (fd >= 0) file = gzdopen(fd, "rb");
+  } else {
+    file = gzopen(path.c_str(), "rb");
+  }
+  ReadSummary summary;
+  if (file == nullptr) {
+    problem(InputProblem{name, 0, 0, std::string("cannot open: ") + std::strerror(errno)});
+    summary.io_error = true;
+    return summary;
+  }
+  gzbuffer(file, 1 << 17);
+  ChunkedInput input(file, name);
+
+  // NDJSON streams line by line (memory stays flat, `| head` can stop early). Anything
+  // else (a JSON array, a pretty-printed document, a search response) is read whole.
+  std::string consumed;  // the lines read before the format was known
+  std::string line;
+  bool too_long = false;
+  std::uint64_t line_number = 0;
+  bool streaming = false;
+  bool stopped = false;
+  auto emit_line = [&](std::string_view text, std::uint64_t number) {
+    std::string error;
+    std::size_t error_offset = 0;
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    auto event = parse_event(text, error, &error_offset);
+    if (!event) {
+      problem(InputProblem{name, number, error_offset + 1, "invalid JSON: " + error});
+      ++summary.skipped;
+      return;
+    }
+    extract_ordering(*event, options);
+    event->ordinal = summary.events++;
+    if (!sink(std::move(*event))) stopped = true;
+  };
+  auto report_long = [&](std::uint64_t number) {
+    problem(InputProblem{name, number, 1,
+                         "line longer than the limit of " + std::to_string(options.max_line_bytes) +
+                             " bytes; skipped"});
+    ++summary.skipped;
+  };
+  // Until the format is known a line may be a whole one-line document (array, search
+  // response): only the document limit applies to it.
+  while (input.next_line(line, streaming ? options.max_line_bytes : options.max_document_bytes, too_long)) {
+    ++line_number;
+    if (too_long) {
+      if (!streaming) {
+        problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
+        summary.io_error = true;
+        return summary;
+      }
+      report_long(line_number);
+      continue;
+    }
+    std::size_t first = 0;
+    if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) first = 3;
+    while (first < line.size() && is_space(line[first])) ++first;
+    if (!streaming) {
+      if (first == line.size()) {  // blank lines before the first document
+        consumed += line + "\n";
+        continue;
+      }
+      if (line[first] == '{') {
+        std::string error;
+        auto probe = parse_event(std::string_view(line).substr(first), error);
+        if (probe && !looks_like_search_response(*probe)) {
+          streaming = true;
+          emit_line(std::string_view(line).substr(first), line_number);
+          continue;
+        }
+      }
+      consumed += line + "\n";
+      break;  // not one event per line: read the rest and decide on the whole text
+    }
+    if (first == line.size()) continue;
+    emit_line(line, line_number);
+    if (stopped) break;
+  }
+  if (!input.error.empty()) {
+    problem(InputProblem{name, 0, 0, input.error});
+    summary.io_error = true;
+    return summary;
+  }
+  if (streaming || stopped) return summary;
+  if (!input.rest(consumed, options.max_document_bytes)) {
+    problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
+    summary.io_error = true;
+    return summary;
+  }
+  if (!input.error.empty()) {
+    problem(InputProblem{name, 0, 0, input.error});
+    summary.io_error = true;
+    return summary;
+  }
+  return read_events_from_text(name, consumed, options, sink, problem);
+}
+
+}  // namespace eql

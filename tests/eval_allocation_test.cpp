@@ -1,0 +1,93 @@
+// Once warm, evaluating a compiled filter allocates nothing per event in the common case.
+// Global operator new/delete (plain, array and nothrow forms, so that every pair matches)
+// are replaced in this test binary to count allocations while a flag is raised; nothing
+// else changes.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <new>
+
+#include "eql/parser.h"
+#include "eval_builder.h"
+
+// The replacements below pair malloc with free, which is correct for replaced global
+// new/delete; GCC's inliner cannot see that and warns (-Wmismatched-new-delete).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace {
+thread_local bool counting = false;
+thread_local std::size_t allocations = 0;
+}  // namespace
+
+void* operator new(std::size_t size) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  if (counting) ++allocations;
+  return std::malloc(size ? size : 1);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return ::operator new(size, tag); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+TEST_CASE("evaluating a warm program allocates nothing per event") {
+  // The counter sees allocations at all.
+  allocations = 0;
+  counting = true;
+  auto* probe = new std::string(100, 'x');
+  counting = false;
+  CHECK(allocations >= 1);
+  delete probe;
+
+  eql::FieldTable types(false);
+  types.add("@timestamp", eql::FieldInfo{eql::FieldType::Date, "@timestamp", std::nullopt, {}});
+  types.add("source.ip", eql::FieldInfo{eql::FieldType::Ip, "source.ip", std::nullopt, {}});
+  const char* queries[] = {
+      R"(process where host.os.type == "windows" and event.type == "start" and
+         process.parent.name : "WmiPrvSE.exe" and process.name : "cmd.exe" and
+         process.args : "\\\\127.0.0.1\\*" and process.args : ("2>&1", "1>"))",
+      R"(process where process.name regex~ "c[a-z]d\\.exe" and not process.args in~ ("/Q", "x"))",
+      R"(process where startsWith~(process.name, "CMD") and length(process.name) > 3 and
+         between(process.command_line, "/c ", " ") != "" and concat(process.pid, ":", process.name) : "*:cmd*")",
+      R"(any where @timestamp > "2020-01-01T00:00:00Z" and cidrMatch(source.ip, "10.0.0.0/8", "fd00::/8") and
+         process.pid % 7 >= 0 and indexOf~(process.name, "EXE") == 4 and substring(process.name, -4) == ".exe")",
+  };
+  std::vector<eql::Event> events = {
+      eql::testing::event(R"({"@timestamp":"2024-01-31T14:23:00.443Z","host":{"os":{"type":"windows"}},
+        "event":{"category":["process"],"type":["start"]},"source":{"ip":"10.1.2.3"},
+        "process":{"pid":5524,"name":"cmd.exe","command_line":"cmd.exe /c whoami /all",
+        "args":["cmd.exe","/Q","/c","1>","\\\\127.0.0.1\\ADMIN$\\__1","2>&1"],"parent":{"name":"WmiPrvSE.exe"}}})"),
+      eql::testing::event(R"({"@timestamp":"2024-01-31T14:23:01Z","event":{"category":"process"},
+        "process":{"pid":17,"name":"CMD.EXE","args":"cmd.exe /c x"}})"),
+      eql::testing::event(R"({"event":{"category":"network"},"source":{"ip":"fd00::1"}})"),
+  };
+  for (const char* text : queries) {
+    CAPTURE(std::string(text));
+    auto parsed = eql::parse_query(text);
+    REQUIRE(parsed.ok());
+    eql::FilterOptions options;
+    options.field_types = &types;
+    auto compiled = eql::compile_filter(*parsed.query->event(), options);
+    REQUIRE(compiled.program);
+    eql::EvalContext context;
+    std::size_t matched = 0;
+    for (const auto& event : events) matched += compiled.program->matches(event, context);  // warm up
+    allocations = 0;
+    counting = true;
+    for (int round = 0; round < 100; ++round) {
+      for (const auto& event : events) matched += compiled.program->matches(event, context);
+    }
+    counting = false;
+    CHECK(allocations == 0);
+    CHECK(matched > 0);
+  }
+}
