@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "cli/run.h"
+#include "eql/eval.h"
+#include "eql/parser.h"
 #include "eql/runner.h"
 
 using namespace eql;
@@ -225,4 +228,69 @@ TEST_CASE("eql run: stream order gives the sequences of exact order on in-order 
     runner.finish();
     CHECK(keys == std::vector<std::string>{"h1", "h2"});
   }
+}
+
+TEST_CASE("eql run: the detection-rules corpus over the corpus events") {
+  namespace fs = std::filesystem;
+  const std::string rules = EQL_SHARED_DIR "/corpus/detection-rules";
+  const fs::path events_folder = EQL_SHARED_DIR "/corpus/events";
+  REQUIRE_MESSAGE(fs::exists(rules), "no corpus at " EQL_SHARED_DIR);
+  std::vector<std::string> arguments{"--rules", rules};
+  std::vector<std::string> event_files;
+  for (const auto& entry : fs::directory_iterator(events_folder)) {
+    if (entry.path().extension() == ".ndjson") event_files.push_back(entry.path().string());
+  }
+  std::sort(event_files.begin(), event_files.end());
+  REQUIRE(event_files.size() == 9);
+  arguments.insert(arguments.end(), event_files.begin(), event_files.end());
+
+  RunOutput output = run(arguments);
+  CHECK(output.exit_code == cli::kExitOk);
+  CHECK(output.err.find("eql run: 1024 EQL rules loaded from 2068 files\n") != std::string::npos);
+  CHECK(output.err.find("eql run: 1044 rules in other languages skipped: 209 esql, 729 kuery, 106 machine learning\n") !=
+        std::string::npos);
+  CHECK(output.err.find("eql run: 73 events, 2 alerts from 2 rules, 1022 rules never matched") != std::string::npos);
+  // Most corpus events lack host.os.type, which nearly every rule tests; these two do not.
+  CHECK(alerts_by_rule(output).size() == 2);
+  std::map<std::string, int> per_rule;
+  for (const std::string& line : output.lines) ++per_rule[parse(line)["rule_id"].GetString()];
+  CHECK(per_rule == std::map<std::string, int>{
+                        {"02a23ee7-c8f8-4701-b99d-e9038ce313cb", 1},  // Process Created with an Elevated Token
+                        {"fc552f49-8f1c-409b-90f8-6f5b9869b6c4", 1},  // Defend Alert Followed by Telemetry Loss
+                    });
+
+  // The category index never hides a match: each event rule evaluated alone on every event
+  // (no index) gives exactly the runner's alerts with --ignore-index.
+  std::vector<std::string> ignoring = arguments;
+  ignoring.insert(ignoring.begin(), "--ignore-index");
+  std::map<std::string, int> run_counts;
+  for (const std::string& line : run(ignoring).lines) {
+    rapidjson::Document alert = parse(line);
+    if (alert.HasMember("event")) ++run_counts[alert["rule_id"].GetString()];
+  }
+  std::vector<Event> events;
+  for (const std::string& file : event_files) {
+    read_events(file, {}, [&](Event&& event) { events.push_back(std::move(event)); return true; },
+                [](const InputProblem&) {});
+  }
+  REQUIRE(events.size() == 73);
+  std::map<std::string, int> alone_counts;
+  std::size_t event_rules = 0;
+  EvalContext context;
+  for (const RuleFile& file : load_rule_paths({rules}).files) {
+    for (const Rule& rule : file.rules) {
+      ParseResult parsed = parse_query(rule.query);
+      if (!parsed.ok() || !parsed.query->event()) continue;
+      FilterOptions options;
+      if (!rule.event_category_override.empty()) options.category_field = rule.event_category_override;
+      FilterCompileResult compiled = compile_filter(*parsed.query->event(), options);
+      REQUIRE(compiled.program);
+      ++event_rules;
+      for (const Event& event : events) {
+        if (compiled.program->matches(event, context)) ++alone_counts[rule.rule_id];
+      }
+    }
+  }
+  CHECK(event_rules > 800);
+  CHECK(alone_counts == run_counts);
 }
