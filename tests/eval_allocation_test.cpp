@@ -1,6 +1,7 @@
 // Once warm, evaluating a compiled filter allocates nothing per event in the common case.
-// Global operator new is replaced in this test binary to count allocations while a flag
-// is raised; nothing else changes.
+// Global operator new/delete (plain, array and nothrow forms, so that every pair matches)
+// are replaced in this test binary to count allocations while a flag is raised; nothing
+// else changes.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -25,8 +26,18 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size ? size : 1)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t size) { return ::operator new(size); }
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  if (counting) ++allocations;
+  return std::malloc(size ? size : 1);
+}
+void* operator new[](std::size_t size, const std::nothrow_t& tag) noexcept { return ::operator new(size, tag); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 TEST_CASE("evaluating a warm program allocates nothing per event") {
   // The counter sees allocations at all.

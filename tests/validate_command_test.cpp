@@ -355,3 +355,38 @@ TEST_CASE("golden JSON: query diagnostics with file lines and character columns"
 }
 )");
 }
+
+TEST_CASE("golden text and JSON: type errors from the checker, each at its token in the rule file") {
+  cli::ValidateRun text = validate({kData + "/typecheck"});
+  CHECK(text.exit_code == cli::kExitFindings);
+  CHECK(relative(text.out) ==
+        "typecheck/type_errors.toml:20:15: error: unknown field `process.parnet.name` for process "
+        "events; did you mean `process.parent.name`?\n"
+        "   process where process.parnet.name == \"explorer.exe\" and\n"
+        "                 ^~~~~~~~~~~~~~~~~~~\n"
+        "typecheck/type_errors.toml:21:18: error: `process.pid` is a number (long) and cannot be "
+        "compared with the string \"4\"\n"
+        "     process.pid == \"4\" and\n"
+        "                    ^~~\n"
+        "   hint: write the number without quotes\n"
+        "typecheck/type_errors.toml:22:13: error: cidrMatch needs an ip field; `host.name` is a keyword\n"
+        "     cidrMatch(host.name, \"10.0.0.0/8\")\n"
+        "               ^~~~~~~~~\n"
+        "   hint: cidrMatch tests ip fields such as source.ip\n"
+        "1 file: 0 EQL rules valid, 1 invalid\n");
+
+  cli::ValidateRun json_run = validate({"--format", "json", kData + "/typecheck"});
+  rapidjson::Document json = parsed_json(json_run.out);
+  const auto& diagnostics = json["rules"][0]["diagnostics"];
+  REQUIRE(diagnostics.Size() == 3);
+  const char* codes[] = {"check.unknown-field", "check.type-mismatch", "check.function-argument"};
+  const unsigned positions[][4] = {{20, 15, 20, 34}, {21, 18, 21, 21}, {22, 13, 22, 22}};
+  for (rapidjson::SizeType i = 0; i < 3; ++i) {
+    CHECK(std::string(diagnostics[i]["code"].GetString()) == codes[i]);
+    CHECK(diagnostics[i]["line"].GetUint() == positions[i][0]);
+    CHECK(diagnostics[i]["column"].GetUint() == positions[i][1]);
+    CHECK(diagnostics[i]["end_line"].GetUint() == positions[i][2]);
+    CHECK(diagnostics[i]["end_column"].GetUint() == positions[i][3]);
+  }
+  CHECK(std::string(json["rules"][0]["status"].GetString()) == "invalid");
+}

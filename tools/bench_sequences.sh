@@ -16,13 +16,21 @@ sizes=("$@")
 
 echo "query:  $query"
 echo "stream: tools/gen_events.py --hosts $hosts --rate $rate (stream mode, standard input)"
-printf '%12s %12s %12s %14s %12s\n' events sequences cpu_s events/cpu_s peak_rss_MB
+# The floor: the same stream through a query that matches nothing (reading and parsing only).
+floor='any where false'
+printf '%10s %-9s %10s %9s %13s %12s %14s\n' events query matches cpu_s events/cpu_s peak_rss_MB cpu_vs_floor
 for n in "${sizes[@]}"; do
-  stats=$(mktemp)
-  found=$(python3 tools/gen_events.py --events "$n" --hosts "$hosts" --rate "$rate" |
-          /usr/bin/time -f '%U %S %M' -o "$stats" "$eql" query --order stream --quiet "$query" - | wc -l)
-  read -r user sys rss < "$stats"
-  rm -f "$stats"
-  awk -v n="$n" -v f="$found" -v u="$user" -v s="$sys" -v r="$rss" \
-    'BEGIN { c = u + s; printf "%12d %12d %12.1f %14.0f %12.1f\n", n, f, c, n / c, r / 1024 }'
+  floor_cpu=""
+  for q in "$floor" "$query"; do
+    stats=$(mktemp)
+    found=$(python3 tools/gen_events.py --events "$n" --hosts "$hosts" --rate "$rate" |
+            /usr/bin/time -f '%U %S %M' -o "$stats" "$eql" query --order stream --quiet "$q" - | wc -l)
+    read -r user sys rss < "$stats"
+    rm -f "$stats"
+    cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+    [[ -n "$floor_cpu" ]] || floor_cpu=$cpu
+    label=$([[ "$q" == "$floor" ]] && echo floor || echo sequence)
+    awk -v n="$n" -v l="$label" -v f="$found" -v c="$cpu" -v r="$rss" -v fl="$floor_cpu" \
+      'BEGIN { printf "%10d %-9s %10d %9.1f %13.0f %12.1f %14.2f\n", n, l, f, c, n / c, r / 1024, c / fl }'
+  done
 done

@@ -12,7 +12,10 @@
 #include "cli/query_join.h"
 #include "eql/eval.h"
 #include "eql/event.h"
+#include "eql/checker.h"
 #include "eql/parser.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
 
 namespace eql::cli {
 
@@ -35,6 +38,11 @@ constexpr const char* kQueryUsage =
     "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB)\n"
     "  --quiet                  no summary on stderr\n"
     "  --color=WHEN             colour diagnostics: auto (default), always, never\n"
+    "\n"
+    "  --check warn|error|off   type-check the query against the embedded schemas (ECS and\n"
+    "                         more): warn (default) prints findings as warnings, error refuses\n"
+    "                         the query on an error, off skips the check\n"
+    "  --schema FILE            a schema of your own for the check; repeatable\n"
     "\n"
     "sequences and samples (one match per line: join keys and events in stage order):\n"
     "  --order exact|stream|auto exact: read all, sort by time, then match (any input order);\n"
@@ -66,6 +74,10 @@ struct QueryOptions {
   std::int64_t max_lateness_ms = 10'000;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
+  /// The type checker against every embedded schema: findings shown as warnings (warn),
+  /// refusing the query on errors (error), or not run (off).
+  std::string check = "warn";
+  std::vector<std::string> schemas;  ///< --schema FILE
 };
 
 int compare_values_for_order(const Value& a, const Value& b) {
@@ -171,6 +183,13 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
       }
     } else if (auto when = reader.option_value("--color", error)) {
       options.color = *when;
+    } else if (auto check = reader.option_value("--check", error)) {
+      if (*check != "warn" && *check != "error" && *check != "off") {
+        return "unknown --check mode '" + *check + "' (warn, error or off)";
+      }
+      options.check = *check;
+    } else if (auto schema = reader.option_value("--schema", error)) {
+      options.schemas.push_back(*schema);
     } else if (auto order = reader.option_value("--order", error)) {
       if (*order == "exact") options.order = JoinQueryOptions::Order::Exact;
       else if (*order == "stream") options.order = JoinQueryOptions::Order::Stream;
@@ -232,6 +251,33 @@ int run_query(Args args) {
     std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
   }
   if (!parsed.ok()) return kExitFindings;
+  std::vector<std::shared_ptr<const SchemaTable>> user_tables;
+  for (const std::string& path : options.schemas) {
+    Diagnostics problems;
+    auto table = load_schema_file(path, problems);
+    for (const Diagnostic& d : problems) {
+      std::fprintf(stderr, "eql query: schema %s: %s\n", path.c_str(), d.message.c_str());
+    }
+    if (!table || has_errors(problems)) return kExitUsage;
+    user_tables.push_back(std::move(table));
+  }
+  if (options.check != "off") {
+    // The same checker as `eql validate`, against every embedded schema (an ad-hoc query
+    // targets no index): a hunter sees typos and type mistakes before the data is read.
+    CheckOptions check_options;
+    check_options.category_field = options.category_field;
+    check_options.query_text = text;
+    Diagnostics findings = check_query(*parsed.query, embedded_schema_all(user_tables), check_options);
+    bool refuse = options.check == "error" && has_errors(findings);
+    for (Diagnostic& d : findings) {
+      if (!refuse && d.severity == Severity::Error) d.severity = Severity::Warning;
+      std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
+    }
+    if (refuse) return kExitFindings;
+  }
+  // Field types from the embedded schemas (and --schema files): `@timestamp > "2024-01-01"`
+  // compares instants, `source.ip` compares addresses, as in Elasticsearch.
+  SchemaFieldTypes schema_types(embedded_schema_all(user_tables));
   const ast::EventFilter* filter = parsed.query->event();
   if (!filter) {
     JoinQueryOptions join;
@@ -248,6 +294,7 @@ int run_query(Args args) {
     join.size = options.size;
     join.strict = options.strict;
     join.quiet = options.quiet;
+    join.field_types = &schema_types;
     return run_join_query(*parsed.query, join);
   }
   std::optional<std::size_t> head, tail;
@@ -263,6 +310,7 @@ int run_query(Args args) {
                         static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0)));
   }
   FilterOptions filter_options;
+  filter_options.field_types = &schema_types;
   filter_options.category_field = options.category_field;
   FilterCompileResult compiled = compile_filter(*filter, filter_options);
   for (const Diagnostic& d : compiled.diagnostics) {

@@ -155,6 +155,7 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
 
   FilterOptions filter_options;
   filter_options.category_field = options.category_field;
+  filter_options.field_types = options.field_types;
   std::unique_ptr<SequenceMatcher> sequence;
   std::unique_ptr<SampleMatcher> sample;
   Diagnostics problems;

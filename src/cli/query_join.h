@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eql/ast.h"
+#include "eql/eval.h"
 #include "eql/event.h"
 
 namespace eql::cli {
@@ -30,6 +31,7 @@ struct JoinQueryOptions {
   std::optional<std::size_t> size;
   bool strict = false;
   bool quiet = false;
+  const FieldTypes* field_types = nullptr;  ///< nullptr: types from the JSON values
 };
 
 /// Runs a sequence or sample query and prints each match; returns the exit code.
