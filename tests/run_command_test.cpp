@@ -14,6 +14,8 @@
 #include "eql/eval.h"
 #include "eql/parser.h"
 #include "eql/runner.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
 
 using namespace eql;
 
@@ -259,7 +261,7 @@ TEST_CASE("eql run: the detection-rules corpus over the corpus events") {
                         {"fc552f49-8f1c-409b-90f8-6f5b9869b6c4", 1},  // Defend Alert Followed by Telemetry Loss
                     });
 
-  // The category index never hides a match: each event rule evaluated alone on every event
+  // The rule index (required values, categories) never hides a match: each event rule evaluated alone on every event
   // (no index) gives exactly the runner's alerts with --ignore-index.
   std::vector<std::string> ignoring = arguments;
   ignoring.insert(ignoring.begin(), "--ignore-index");
@@ -277,11 +279,13 @@ TEST_CASE("eql run: the detection-rules corpus over the corpus events") {
   std::map<std::string, int> alone_counts;
   std::size_t event_rules = 0;
   EvalContext context;
+  SchemaFieldTypes schema_types(embedded_schema_all());
   for (const RuleFile& file : load_rule_paths({rules}).files) {
     for (const Rule& rule : file.rules) {
       ParseResult parsed = parse_query(rule.query);
       if (!parsed.ok() || !parsed.query->event()) continue;
       FilterOptions options;
+      options.field_types = &schema_types;
       if (!rule.event_category_override.empty()) options.category_field = rule.event_category_override;
       FilterCompileResult compiled = compile_filter(*parsed.query->event(), options);
       REQUIRE(compiled.program);
@@ -293,4 +297,61 @@ TEST_CASE("eql run: the detection-rules corpus over the corpus events") {
   }
   CHECK(event_rules > 800);
   CHECK(alone_counts == run_counts);
+}
+
+TEST_CASE("the rule index gives every rule exactly the events it matches alone") {
+  // Required-value gates lower-case ASCII only; numbers, nulls and other text reach every
+  // gated rule of the field, so case, multi-values, numbers and Unicode folding still match.
+  const std::vector<std::string> queries{
+      R"(process where process.name : "cmd.exe")",
+      R"(process where process.name == "cmd.exe" and host.os.type == "windows")",
+      R"(process where process.name like "cmd.exe")",
+      R"(process where process.name in ("cmd.exe", "kill"))",
+      R"(process where process.name : "kill")",
+      R"(process where custom.code == "4")",
+      R"(any where custom.code in ("4", "5"))",
+      R"(process where process.name : ("c*.exe", "kill"))",
+      R"(file where file.extension : "exe" or process.name : "cmd.exe")",
+      R"(process where host.os.type == "windows")",
+  };
+  const std::vector<std::string> events{
+      R"({"event":{"category":"process"},"process":{"name":"CMD.exe"},"host":{"os":{"type":"windows"}}})",
+      R"({"event":{"category":"process"},"process":{"name":["x","cmd.exe"]},"host":{"os":{"type":"Windows"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"\u212aill"},"custom":{"code":4}})",
+      R"({"event":{"category":"process"},"process":{"name":null},"custom":{"code":"4"}})",
+      R"({"event":{"category":["file","process"]},"file":{"extension":"EXE"},"custom":{"code":5}})",
+      R"({"event":{"category":"network"},"process":{"name":"cmd.exe"},"custom":{"code":"5"}})",
+      R"({"process":{"name":"cmd.exe"}})",
+  };
+  SchemaFieldTypes schema_types(embedded_schema_all());
+  for (const std::string& query : queries) {
+    CAPTURE(query);
+    Rule rule;
+    rule.rule_id = "r";
+    rule.query = query;
+    rule.has_query = true;
+    RunnerOptions options;
+    options.field_types = &schema_types;
+    RuleRunner runner(options);
+    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+    std::vector<std::uint64_t> by_runner;
+    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
+
+    ParseResult parsed = parse_query(query);
+    FilterOptions filter_options;
+    filter_options.field_types = &schema_types;
+    FilterCompileResult alone = compile_filter(*parsed.query->event(), filter_options);
+    REQUIRE(alone.program);
+    EvalContext context;
+    std::vector<std::uint64_t> by_itself;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      std::string error;
+      std::optional<Event> event = parse_event(events[i], error);
+      REQUIRE(event);
+      if (alone.program->matches(*event, context)) by_itself.push_back(i);
+      runner.push(std::move(*event), "");
+    }
+    runner.finish();
+    CHECK(by_runner == by_itself);
+  }
 }

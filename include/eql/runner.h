@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eql/diagnostic.h"
+#include "eql/eval.h"
 #include "eql/event.h"
 #include "eql/rules.h"
 #include "eql/sequence.h"
@@ -29,6 +30,9 @@ struct RunnerOptions {
   std::size_t max_samples_per_key = 1;
   /// Every rule sees every event, whatever its index patterns.
   bool ignore_index = false;
+  /// Types of fields for comparisons (e.g. SchemaFieldTypes); nullptr: JSON types. Must
+  /// outlive the runner.
+  const FieldTypes* field_types = nullptr;
 };
 
 /// One match of one rule.

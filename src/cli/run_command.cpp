@@ -15,6 +15,8 @@
 #include "eql/parser.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
 
 namespace eql::cli {
 
@@ -343,6 +345,10 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   runner_options.max_pending = options.max_pending;
   runner_options.max_samples_per_key = options.max_samples_per_key;
   runner_options.ignore_index = options.ignore_index;
+  // Field types from the embedded schemas, as `eql query` uses them: dates, ips and
+  // versions compare as Elasticsearch compares them.
+  SchemaFieldTypes schema_types(embedded_schema_all());
+  runner_options.field_types = &schema_types;
   RuleRunner runner(runner_options);
 
   RenderOptions render_options{err_color};

@@ -1,5 +1,7 @@
-// The rule runner (include/eql/runner.h). Rules are indexed by the event category they
-// test, so an event is evaluated only against rules whose category it has, plus the rules
+// The rule runner (include/eql/runner.h). Event rules that require a field to equal one of
+// a few literal strings (`process.name : ("a", "b")` as a conjunct of the condition) are
+// indexed by those values; the other rules by the event category they test. So an event is
+// evaluated only against rules whose required value or category it has, plus the rules
 // that test any category or another category field. Sequence and sample rules are fed only
 // the events that match one of their stages; in exact mode those are the only events held.
 #include "eql/runner.h"
@@ -85,6 +87,94 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// A necessary condition of a rule: `field` must hold one of `values` (lower-cased), read
+// from a conjunct `field == "v"`, `field : "v"`, `field like "v"` or `field in ("v", ...)`
+// without wildcards. Lower-casing both sides and ignoring the operator's case rule only
+// widens the set of candidates, so the index never hides a match.
+struct Gate {
+  std::string field;
+  std::vector<std::string> values;
+};
+
+std::optional<Gate> gate_of(const ast::Expr& conjunct) {
+  auto field_of = [](const ast::Expr& expr) -> const ast::Field* {
+    const auto* field = expr.as<ast::Field>();
+    return field && !field->optional ? field : nullptr;
+  };
+  auto literal = [](std::string_view text, bool wildcards) -> std::optional<std::string> {
+    if (!is_ascii(text)) return std::nullopt;
+    if (wildcards && text.find_first_of("*?\\") != std::string_view::npos) return std::nullopt;
+    return lowered(text);
+  };
+  Gate gate;
+  if (const auto* compare = conjunct.as<ast::Compare>()) {
+    if (compare->op != ast::CompareOp::Eq) return std::nullopt;
+    const ast::Field* field = field_of(*compare->left);
+    const auto* value = compare->right->as<ast::StringLiteral>();
+    if (!field || !value) {
+      field = field_of(*compare->right);
+      value = compare->left->as<ast::StringLiteral>();
+    }
+    if (!field || !value) return std::nullopt;
+    auto text = literal(value->value, false);
+    if (!text) return std::nullopt;
+    gate.field = field->name;
+    gate.values.push_back(*text);
+  } else if (const auto* match = conjunct.as<ast::Match>()) {
+    if (match->op == ast::MatchOp::Regex) return std::nullopt;
+    const ast::Field* field = field_of(*match->value);
+    if (!field) return std::nullopt;
+    gate.field = field->name;
+    for (const ast::StringLiteral& pattern : match->patterns) {
+      auto text = literal(pattern.value, true);
+      if (!text) return std::nullopt;
+      gate.values.push_back(*text);
+    }
+  } else if (const auto* in = conjunct.as<ast::In>()) {
+    if (in->negated) return std::nullopt;
+    const ast::Field* field = field_of(*in->value);
+    if (!field) return std::nullopt;
+    gate.field = field->name;
+    for (const ast::ExprPtr& candidate : in->candidates) {
+      const auto* value = candidate->as<ast::StringLiteral>();
+      if (!value) return std::nullopt;
+      auto text = literal(value->value, false);
+      if (!text) return std::nullopt;
+      gate.values.push_back(*text);
+    }
+  } else {
+    return std::nullopt;
+  }
+  if (gate.values.empty()) return std::nullopt;
+  return gate;
+}
+
+// The most telling gate of a condition: fields such as host.os.type split events in few
+// groups, so a gate on another field (process.name) is preferred.
+std::optional<Gate> best_gate(const ast::Expr& condition) {
+  std::vector<const ast::Expr*> conjuncts;
+  if (const auto* logical = condition.as<ast::Logical>(); logical && logical->op == ast::LogicOp::And) {
+    for (const ast::ExprPtr& operand : logical->operands) conjuncts.push_back(operand.get());
+  } else {
+    conjuncts.push_back(&condition);
+  }
+  std::optional<Gate> fallback;
+  for (const ast::Expr* conjunct : conjuncts) {
+    std::optional<Gate> gate = gate_of(*conjunct);
+    if (!gate) continue;
+    static constexpr std::string_view kCoarse[] = {"host.os.type", "event.type", "event.kind",
+                                                   "event.outcome", "event.category", "host.os.family",
+                                                   "host.os.platform"};
+    if (std::find(std::begin(kCoarse), std::end(kCoarse), gate->field) == std::end(kCoarse)) return gate;
+    if (!fallback) fallback = std::move(gate);
+  }
+  return fallback;
+}
+
 }  // namespace
 
 std::string alert_id(std::string_view rule_id, const std::vector<EventRef>& events) {
@@ -155,6 +245,12 @@ struct RuleRunner::Impl {
   std::vector<std::unique_ptr<CompiledRule>> rules;
   std::unordered_map<std::string, std::vector<std::size_t>> by_category;  // lower-cased
   std::vector<std::size_t> every_event;  // `any`, other category fields
+  struct GateIndex {
+    std::string field;
+    std::unordered_map<std::string, std::vector<std::size_t>> by_value;  // lower-cased
+    std::vector<std::size_t> all;  // for values the index cannot read (numbers, non-ASCII)
+  };
+  std::vector<GateIndex> gates;
   std::function<void(Alert&&)> sink;
   RunnerStats stats;
   EvalContext context;
@@ -283,6 +379,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule) {
   auto compiled = std::make_unique<Impl::CompiledRule>();
   compiled->rule = rule;
   FilterOptions filter_options;
+  filter_options.field_types = impl_->options.field_types;
   if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
   for (const std::string& pattern : rule.index) {
     if (!pattern.empty() && pattern.front() == '-') compiled->exclude_patterns.push_back(pattern.substr(1));
@@ -303,8 +400,30 @@ Diagnostics RuleRunner::add_rule(const Rule& rule) {
     if (filter.any || filter.category.empty()) any_category = true;
     else categories.push_back(lowered(filter.category));
   };
+  // Gates: one per event filter (each stage of a sequence or sample); the rule is indexed by
+  // them only when every filter has one.
+  std::vector<Gate> gates;
+  bool every_filter_gated = true;
+  auto note_gate = [&](const ast::EventFilter& filter) {
+    std::optional<Gate> gate;
+    if (filter.condition) gate = best_gate(*filter.condition);
+    if (gate && filter_options.field_types) {
+      // Only string fields compare as the index reads them (an ip or a date has many
+      // spellings); an alias is read from its path.
+      std::optional<FieldInfo> info = filter_options.field_types->lookup(gate->field);
+      if (info && info->type != FieldType::String && info->type != FieldType::Text &&
+          info->type != FieldType::Unknown) {
+        gate.reset();
+      } else if (info && !info->path.empty()) {
+        gate->field = info->path;
+      }
+    }
+    if (gate) gates.push_back(std::move(*gate));
+    else every_filter_gated = false;
+  };
   auto add_stage = [&](const ast::Term& term) -> bool {
     note_category(term.filter);
+    note_gate(term.filter);
     FilterCompileResult stage = compile_filter(term.filter, filter_options);
     for (auto& d : stage.diagnostics) diagnostics.push_back(std::move(d));
     if (!stage.program) return false;
@@ -314,6 +433,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule) {
 
   if (const ast::EventFilter* filter = query.event()) {
     compiled->kind = Impl::Kind::Event;
+    note_gate(*filter);
     note_category(*filter);
     FilterCompileResult program = compile_filter(*filter, filter_options);
     for (auto& d : program.diagnostics) diagnostics.push_back(std::move(d));
@@ -349,7 +469,23 @@ Diagnostics RuleRunner::add_rule(const Rule& rule) {
 
   std::size_t index = impl_->rules.size();
   impl_->rules.push_back(std::move(compiled));
-  if (any_category) {
+  if (every_filter_gated && !gates.empty()) {
+    for (Gate& gate : gates) {
+      auto found = std::find_if(impl_->gates.begin(), impl_->gates.end(),
+                                [&](const Impl::GateIndex& g) { return g.field == gate.field; });
+      if (found == impl_->gates.end()) {
+        impl_->gates.push_back({gate.field, {}, {}});
+        found = impl_->gates.end() - 1;
+      }
+      std::sort(gate.values.begin(), gate.values.end());
+      gate.values.erase(std::unique(gate.values.begin(), gate.values.end()), gate.values.end());
+      for (const std::string& value : gate.values) {
+        auto& rules = found->by_value[value];
+        if (rules.empty() || rules.back() != index) rules.push_back(index);
+      }
+      if (found->all.empty() || found->all.back() != index) found->all.push_back(index);
+    }
+  } else if (any_category) {
     impl_->every_event.push_back(index);
   } else {
     std::sort(categories.begin(), categories.end());
@@ -374,6 +510,19 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
     auto found = impl.by_category.find(lowered(category.string));
     if (found != impl.by_category.end()) {
       impl.candidates.insert(impl.candidates.end(), found->second.begin(), found->second.end());
+    }
+  }
+  for (const Impl::GateIndex& gate : impl.gates) {
+    for (const Value& value : event->values(gate.field)) {
+      const std::vector<std::size_t>* rules = &gate.all;
+      std::string key;
+      if (value.kind == ValueKind::String && is_ascii(value.string)) {
+        key = lowered(value.string);
+        auto found = gate.by_value.find(key);
+        if (found == gate.by_value.end()) continue;
+        rules = &found->second;
+      }
+      impl.candidates.insert(impl.candidates.end(), rules->begin(), rules->end());
     }
   }
   std::sort(impl.candidates.begin(), impl.candidates.end());
