@@ -355,3 +355,25 @@ TEST_CASE("the rule index gives every rule exactly the events it matches alone")
     CHECK(by_runner == by_itself);
   }
 }
+
+TEST_CASE("eql run: exception lists of a Kibana export keep events from their rules") {
+  RunOutput output = run({"--rules", kRunData + "/kibana", kEvents});
+  // cmd.exe events are 1 (host h1: excepted), 3 (CMD.EXE on h2: excepted by wildcard and
+  // match_any) and 5 (h3, but it has custom.tool, so the `excluded exists` entry fails).
+  CHECK(alerts_by_rule(output) == Expected{{"run-kibana-cmd", "5"}});
+  CHECK(output.err.find("exception items: 3 applied, 1 not applied (entries of type list or nested are not "
+                        "supported)") != std::string::npos);
+
+  ExceptionListItem item;
+  item.entries.push_back({"host.id", "match", "included", {"h3"}, "", {}});
+  item.entries.push_back({"custom.tool", "exists", "excluded", {}, "", {}});
+  std::string error;
+  CHECK(exception_item_matches(item, *parse_event(R"({"host":{"id":"h3"}})", error)));
+  CHECK_FALSE(exception_item_matches(item, *parse_event(R"({"host":{"id":"h3"},"custom":{"tool":"x"}})", error)));
+  CHECK_FALSE(exception_item_matches(item, *parse_event(R"({"host":{"id":"H3"}})", error)));  // case-sensitive
+  ExceptionListItem wildcard;
+  wildcard.entries.push_back({"process.name", "wildcard", "included", {"c?d*"}, "", {}});
+  CHECK(exception_item_matches(wildcard, *parse_event(R"({"process":{"name":["x","cmd.exe"]}})", error)));
+  CHECK_FALSE(exception_item_matches(wildcard, *parse_event(R"({"process":{"name":"cd.exe"}})", error)));
+  CHECK_FALSE(exception_item_supported(ExceptionListItem{}));
+}

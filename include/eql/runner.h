@@ -57,8 +57,16 @@ bool index_matches(std::string_view pattern, std::string_view index);
 /// `data_stream.namespace` when all three are there; empty when unknown.
 std::string event_index(const Event& event);
 
+/// Whether eql run can apply an exception item: every entry is `match`, `match_any`,
+/// `wildcard` or `exists`, `included` or `excluded`.
+bool exception_item_supported(const ExceptionListItem& item);
+/// Whether an event matches every entry of an exception item (values compared as text,
+/// case-sensitively; `wildcard` values with `*` and `?`).
+bool exception_item_matches(const ExceptionListItem& item, const Event& event);
+
 struct RuleRunStats {
   std::uint64_t alerts = 0;
+  std::uint64_t excepted = 0;     ///< events an exception item kept from this rule
   std::uint64_t evaluations = 0;  ///< events this rule was evaluated on (after indexing)
 };
 
@@ -80,6 +88,11 @@ class RuleRunner {
   /// into `rule.query` (render them with rule.query_origin); the rule is added only when
   /// there is no error.
   Diagnostics add_rule(const Rule& rule);
+  /// The same, with the exception list items the rule refers to (Kibana exports): an event
+  /// that matches an item is not seen by the rule, as Kibana filters it out of the rule's
+  /// search. Items with an entry of an unsupported type (`list`, `nested`) must be left out
+  /// by the caller (see exception_item_supported).
+  Diagnostics add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions);
   std::size_t rule_count() const;
   const Rule& rule(std::size_t index) const;
 

@@ -351,6 +351,33 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   runner_options.field_types = &schema_types;
   RuleRunner runner(runner_options);
 
+  // Exception list items of every loaded file, by list id: a rule of a Kibana export refers
+  // to its lists by list_id, and the export holds their items.
+  std::map<std::string, std::vector<const ExceptionListItem*>> exception_items;
+  for (const RuleFile& file : loaded.files) {
+    for (const ExceptionListItem& item : file.exception_items) exception_items[item.list_id].push_back(&item);
+  }
+  std::size_t exceptions_applied = 0, exceptions_unsupported = 0, lists_missing = 0;
+  auto exceptions_of = [&](const Rule& rule) {
+    std::vector<ExceptionListItem> items;
+    for (const ExceptionListReference& reference : rule.exceptions_list) {
+      auto found = exception_items.find(reference.list_id);
+      if (found == exception_items.end()) {
+        ++lists_missing;
+        continue;
+      }
+      for (const ExceptionListItem* item : found->second) {
+        if (exception_item_supported(*item)) {
+          items.push_back(*item);
+          ++exceptions_applied;
+        } else {
+          ++exceptions_unsupported;
+        }
+      }
+    }
+    return items;
+  };
+
   RenderOptions render_options{err_color};
   const QueryOrigin whole_file;
   std::size_t eql_rules = 0, with_errors = 0, filtered_out = 0, unreadable_files = 0;
@@ -377,7 +404,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
         }
         continue;
       }
-      Diagnostics problems = runner.add_rule(rule);
+      Diagnostics problems = runner.add_rule(rule, exceptions_of(rule));
       if (has_errors(problems)) {
         ++with_errors;
         for (const Diagnostic& d : problems) {
@@ -406,6 +433,15 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       std::string list;
       for (const auto& [what, count] : skipped_objects) list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + what;
       std::fprintf(err, "eql run: not rules, skipped: %s\n", list.c_str());
+    }
+    if (exceptions_applied || exceptions_unsupported || lists_missing) {
+      std::fprintf(err, "eql run: exception items: %zu applied", exceptions_applied);
+      if (exceptions_unsupported) {
+        std::fprintf(err, ", %zu not applied (entries of type list or nested are not supported)",
+                     exceptions_unsupported);
+      }
+      if (lists_missing) std::fprintf(err, ", %zu referenced lists not in the loaded files", lists_missing);
+      std::fputs("\n", err);
     }
     if (unreadable_files) std::fprintf(err, "eql run: %zu rule files unreadable (shown above)\n", unreadable_files);
   }

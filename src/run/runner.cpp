@@ -50,6 +50,27 @@ bool glob_matches(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
+// Kibana's wildcard exception values: `*` any run, `?` one character (byte).
+bool glob_with_question(std::string_view pattern, std::string_view text) {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
 // `.ds-logs-endpoint.events.process-default-2024.01.31-000001` -> the data stream name.
 std::optional<std::string_view> data_stream_of_backing_index(std::string_view index) {
   if (index.substr(0, 4) != ".ds-") return std::nullopt;
@@ -205,6 +226,41 @@ bool index_matches(std::string_view pattern, std::string_view index) {
   return false;
 }
 
+bool exception_item_supported(const ExceptionListItem& item) {
+  if (item.entries.empty()) return false;
+  return std::all_of(item.entries.begin(), item.entries.end(), [](const ExceptionEntry& entry) {
+    bool type_known = entry.type == "match" || entry.type == "match_any" || entry.type == "wildcard" ||
+                      entry.type == "exists";
+    bool operator_known = entry.operator_name == "included" || entry.operator_name == "excluded";
+    return type_known && operator_known && !entry.field.empty();
+  });
+}
+
+bool exception_item_matches(const ExceptionListItem& item, const Event& event) {
+  if (item.entries.empty()) return false;
+  for (const ExceptionEntry& entry : item.entries) {
+    bool holds = false;
+    for (const Value& value : event.values(entry.field)) {
+      if (value.is_null()) continue;
+      if (entry.type == "exists") {
+        holds = true;
+        break;
+      }
+      std::string text = to_display_string(value);
+      for (const std::string& wanted : entry.values) {
+        if (entry.type == "wildcard" ? glob_with_question(wanted, text) : wanted == text) {
+          holds = true;
+          break;
+        }
+      }
+      if (holds) break;
+    }
+    if (entry.operator_name == "excluded") holds = !holds;
+    if (!holds) return false;
+  }
+  return true;
+}
+
 std::string event_index(const Event& event) {
   Value index = event.first("_index");
   if (index.kind == ValueKind::String && !index.string.empty()) return std::string(index.string);
@@ -237,6 +293,7 @@ struct RuleRunner::Impl {
     std::priority_queue<EventRef, std::vector<EventRef>, Later> window;
     std::optional<EpochNanos> newest;
     EventRef last_released;
+    std::vector<ExceptionListItem> exceptions;
     RuleRunStats stats;
     std::uint64_t last_event = UINT64_MAX;  // the event it was last evaluated on
   };
@@ -332,6 +389,12 @@ struct RuleRunner::Impl {
     if (compiled.last_event == stats.events) return;  // reached through two categories
     compiled.last_event = stats.events;
     if (!sees_index(compiled, index)) return;
+    for (const ExceptionListItem& item : compiled.exceptions) {
+      if (exception_item_matches(item, *event)) {
+        ++compiled.stats.excepted;
+        return;
+      }
+    }
     ++compiled.stats.evaluations;
     ++stats.evaluations;
     if (compiled.kind == Kind::Event) {
@@ -361,7 +424,9 @@ void RuleRunner::set_alert_sink(std::function<void(Alert&&)> sink) { impl_->sink
 const RunnerStats& RuleRunner::stats() const { return impl_->stats; }
 const RuleRunStats& RuleRunner::rule_stats(std::size_t index) const { return impl_->rules[index]->stats; }
 
-Diagnostics RuleRunner::add_rule(const Rule& rule) {
+Diagnostics RuleRunner::add_rule(const Rule& rule) { return add_rule(rule, {}); }
+
+Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions) {
   ParseResult parsed = parse_query(rule.query, ParseOptions{});
   Diagnostics diagnostics = std::move(parsed.diagnostics);
   if (!parsed.ok()) return diagnostics;
@@ -378,6 +443,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule) {
 
   auto compiled = std::make_unique<Impl::CompiledRule>();
   compiled->rule = rule;
+  compiled->exceptions = std::move(exceptions);
   FilterOptions filter_options;
   filter_options.field_types = impl_->options.field_types;
   if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
