@@ -21,5 +21,5 @@ PY
 build/eql query --format table "$query" rules/events/windows_wmi_cmd.jsonl
 
 echo
-echo "== the main job: every bundled rule over the bundled events, alerts for people"
-build/eql run --format table --rules rules/ rules/events/*.jsonl
+echo "== the main job: every bundled rule over the bundled events, one alert per line"
+build/eql run --rules rules/ rules/events/*.jsonl

@@ -462,11 +462,28 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   });
   bool io_error = false;
   std::uint64_t skipped_lines = 0;
+  // On a terminal, a progress line on stderr about once a second.
+  const bool progress = !options.quiet && err == stderr && stderr_is_terminal();
+  std::uint64_t bytes = 0, pushed = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  bool progress_shown = false;
   for (const Input& input : options.inputs) {
     ReadSummary summary = read_events(
         input.path, EventReadOptions{},
         [&](Event&& event) {
+          bytes += event.json().size() + 1;
           runner.push(std::move(event), input.index);
+          if (progress && (++pushed & 4095) == 0) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_progress >= std::chrono::seconds(1)) {
+              last_progress = now;
+              double elapsed = std::chrono::duration<double>(now - started).count();
+              std::fprintf(err, "\r\x1b[Keql run: %.1f MB, %llu events, %.0f events/s, %llu alerts",
+                           static_cast<double>(bytes) / 1048576.0, static_cast<unsigned long long>(pushed),
+                           static_cast<double>(pushed) / elapsed, static_cast<unsigned long long>(alerts));
+              progress_shown = true;
+            }
+          }
           return true;
         },
         [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); });
@@ -475,6 +492,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   }
   runner.finish();
   std::fflush(out);
+  if (progress_shown) std::fputs("\r\x1b[K", err);
 
   if (!options.quiet) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
