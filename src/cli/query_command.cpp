@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/limits.h"
 #include "cli/query_join.h"
 #include "eql/eval.h"
 #include "eql/event.h"
@@ -297,17 +298,12 @@ int run_query(Args args) {
     join.field_types = &schema_types;
     return run_join_query(*parsed.query, join);
   }
-  std::optional<std::size_t> head, tail;
-  std::vector<std::pair<bool, std::size_t>> limits;  // (is_tail, n) in pipe order
-  for (const auto& pipe : parsed.query->pipes) {
-    const auto* count = pipe.args.empty() ? nullptr : pipe.args[0]->as<ast::IntLiteral>();
-    if ((pipe.kind != ast::PipeKind::Head && pipe.kind != ast::PipeKind::Tail) || !count) {
-      std::fprintf(stderr, "eql query: the pipe `%s` is not supported yet; head and tail are\n",
-                   ast::pipe_name(pipe.kind));
-      return kExitUsage;
-    }
-    limits.emplace_back(pipe.kind == ast::PipeKind::Tail,
-                        static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0)));
+  std::string unsupported;
+  std::optional<ResultLimits> limits = ResultLimits::of(*parsed.query, options.size, unsupported);
+  if (!limits) {
+    std::fprintf(stderr, "eql query: the pipe `%s` is not supported yet; head and tail are\n",
+                 unsupported.c_str());
+    return kExitUsage;
   }
   FilterOptions filter_options;
   filter_options.field_types = &schema_types;
@@ -322,7 +318,7 @@ int run_query(Args args) {
   // Only the events the first limit can keep are held (a bounded heap in event order), so
   // `| head 10` over a large file needs little memory.
   std::optional<std::pair<bool, std::size_t>> bound;
-  if (!limits.empty()) bound = limits.front();
+  if (!limits->pipes.empty()) bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
   else if (options.size) bound = std::make_pair(false, *options.size);
   auto heap_order = [&](const Event& a, const Event& b) {
     return bound && bound->first ? event_before(b, a) : event_before(a, b);
@@ -370,19 +366,7 @@ int run_query(Args args) {
 
   // Order, then the pipes, then --size.
   std::stable_sort(matched.begin(), matched.end(), event_before);
-  std::size_t first = 0, last = matched.size();
-  bool from_end = false;
-  for (const auto& [is_tail, n] : limits) {
-    if (last - first > n) {
-      if (is_tail) first = last - n;
-      else last = first + n;
-    }
-    from_end = is_tail;
-  }
-  if (options.size && last - first > *options.size) {
-    if (from_end) first = last - *options.size;
-    else last = first + *options.size;
-  }
+  auto [first, last] = limits->window(matched.size());
   std::vector<Event> shown(std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(first)),
                            std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(last)));
 

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <queue>
 
 #include "cli/commands.h"
+#include "cli/limits.h"
 #include "eql/eval.h"
 #include "eql/sequence.h"
 
@@ -35,17 +37,16 @@ struct Later {
 /// Where matches go: printed at once, or the last N kept for `| tail N`.
 class Printer {
  public:
-  Printer(const JoinQueryOptions& options, std::vector<std::pair<bool, std::size_t>> limits)
+  Printer(const JoinQueryOptions& options, ResultLimits limits)
       : options_(options), limits_(std::move(limits)) {
-    buffer_all_ = std::any_of(limits_.begin(), limits_.end(), [](const auto& l) { return l.first; });
+    buffer_all_ = limits_.has_tail();
     if (!buffer_all_) {
       // Only heads: print as matches come, and stop reading once the smallest is reached.
-      for (const auto& limit : limits_) limit_ = limit_ ? std::min(*limit_, limit.second) : limit.second;
-      if (options.size) limit_ = limit_ ? std::min(*limit_, *options.size) : *options.size;
+      limit_ = limits_.window(SIZE_MAX).second;
     }
   }
 
-  bool full() const { return !buffer_all_ && limit_ && printed_ >= *limit_; }
+  bool full() const { return !buffer_all_ && printed_ >= limit_; }
 
   void add(const JoinResult& match) {
     ++matched_;
@@ -58,20 +59,7 @@ class Printer {
   }
 
   void finish() {
-    // The pipes in order, then --size (from the end after a tail), as Elasticsearch does.
-    std::size_t first = 0, last = kept_.size();
-    bool from_end = false;
-    for (const auto& [is_tail, n] : limits_) {
-      if (last - first > n) {
-        if (is_tail) first = last - n;
-        else last = first + n;
-      }
-      from_end = is_tail;
-    }
-    if (options_.size && last - first > *options_.size) {
-      if (from_end) first = last - *options_.size;
-      else last = first + *options_.size;
-    }
+    auto [first, last] = limits_.window(kept_.size());
     for (std::size_t i = first; i < last; ++i) print(kept_[i]);
     kept_.clear();
     if (options_.format == JoinQueryOptions::Format::Json) std::printf("%s]\n", printed_ ? "\n" : "[");
@@ -130,9 +118,9 @@ class Printer {
   }
 
   const JoinQueryOptions& options_;
-  std::vector<std::pair<bool, std::size_t>> limits_;
+  ResultLimits limits_;
   bool buffer_all_ = false;
-  std::optional<std::size_t> limit_;
+  std::size_t limit_ = SIZE_MAX;
   std::vector<JoinResult> kept_;
   std::uint64_t matched_ = 0;
   std::uint64_t printed_ = 0;
@@ -141,16 +129,12 @@ class Printer {
 }  // namespace
 
 int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
-  std::vector<std::pair<bool, std::size_t>> limits;
-  for (const auto& pipe : query.pipes) {
-    const auto* count = pipe.args.empty() ? nullptr : pipe.args[0]->as<ast::IntLiteral>();
-    if ((pipe.kind != ast::PipeKind::Head && pipe.kind != ast::PipeKind::Tail) || !count) {
-      std::fprintf(stderr, "eql query: the pipe `%s` does not apply to sequences and samples; "
-                           "head and tail do\n", ast::pipe_name(pipe.kind));
-      return kExitUsage;
-    }
-    limits.emplace_back(pipe.kind == ast::PipeKind::Tail,
-                        static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0)));
+  std::string unsupported;
+  std::optional<ResultLimits> limits = ResultLimits::of(query, options.size, unsupported);
+  if (!limits) {
+    std::fprintf(stderr, "eql query: the pipe `%s` does not apply to sequences and samples; "
+                         "head and tail do\n", unsupported.c_str());
+    return kExitUsage;
   }
 
   FilterOptions filter_options;
@@ -185,7 +169,7 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
                              [](const std::string& f) { return f == "-"; }));
   auto started = std::chrono::steady_clock::now();
   EvalContext context;
-  Printer printer(options, limits);
+  Printer printer(options, *limits);
   std::vector<EventRef> held;  // exact mode and samples: everything, sorted at the end
   std::priority_queue<EventRef, std::vector<EventRef>, Later> window;  // stream mode
   std::optional<EpochNanos> newest;
