@@ -377,3 +377,21 @@ TEST_CASE("eql run: exception lists of a Kibana export keep events from their ru
   CHECK_FALSE(exception_item_matches(wildcard, *parse_event(R"({"process":{"name":"cd.exe"}})", error)));
   CHECK_FALSE(exception_item_supported(ExceptionListItem{}));
 }
+
+TEST_CASE("an event rule's alert is timed by the rule's timestamp_override, else @timestamp") {
+  Rule rule;
+  rule.rule_id = "ingested";
+  rule.query = R"(process where process.name : "cmd.exe")";
+  rule.has_query = true;
+  rule.timestamp_override = "event.ingested";
+  RuleRunner runner;
+  REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+  std::vector<std::string> times;
+  runner.set_alert_sink([&](Alert&& alert) { times.push_back(format_date(*alert.events[0]->timestamp, false)); });
+  read_events(kEvents, {}, [&](Event&& event) { runner.push(std::move(event), ""); return true; },
+              [](const InputProblem&) {});
+  runner.finish();
+  // Event 1 has event.ingested; 3 and 5 fall back to @timestamp.
+  CHECK(times == std::vector<std::string>{"2026-01-01T00:05:00.000Z", "2026-01-01T00:00:30.000Z",
+                                          "2026-01-01T00:00:50.000Z"});
+}

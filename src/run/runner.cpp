@@ -398,7 +398,8 @@ struct RuleRunner::Impl {
     ++compiled.stats.evaluations;
     ++stats.evaluations;
     if (compiled.kind == Kind::Event) {
-      if (compiled.filter->matches(*event, context)) emit(rule, {event}, {}, false);
+      // The alert's event carries the rule's own timestamp (timestamp_override).
+      if (compiled.filter->matches(*event, context)) emit(rule, {ordered_view(compiled, event)}, {}, false);
       return;
     }
     bool usable = std::any_of(compiled.stage_filters.begin(), compiled.stage_filters.end(),
