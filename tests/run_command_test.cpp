@@ -395,3 +395,45 @@ TEST_CASE("an event rule's alert is timed by the rule's timestamp_override, else
   CHECK(times == std::vector<std::string>{"2026-01-01T00:05:00.000Z", "2026-01-01T00:00:30.000Z",
                                           "2026-01-01T00:00:50.000Z"});
 }
+
+TEST_CASE("the rule index reads necessary values through `and` and `or`") {
+  const std::vector<std::string> queries{
+      R"(process where (process.name : "a.exe" and x == 1) or process.name in ("b.exe", "C.EXE"))",
+      R"(process where (process.name : "a.exe" or y == 2) and host.os.type == "linux")",
+      R"(process where process.name : "a.exe" and (process.name : "b.exe" or z == 3))",
+      R"(process where not process.name : "a.exe")",
+  };
+  const std::vector<std::string> events{
+      R"({"event":{"category":"process"},"process":{"name":"A.exe"},"x":1,"host":{"os":{"type":"linux"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"c.exe"},"y":2,"host":{"os":{"type":"linux"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"d.exe"},"y":2,"z":3,"host":{"os":{"type":"linux"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"a.exe"},"z":3})",
+  };
+  for (const std::string& query : queries) {
+    CAPTURE(query);
+    Rule rule;
+    rule.rule_id = "r";
+    rule.query = query;
+    rule.has_query = true;
+    RuleRunner runner;
+    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+    std::vector<std::uint64_t> by_runner;
+    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
+    FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), {});
+    REQUIRE(alone.program);
+    EvalContext context;
+    std::vector<std::uint64_t> by_itself;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      std::string error;
+      std::optional<Event> event = parse_event(events[i], error);
+      REQUIRE(event);
+      if (alone.program->matches(*event, context)) by_itself.push_back(i);
+      runner.push(std::move(*event), "");
+    }
+    runner.finish();
+    CHECK(by_runner == by_itself);
+    CHECK_FALSE(by_itself.empty());
+    // The first query needs process.name in {a.exe, b.exe, c.exe}: d.exe is never evaluated.
+    if (query == queries[0]) CHECK(runner.rule_stats(0).evaluations == 3);
+  }
+}

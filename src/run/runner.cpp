@@ -174,26 +174,63 @@ std::optional<Gate> gate_of(const ast::Expr& conjunct) {
   return gate;
 }
 
+// Every necessary condition of an expression, by field: `a and b` needs what either needs;
+// `a or b` needs, for a field both need, one of the values of either.
+std::map<std::string, std::vector<std::string>> necessary_values(const ast::Expr& expr) {
+  std::map<std::string, std::vector<std::string>> needs;
+  if (const auto* logical = expr.as<ast::Logical>()) {
+    if (logical->op == ast::LogicOp::And) {
+      for (const ast::ExprPtr& operand : logical->operands) {
+        for (auto& [field, values] : necessary_values(*operand)) {
+          auto found = needs.find(field);
+          // Two needs on one field: keep the narrower (either is necessary).
+          if (found == needs.end() || values.size() < found->second.size()) needs[field] = std::move(values);
+        }
+      }
+      return needs;
+    }
+    bool first = true;
+    for (const ast::ExprPtr& operand : logical->operands) {
+      auto branch = necessary_values(*operand);
+      if (first) {
+        needs = std::move(branch);
+        first = false;
+        continue;
+      }
+      for (auto it = needs.begin(); it != needs.end();) {
+        auto found = branch.find(it->first);
+        if (found == branch.end()) {
+          it = needs.erase(it);
+          continue;
+        }
+        it->second.insert(it->second.end(), found->second.begin(), found->second.end());
+        ++it;
+      }
+      if (needs.empty()) break;
+    }
+    return needs;
+  }
+  if (std::optional<Gate> gate = gate_of(expr)) needs[gate->field] = std::move(gate->values);
+  return needs;
+}
+
 // The most telling gate of a condition: fields such as host.os.type split events in few
-// groups, so a gate on another field (process.name) is preferred.
+// groups, so a gate on another field (process.name) is preferred, then the fewest values.
 std::optional<Gate> best_gate(const ast::Expr& condition) {
-  std::vector<const ast::Expr*> conjuncts;
-  if (const auto* logical = condition.as<ast::Logical>(); logical && logical->op == ast::LogicOp::And) {
-    for (const ast::ExprPtr& operand : logical->operands) conjuncts.push_back(operand.get());
-  } else {
-    conjuncts.push_back(&condition);
+  static constexpr std::string_view kCoarse[] = {"host.os.type", "event.type", "event.kind",
+                                                 "event.outcome", "event.category", "host.os.family",
+                                                 "host.os.platform", "event.action"};
+  auto coarse = [](const std::string& field) {
+    return std::find(std::begin(kCoarse), std::end(kCoarse), field) != std::end(kCoarse);
+  };
+  std::optional<Gate> best;
+  for (auto& [field, values] : necessary_values(condition)) {
+    if (values.empty()) continue;
+    bool better = !best || (coarse(best->field) && !coarse(field)) ||
+                  (coarse(best->field) == coarse(field) && values.size() < best->values.size());
+    if (better) best = Gate{field, values};
   }
-  std::optional<Gate> fallback;
-  for (const ast::Expr* conjunct : conjuncts) {
-    std::optional<Gate> gate = gate_of(*conjunct);
-    if (!gate) continue;
-    static constexpr std::string_view kCoarse[] = {"host.os.type", "event.type", "event.kind",
-                                                   "event.outcome", "event.category", "host.os.family",
-                                                   "host.os.platform"};
-    if (std::find(std::begin(kCoarse), std::end(kCoarse), gate->field) == std::end(kCoarse)) return gate;
-    if (!fallback) fallback = std::move(gate);
-  }
-  return fallback;
+  return best;
 }
 
 }  // namespace
