@@ -73,8 +73,9 @@ struct RuleRunStats {
 struct RunnerStats {
   std::uint64_t events = 0;
   std::uint64_t evaluations = 0;       ///< rule evaluations of events in total
-  std::uint64_t late_events = 0;       ///< stream mode: sequence events beyond the window
-  std::uint64_t untimed_events = 0;    ///< sequence events without the rule's timestamp
+  /// Counted once per sequence rule that could use the event:
+  std::uint64_t late_events = 0;       ///< stream mode: later than the reorder window
+  std::uint64_t untimed_events = 0;    ///< without the rule's timestamp
 };
 
 class RuleRunner {

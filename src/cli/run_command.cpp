@@ -515,8 +515,8 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
                  stats.events ? static_cast<double>(stats.evaluations) / static_cast<double>(stats.events) : 0.0,
                  runner.rule_count());
     if (stats.late_events || stats.untimed_events) {
-      std::fprintf(err, "eql run: sequences: %llu events without a timestamp ignored, %llu later than "
-                        "--max-lateness dropped\n",
+      std::fprintf(err, "eql run: sequence rules: %llu (rule, event) pairs without a timestamp ignored, "
+                        "%llu later than --max-lateness dropped\n",
                    static_cast<unsigned long long>(stats.untimed_events),
                    static_cast<unsigned long long>(stats.late_events));
     }
