@@ -437,3 +437,12 @@ TEST_CASE("the rule index reads necessary values through `and` and `or`") {
     if (query == queries[0]) CHECK(runner.rule_stats(0).evaluations == 3);
   }
 }
+
+TEST_CASE("eql run: a rule with errors is shown where it is wrong and the others still run") {
+  RunOutput output = run({"--rules", kRunData + "/bad-rules", kEvents});
+  CHECK(output.exit_code == cli::kExitOk);
+  CHECK(output.err.find("bad-rules/bad.toml:19:28: error: use == to compare") != std::string::npos);
+  CHECK(output.err.find("eql run: 1 EQL rules loaded from 2 files, 1 with errors (shown above) not run\n") !=
+        std::string::npos);
+  CHECK(alerts_by_rule(output).count("run-cmd-anywhere") == 3);
+}
