@@ -512,11 +512,10 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     std::optional<Gate> gate;
     if (filter.condition) gate = best_gate(*filter.condition);
     if (gate && filter_options.field_types) {
-      // Only string fields compare as the index reads them (an ip or a date has many
-      // spellings); an alias is read from its path.
+      // Only keyword fields compare as the index reads them (an ip or a date has many
+      // spellings, text is analyzed); an alias is read from its path.
       std::optional<FieldInfo> info = filter_options.field_types->lookup(gate->field);
-      if (info && info->type != FieldType::String && info->type != FieldType::Text &&
-          info->type != FieldType::Unknown) {
+      if (info && info->type != FieldType::String && info->type != FieldType::Unknown) {
         gate.reset();
       } else if (info && !info->path.empty()) {
         gate->field = info->path;
@@ -623,8 +622,11 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
       if (value.kind == ValueKind::String && is_ascii(value.string)) {
         key = lowered(value.string);
         auto found = gate.by_value.find(key);
-        if (found == gate.by_value.end()) continue;
-        rules = &found->second;
+        if (found != gate.by_value.end()) {
+          rules = &found->second;
+        } else if (!parse_number(value.string)) {
+          continue;
+        }  // text that reads as a number may equal a literal written otherwise: every rule
       }
       impl.candidates.insert(impl.candidates.end(), rules->begin(), rules->end());
     }
