@@ -19,3 +19,7 @@ print(tomllib.load(open("rules/windows/execution_suspicious_cmd_wmi.toml", "rb")
 PY
 )
 build/eql query --format table "$query" rules/events/windows_wmi_cmd.jsonl
+
+echo
+echo "== the main job: every bundled rule over the bundled events, one alert per line"
+build/eql run --rules rules/ rules/events/*.jsonl

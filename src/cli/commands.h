@@ -16,5 +16,6 @@ using Args = std::span<const std::string_view>;
 int run_parse(Args args);
 int run_validate(Args args);
 int run_query(Args args);
+int run_run(Args args);
 
 }  // namespace eql::cli

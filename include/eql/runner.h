@@ -1,0 +1,116 @@
+// The rule runner behind `eql run`: many EQL rules evaluated together over one stream of
+// events, each event parsed once. Event rules decide at once; sequence rules see the
+// events in their own time order (a rule's timestamp_override and tiebreaker_field);
+// sample rules decide at the end. Every match becomes an Alert with the rule's metadata.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "eql/diagnostic.h"
+#include "eql/eval.h"
+#include "eql/event.h"
+#include "eql/rules.h"
+#include "eql/sequence.h"
+
+namespace eql {
+
+struct RunnerOptions {
+  /// Sequence ordering. Exact: every event a sequence rule can use is held and sorted at
+  /// finish() (any input order). Stream: events are released in time order through a
+  /// reorder window of `max_lateness_ms`; later events are dropped and counted.
+  enum class Order { Exact, Stream };
+  Order order = Order::Exact;
+  std::int64_t max_lateness_ms = 10'000;
+  std::size_t max_pending = 1'000'000;
+  std::size_t max_samples_per_key = 1;
+  /// Every rule sees every event, whatever its index patterns.
+  bool ignore_index = false;
+  /// Types of fields for comparisons (e.g. SchemaFieldTypes); nullptr: JSON types. Must
+  /// outlive the runner.
+  const FieldTypes* field_types = nullptr;
+};
+
+/// One match of one rule.
+struct Alert {
+  std::size_t rule = 0;         ///< index into RuleRunner's rules
+  std::vector<EventRef> events; ///< one for event rules; stage order for sequences/samples
+  CompositeKey join_keys;       ///< sequences and samples only
+  bool join = false;            ///< a sequence or sample match
+  /// 32 hex digits, a hash of the rule id and the matched events' JSON text: the same
+  /// input gives the same ids.
+  std::string id;
+};
+
+/// The deterministic id of an alert (see Alert::id).
+std::string alert_id(std::string_view rule_id, const std::vector<EventRef>& events);
+
+/// Whether an index name matches an index pattern (`*` matches any run of characters). A
+/// data stream backing index (`.ds-NAME-2024.01.01-000001`) also matches as NAME.
+bool index_matches(std::string_view pattern, std::string_view index);
+
+/// The index an event came from: `_index`, or `data_stream.type`-`data_stream.dataset`-
+/// `data_stream.namespace` when all three are there; empty when unknown.
+std::string event_index(const Event& event);
+
+/// Whether eql run can apply an exception item: every entry is `match`, `match_any`,
+/// `wildcard` or `exists`, `included` or `excluded`.
+bool exception_item_supported(const ExceptionListItem& item);
+/// Whether an event matches every entry of an exception item (values compared as text,
+/// case-sensitively; `wildcard` values with `*` and `?`).
+bool exception_item_matches(const ExceptionListItem& item, const Event& event);
+
+struct RuleRunStats {
+  std::uint64_t alerts = 0;
+  std::uint64_t excepted = 0;     ///< events an exception item kept from this rule
+  std::uint64_t evaluations = 0;  ///< events this rule was evaluated on (after indexing)
+};
+
+struct RunnerStats {
+  std::uint64_t events = 0;
+  std::uint64_t evaluations = 0;       ///< rule evaluations of events in total
+  /// Counted once per sequence rule that could use the event:
+  std::uint64_t late_events = 0;       ///< stream mode: later than the reorder window
+  std::uint64_t untimed_events = 0;    ///< without the rule's timestamp
+};
+
+class RuleRunner {
+ public:
+  explicit RuleRunner(RunnerOptions options = {});
+  ~RuleRunner();
+  RuleRunner(const RuleRunner&) = delete;
+  RuleRunner& operator=(const RuleRunner&) = delete;
+
+  /// Parses and compiles one rule (a copy is kept). Returns the problems found, with spans
+  /// into `rule.query` (render them with rule.query_origin); the rule is added only when
+  /// there is no error.
+  Diagnostics add_rule(const Rule& rule);
+  /// The same, with the exception list items the rule refers to (Kibana exports): an event
+  /// that matches an item is not seen by the rule, as Kibana filters it out of the rule's
+  /// search. Items with an entry of an unsupported type (`list`, `nested`) must be left out
+  /// by the caller (see exception_item_supported).
+  Diagnostics add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions);
+  std::size_t rule_count() const;
+  const Rule& rule(std::size_t index) const;
+
+  /// Feeds the next event in input order. `index` is the input's index when the event
+  /// names none itself (see event_index); empty: unknown. Alerts go to the sink.
+  void push(Event&& event, std::string_view index);
+  /// End of input: sorted sequences run (exact mode), windows drain, samples decide.
+  void finish();
+
+  void set_alert_sink(std::function<void(Alert&&)> sink);
+
+  const RunnerStats& stats() const;
+  const RuleRunStats& rule_stats(std::size_t index) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eql

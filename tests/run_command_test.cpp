@@ -1,0 +1,448 @@
+// `eql run` (issue 6): rules loaded and reported, one pass over events, alerts with rule
+// metadata and deterministic ids; index patterns, overrides, filters and exit codes.
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cli/run.h"
+#include "eql/eval.h"
+#include "eql/parser.h"
+#include "eql/runner.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
+
+using namespace eql;
+
+namespace {
+
+const std::string kRunData = EQL_SOURCE_DIR "/tests/data/run";
+
+struct RunOutput {
+  int exit_code = 0;
+  std::string out;
+  std::string err;
+  std::vector<std::string> lines;  // alert lines
+};
+
+std::string read_all(std::FILE* file) {
+  std::rewind(file);
+  std::string text;
+  char buffer[65536];
+  std::size_t got = 0;
+  while ((got = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, got);
+  std::fclose(file);
+  return text;
+}
+
+RunOutput run(const std::vector<std::string>& arguments) {
+  std::vector<std::string_view> views(arguments.begin(), arguments.end());
+  std::FILE* out = std::tmpfile();
+  std::FILE* err = std::tmpfile();
+  REQUIRE(out);
+  REQUIRE(err);
+  RunOutput result;
+  result.exit_code = cli::run_rules_command(cli::Args(views.data(), views.size()), out, err);
+  result.out = read_all(out);
+  result.err = read_all(err);
+  std::size_t start = 0;
+  for (std::size_t end = result.out.find('\n'); end != std::string::npos; end = result.out.find('\n', start)) {
+    result.lines.push_back(result.out.substr(start, end - start));
+    start = end + 1;
+  }
+  return result;
+}
+
+rapidjson::Document parse(const std::string& line) {
+  rapidjson::Document document;
+  document.Parse(line.data(), line.size());
+  REQUIRE_FALSE(document.HasParseError());
+  return document;
+}
+
+// rule_id -> the `id` fields of the matched events, one string per alert ("1" or "1,2").
+std::multimap<std::string, std::string> alerts_by_rule(const RunOutput& output) {
+  std::multimap<std::string, std::string> alerts;
+  for (const std::string& line : output.lines) {
+    rapidjson::Document alert = parse(line);
+    std::string ids;
+    auto add = [&](const rapidjson::Value& event) {
+      if (!ids.empty()) ids += ",";
+      ids += event.IsNull() ? "null" : std::to_string(event["id"].GetInt());
+    };
+    if (alert.HasMember("event")) add(alert["event"]);
+    else for (const auto& event : alert["events"].GetArray()) add(event);
+    alerts.emplace(alert["rule_id"].GetString(), ids);
+  }
+  return alerts;
+}
+
+using Expected = std::multimap<std::string, std::string>;
+
+const std::string kRules = kRunData + "/rules";
+const std::string kEvents = kRunData + "/events.ndjson";
+
+}  // namespace
+
+TEST_CASE("eql run: every test rule over the test events, with index patterns and overrides") {
+  RunOutput output = run({"--rules", kRules, kEvents});
+  CHECK(output.exit_code == cli::kExitOk);
+  CHECK(output.err.find("eql run: 6 EQL rules loaded from 6 files\n") != std::string::npos);
+  CHECK(output.err.find("eql run: 6 events, 10 alerts from 6 rules, 0 rules never matched") != std::string::npos);
+  CHECK(alerts_by_rule(output) == Expected{
+                                      // index logs-endpoint.events.process-*: event 1 (data_stream.*)
+                                      // only; 3 is a sysmon backing index, 5 a winlogbeat index
+                                      {"run-cmd-endpoint", "1"},
+                                      // no index patterns; `:` ignores case (CMD.EXE)
+                                      {"run-cmd-anywhere", "1"},
+                                      {"run-cmd-anywhere", "3"},
+                                      {"run-cmd-anywhere", "5"},
+                                      // category from custom.kind: 6 is a "file"
+                                      {"run-override-category", "5"},
+                                      {"run-sequence-default", "1,2"},
+                                      {"run-sequence-default", "3,4"},
+                                      // by event.ingested, host h1's connection comes first;
+                                      // h2's events have none and fall back to @timestamp
+                                      {"run-sequence-ingested", "3,4"},
+                                      // winlogbeat-* but not -winlogbeat-excluded*; 6 has no index
+                                      {"run-any-event", "4"},
+                                      {"run-any-event", "6"},
+                                  });
+}
+
+TEST_CASE("eql run: the alert carries the rule's metadata and the event") {
+  RunOutput output = run({"--rules", kRules, "--rule-id", "run-cmd-endpoint", kEvents});
+  REQUIRE(output.lines.size() == 1);
+  rapidjson::Document alert = parse(output.lines[0]);
+  CHECK(std::string(alert["rule_name"].GetString()) == "cmd.exe in endpoint process events");
+  CHECK(std::string(alert["severity"].GetString()) == "low");
+  CHECK(alert["risk_score"].GetInt() == 21);
+  CHECK(std::string(alert["tactics"][0].GetString()) == "TA0002");
+  CHECK(std::string(alert["techniques"][0].GetString()) == "T1059");
+  CHECK(std::string(alert["rule_file"].GetString()) == kRules + "/cmd_endpoint.toml");
+  CHECK(std::string(alert["timestamp"].GetString()) == "2026-01-01T00:00:10.000Z");
+  CHECK(alert["event"]["id"].GetInt() == 1);
+  CHECK(std::string(alert["alert_id"].GetString()).size() == 32);
+
+  RunOutput sequence = run({"--rules", kRules, "--rule-id", "run-sequence-ingested", kEvents});
+  REQUIRE(sequence.lines.size() == 1);
+  rapidjson::Document joined = parse(sequence.lines[0]);
+  CHECK(std::string(joined["join_keys"][0].GetString()) == "h2");
+  CHECK(joined["events"].Size() == 2);
+  CHECK_FALSE(joined.HasMember("event"));
+}
+
+TEST_CASE("eql run: alert ids are the same on a re-run and differ between alerts") {
+  RunOutput first = run({"--rules", kRules, kEvents});
+  RunOutput second = run({"--rules", kRules, kEvents});
+  REQUIRE(first.lines.size() == 10);
+  CHECK(first.out == second.out);
+  std::map<std::string, int> ids;
+  for (const std::string& line : first.lines) ++ids[parse(line)["alert_id"].GetString()];
+  CHECK(ids.size() == first.lines.size());
+  // The id depends on the rule and the events only.
+  std::string error;
+  auto event = std::make_shared<const Event>(*parse_event(R"({"a":1})", error));
+  CHECK(alert_id("rule-1", {event}) == alert_id("rule-1", {event}));
+  CHECK(alert_id("rule-1", {event}) != alert_id("rule-2", {event}));
+  CHECK(alert_id("rule-1", {event}) != alert_id("rule-1", {event, event}));
+}
+
+TEST_CASE("eql run: --ignore-index and --index") {
+  Expected all_cmd{{"run-cmd-endpoint", "1"}, {"run-cmd-endpoint", "3"}, {"run-cmd-endpoint", "5"}};
+  CHECK(alerts_by_rule(run({"--rules", kRules, "--rule-id", "run-cmd-endpoint", "--ignore-index", kEvents})) ==
+        all_cmd);
+  // Events that name no index take the one given for their input; 6 is then outside winlogbeat-*.
+  CHECK(alerts_by_rule(run({"--rules", kRules, "--rule-id", "run-any-event", "--index", "other-index", kEvents})) ==
+        Expected{{"run-any-event", "4"}});
+  CHECK(alerts_by_rule(run({"--rules", kRules, "--rule-id", "run-any-event", "--index", "winlogbeat-1", kEvents})) ==
+        Expected{{"run-any-event", "4"}, {"run-any-event", "6"}});
+}
+
+TEST_CASE("index patterns") {
+  CHECK(index_matches("logs-endpoint.events.process-*", "logs-endpoint.events.process-default"));
+  CHECK(index_matches("logs-endpoint.events.*", ".ds-logs-endpoint.events.process-default-2024.01.31-000001"));
+  CHECK(index_matches("remote:winlogbeat-*", "winlogbeat-8.0"));
+  CHECK(index_matches("*", "anything"));
+  CHECK_FALSE(index_matches("logs-endpoint.events.process-*", "logs-endpoint.events.file-default"));
+  CHECK_FALSE(index_matches("winlogbeat-*", "winlogbeat"));
+  CHECK(index_matches("a*b*c", "axxbyyc"));
+  CHECK_FALSE(index_matches("a*b*c", "axxbyy"));
+}
+
+TEST_CASE("eql run: --severity, --rule-id and --tag select rules") {
+  RunOutput high = run({"--rules", kRules, "--severity", "high", kEvents});
+  CHECK(high.err.find("3 EQL rules loaded from 6 files, 3 not selected") != std::string::npos);
+  CHECK(alerts_by_rule(high).count("run-cmd-endpoint") == 0);
+  CHECK(alerts_by_rule(high).count("run-cmd-anywhere") == 3);
+  RunOutput tagged = run({"--rules", kRules, "--tag", "sequence", kEvents});
+  CHECK(tagged.err.find("2 EQL rules loaded") != std::string::npos);
+  CHECK(tagged.lines.size() == 3);
+  RunOutput none = run({"--rules", kRules, "--rule-id", "no-such-rule", kEvents});
+  CHECK(none.exit_code == cli::kExitUsage);
+  CHECK(none.err.find("no EQL rule to run") != std::string::npos);
+  CHECK(run({"--rules", kRules, "--severity", "extreme", kEvents}).exit_code == cli::kExitUsage);
+}
+
+TEST_CASE("eql run: exit codes") {
+  CHECK(run({"--rules", kRules, "--fail-on-alert", kEvents}).exit_code == cli::kExitFindings);
+  CHECK(run({"--rules", kRules, "--fail-on-alert", "--rule-id", "run-override-category",
+             EQL_SOURCE_DIR "/rules/events/windows_wmi_cmd.jsonl"})
+            .exit_code == cli::kExitOk);
+  CHECK(run({kEvents}).exit_code == cli::kExitUsage);  // no --rules
+  CHECK(run({"--rules", kRunData + "/no-such-folder", kEvents}).exit_code == cli::kExitUsage);
+  RunOutput missing_input = run({"--rules", kRules, kRunData + "/no-such-file.ndjson"});
+  CHECK(missing_input.exit_code == cli::kExitUsage);
+}
+
+TEST_CASE("eql run: the bundled rules over the bundled events") {
+  RunOutput output = run({"--rules", EQL_SOURCE_DIR "/rules", EQL_SOURCE_DIR "/rules/events/windows_wmi_cmd.jsonl"});
+  CHECK(output.exit_code == cli::kExitOk);
+  std::multimap<std::string, std::string> alerts;
+  std::vector<std::string> wmi_events;
+  for (const std::string& line : output.lines) {
+    rapidjson::Document alert = parse(line);
+    if (std::string(alert["rule_id"].GetString()) == "0e170e43-3d5f-43b7-8428-0b5f4c7b1f44") {
+      wmi_events.emplace_back(alert["event"]["event"]["id"].GetString());
+    }
+  }
+  CHECK(wmi_events == std::vector<std::string>{"wmiexec-defend", "wmiexec-sysmon-uppercase"});
+}
+
+TEST_CASE("eql run: stream order gives the sequences of exact order on in-order input") {
+  LoadedRules loaded = load_rule_paths({kRules + "/sequence_default.toml"});
+  REQUIRE(loaded.files.size() == 1);
+  for (auto order : {RunnerOptions::Order::Exact, RunnerOptions::Order::Stream}) {
+    RunnerOptions options;
+    options.order = order;
+    options.max_lateness_ms = 1000;
+    RuleRunner runner(options);
+    CHECK_FALSE(has_errors(runner.add_rule(loaded.files[0].rules[0])));
+    std::vector<std::string> keys;
+    runner.set_alert_sink([&](Alert&& alert) { keys.push_back(alert.join_keys[0].display()); });
+    read_events(kEvents, {}, [&](Event&& event) { runner.push(std::move(event), ""); return true; },
+                [](const InputProblem&) {});
+    runner.finish();
+    CHECK(keys == std::vector<std::string>{"h1", "h2"});
+  }
+}
+
+TEST_CASE("eql run: the detection-rules corpus over the corpus events") {
+  namespace fs = std::filesystem;
+  const std::string rules = EQL_SHARED_DIR "/corpus/detection-rules";
+  const fs::path events_folder = EQL_SHARED_DIR "/corpus/events";
+  REQUIRE_MESSAGE(fs::exists(rules), "no corpus at " EQL_SHARED_DIR);
+  std::vector<std::string> arguments{"--rules", rules};
+  std::vector<std::string> event_files;
+  for (const auto& entry : fs::directory_iterator(events_folder)) {
+    if (entry.path().extension() == ".ndjson") event_files.push_back(entry.path().string());
+  }
+  std::sort(event_files.begin(), event_files.end());
+  REQUIRE(event_files.size() == 9);
+  arguments.insert(arguments.end(), event_files.begin(), event_files.end());
+
+  RunOutput output = run(arguments);
+  CHECK(output.exit_code == cli::kExitOk);
+  CHECK(output.err.find("eql run: 1024 EQL rules loaded from 2068 files\n") != std::string::npos);
+  CHECK(output.err.find("eql run: 1044 rules in other languages skipped: 209 esql, 729 kuery, 106 machine learning\n") !=
+        std::string::npos);
+  CHECK(output.err.find("eql run: 73 events, 2 alerts from 2 rules, 1022 rules never matched") != std::string::npos);
+  // Most corpus events lack host.os.type, which nearly every rule tests; these two do not.
+  CHECK(alerts_by_rule(output).size() == 2);
+  std::map<std::string, int> per_rule;
+  for (const std::string& line : output.lines) ++per_rule[parse(line)["rule_id"].GetString()];
+  CHECK(per_rule == std::map<std::string, int>{
+                        {"02a23ee7-c8f8-4701-b99d-e9038ce313cb", 1},  // Process Created with an Elevated Token
+                        {"fc552f49-8f1c-409b-90f8-6f5b9869b6c4", 1},  // Defend Alert Followed by Telemetry Loss
+                    });
+
+  // The rule index (required values, categories) never hides a match: each event rule evaluated alone on every event
+  // (no index) gives exactly the runner's alerts with --ignore-index.
+  std::vector<std::string> ignoring = arguments;
+  ignoring.insert(ignoring.begin(), "--ignore-index");
+  std::map<std::string, int> run_counts;
+  for (const std::string& line : run(ignoring).lines) {
+    rapidjson::Document alert = parse(line);
+    if (alert.HasMember("event")) ++run_counts[alert["rule_id"].GetString()];
+  }
+  std::vector<Event> events;
+  for (const std::string& file : event_files) {
+    read_events(file, {}, [&](Event&& event) { events.push_back(std::move(event)); return true; },
+                [](const InputProblem&) {});
+  }
+  REQUIRE(events.size() == 73);
+  std::map<std::string, int> alone_counts;
+  std::size_t event_rules = 0;
+  EvalContext context;
+  SchemaFieldTypes schema_types(embedded_schema_all());
+  for (const RuleFile& file : load_rule_paths({rules}).files) {
+    for (const Rule& rule : file.rules) {
+      ParseResult parsed = parse_query(rule.query);
+      if (!parsed.ok() || !parsed.query->event()) continue;
+      FilterOptions options;
+      options.field_types = &schema_types;
+      if (!rule.event_category_override.empty()) options.category_field = rule.event_category_override;
+      FilterCompileResult compiled = compile_filter(*parsed.query->event(), options);
+      REQUIRE(compiled.program);
+      ++event_rules;
+      for (const Event& event : events) {
+        if (compiled.program->matches(event, context)) ++alone_counts[rule.rule_id];
+      }
+    }
+  }
+  CHECK(event_rules > 800);
+  CHECK(alone_counts == run_counts);
+}
+
+TEST_CASE("the rule index gives every rule exactly the events it matches alone") {
+  // Required-value gates lower-case ASCII only; numbers, nulls and other text reach every
+  // gated rule of the field, so case, multi-values, numbers and Unicode folding still match.
+  const std::vector<std::string> queries{
+      R"(process where process.name : "cmd.exe")",
+      R"(process where process.name == "cmd.exe" and host.os.type == "windows")",
+      R"(process where process.name like "cmd.exe")",
+      R"(process where process.name in ("cmd.exe", "kill"))",
+      R"(process where process.name : "kill")",
+      R"(process where custom.code == "4")",
+      R"(any where custom.code in ("4", "5"))",
+      R"(process where process.name : ("c*.exe", "kill"))",
+      R"(file where file.extension : "exe" or process.name : "cmd.exe")",
+      R"(process where host.os.type == "windows")",
+  };
+  const std::vector<std::string> events{
+      R"({"event":{"category":"process"},"process":{"name":"CMD.exe"},"host":{"os":{"type":"windows"}}})",
+      R"({"event":{"category":"process"},"process":{"name":["x","cmd.exe"]},"host":{"os":{"type":"Windows"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"\u212aill"},"custom":{"code":4}})",
+      R"({"event":{"category":"process"},"process":{"name":null},"custom":{"code":"4"}})",
+      R"({"event":{"category":["file","process"]},"file":{"extension":"EXE"},"custom":{"code":5}})",
+      R"({"event":{"category":"network"},"process":{"name":"cmd.exe"},"custom":{"code":"5"}})",
+      R"({"process":{"name":"cmd.exe"}})",
+  };
+  SchemaFieldTypes schema_types(embedded_schema_all());
+  for (const std::string& query : queries) {
+    CAPTURE(query);
+    Rule rule;
+    rule.rule_id = "r";
+    rule.query = query;
+    rule.has_query = true;
+    RunnerOptions options;
+    options.field_types = &schema_types;
+    RuleRunner runner(options);
+    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+    std::vector<std::uint64_t> by_runner;
+    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
+
+    ParseResult parsed = parse_query(query);
+    FilterOptions filter_options;
+    filter_options.field_types = &schema_types;
+    FilterCompileResult alone = compile_filter(*parsed.query->event(), filter_options);
+    REQUIRE(alone.program);
+    EvalContext context;
+    std::vector<std::uint64_t> by_itself;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      std::string error;
+      std::optional<Event> event = parse_event(events[i], error);
+      REQUIRE(event);
+      if (alone.program->matches(*event, context)) by_itself.push_back(i);
+      runner.push(std::move(*event), "");
+    }
+    runner.finish();
+    CHECK(by_runner == by_itself);
+  }
+}
+
+TEST_CASE("eql run: exception lists of a Kibana export keep events from their rules") {
+  RunOutput output = run({"--rules", kRunData + "/kibana", kEvents});
+  // cmd.exe events are 1 (host h1: excepted), 3 (CMD.EXE on h2: excepted by wildcard and
+  // match_any) and 5 (h3, but it has custom.tool, so the `excluded exists` entry fails).
+  CHECK(alerts_by_rule(output) == Expected{{"run-kibana-cmd", "5"}});
+  CHECK(output.err.find("exception items: 3 applied, 1 not applied (entries of type list or nested are not "
+                        "supported)") != std::string::npos);
+
+  ExceptionListItem item;
+  item.entries.push_back({"host.id", "match", "included", {"h3"}, "", {}});
+  item.entries.push_back({"custom.tool", "exists", "excluded", {}, "", {}});
+  std::string error;
+  CHECK(exception_item_matches(item, *parse_event(R"({"host":{"id":"h3"}})", error)));
+  CHECK_FALSE(exception_item_matches(item, *parse_event(R"({"host":{"id":"h3"},"custom":{"tool":"x"}})", error)));
+  CHECK_FALSE(exception_item_matches(item, *parse_event(R"({"host":{"id":"H3"}})", error)));  // case-sensitive
+  ExceptionListItem wildcard;
+  wildcard.entries.push_back({"process.name", "wildcard", "included", {"c?d*"}, "", {}});
+  CHECK(exception_item_matches(wildcard, *parse_event(R"({"process":{"name":["x","cmd.exe"]}})", error)));
+  CHECK_FALSE(exception_item_matches(wildcard, *parse_event(R"({"process":{"name":"cd.exe"}})", error)));
+  CHECK_FALSE(exception_item_supported(ExceptionListItem{}));
+}
+
+TEST_CASE("an event rule's alert is timed by the rule's timestamp_override, else @timestamp") {
+  Rule rule;
+  rule.rule_id = "ingested";
+  rule.query = R"(process where process.name : "cmd.exe")";
+  rule.has_query = true;
+  rule.timestamp_override = "event.ingested";
+  RuleRunner runner;
+  REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+  std::vector<std::string> times;
+  runner.set_alert_sink([&](Alert&& alert) { times.push_back(format_date(*alert.events[0]->timestamp, false)); });
+  read_events(kEvents, {}, [&](Event&& event) { runner.push(std::move(event), ""); return true; },
+              [](const InputProblem&) {});
+  runner.finish();
+  // Event 1 has event.ingested; 3 and 5 fall back to @timestamp.
+  CHECK(times == std::vector<std::string>{"2026-01-01T00:05:00.000Z", "2026-01-01T00:00:30.000Z",
+                                          "2026-01-01T00:00:50.000Z"});
+}
+
+TEST_CASE("the rule index reads necessary values through `and` and `or`") {
+  const std::vector<std::string> queries{
+      R"(process where (process.name : "a.exe" and x == 1) or process.name in ("b.exe", "C.EXE"))",
+      R"(process where (process.name : "a.exe" or y == 2) and host.os.type == "linux")",
+      R"(process where process.name : "a.exe" and (process.name : "b.exe" or z == 3))",
+      R"(process where not process.name : "a.exe")",
+  };
+  const std::vector<std::string> events{
+      R"({"event":{"category":"process"},"process":{"name":"A.exe"},"x":1,"host":{"os":{"type":"linux"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"c.exe"},"y":2,"host":{"os":{"type":"linux"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"d.exe"},"y":2,"z":3,"host":{"os":{"type":"linux"}}})",
+      R"({"event":{"category":"process"},"process":{"name":"a.exe"},"z":3})",
+  };
+  for (const std::string& query : queries) {
+    CAPTURE(query);
+    Rule rule;
+    rule.rule_id = "r";
+    rule.query = query;
+    rule.has_query = true;
+    RuleRunner runner;
+    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+    std::vector<std::uint64_t> by_runner;
+    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
+    FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), {});
+    REQUIRE(alone.program);
+    EvalContext context;
+    std::vector<std::uint64_t> by_itself;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      std::string error;
+      std::optional<Event> event = parse_event(events[i], error);
+      REQUIRE(event);
+      if (alone.program->matches(*event, context)) by_itself.push_back(i);
+      runner.push(std::move(*event), "");
+    }
+    runner.finish();
+    CHECK(by_runner == by_itself);
+    CHECK_FALSE(by_itself.empty());
+    // The first query needs process.name in {a.exe, b.exe, c.exe}: d.exe is never evaluated.
+    if (query == queries[0]) CHECK(runner.rule_stats(0).evaluations == 3);
+  }
+}
+
+TEST_CASE("eql run: a rule with errors is shown where it is wrong and the others still run") {
+  RunOutput output = run({"--rules", kRunData + "/bad-rules", kEvents});
+  CHECK(output.exit_code == cli::kExitOk);
+  CHECK(output.err.find("bad-rules/bad.toml:19:28: error: use == to compare") != std::string::npos);
+  CHECK(output.err.find("eql run: 1 EQL rules loaded from 2 files, 1 with errors (shown above) not run\n") !=
+        std::string::npos);
+  CHECK(alerts_by_rule(output).count("run-cmd-anywhere") == 3);
+}
