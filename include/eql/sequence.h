@@ -48,6 +48,12 @@ struct CompositeKeyLess {
   bool operator()(const CompositeKey& a, const CompositeKey& b) const { return compare(a, b) < 0; }
 };
 
+// ---- event order ---------------------------------------------------------------------------
+
+/// The order a SequenceMatcher needs its events in: timestamp, then tiebreaker (numbers as
+/// numbers, strings as text), then input order. Both events must have a timestamp.
+bool sequence_order_before(const Event& a, const Event& b);
+
 // ---- results -------------------------------------------------------------------------------
 
 using EventRef = std::shared_ptr<const Event>;

@@ -15,20 +15,7 @@ namespace eql::cli {
 
 namespace {
 
-bool earlier(const EventRef& a, const EventRef& b) {
-  if (*a->timestamp != *b->timestamp) return *a->timestamp < *b->timestamp;
-  // Tiebreaker, then input order; the tiebreaker compares numbers as numbers.
-  const Value& x = a->tiebreaker;
-  const Value& y = b->tiebreaker;
-  if (!x.is_null() && !y.is_null()) {
-    if (x.is_number() && y.is_number()) {
-      if (x.as_double() != y.as_double()) return x.as_double() < y.as_double();
-    } else if (x.kind == ValueKind::String && y.kind == ValueKind::String && x.string != y.string) {
-      return x.string < y.string;
-    }
-  }
-  return a->ordinal < b->ordinal;
-}
+bool earlier(const EventRef& a, const EventRef& b) { return sequence_order_before(*a, *b); }
 
 struct Later {
   bool operator()(const EventRef& a, const EventRef& b) const { return earlier(b, a); }

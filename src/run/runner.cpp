@@ -82,19 +82,7 @@ std::optional<std::string_view> data_stream_of_backing_index(std::string_view in
   return rest.substr(0, date);
 }
 
-bool earlier(const EventRef& a, const EventRef& b) {
-  if (*a->timestamp != *b->timestamp) return *a->timestamp < *b->timestamp;
-  const Value& x = a->tiebreaker;
-  const Value& y = b->tiebreaker;
-  if (!x.is_null() && !y.is_null()) {
-    if (x.is_number() && y.is_number()) {
-      if (x.as_double() != y.as_double()) return x.as_double() < y.as_double();
-    } else if (x.kind == ValueKind::String && y.kind == ValueKind::String && x.string != y.string) {
-      return x.string < y.string;
-    }
-  }
-  return a->ordinal < b->ordinal;
-}
+bool earlier(const EventRef& a, const EventRef& b) { return sequence_order_before(*a, *b); }
 
 struct Later {
   bool operator()(const EventRef& a, const EventRef& b) const { return earlier(b, a); }

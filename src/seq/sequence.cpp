@@ -414,6 +414,20 @@ struct SequenceMatcher::Impl {
   }
 };
 
+bool sequence_order_before(const Event& a, const Event& b) {
+  if (*a.timestamp != *b.timestamp) return *a.timestamp < *b.timestamp;
+  const Value& x = a.tiebreaker;
+  const Value& y = b.tiebreaker;
+  if (!x.is_null() && !y.is_null()) {
+    if (x.is_number() && y.is_number()) {
+      if (x.as_double() != y.as_double()) return x.as_double() < y.as_double();
+    } else if (x.kind == ValueKind::String && y.kind == ValueKind::String && x.string != y.string) {
+      return x.string < y.string;
+    }
+  }
+  return a.ordinal < b.ordinal;
+}
+
 SequenceMatcher::SequenceMatcher(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SequenceMatcher::~SequenceMatcher() = default;
 
