@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "eql/ast.h"
 #include "eql/diagnostic.h"
@@ -42,6 +43,8 @@ ExpressionResult parse_expression(std::string_view text, const ParseOptions& opt
 /// The canonical Elasticsearch spelling of a function name, matched case-insensitively
 /// (`endswith` -> `endsWith`), or empty when it is not an Elasticsearch EQL function.
 std::string_view canonical_function_name(std::string_view name);
+/// Every Elasticsearch EQL function name, canonically spelled (for completion and help).
+std::vector<std::string_view> function_names();
 /// Whether the function has a case-insensitive `name~` form.
 bool function_accepts_tilde(std::string_view canonical_name);
 

@@ -17,5 +17,6 @@ int run_parse(Args args);
 int run_validate(Args args);
 int run_query(Args args);
 int run_run(Args args);
+int run_shell(Args args);
 
 }  // namespace eql::cli

@@ -15,6 +15,7 @@
 #include "eql/event.h"
 #include "eql/checker.h"
 #include "eql/parser.h"
+#include "eql/pipes.h"
 #include "eql/schema.h"
 #include "eql/schema_types.h"
 
@@ -269,6 +270,7 @@ int run_query(Args args) {
     check_options.category_field = options.category_field;
     check_options.query_text = text;
     Diagnostics findings = check_query(*parsed.query, embedded_schema_all(user_tables), check_options);
+    drop_pipe_created_fields(findings, *parsed.query, text);
     bool refuse = options.check == "error" && has_errors(findings);
     for (Diagnostic& d : findings) {
       if (!refuse && d.severity == Severity::Error) d.severity = Severity::Warning;
@@ -298,11 +300,25 @@ int run_query(Args args) {
     join.field_types = &schema_types;
     return run_join_query(*parsed.query, join);
   }
+  // Only head and tail: the bounded path below. Any hunting pipe: every match is kept and
+  // the pipes run over them in order (eql/pipes.h).
+  std::optional<PipeProgram> hunting;
+  if (has_extension_pipes(*parsed.query)) {
+    PipeOptions pipe_options;
+    pipe_options.field_types = &schema_types;
+    pipe_options.category_field = options.category_field;
+    PipeCompileResult pipes = PipeProgram::compile(parsed.query->pipes, pipe_options);
+    for (const Diagnostic& d : pipes.diagnostics) {
+      std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
+    }
+    if (!pipes.program) return kExitFindings;
+    hunting = std::move(pipes.program);
+  }
   std::string unsupported;
-  std::optional<ResultLimits> limits = ResultLimits::of(*parsed.query, options.size, unsupported);
+  std::optional<ResultLimits> limits =
+      hunting ? ResultLimits{{}, options.size} : ResultLimits::of(*parsed.query, options.size, unsupported);
   if (!limits) {
-    std::fprintf(stderr, "eql query: the pipe `%s` is not supported yet; head and tail are\n",
-                 unsupported.c_str());
+    std::fprintf(stderr, "eql query: the pipe `%s` is not supported here\n", unsupported.c_str());
     return kExitUsage;
   }
   FilterOptions filter_options;
@@ -318,8 +334,11 @@ int run_query(Args args) {
   // Only the events the first limit can keep are held (a bounded heap in event order), so
   // `| head 10` over a large file needs little memory.
   std::optional<std::pair<bool, std::size_t>> bound;
-  if (!limits->pipes.empty()) bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
-  else if (options.size) bound = std::make_pair(false, *options.size);
+  if (hunting) {
+    // every match goes into the pipes
+  } else if (!limits->pipes.empty()) {
+    bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
+  } else if (options.size) bound = std::make_pair(false, *options.size);
   auto heap_order = [&](const Event& a, const Event& b) {
     return bound && bound->first ? event_before(b, a) : event_before(a, b);
   };
@@ -366,6 +385,16 @@ int run_query(Args args) {
 
   // Order, then the pipes, then --size.
   std::stable_sort(matched.begin(), matched.end(), event_before);
+  std::vector<std::string> pipe_columns;
+  if (hunting) {
+    std::vector<EventRef> rows;
+    rows.reserve(matched.size());
+    for (Event& event : matched) rows.push_back(std::make_shared<const Event>(std::move(event)));
+    rows = hunting->apply(std::move(rows), context);
+    matched.clear();
+    for (const EventRef& row : rows) matched.push_back(*row);
+    pipe_columns = hunting->columns();
+  }
   auto [first, last] = limits->window(matched.size());
   std::vector<Event> shown(std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(first)),
                            std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(last)));
@@ -380,7 +409,11 @@ int run_query(Args args) {
       std::printf("%s]\n", shown.empty() ? "" : "\n");
       break;
     case Format::Table: {
-      std::vector<std::string> columns;
+      std::vector<std::string> columns = pipe_columns;
+      if (!columns.empty()) {
+        print_table(shown, columns);
+        break;
+      }
       if (!options.read.timestamp_field.empty()) columns.push_back(options.read.timestamp_field);
       if (!filter->any) columns.push_back(options.category_field);
       for (const auto& field : program.fields()) {

@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "  parse QUERY            print the syntax tree of a query (--eql: canonical EQL)\n"
     "  query QUERY [FILE...]  run a query over NDJSON events\n"
     "  run --rules PATH [FILE...]  run every EQL rule over events in one pass, print alerts\n"
+    "  shell [FILE...]        an interactive EQL shell over events (also: eql shell < script.eql)\n"
     "  help                   this text\n"
     "\n"
     "exit codes: 0 success, 1 problems found (invalid rules or queries), 2 usage or I/O error\n"
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (command == "parse") return eql::cli::run_parse(rest);
   if (command == "query") return eql::cli::run_query(rest);
   if (command == "run") return eql::cli::run_run(rest);
+  if (command == "shell") return eql::cli::run_shell(rest);
   std::fprintf(stderr, "eql: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
                command.data(), kUsage);
   return eql::cli::kExitUsage;

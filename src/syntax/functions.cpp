@@ -71,6 +71,12 @@ std::string_view canonical_function_name(std::string_view name) {
   return {};
 }
 
+std::vector<std::string_view> function_names() {
+  std::vector<std::string_view> names;
+  for (const auto& f : kFunctions) names.push_back(f.name);
+  return names;
+}
+
 bool function_accepts_tilde(std::string_view canonical_name) {
   for (const auto& f : kFunctions) {
     if (f.name == canonical_name) return f.tilde;
