@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev # detection-rules TOML files
   libre2-dev          # linear-time regular expressions
   libedit-dev         # line editing for `eql shell`
+  tmux                # drives `eql shell` in a real terminal (tests/shell/tmux_test.sh)
   zlib1g-dev          # gzip-compressed event files
   clang               # libFuzzer targets (tools/fuzz.sh, docs/fuzzing.md)
   libclang-rt-14-dev  # libFuzzer, ASan and UBSan runtimes for clang

@@ -277,7 +277,9 @@ struct Session::Impl {
     return cell_text(*event, column);
   }
 
-  void print_summary(std::size_t shown, std::size_t total, const char* what, double seconds) const {
+  void print_summary(std::size_t shown, std::size_t total, const char* what_plural, double seconds) const {
+    std::string what = what_plural;
+    if (total == 1) what.pop_back();  // "1 event", "1 sequence"
     char timing[32];
     std::snprintf(timing, sizeof timing, "%.3f s", seconds);
     if (shown < total) {

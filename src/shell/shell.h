@@ -79,8 +79,8 @@ struct ShellOptions {
 
 /// The shell on standard input: libedit line editing on a terminal, else script mode (no
 /// prompts or colours; every line a command or part of a query). Returns the exit code:
-/// 0 every command succeeded, 1 one failed, 2 a file named on the command line could not
-/// be read.
+/// 2 when a file named on the command line could not be read; else, in script mode, 1 when
+/// a command or query failed and 0 when none did (at the prompt mistakes are only shown: 0).
 int run_shell(ShellOptions options);
 
 }  // namespace eql::shell

@@ -123,7 +123,6 @@ int interactive(Session& session, const ShellOptions& options, bool loaded_ok) {
 
   std::printf("eql shell: %s events loaded. .help lists the commands; Ctrl-D leaves.\n",
               with_thousands(session.event_count()).c_str());
-  bool failed = false;
   for (;;) {
     g_prompt = editor.pending.empty() ? "eql> " : "...> ";
     g_interrupted = 0;
@@ -157,13 +156,12 @@ int interactive(Session& session, const ShellOptions& options, bool loaded_ok) {
     if (!options.history_file.empty()) history(history_state, &event, H_SAVE, options.history_file.c_str());
     session.options().width = terminal_width();
     g_interrupted = 0;
-    if (!session.execute(input)) failed = true;
+    session.execute(input);  // a mistake at the prompt is shown, and the session goes on
     if (session.quit_requested()) break;
   }
   history_end(history_state);
   el_end(el);
-  if (!loaded_ok) return 2;
-  return failed ? 1 : 0;
+  return loaded_ok ? 0 : 2;
 }
 
 int script(Session& session, bool loaded_ok) {
