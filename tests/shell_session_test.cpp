@@ -284,3 +284,23 @@ TEST_CASE("completion: commands, keywords, categories, pipes, functions and fiel
   eql::shell::Completion files = complete(".load " + kSource + "/tests/data/events/sequence_o");
   CHECK(files.candidates == std::vector<std::string>{kSource + "/tests/data/events/sequence_out_of_order.ndjson"});
 }
+
+TEST_CASE("a cancelled query (Ctrl-C) stops, says so, and keeps the earlier results") {
+  Capture out, err;
+  bool cancel = false;
+  eql::shell::SessionOptions options;
+  options.cancelled = [&] { return cancel; };
+  eql::shell::Session session(options, out.file(), err.file());
+  REQUIRE(session.load({kWmiEvents, kSequenceEvents}));
+  CHECK(session.execute("process where true | count"));
+  cancel = true;
+  CHECK_FALSE(session.execute("sequence [process where true] [network where true]"));
+  CHECK(contains(err.take(), "query cancelled after 9 of 9 events"));
+  CHECK_FALSE(session.execute("process where true"));
+  cancel = false;
+  auto file = std::filesystem::temp_directory_path() / ("eql-shell-cancel-" + std::to_string(getpid()) + ".ndjson");
+  CHECK(session.execute(".output " + file.string()));
+  std::ifstream in(file);
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "{\"count\":7}\n");
+  std::filesystem::remove(file);
+}

@@ -416,7 +416,14 @@ int run_query(Args args) {
       }
       if (!options.read.timestamp_field.empty()) columns.push_back(options.read.timestamp_field);
       if (!filter->any) columns.push_back(options.category_field);
-      for (const auto& field : program.fields()) {
+      std::vector<std::string> wanted = program.fields();
+      for (const ast::Pipe& pipe : parsed.query->pipes) {  // `| unique a | sort b`: a and b too
+        for (const auto& arg : pipe.args) {
+          if (const auto* field = arg->as<ast::Field>()) wanted.push_back(field->name);
+        }
+        if (pipe.kind == ast::PipeKind::UniqueCount) wanted.push_back("count");
+      }
+      for (const auto& field : wanted) {
         if (std::find(columns.begin(), columns.end(), field) == columns.end()) columns.push_back(field);
       }
       print_table(shown, columns);
