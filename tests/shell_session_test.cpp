@@ -219,7 +219,7 @@ TEST_CASE(".explain shows the parsed query and, per sequence stage, how far cand
   CHECK(contains(out, "parsed: sequence by host.id with maxspan=1m [process where process.name : \"cmd.exe\"]"));
   CHECK(contains(out, "stage 1: 7 events match  [process where process.name : \"cmd.exe\"]\n"));
   CHECK(contains(out, "stage 2: 2 events match  [network where destination.port == 445]\n"));
-  CHECK(contains(out, "stages 1-2: 1 candidate sequences reached stage 2\n"));
+  CHECK(contains(out, "stages 1-2: 1 candidate sequence reached stage 2\n"));
   CHECK(contains(out, "stages 1-3: 0 candidate sequences reached stage 3\n"));
   CHECK(contains(out, "candidates stopped before stage 3\n"));
   CHECK(shell.session.execute(".explain process where true | count"));

@@ -119,9 +119,10 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
   std::string unsupported;
   std::optional<ResultLimits> limits = ResultLimits::of(query, options.size, unsupported);
   if (!limits) {
-    std::fprintf(stderr, "eql query: the pipe `%s` does not apply to sequences and samples; "
-                         "head and tail do\n", unsupported.c_str());
-    return kExitUsage;
+    // A hunting pipe (eql/pipes.h) works on the rows of an event query only.
+    std::fprintf(stderr, "eql query: the pipe `%s` applies to event queries only; "
+                         "sequences and samples take head and tail\n", unsupported.c_str());
+    return kExitFindings;
   }
 
   FilterOptions filter_options;

@@ -566,8 +566,8 @@ struct Session::Impl {
       for (const EventRef& e : timed_events) compiled.matcher->push(e, context);
       compiled.matcher->finish();
       std::size_t reached = compiled.matcher->take_results().size();
-      std::fprintf(out, "stages 1-%zu: %s candidate sequences reached stage %zu\n", k,
-                   with_thousands(reached).c_str(), k);
+      std::fprintf(out, "stages 1-%zu: %s candidate sequence%s reached stage %zu\n", k,
+                   with_thousands(reached).c_str(), reached == 1 ? "" : "s", k);
       if (reached == 0 && stopped_at == 0) stopped_at = k;
     }
     if (stopped_at) {
