@@ -79,6 +79,20 @@ TEST_CASE("count by fields: one row per value, rarest first, with the share in p
   CHECK(run("| filter id == 4 | count pid") == std::vector<std::string>{R"({"pid":null,"count":1,"percent":100})"});
 }
 
+TEST_CASE("a row count makes is an event whose fields read back, however short") {
+  eql::ParseOptions options;
+  options.extension_pipes = true;
+  eql::ParseResult parsed = eql::parse_query("any where true | count", options);
+  REQUIRE(parsed.ok());
+  eql::PipeCompileResult compiled = eql::PipeProgram::compile(parsed.query->pipes, {});
+  REQUIRE(compiled.program);
+  eql::EvalContext context;
+  std::vector<eql::EventRef> rows = compiled.program->apply(events_of(kEvents), context);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]->paths() == std::vector<std::string_view>{"count"});
+  CHECK(rows[0]->first("count").integer == 5);
+}
+
 TEST_CASE("later pipes read the rows count made") {
   CHECK(run("| count process.name | sort count desc | head 1") ==
         std::vector<std::string>{R"({"process.name":"cmd.exe","count":3,"percent":60})"});

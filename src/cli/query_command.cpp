@@ -389,15 +389,17 @@ int run_query(Args args) {
   if (hunting) {
     std::vector<EventRef> rows;
     rows.reserve(matched.size());
-    for (Event& event : matched) rows.push_back(std::make_shared<const Event>(std::move(event)));
+    for (const Event& event : matched) rows.push_back(std::make_shared<const Event>(event));
     rows = hunting->apply(std::move(rows), context);
     matched.clear();
+    matched.reserve(rows.size());  // copies, never moved again: short rows keep inline text
     for (const EventRef& row : rows) matched.push_back(*row);
     pipe_columns = hunting->columns();
   }
   auto [first, last] = limits->window(matched.size());
-  std::vector<Event> shown(std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(first)),
-                           std::make_move_iterator(matched.begin() + static_cast<std::ptrdiff_t>(last)));
+  std::vector<Event> shown;
+  shown.reserve(last - first);
+  for (std::size_t i = first; i < last; ++i) shown.push_back(static_cast<const Event&>(matched[i]));
 
   switch (options.format) {
     case Format::Ndjson:

@@ -86,7 +86,9 @@ EventRef row_from_json(const std::string& json, const Event* origin) {
     row->timestamp = origin->timestamp;
     row->ordinal = origin->ordinal;
   }
-  return std::make_shared<const Event>(std::move(*row));
+  // Copied, not moved: a short row ({"count":7}) keeps its text in the string's inline
+  // buffer, which Event's move does not re-point; its copy does.
+  return std::make_shared<const Event>(static_cast<const Event&>(*row));
 }
 
 /// `event` with `"count": n, "percent": p` appended to its JSON object.

@@ -229,7 +229,9 @@ struct Session::Impl {
     for (const Value& v : event.values(options.category_field)) {
       if (v.kind == ValueKind::String) categories.emplace(v.string);
     }
-    events.push_back(std::make_shared<const Event>(std::move(event)));
+    // A copy, not a move: Event's move keeps views into a short (inline) storage string
+    // that moves with it (events of a few bytes); its copy re-points them.
+    events.push_back(std::make_shared<const Event>(static_cast<const Event&>(event)));
   }
 
   void order_events() {
@@ -701,7 +703,7 @@ struct Session::Impl {
       json += "]}";
       std::string problem;
       std::optional<Event> row = parse_event(json, problem);
-      if (row) results.rows.push_back(std::make_shared<const Event>(std::move(*row)));
+      if (row) results.rows.push_back(std::make_shared<const Event>(static_cast<const Event&>(*row)));
     }
     results.columns = chosen_columns({"@timestamp", "rule.severity", "rule.name", "alert.events", "alert.id"});
     last = std::move(results);
