@@ -76,6 +76,13 @@ keys 'process where process.name = "cmd.exe"' Enter
 check "error message" "<query>:1:28: error: use == to compare"
 check "error line" '^   process where process\.name = "cmd\.exe"$'
 check "error caret" '^                              \^$'
+# On a terminal the diagnostic is in colour (red "error:", as eql validate renders it).
+if tmux -L "$socket" capture-pane -e -p -t shell | grep -q $'\x1b\[31merror:'; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+  echo "FAILED: colour: no red 'error:' on the screen"
+fi
 keys C-l
 
 # A sequence typed over two lines: the second prompt says the query goes on.
