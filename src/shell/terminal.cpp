@@ -148,9 +148,13 @@ int interactive(Session& session, const ShellOptions& options, bool loaded_ok) {
     if (!trimmed(text).empty() && input_incomplete(editor.pending)) continue;
     std::string input = editor.pending;
     editor.pending.clear();
+    // One history line per query, so Up recalls it whole; a `//` comment would swallow the
+    // lines after it, so such a query keeps its line breaks.
     std::string entry = input;
-    for (char& c : entry) {
-      if (c == '\n') c = ' ';
+    if (entry.find("//") == std::string::npos) {
+      for (char& c : entry) {
+        if (c == '\n') c = ' ';
+      }
     }
     history(history_state, &event, H_ENTER, entry.c_str());
     if (!options.history_file.empty()) history(history_state, &event, H_SAVE, options.history_file.c_str());
