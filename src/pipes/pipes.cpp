@@ -4,11 +4,8 @@
 #include "eql/pipes.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
-#include <map>
 #include <unordered_map>
-#include <variant>
 
 namespace eql {
 

@@ -117,7 +117,8 @@ int interactive(Session& session, const ShellOptions& options, bool loaded_ok) {
   el_set(el, EL_PROMPT, prompt_text);
   el_set(el, EL_HIST, history, history_state);
   el_set(el, EL_CLIENTDATA, &editor);
-  el_set(el, EL_ADDFN, "eql-complete", "complete keywords, fields, functions, commands", complete_word);
+  // The wide form: libedit's narrow EL_ADDFN duplicates both strings and never frees them.
+  el_wset(el, EL_ADDFN, L"eql-complete", L"complete keywords, fields, functions, commands", complete_word);
   el_set(el, EL_BIND, "^I", "eql-complete", nullptr);
   el_source(el, nullptr);
 
