@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/limits.h"
 #include "cli/query_join.h"
+#include "shell/table.h"
 #include "eql/eval.h"
 #include "eql/event.h"
 #include "eql/checker.h"
@@ -98,27 +99,10 @@ bool event_before(const Event& a, const Event& b) {
   return a.ordinal < b.ordinal;
 }
 
+// A table cell of `eql query`: the shell's cell text, cut at 60 characters.
 std::string cell_text(const Event& event, const std::string& path) {
-  std::string out;
-  auto values = event.values(path);
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ", ";
-    out += to_display_string(values[i]);
-  }
-  if (values.size() > 1) out = "[" + out + "]";
-  for (char& c : out) {
-    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-  }
   constexpr std::size_t kMaxCell = 60;
-  if (count_characters(out) > kMaxCell) {
-    std::size_t cut = 0;
-    for (std::uint32_t chars = 0; cut < out.size() && chars < kMaxCell - 1; ++cut) {
-      if ((static_cast<unsigned char>(out[cut]) & 0xC0) != 0x80) ++chars;
-    }
-    while (cut < out.size() && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) ++cut;
-    out = out.substr(0, cut) + "…";
-  }
-  return out;
+  return shell::fit_text(shell::cell_text(event, path), kMaxCell);
 }
 
 void print_table(const std::vector<Event>& events, std::vector<std::string> columns) {
