@@ -562,6 +562,19 @@ TEST_CASE("eql run: a line past --max-line-bytes or --max-nesting is reported, c
   CHECK(count_lines(keeping.out) == 2);
   CHECK(keeping.err.find("evicted") == std::string::npos);
 
+  // More than 10,000 join-key combinations (101 x 100 values): the event is dropped, counted.
+  TempFile product_rule("product.eql");
+  product_rule.write("sequence by a, b [any where n == 1] [any where n == 3]\n");
+  std::string many_a, many_b;
+  for (int i = 0; i < 101; ++i) many_a += (i ? "," : "") + std::to_string(i);
+  for (int i = 0; i < 100; ++i) many_b += (i ? "," : "") + std::to_string(i);
+  TempFile product_events("product.ndjson");
+  product_events.write("{\"@timestamp\":1,\"n\":1,\"a\":[" + many_a + "],\"b\":[" + many_b + "]}\n" +
+                       "{\"@timestamp\":2,\"n\":1,\"a\":1,\"b\":2}\n{\"@timestamp\":3,\"n\":3,\"a\":1,\"b\":2}\n");
+  RunResult product = run_eql_run({"--rules", product_rule.path, "--ignore-index", product_events.path});
+  CHECK(count_lines(product.out) == 1);
+  CHECK(product.err.find("1 events with more than 10000 join keys dropped") != std::string::npos);
+
   for (const char* bad : {"0", "-1", "abc", "99999999999999999999"}) {
     INFO(bad);
     RunResult usage = run_eql_run({"--rules", rule.path, "--max-nesting", bad, events.path});
