@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target for a while: tools/fuzz.sh TARGET SECONDS [extra libFuzzer flags]
-#   TARGET: parse_fuzz | rules_fuzz   (docs/fuzzing.md)
+#   TARGET: parse_fuzz | rules_fuzz | event_fuzz   (docs/fuzzing.md)
 # Builds build-fuzz with clang (-DEQL_FUZZ=ON) when needed, writes the seed corpora from
 # ../shared on first use, and keeps the grown corpus in build-fuzz/corpus/TARGET so
 # successive runs continue where the last one stopped. Crashes land in build-fuzz/findings/.
@@ -26,15 +26,20 @@ if [[ ! -d "$seeds" ]]; then
 fi
 mkdir -p "$corpus" "$build/findings"
 
-# Rule files are a few kB; queries are short. Longer inputs are tried by the hostile tests.
+# Rule files and event files are a few kB; queries are short. Longer inputs are tried by
+# the hostile tests. Each target has its own dictionary.
 case "$target" in
   parse_fuzz) max_len=4096 ;;
   *)          max_len=16384 ;;
+esac
+case "$target" in
+  event_fuzz) dict=tests/fuzz/events.dict ;;
+  *)          dict=tests/fuzz/eql.dict ;;
 esac
 # UBSan findings must stop the run like ASan's; RapidJSON's own null-pointer arithmetic is
 # suppressed (tests/fuzz/ubsan.supp).
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 exec nice -n 10 "$build/$target" "$corpus" "$seeds" \
-  -dict=tests/fuzz/eql.dict -max_total_time="$seconds" -max_len="$max_len" \
+  -dict="$dict" -max_total_time="$seconds" -max_len="$max_len" \
   -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$build/findings/$target-" "$@"

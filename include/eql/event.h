@@ -70,10 +70,18 @@ class Event {
   std::string json_;
 };
 
+/// Deepest nesting of objects and arrays an event may have by default: Elasticsearch's JSON
+/// parser refuses documents nested deeper than 1,000 levels too.
+inline constexpr std::size_t kDefaultMaxNesting = 1000;
+
 /// Parses one JSON object into an Event. On error returns nothing and sets `error` to a
-/// message with a byte offset into `json`.
+/// message with a byte offset into `json`. An event nested deeper than `max_nesting`
+/// levels (the root object is level 1) is an error, and so is one whose field paths would
+/// take more than 16 bytes per byte of JSON (plus 1 MiB): a long key above many fields
+/// would otherwise repeat in every path below it.
 std::optional<Event> parse_event(std::string_view json, std::string& error,
-                                 std::size_t* error_offset = nullptr);
+                                 std::size_t* error_offset = nullptr,
+                                 std::size_t max_nesting = kDefaultMaxNesting);
 
 /// A problem in an input file: `file:line:column: message`. Lines and columns are 1-based.
 struct InputProblem {
@@ -90,6 +98,8 @@ struct EventReadOptions {
   /// Longest NDJSON line (and largest whole JSON document) accepted, in bytes.
   std::size_t max_line_bytes = 64u << 20;
   std::size_t max_document_bytes = 1u << 30;
+  /// Deepest nesting of objects and arrays in one event (see parse_event).
+  std::size_t max_nesting = kDefaultMaxNesting;
 };
 
 /// What one reader pass did.

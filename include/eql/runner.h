@@ -107,6 +107,9 @@ class RuleRunner {
 
   const RunnerStats& stats() const;
   const RuleRunStats& rule_stats(std::size_t index) const;
+  /// The matcher's counters of a sequence rule (evicted, expired, key overflow); nullptr
+  /// for other rules.
+  const SequenceStats* sequence_stats(std::size_t index) const;
 
  private:
   struct Impl;

@@ -38,7 +38,10 @@ constexpr const char* kQueryUsage =
     "  --category-field FIELD   field that `<category> where` tests (default event.category)\n"
     "  --timestamp-field FIELD  field that orders events (default @timestamp)\n"
     "  --tiebreaker-field FIELD field that orders events with equal timestamps\n"
-    "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB)\n"
+    "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB); longer lines\n"
+    "                         are reported at FILE:LINE, counted and skipped\n"
+    "  --max-nesting N          deepest nesting of objects and arrays in an event (default\n"
+    "                         1000); deeper events are reported, counted and skipped\n"
     "  --quiet                  no summary on stderr\n"
     "  --color=WHEN             colour diagnostics: auto (default), always, never\n"
     "\n"
@@ -132,6 +135,16 @@ void print_table(const std::vector<Event>& events, std::vector<std::string> colu
   for (const auto& row : rows) print_row(row);
 }
 
+// A count or size option: decimal digits only (std::stoull would take "-1" as 2^64 - 1).
+std::optional<std::size_t> positive_number(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  std::size_t n = static_cast<std::size_t>(std::stoull(text));
+  if (n == 0) return std::nullopt;
+  return n;
+}
+
 std::optional<std::string> parse_arguments(Args args, QueryOptions& options, bool& help) {
   ArgReader reader(args);
   std::string error;
@@ -162,11 +175,13 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
     } else if (auto tie = reader.option_value("--tiebreaker-field", error)) {
       options.read.tiebreaker_field = *tie;
     } else if (auto bytes = reader.option_value("--max-line-bytes", error)) {
-      try {
-        options.read.max_line_bytes = std::stoull(*bytes);
-      } catch (const std::exception&) {
-        return "--max-line-bytes needs a number";
-      }
+      auto n = positive_number(*bytes);
+      if (!n) return "--max-line-bytes needs a number above 0";
+      options.read.max_line_bytes = *n;
+    } else if (auto nesting = reader.option_value("--max-nesting", error)) {
+      auto n = positive_number(*nesting);
+      if (!n) return "--max-nesting needs a number above 0";
+      options.read.max_nesting = *n;
     } else if (auto when = reader.option_value("--color", error)) {
       options.color = *when;
     } else if (auto check = reader.option_value("--check", error)) {
@@ -186,11 +201,9 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
       if (!duration.ok()) return "--max-lateness needs a duration such as 30s or 5m";
       options.max_lateness_ms = duration.query->sequence()->maxspan->millis;
     } else if (auto pending = reader.option_value("--max-pending", error)) {
-      try {
-        options.max_pending = std::stoull(*pending);
-      } catch (const std::exception&) {
-        return "--max-pending needs a number";
-      }
+      auto n = positive_number(*pending);
+      if (!n) return "--max-pending needs a number above 0";
+      options.max_pending = *n;
     } else if (auto samples = reader.option_value("--max-samples-per-key", error)) {
       try {
         options.max_samples_per_key = std::max<std::size_t>(std::stoull(*samples), 1);

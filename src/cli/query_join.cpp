@@ -257,6 +257,10 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
                    static_cast<unsigned long long>(stats.peak_pending),
                    static_cast<unsigned long long>(stats.expired),
                    static_cast<unsigned long long>(stats.evicted), options.max_pending);
+      if (stats.key_overflow) {
+        std::fprintf(stderr, ", %llu events with more than 10000 join keys dropped",
+                     static_cast<unsigned long long>(stats.key_overflow));
+      }
       if (untimed) std::fprintf(stderr, ", %llu events without a timestamp ignored", static_cast<unsigned long long>(untimed));
       if (late) {
         std::fprintf(stderr, ", %llu events later than --max-lateness dropped",

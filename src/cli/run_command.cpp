@@ -47,6 +47,10 @@ constexpr const char* kRunUsage =
     "  --max-lateness DURATION  stream mode: how late an event may come (default 10s)\n"
     "  --max-pending N          most partial sequences per rule (default 1000000)\n"
     "  --max-samples-per-key N  samples per join key (default 1)\n"
+    "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB); longer lines\n"
+    "                           are reported at FILE:LINE, counted and skipped\n"
+    "  --max-nesting N          deepest nesting of objects and arrays in an event (default\n"
+    "                           1000); deeper events are reported, counted and skipped\n"
     "  --quiet                  no load report or summary (rule errors are still shown)\n"
     "  --color=WHEN             colour: auto (default), always, never\n"
     "\n"
@@ -75,6 +79,7 @@ struct RunCommandOptions {
   std::int64_t max_lateness_ms = 10'000;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
+  EventReadOptions read;
 };
 
 // low < medium < high < critical; anything else ranks below low.
@@ -156,6 +161,14 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       auto n = number(*samples);
       if (!n) return std::string("--max-samples-per-key needs a number");
       options.max_samples_per_key = std::max<std::size_t>(*n, 1);
+    } else if (auto bytes = reader.option_value("--max-line-bytes", error)) {
+      auto n = number(*bytes);
+      if (!n || *n == 0) return std::string("--max-line-bytes needs a number above 0");
+      options.read.max_line_bytes = *n;
+    } else if (auto nesting = reader.option_value("--max-nesting", error)) {
+      auto n = number(*nesting);
+      if (!n || *n == 0) return std::string("--max-nesting needs a number above 0");
+      options.read.max_nesting = *n;
     } else if (!error.empty()) {
       return error;
     } else if (reader.peek().size() > 1 && reader.peek().front() == '-') {
@@ -469,7 +482,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   bool progress_shown = false;
   for (const Input& input : options.inputs) {
     ReadSummary summary = read_events(
-        input.path, EventReadOptions{},
+        input.path, options.read,
         [&](Event&& event) {
           bytes += event.json().size() + 1;
           runner.push(std::move(event), input.index);
@@ -519,6 +532,20 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
                         "%llu later than --max-lateness dropped\n",
                    static_cast<unsigned long long>(stats.untimed_events),
                    static_cast<unsigned long long>(stats.late_events));
+    }
+    // What the sequence limits dropped, so that no partial sequence is lost silently.
+    std::uint64_t evicted = 0, key_overflow = 0;
+    for (std::size_t i = 0; i < runner.rule_count(); ++i) {
+      if (const SequenceStats* sequence = runner.sequence_stats(i)) {
+        evicted += sequence->evicted;
+        key_overflow += sequence->key_overflow;
+      }
+    }
+    if (evicted || key_overflow) {
+      std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "
+                        "%llu events with more than 10000 join keys dropped\n",
+                   static_cast<unsigned long long>(evicted), options.max_pending,
+                   static_cast<unsigned long long>(key_overflow));
     }
     if (!alerting.empty()) {
       std::fputs("eql run: alerts per rule (top 10):\n", err);

@@ -145,6 +145,8 @@ struct PendingValue {
 
 class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flattener> {
  public:
+  Flattener(std::size_t max_nesting, std::size_t max_path_bytes)
+      : max_nesting_(max_nesting), max_path_bytes_(max_path_bytes) {}
   std::string storage;
   std::vector<PendingValue> pending;
   std::string error;
@@ -173,13 +175,13 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
       frames_.push_back({false, 0});
       return true;
     }
-    if (!enter_value()) return false;
+    if (!enter_value() || !nest()) return false;
     frames_.push_back({false, path_.size()});
     return true;
   }
   bool Key(const char* s, rapidjson::SizeType length, bool) {
     Frame& frame = frames_.back();
-    path_.resize(frame.base);
+    truncate_path(frame.base);
     if (!path_.empty()) path_ += '.';
     path_.append(s, length);
     return true;
@@ -190,7 +192,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   }
   bool StartArray() {
     if (frames_.empty()) return fail("an event must be a JSON object, not an array");
-    if (!enter_value()) return false;
+    if (!enter_value() || !nest()) return false;
     frames_.push_back({true, path_.size()});
     return true;
   }
@@ -205,15 +207,23 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
     std::size_t base;  // length of this container's own path
   };
 
-  bool fail(const char* message) {
-    error = message;
+  bool fail(std::string message) {
+    error = std::move(message);
     return false;
+  }
+  bool nest() {
+    if (frames_.size() < max_nesting_) return true;
+    return fail("nested deeper than the limit of " + std::to_string(max_nesting_) + " levels");
   }
   // Puts `path_` at the path of the value about to be read.
   bool enter_value() {
     if (frames_.empty()) return fail("an event must be a JSON object");
-    if (frames_.back().array) path_.resize(frames_.back().base);
+    if (frames_.back().array) truncate_path(frames_.back().base);
     return true;
+  }
+  void truncate_path(std::size_t length) {
+    path_.resize(length);
+    same_prefix_ = std::min(same_prefix_, length);
   }
   bool record(const Value& value) {
     if (!enter_value()) return false;
@@ -221,13 +231,22 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   }
   bool push(const Value& value, std::uint32_t string_offset, std::uint32_t string_length) {
     std::uint32_t path_offset;
-    if (!pending.empty() && last_path_ == path_) {
-      path_offset = pending.back().path_offset;  // arrays of scalars share one copy of the path
+    // Values under the path of the value before them (arrays) share its copy. Only the
+    // bytes appended since then are compared, so a long path above a long array stays linear.
+    const PendingValue* last = pending.empty() ? nullptr : &pending.back();
+    if (last && last->path_length == path_.size() &&
+        path_.compare(same_prefix_, std::string::npos, storage, last->path_offset + same_prefix_,
+                      path_.size() - same_prefix_) == 0) {
+      path_offset = last->path_offset;
     } else {
+      path_bytes_ += path_.size();
+      if (path_bytes_ > max_path_bytes_) {
+        return fail("field paths longer than the limit of " + std::to_string(max_path_bytes_) + " bytes in all");
+      }
       path_offset = static_cast<std::uint32_t>(storage.size());
       storage += path_;
-      last_path_ = path_;
     }
+    same_prefix_ = path_.size();
     pending.push_back({path_offset, static_cast<std::uint32_t>(path_.size()), value, string_offset,
                        string_length});
     return true;
@@ -235,20 +254,23 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
 
   std::vector<Frame> frames_;
   std::string path_;
-  std::string last_path_;
+  std::size_t same_prefix_ = 0;  // how much of path_ is known equal to the last value's path
+  std::size_t path_bytes_ = 0;
+  std::size_t max_nesting_;
+  std::size_t max_path_bytes_;
   bool started_ = false;
 };
 
 }  // namespace
 
 std::optional<Event> parse_event(std::string_view json, std::string& error,
-                                 std::size_t* error_offset) {
+                                 std::size_t* error_offset, std::size_t max_nesting) {
   if (json.size() > std::numeric_limits<std::uint32_t>::max() / 2) {
     error = "event larger than 2 GiB";
     if (error_offset) *error_offset = 0;
     return std::nullopt;
   }
-  Flattener flattener;
+  Flattener flattener(max_nesting, 16 * json.size() + (1u << 20));
   // Above the short-string size, so moving the storage keeps the address views point to.
   flattener.storage.reserve(std::max<std::size_t>(json.size(), 64));
   rapidjson::Reader reader;
@@ -263,6 +285,12 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
     if (error_offset) *error_offset = result.Offset();
     return std::nullopt;
   }
+  // rapidjson takes a NUL byte for the end of the text: what follows one would be ignored.
+  if (input.Tell() < json.size()) {
+    error = "unexpected NUL byte after the event";
+    if (error_offset) *error_offset = input.Tell();
+    return std::nullopt;
+  }
   std::string storage = std::move(flattener.storage);
   const char* base = storage.data();
   std::vector<Event::Entry> entries;
@@ -272,8 +300,14 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
   for (const PendingValue& p : flattener.pending) {
     Value value = p.value;
     if (value.kind == ValueKind::String) value.string = std::string_view(base + p.string_offset, p.string_length);
-    entries.push_back({std::string_view(base + p.path_offset, p.path_length),
-                       static_cast<std::uint32_t>(values.size()), 1});
+    // Values that share a stored path (an array's) form one entry, so that sorting the
+    // entries never compares a long path with itself once per array element.
+    if (!entries.empty() && entries.back().path.data() == base + p.path_offset) {
+      ++entries.back().count;
+    } else {
+      entries.push_back({std::string_view(base + p.path_offset, p.path_length),
+                         static_cast<std::uint32_t>(values.size()), 1});
+    }
     values.push_back(value);
   }
   return Event::assemble(std::move(storage), std::move(entries), std::move(values), std::string(json));

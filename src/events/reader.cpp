@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
@@ -45,6 +46,13 @@ void extract_ordering(Event& event, const EventReadOptions& options) {
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// What a problem from parse_event says: a JSON syntax error, or valid JSON past a limit
+// (its message names the limit, like the line-length problem).
+std::string event_problem(const std::string& error) {
+  if (error.find("than the limit of") != std::string::npos) return error + "; skipped";
+  return "invalid JSON: " + error;
+}
 
 // 1-based line and column (in bytes) of a byte offset.
 std::pair<std::uint64_t, std::uint64_t> line_and_column(std::string_view text, std::size_t offset) {
@@ -182,11 +190,11 @@ struct Emitter {
     std::optional<Event> event;
     if (json.find_first_of("\r\n") != std::string_view::npos) {
       std::string compact = compact_json(json);
-      if (!compact.empty()) event = parse_event(compact, error, &error_offset);
+      if (!compact.empty()) event = parse_event(compact, error, &error_offset, options.max_nesting);
     }
-    if (!event) event = parse_event(json, error, &error_offset);
+    if (!event) event = parse_event(json, error, &error_offset, options.max_nesting);
     if (!event) {
-      report(begin + error_offset, "invalid JSON: " + error);
+      report(begin + error_offset, event_problem(error));
       return;
     }
     extract_ordering(*event, options);
@@ -408,9 +416,9 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
     std::string error;
     std::size_t error_offset = 0;
     while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    auto event = parse_event(text, error, &error_offset);
+    auto event = parse_event(text, error, &error_offset, options.max_nesting);
     if (!event) {
-      problem(InputProblem{name, number, error_offset + 1, "invalid JSON: " + error});
+      problem(InputProblem{name, number, error_offset + 1, event_problem(error)});
       ++summary.skipped;
       return;
     }
@@ -447,7 +455,10 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
       }
       if (line[first] == '{') {
         std::string error;
-        auto probe = parse_event(std::string_view(line).substr(first), error);
+        // Without the nesting limit: a first line too deep is still one event per line,
+        // reported by emit_line, and the file is streamed.
+        auto probe = parse_event(std::string_view(line).substr(first), error, nullptr,
+                                 std::numeric_limits<std::size_t>::max());
         if (probe && !looks_like_search_response(*probe)) {
           streaming = true;
           emit_line(std::string_view(line).substr(first), line_number);

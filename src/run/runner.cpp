@@ -449,6 +449,10 @@ const Rule& RuleRunner::rule(std::size_t index) const { return impl_->rules[inde
 void RuleRunner::set_alert_sink(std::function<void(Alert&&)> sink) { impl_->sink = std::move(sink); }
 const RunnerStats& RuleRunner::stats() const { return impl_->stats; }
 const RuleRunStats& RuleRunner::rule_stats(std::size_t index) const { return impl_->rules[index]->stats; }
+const SequenceStats* RuleRunner::sequence_stats(std::size_t index) const {
+  const auto& sequence = impl_->rules[index]->sequence;
+  return sequence ? &sequence->stats() : nullptr;
+}
 
 Diagnostics RuleRunner::add_rule(const Rule& rule) { return add_rule(rule, {}); }
 
