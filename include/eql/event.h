@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,12 +25,6 @@ namespace eql {
 /// leave no value. Integers keep all 64 bits.
 class Event {
  public:
-  Event() = default;
-  Event(const Event&);
-  Event& operator=(const Event&);
-  Event(Event&&) noexcept = default;
-  Event& operator=(Event&&) noexcept = default;
-
   /// The values filed under `path`, in document order (nulls included); empty when the
   /// event has no such field.
   std::span<const Value> values(std::string_view path) const;
@@ -41,10 +36,16 @@ class Event {
   std::vector<std::string_view> paths() const;
 
   /// The event as compact JSON, as it was read (or as built).
-  const std::string& json() const { return json_; }
+  const std::string& json() const;
 
   /// Adds or replaces a field (used to derive fields such as `@timestamp`).
   void set(std::string_view path, const Value& value);
+
+  /// Names the event's fields and values: copies share it (they share the read-only
+  /// storage, so a copy that only changes the ordering data below costs a few bytes), set()
+  /// gives a new one, and no two different contents ever had the same serial in this
+  /// process. 0 for an empty event. The evaluator caches per-event lookups under it.
+  std::uint64_t serial() const;
 
   // Ordering data, extracted once by the reader (see EventReadOptions).
   std::optional<EpochNanos> timestamp;
@@ -63,11 +64,8 @@ class Event {
                         std::vector<Value> values, std::string json);
 
  private:
-  void rebase(const char* old_base);
-  std::string storage_;
-  std::vector<Entry> entries_;  // sorted by path, unique
-  std::vector<Value> values_;
-  std::string json_;
+  struct Body;  // the fields and the JSON text; immutable once shared (src/events/event.cpp)
+  std::shared_ptr<const Body> body_;
 };
 
 /// Parses one JSON object into an Event. On error returns nothing and sets `error` to a
