@@ -35,6 +35,12 @@ class Event {
   /// Every path the event holds, sorted.
   std::vector<std::string_view> paths() const;
 
+  struct Entry;
+  /// Every field the event holds, sorted by path (no copy: for walking all fields fast);
+  /// values_of(entry) gives its values.
+  std::span<const Entry> entries() const;
+  std::span<const Value> values_of(const Entry& entry) const;
+
   /// The event as compact JSON, as it was read (or as built).
   const std::string& json() const;
 

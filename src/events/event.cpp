@@ -85,6 +85,15 @@ std::vector<std::string_view> Event::paths() const {
   return out;
 }
 
+std::span<const Event::Entry> Event::entries() const {
+  if (!body_) return {};
+  return body_->entries;
+}
+
+std::span<const Value> Event::values_of(const Entry& entry) const {
+  return std::span<const Value>(body_->values.data() + entry.first, entry.count);
+}
+
 Event Event::assemble(std::string storage, std::vector<Entry> entries, std::vector<Value> values,
                       std::string json) {
   auto body = std::make_shared<Body>();
