@@ -89,9 +89,6 @@ std::optional<std::string_view> data_stream_of_backing_index(std::string_view in
 
 bool earlier(const EventRef& a, const EventRef& b) { return sequence_order_before(*a, *b); }
 
-struct Later {
-  bool operator()(const EventRef& a, const EventRef& b) const { return earlier(b, a); }
-};
 
 std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
   for (char c : bytes) {
@@ -135,6 +132,7 @@ struct Gate {
 // so the index keeps them apart from the telling gates (a rule is a candidate only when
 // its gate of every kind holds: see GateKind).
 constexpr std::string_view kOsFields[] = {"host.os.type"};
+constexpr std::string_view kCategoryFields[] = {"event.category"};
 constexpr std::string_view kCoarseFields[] = {"host.os.type",   "event.type",          "event.kind",
                                               "event.outcome",  "event.category",      "host.os.family",
                                               "host.os.platform", "event.action",      "event.dataset",
@@ -147,7 +145,7 @@ constexpr std::string_view kCoarseNonOsFields[] = {"event.type",   "event.kind",
 // The kinds of necessary conditions the runner indexes by, each separately; an event must
 // satisfy a rule's condition of each kind it has.
 enum GateKind : std::size_t {
-  kCategoryGate,  // the event category it tests (from `process where`)
+  kCategoryGate,  // the event category it tests (`process where`, or `any where event.category ...`)
   kTellingGate,   // values of fields that split events finely (process.name, file.extension)
   kOsGate,        // host.os.type
   kCoarseGate,    // event.type, event.action and the like
@@ -156,6 +154,7 @@ enum GateKind : std::size_t {
 
 bool accepts(GateKind kind, const Gate& gate) {
   switch (kind) {
+    case kCategoryGate: return gate.all_fields_in(kCategoryFields);
     case kTellingGate: return !gate.any_field_in(kCoarseFields);
     case kOsGate: return gate.all_fields_in(kOsFields);
     case kCoarseGate: return gate.all_fields_in(kCoarseNonOsFields);
@@ -285,9 +284,9 @@ std::set<std::string> required_fields(const ast::Expr& expr, const GateFieldReso
       first = false;
     }
   } else if (const auto* compare = expr.as<ast::Compare>()) {
-    // `f != v` is `not (f == v)`; `f == null` asks for no value.
-    if (compare->op != ast::CompareOp::NotEq && !compare->left->as<ast::NullLiteral>() &&
-        !compare->right->as<ast::NullLiteral>()) {
+    // `f != v` is `not (f == v)`; `f == null` asks for no value, `f != null` for one.
+    bool with_null = compare->left->as<ast::NullLiteral>() || compare->right->as<ast::NullLiteral>();
+    if (compare->op == ast::CompareOp::NotEq ? with_null : !with_null) {
       add(*compare->left);
       add(*compare->right);
     }
@@ -386,15 +385,13 @@ struct RuleRunner::Impl {
     std::vector<FilterProgram> stage_filters;  // sequences and samples: what they can use
     std::unique_ptr<SequenceMatcher> sequence;
     std::unique_ptr<SampleMatcher> sample;
-    std::vector<std::uint32_t> required_presence;  // fields every filter needs (FieldUse::presence)
+    // Per event filter (each stage), the fields it needs (FieldUse::presence): an event
+    // may matter only when it has all the fields of some filter.
+    std::vector<std::vector<std::uint32_t>> required_presence;
     std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
     std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
-    // Exact mode: the events it can use, as indexes into its ordering's held events;
-    // stream mode: the reorder window.
+    // Exact mode: the events it can use, as indexes into its ordering's held events.
     std::vector<std::uint32_t> held;
-    std::priority_queue<EventRef, std::vector<EventRef>, Later> window;
-    std::optional<EpochNanos> newest;
-    EventRef last_released;
     std::vector<ExceptionListItem> exceptions;
     RuleRunStats stats;
   };
@@ -402,10 +399,36 @@ struct RuleRunner::Impl {
   RunnerOptions options;
   std::vector<std::unique_ptr<CompiledRule>> rules;
   // ---- the index: which rules an event may matter to ----
-  struct GateField {  // the rules with a gate of one kind on one field
-    std::unordered_map<std::string, std::vector<std::uint32_t>> by_value;  // lower-cased
-    std::vector<std::uint32_t> all;  // for values the index cannot read (numbers, non-ASCII)
+  // Rules, as a list and (when long: `event.category` "process" has hundreds) as a bit set
+  // too, which an event merges in a few word operations.
+  struct RuleSet {
+    std::vector<std::uint32_t> list;
+    std::vector<std::uint64_t> bits;  // built by build_bit_sets()
   };
+  struct GateField {  // the rules with a gate of one kind on one field
+    std::unordered_map<std::string, RuleSet> by_value;  // lower-cased
+    RuleSet all;  // for values the index cannot read (numbers, non-ASCII)
+  };
+  bool bit_sets_built = false;
+
+  void build_bit_sets() {
+    constexpr std::size_t kLong = 32;
+    const std::size_t words = candidate_bits.size();
+    auto build = [&](RuleSet& set) {
+      set.bits.clear();
+      if (set.list.size() < kLong) return;
+      set.bits.assign(words, 0);
+      for (std::uint32_t rule : set.list) set.bits[rule >> 6] |= std::uint64_t{1} << (rule & 63);
+    };
+    for (auto& [path, use] : field_uses) {
+      for (auto& gate : use.gates) {
+        if (!gate) continue;
+        for (auto& [value, set] : gate->by_value) build(set);
+        build(gate->all);
+      }
+    }
+    bit_sets_built = true;
+  }
   struct FieldUse {  // what the index reads of one event field
     std::array<std::unique_ptr<GateField>, kGateKinds> gates;
     std::uint32_t presence = UINT32_MAX;  // its index in presence_seen, when a rule needs it
@@ -438,6 +461,19 @@ struct RuleRunner::Impl {
     // the number of rules (they hold indexes into it).
     std::vector<EventRef> held;
     std::uint64_t last_held_event = UINT64_MAX;
+    // Stream mode: one reorder window for all of the ordering's sequence rules; each event
+    // in it with the rules that can use it.
+    struct Waiting {
+      EventRef event;
+      std::vector<std::uint32_t> rules;
+    };
+    struct LaterWaiting {
+      bool operator()(const Waiting& a, const Waiting& b) const { return earlier(b.event, a.event); }
+    };
+    std::priority_queue<Waiting, std::vector<Waiting>, LaterWaiting> window;
+    std::vector<std::uint32_t> current_rules;  // of the current event, while it is evaluated
+    std::optional<EpochNanos> newest;
+    EventRef last_released;
   };
   std::vector<Ordering> orderings = std::vector<Ordering>(1);
 
@@ -485,9 +521,13 @@ struct RuleRunner::Impl {
   // a copy with its own timestamp (falling back to @timestamp, as Kibana does when the
   // override field is missing) and tiebreaker, made once per event and ordering.
   EventRef ordered_view(const CompiledRule& compiled, const EventRef& event) {
-    if (compiled.ordering_index == 0) return event;
     Ordering& ordering = orderings[compiled.ordering_index];
     if (ordering.current_event == stats.events) return ordering.current;
+    if (compiled.ordering_index == 0) {
+      ordering.current = event;
+      ordering.current_event = stats.events;
+      return event;
+    }
     Event copy = *event;  // shares the fields: only the ordering data is its own
     extract_ordering(copy, ordering.options);
     if (!copy.timestamp) copy.timestamp = event->timestamp;
@@ -512,17 +552,38 @@ struct RuleRunner::Impl {
       compiled.held.push_back(static_cast<std::uint32_t>(ordering.held.size() - 1));
       return;
     }
-    if (compiled.last_released && earlier(view, compiled.last_released)) {
-      ++stats.late_events;
-      return;
-    }
-    compiled.newest = compiled.newest ? std::max(*compiled.newest, *view->timestamp) : *view->timestamp;
-    compiled.window.push(std::move(view));
+    orderings[compiled.ordering_index].current_rules.push_back(static_cast<std::uint32_t>(rule));
+  }
+
+  // Stream mode, after the current event was evaluated: it enters each ordering's window
+  // (once, with the rules that can use it), and what is older than the window is released.
+  void advance_windows() {
     const std::int64_t lateness = options.max_lateness_ms * 1'000'000;
-    while (!compiled.window.empty() && *compiled.window.top()->timestamp <= *compiled.newest - lateness) {
-      compiled.last_released = compiled.window.top();
-      compiled.window.pop();
-      compiled.sequence->push(compiled.last_released, context);
+    for (Ordering& ordering : orderings) {
+      if (ordering.current_rules.empty()) continue;
+      EventRef view = ordering.current_event == stats.events ? ordering.current : nullptr;
+      std::vector<std::uint32_t> users = std::move(ordering.current_rules);
+      ordering.current_rules.clear();
+      if (!view) continue;  // cannot happen: feed_sequence made the view
+      if (ordering.last_released && earlier(view, ordering.last_released)) {
+        stats.late_events += users.size();
+        continue;
+      }
+      ordering.newest = ordering.newest ? std::max(*ordering.newest, *view->timestamp) : *view->timestamp;
+      ordering.window.push({std::move(view), std::move(users)});
+      while (!ordering.window.empty() && *ordering.window.top().event->timestamp <= *ordering.newest - lateness) {
+        release(ordering);
+      }
+    }
+  }
+
+  // The oldest event of a window goes to its rules.
+  void release(Ordering& ordering) {
+    Ordering::Waiting oldest = ordering.window.top();
+    ordering.window.pop();
+    ordering.last_released = oldest.event;
+    for (std::uint32_t rule : oldest.rules) {
+      rules[rule]->sequence->push(oldest.event, context);
       drain(rule);
     }
   }
@@ -610,7 +671,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   std::array<std::optional<Gate>, kGateKinds> rule_gates;
   std::array<bool, kGateKinds> every_filter_gated;
   every_filter_gated.fill(true);
-  std::optional<std::set<std::string>> rule_fields;
+  std::vector<std::set<std::string>> filter_fields;
   GateFieldResolver resolve = [&](const std::string& field) -> std::optional<std::string> {
     if (!filter_options.field_types) return field;
     std::optional<FieldInfo> info = filter_options.field_types->lookup(field);
@@ -631,6 +692,8 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
         if (!filter.any && !filter.category.empty() && filter_options.category_field == kDefaultCategoryField) {
           gate.emplace();
           gate->values[std::string(kDefaultCategoryField)].push_back(lowered(filter.category));
+        } else if (filter.condition) {
+          gate = best_gate(*filter.condition, kCategoryGate, resolve);
         }
       } else if (filter.condition) {
         gate = best_gate(*filter.condition, static_cast<GateKind>(kind), resolve);
@@ -645,14 +708,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     }
     std::set<std::string> fields;
     if (filter.condition) fields = required_fields(*filter.condition, path_of);
-    if (!rule_fields) {
-      rule_fields = std::move(fields);
-    } else {
-      std::set<std::string> both;
-      std::set_intersection(rule_fields->begin(), rule_fields->end(), fields.begin(), fields.end(),
-                            std::inserter(both, both.end()));
-      rule_fields = std::move(both);
-    }
+    filter_fields.push_back(std::move(fields));
   };
   auto add_stage = [&](const ast::Term& term) -> bool {
     note_filter(term.filter);
@@ -728,15 +784,17 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     }
     return found->second;
   };
-  if (rule_fields) {
-    for (const std::string& path : *rule_fields) {
+  for (const std::set<std::string>& fields : filter_fields) {
+    std::vector<std::uint32_t> required;
+    for (const std::string& path : fields) {
       Impl::FieldUse& use = use_of(path);
       if (use.presence == UINT32_MAX) {
         use.presence = static_cast<std::uint32_t>(impl.presence_seen.size());
         impl.presence_seen.push_back(0);
       }
-      compiled->required_presence.push_back(use.presence);
+      required.push_back(use.presence);
     }
+    compiled->required_presence.push_back(std::move(required));
   }
   impl.rules.push_back(std::move(compiled));
   const std::size_t words = (impl.rules.size() + 63) / 64;
@@ -752,13 +810,14 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
       Impl::FieldUse& use = use_of(field);
       if (!use.gates[kind]) use.gates[kind] = std::make_unique<Impl::GateField>();
       Impl::GateField& gate = *use.gates[kind];
-      auto add_once = [&](std::vector<std::uint32_t>& rules) {
-        if (rules.empty() || rules.back() != index) rules.push_back(index);
+      auto add_once = [&](Impl::RuleSet& rules) {
+        if (rules.list.empty() || rules.list.back() != index) rules.list.push_back(index);
       };
       for (const std::string& value : values) add_once(gate.by_value[value]);
       add_once(gate.all);
     }
   }
+  impl.bit_sets_built = false;
   return diagnostics;
 }
 
@@ -782,6 +841,7 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   // Candidates as bit sets over rules, one per kind of gate: the rules without a gate of
   // the kind, and those whose gate of the kind the event satisfies. A rule is a candidate
   // when it is in all of them.
+  if (!impl.bit_sets_built) impl.build_bit_sets();
   for (std::size_t kind = 0; kind < kGateKinds; ++kind) impl.kind_bits[kind] = impl.free_bits[kind];
   const std::uint64_t stamp = impl.stats.events + 1;
   for (const Event::Entry& entry : event->entries()) {
@@ -793,8 +853,12 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
       if (!use.gates[kind]) continue;
       const Impl::GateField& gate = *use.gates[kind];
       auto& bits = impl.kind_bits[kind];
-      auto mark = [&](const std::vector<std::uint32_t>& rules) {
-        for (std::uint32_t rule : rules) bits[rule >> 6] |= std::uint64_t{1} << (rule & 63);
+      auto mark = [&](const Impl::RuleSet& rules) {
+        if (!rules.bits.empty()) {
+          for (std::size_t word = 0; word < bits.size(); ++word) bits[word] |= rules.bits[word];
+          return;
+        }
+        for (std::uint32_t rule : rules.list) bits[rule >> 6] |= std::uint64_t{1} << (rule & 63);
       };
       for (const Value& value : event->values_of(entry)) {
         if (value.kind == ValueKind::String && is_ascii(value.string)) {
@@ -820,28 +884,61 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   for (std::size_t word = 0; word < bits.size(); ++word) {
     for (std::uint64_t rest = bits[word]; rest != 0; rest &= rest - 1) {
       auto rule = static_cast<std::size_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(rest)));
-      const auto& required = impl.rules[rule]->required_presence;
-      bool present = std::all_of(required.begin(), required.end(),
-                                 [&](std::uint32_t field) { return impl.presence_seen[field] == stamp; });
+      const auto& filters = impl.rules[rule]->required_presence;
+      bool present = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const auto& required) {
+        return std::all_of(required.begin(), required.end(),
+                           [&](std::uint32_t field) { return impl.presence_seen[field] == stamp; });
+      });
       if (present) impl.evaluate(rule, event, effective);
     }
   }
+  if (impl.options.order == RunnerOptions::Order::Stream) impl.advance_windows();
   ++impl.stats.events;
 }
 
 void RuleRunner::finish() {
   Impl& impl = *impl_;
-  // Exact mode: each ordering's held events sorted once; a rule's events are then ordered
-  // by their rank in it.
-  std::vector<std::vector<std::uint32_t>> ranks(impl.orderings.size());
+  // Exact mode: each ordering's held events are replayed once in its time order, each to
+  // the sequence rules that can use it. Event by event rather than rule by rule, so that
+  // the leaves those rules share are evaluated once per event (the evaluator's cache).
+  // Results wait in `found` so that alerts still come out rule by rule.
+  std::vector<std::vector<JoinResult>> found(impl.rules.size());
+  // Stream mode: what is still in the windows, in order.
+  for (Impl::Ordering& ordering : impl.orderings) {
+    while (!ordering.window.empty()) impl.release(ordering);
+  }
   for (std::size_t o = 0; o < impl.orderings.size(); ++o) {
     const auto& held = impl.orderings[o].held;
+    if (held.empty()) continue;
+    // The rules of each held event, in rule order (offsets into `rules_of`).
+    std::vector<std::uint32_t> first(held.size() + 1, 0);
+    for (const auto& compiled : impl.rules) {
+      if (compiled->kind != Impl::Kind::Sequence || compiled->ordering_index != o) continue;
+      for (std::uint32_t event : compiled->held) ++first[event + 1];
+    }
+    for (std::size_t i = 0; i < held.size(); ++i) first[i + 1] += first[i];
+    std::vector<std::uint32_t> rules_of(first.back());
+    std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
+    for (std::uint32_t rule = 0; rule < impl.rules.size(); ++rule) {
+      Impl::CompiledRule& compiled = *impl.rules[rule];
+      if (compiled.kind != Impl::Kind::Sequence || compiled.ordering_index != o) continue;
+      for (std::uint32_t event : compiled.held) rules_of[next[event]++] = rule;
+      compiled.held = {};
+    }
+    next = {};
     std::vector<std::uint32_t> order(held.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(),
                      [&](std::uint32_t a, std::uint32_t b) { return earlier(held[a], held[b]); });
-    ranks[o].resize(held.size());
-    for (std::uint32_t position = 0; position < order.size(); ++position) ranks[o][order[position]] = position;
+    for (std::uint32_t event : order) {
+      for (std::uint32_t k = first[event]; k < first[event + 1]; ++k) {
+        std::uint32_t rule = rules_of[k];
+        SequenceMatcher& sequence = *impl.rules[rule]->sequence;
+        sequence.push(held[event], impl.context);
+        for (JoinResult& result : sequence.take_results()) found[rule].push_back(std::move(result));
+      }
+    }
+    impl.orderings[o].held = {};
   }
   for (std::size_t rule = 0; rule < impl.rules.size(); ++rule) {
     Impl::CompiledRule& compiled = *impl.rules[rule];
@@ -852,24 +949,13 @@ void RuleRunner::finish() {
       continue;
     }
     if (compiled.kind != Impl::Kind::Sequence) continue;
-    const auto& held = impl.orderings[compiled.ordering_index].held;
-    const auto& rank = ranks[compiled.ordering_index];
-    std::sort(compiled.held.begin(), compiled.held.end(),
-              [&](std::uint32_t a, std::uint32_t b) { return rank[a] < rank[b]; });
-    for (std::uint32_t event : compiled.held) {
-      compiled.sequence->push(held[event], impl.context);
-      impl.drain(rule);
+    for (JoinResult& result : found[rule]) {
+      impl.emit(rule, std::move(result.events), std::move(result.keys), true);
     }
-    compiled.held = {};
-    while (!compiled.window.empty()) {
-      compiled.sequence->push(compiled.window.top(), impl.context);
-      compiled.window.pop();
-      impl.drain(rule);
-    }
+    found[rule] = {};
     compiled.sequence->finish();
     impl.drain(rule);
   }
-  for (Impl::Ordering& ordering : impl.orderings) ordering.held = {};
 }
 
 }  // namespace eql
