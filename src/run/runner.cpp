@@ -257,32 +257,47 @@ std::optional<Gate> best_gate(const ast::Expr& expr, GateKind kind, const GateFi
   return result;
 }
 
-// The fields an expression cannot be true without (each must be in the event, possibly
-// null): a field compared, matched or tested with `in` directly, since a missing field
-// makes those leaves null. Of `a and b` what either needs; of `a or b` what both need.
-std::set<std::string> required_fields(const ast::Expr& expr, const GateFieldResolver& path_of) {
-  std::set<std::string> needs;
+// The fields an expression cannot be true without, as clauses that must all hold, each
+// "the event has one of these fields" (possibly null): a field compared, matched or tested
+// with `in` directly is needed, since a missing field makes those leaves null. Of `a and b`
+// the clauses of both; of `a or b` the clauses both have, and one clause joining a
+// narrowest clause of each (`url.original : "x" or url.query : "y"` needs one of the two).
+using FieldClauses = std::set<std::set<std::string>>;
+
+FieldClauses required_fields(const ast::Expr& expr, const GateFieldResolver& path_of) {
+  FieldClauses needs;
   auto add = [&](const ast::Expr& operand) {
     if (const auto* field = operand.as<ast::Field>()) {
-      if (auto path = path_of(field->name)) needs.insert(*path);
+      if (auto path = path_of(field->name)) needs.insert({*path});
     }
   };
   if (const auto* logical = expr.as<ast::Logical>()) {
+    if (logical->op == ast::LogicOp::And) {
+      for (const ast::ExprPtr& operand : logical->operands) needs.merge(required_fields(*operand, path_of));
+      return needs;
+    }
+    std::set<std::string> joined;
+    bool every_branch_needs = true;
     bool first = true;
     for (const ast::ExprPtr& operand : logical->operands) {
-      std::set<std::string> branch = required_fields(*operand, path_of);
-      if (logical->op == ast::LogicOp::And) {
-        needs.insert(branch.begin(), branch.end());
-      } else if (first) {
+      FieldClauses branch = required_fields(*operand, path_of);
+      if (branch.empty()) every_branch_needs = false;
+      if (every_branch_needs) {
+        auto narrowest = std::min_element(branch.begin(), branch.end(),
+                                          [](const auto& a, const auto& b) { return a.size() < b.size(); });
+        joined.insert(narrowest->begin(), narrowest->end());
+      }
+      if (first) {
         needs = std::move(branch);
       } else {
-        std::set<std::string> both;
+        FieldClauses both;
         std::set_intersection(needs.begin(), needs.end(), branch.begin(), branch.end(),
                               std::inserter(both, both.end()));
         needs = std::move(both);
       }
       first = false;
     }
+    if (every_branch_needs) needs.insert(std::move(joined));
   } else if (const auto* compare = expr.as<ast::Compare>()) {
     // `f != v` is `not (f == v)`; `f == null` asks for no value, `f != null` for one.
     bool with_null = compare->left->as<ast::NullLiteral>() || compare->right->as<ast::NullLiteral>();
@@ -385,9 +400,10 @@ struct RuleRunner::Impl {
     std::vector<FilterProgram> stage_filters;  // sequences and samples: what they can use
     std::unique_ptr<SequenceMatcher> sequence;
     std::unique_ptr<SampleMatcher> sample;
-    // Per event filter (each stage), the fields it needs (FieldUse::presence): an event
-    // may matter only when it has all the fields of some filter.
-    std::vector<std::vector<std::uint32_t>> required_presence;
+    // Per event filter (each stage), the fields it needs as clauses of FieldUse::presence
+    // ids (required_fields): an event may matter only when it satisfies every clause of
+    // some filter.
+    std::vector<std::vector<std::vector<std::uint32_t>>> required_presence;
     std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
     std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
     // Exact mode: the events it can use, as indexes into its ordering's held events.
@@ -671,7 +687,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   std::array<std::optional<Gate>, kGateKinds> rule_gates;
   std::array<bool, kGateKinds> every_filter_gated;
   every_filter_gated.fill(true);
-  std::vector<std::set<std::string>> filter_fields;
+  std::vector<FieldClauses> filter_fields;
   GateFieldResolver resolve = [&](const std::string& field) -> std::optional<std::string> {
     if (!filter_options.field_types) return field;
     std::optional<FieldInfo> info = filter_options.field_types->lookup(field);
@@ -706,7 +722,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
         merge_gate(*rule_gates[kind], std::move(*gate));
       }
     }
-    std::set<std::string> fields;
+    FieldClauses fields;
     if (filter.condition) fields = required_fields(*filter.condition, path_of);
     filter_fields.push_back(std::move(fields));
   };
@@ -784,15 +800,19 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     }
     return found->second;
   };
-  for (const std::set<std::string>& fields : filter_fields) {
-    std::vector<std::uint32_t> required;
-    for (const std::string& path : fields) {
-      Impl::FieldUse& use = use_of(path);
-      if (use.presence == UINT32_MAX) {
-        use.presence = static_cast<std::uint32_t>(impl.presence_seen.size());
-        impl.presence_seen.push_back(0);
+  for (const FieldClauses& clauses : filter_fields) {
+    std::vector<std::vector<std::uint32_t>> required;
+    for (const std::set<std::string>& clause : clauses) {
+      std::vector<std::uint32_t> any_of;
+      for (const std::string& path : clause) {
+        Impl::FieldUse& use = use_of(path);
+        if (use.presence == UINT32_MAX) {
+          use.presence = static_cast<std::uint32_t>(impl.presence_seen.size());
+          impl.presence_seen.push_back(0);
+        }
+        any_of.push_back(use.presence);
       }
-      required.push_back(use.presence);
+      required.push_back(std::move(any_of));
     }
     compiled->required_presence.push_back(std::move(required));
   }
@@ -885,9 +905,11 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
     for (std::uint64_t rest = bits[word]; rest != 0; rest &= rest - 1) {
       auto rule = static_cast<std::size_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(rest)));
       const auto& filters = impl.rules[rule]->required_presence;
-      bool present = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const auto& required) {
-        return std::all_of(required.begin(), required.end(),
-                           [&](std::uint32_t field) { return impl.presence_seen[field] == stamp; });
+      auto seen = [&](std::uint32_t field) { return impl.presence_seen[field] == stamp; };
+      bool present = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const auto& clauses) {
+        return std::all_of(clauses.begin(), clauses.end(), [&](const auto& clause) {
+          return std::any_of(clause.begin(), clause.end(), seen);
+        });
       });
       if (present) impl.evaluate(rule, event, effective);
     }
