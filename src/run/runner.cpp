@@ -390,6 +390,9 @@ std::string event_index(const Event& event) {
   return {};
 }
 
+// Marks a held event (or a rule of a waiting event) as one of the sequence's first stage.
+constexpr std::uint32_t kFirstStage = 1u << 31;
+
 struct RuleRunner::Impl {
   enum class Kind { Event, Sequence, Sample };
 
@@ -406,8 +409,15 @@ struct RuleRunner::Impl {
     std::vector<std::vector<std::vector<std::uint32_t>>> required_presence;
     std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
     std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
-    // Exact mode: the events it can use, as indexes into its ordering's held events.
+    // Exact mode: the events it can use, as indexes into its ordering's held events, each
+    // with kFirstStage when it matched the first stage.
     std::vector<std::uint32_t> held;
+    // A sequence whose first stage is a normal one does nothing with events before (in time
+    // order) the first event of that stage: no partial sequence exists for an `until` to
+    // cancel or a later stage to extend, and a middle or trailing missing-event stage only
+    // looks between the events of a sequence. So those events are not pushed to it.
+    bool skips_until_first_stage = false;
+    bool armed = false;  // it has seen an event of its first stage
     std::vector<ExceptionListItem> exceptions;
     RuleRunStats stats;
   };
@@ -552,7 +562,17 @@ struct RuleRunner::Impl {
     return ordering.current;
   }
 
-  void feed_sequence(std::size_t rule, const EventRef& event) {
+  // Whether the sequence rule needs this event: false for events before its first stage
+  // matched (see skips_until_first_stage). `flagged` carries kFirstStage.
+  bool arm(CompiledRule& compiled, std::uint32_t flagged) {
+    if (compiled.armed || !compiled.skips_until_first_stage) return true;
+    if (!(flagged & kFirstStage)) return false;
+    compiled.armed = true;
+    return true;
+  }
+
+  void feed_sequence(std::size_t rule, const EventRef& event, bool first_stage) {
+    const std::uint32_t flag = first_stage ? kFirstStage : 0;
     CompiledRule& compiled = *rules[rule];
     EventRef view = ordered_view(compiled, event);
     if (!view->timestamp) {
@@ -565,10 +585,10 @@ struct RuleRunner::Impl {
         ordering.held.push_back(std::move(view));
         ordering.last_held_event = stats.events;
       }
-      compiled.held.push_back(static_cast<std::uint32_t>(ordering.held.size() - 1));
+      compiled.held.push_back(static_cast<std::uint32_t>(ordering.held.size() - 1) | flag);
       return;
     }
-    orderings[compiled.ordering_index].current_rules.push_back(static_cast<std::uint32_t>(rule));
+    orderings[compiled.ordering_index].current_rules.push_back(static_cast<std::uint32_t>(rule) | flag);
   }
 
   // Stream mode, after the current event was evaluated: it enters each ordering's window
@@ -598,7 +618,9 @@ struct RuleRunner::Impl {
     Ordering::Waiting oldest = ordering.window.top();
     ordering.window.pop();
     ordering.last_released = oldest.event;
-    for (std::uint32_t rule : oldest.rules) {
+    for (std::uint32_t flagged : oldest.rules) {
+      std::uint32_t rule = flagged & ~kFirstStage;
+      if (!arm(*rules[rule], flagged)) continue;
       rules[rule]->sequence->push(oldest.event, context);
       drain(rule);
     }
@@ -620,13 +642,14 @@ struct RuleRunner::Impl {
       if (compiled.filter->matches(*event, context)) emit(rule, {ordered_view(compiled, event)}, {}, false);
       return;
     }
-    bool usable = std::any_of(compiled.stage_filters.begin(), compiled.stage_filters.end(),
-                              [&](const FilterProgram& stage) { return stage.matches(*event, context); });
+    bool first_stage = compiled.stage_filters.front().matches(*event, context);
+    bool usable = first_stage || std::any_of(compiled.stage_filters.begin() + 1, compiled.stage_filters.end(),
+                                             [&](const FilterProgram& stage) { return stage.matches(*event, context); });
     if (!usable) return;
     if (compiled.kind == Kind::Sample) {
       compiled.sample->push(event, context);
     } else {
-      feed_sequence(rule, event);
+      feed_sequence(rule, event, first_stage);
     }
   }
 };
@@ -681,6 +704,9 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     ordering_key = ordering.timestamp_field + '\n' + ordering.tiebreaker_field;
   }
 
+  if (const ast::Sequence* sequence = query.sequence()) {
+    compiled->skips_until_first_stage = !sequence->terms.empty() && !sequence->terms.front().missing;
+  }
   // Per kind of gate, what every event filter (each stage of a sequence or sample) needs;
   // a kind that some filter lacks does not restrict the rule. Likewise the fields every
   // filter needs.
@@ -936,7 +962,7 @@ void RuleRunner::finish() {
     std::vector<std::uint32_t> first(held.size() + 1, 0);
     for (const auto& compiled : impl.rules) {
       if (compiled->kind != Impl::Kind::Sequence || compiled->ordering_index != o) continue;
-      for (std::uint32_t event : compiled->held) ++first[event + 1];
+      for (std::uint32_t flagged : compiled->held) ++first[(flagged & ~kFirstStage) + 1];
     }
     for (std::size_t i = 0; i < held.size(); ++i) first[i + 1] += first[i];
     std::vector<std::uint32_t> rules_of(first.back());
@@ -944,7 +970,9 @@ void RuleRunner::finish() {
     for (std::uint32_t rule = 0; rule < impl.rules.size(); ++rule) {
       Impl::CompiledRule& compiled = *impl.rules[rule];
       if (compiled.kind != Impl::Kind::Sequence || compiled.ordering_index != o) continue;
-      for (std::uint32_t event : compiled.held) rules_of[next[event]++] = rule;
+      for (std::uint32_t flagged : compiled.held) {
+        rules_of[next[flagged & ~kFirstStage]++] = rule | (flagged & kFirstStage);
+      }
       compiled.held = {};
     }
     next = {};
@@ -954,7 +982,8 @@ void RuleRunner::finish() {
                      [&](std::uint32_t a, std::uint32_t b) { return earlier(held[a], held[b]); });
     for (std::uint32_t event : order) {
       for (std::uint32_t k = first[event]; k < first[event + 1]; ++k) {
-        std::uint32_t rule = rules_of[k];
+        std::uint32_t rule = rules_of[k] & ~kFirstStage;
+        if (!impl.arm(*impl.rules[rule], rules_of[k])) continue;
         SequenceMatcher& sequence = *impl.rules[rule]->sequence;
         sequence.push(held[event], impl.context);
         for (JoinResult& result : sequence.take_results()) found[rule].push_back(std::move(result));
