@@ -155,8 +155,25 @@ bool matcher_matches(const Matcher& matcher, std::string_view value) {
   return false;
 }
 
+// Equality of two non-null values in a domain, as compare_values(...) == 0 decides it, or
+// nothing when they do not compare. Strings in the generic domain are compared without
+// working out an order (which case-insensitively would fold both into new strings).
+std::optional<bool> equal_values(const Value& a, const Value& b, const Node& node) {
+  if (node.domain == Domain::Generic && a.kind == ValueKind::String && b.kind == ValueKind::String) {
+    return text::equals(a.string, b.string, node.case_insensitive);
+  }
+  auto order = compare_values(a, b, node.domain, node.date_format, node.case_insensitive);
+  if (!order) return std::nullopt;
+  return *order == 0;
+}
+
 Value comparison(const Node& node, const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return Value::null();
+  if (node.op == Op::Eq || node.op == Op::NotEq) {
+    auto equal = equal_values(a, b, node);
+    if (!equal) return Value::null();
+    return Value::of_bool(node.op == Op::Eq ? *equal : !*equal);
+  }
   auto order = compare_values(a, b, node.domain, node.date_format, node.case_insensitive);
   if (!order) return Value::null();
   switch (node.op) {
@@ -198,9 +215,9 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
           saw_null = true;
           continue;
         }
-        auto order = compare_values(value, candidate, node.domain, node.date_format, node.case_insensitive);
-        if (!order) saw_null = true;
-        else if (*order == 0) return Value::of_bool(true);
+        auto equal = equal_values(value, candidate, node);
+        if (!equal) saw_null = true;
+        else if (*equal) return Value::of_bool(true);
       }
       return saw_null ? Value::null() : Value::of_bool(false);
     }
