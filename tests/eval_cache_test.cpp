@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "eql/eval.h"
 #include "eql/event.h"
@@ -64,4 +66,49 @@ TEST_CASE("programs that share leaves give each event its own answers through on
   CHECK(first.matches(cmd, context));
   CHECK_FALSE(first.matches(changed, context));
   CHECK(first.matches(cmd, context));
+}
+
+TEST_CASE("long `in` and match lists, looked up rather than scanned, decide as a chain of `or`s") {
+  // A list of four or more constants is looked up in a sorted set (ASCII entries); the same
+  // test written as `or`s of single comparisons is scanned. Both must always agree.
+  const std::vector<std::string> items{R"("cmd.exe")", R"("kill")", R"("5")", R"("\u{C9}t\u{E9}")", R"("Other")"};
+  auto joined = [&](const std::string& separator, const std::string& prefix) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + prefix + items[i];
+    return out;
+  };
+  auto chain_of = [&](const std::string& prefix) {  // `x in~ ("a") or x in~ ("b") ...`
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? " or " : "") + prefix + items[i] + ")";
+    return out;
+  };
+  const std::vector<std::pair<std::string, std::string>> pairs{
+      {"x in (" + joined(", ", "") + ")", joined(" or ", "x == ")},
+      {"x in (" + joined(", ", "") + ")", chain_of("x in (")},
+      {"x in~ (" + joined(", ", "") + ")", chain_of("x in~ (")},
+      {"x : (" + joined(", ", "") + ")", joined(" or ", "x : ")},
+      {"x like (" + joined(", ", "") + ")", joined(" or ", "x like ")},
+      {"x like~ (" + joined(", ", "") + ")", joined(" or ", "x like~ ")},
+      {"x : (" + joined(", ", "") + ", \"c*\")", joined(" or ", "x : ") + " or x : \"c*\""},
+  };
+  const std::vector<std::string> values{
+      R"("cmd.exe")", R"("CMD.EXE")", R"("kill")", R"("\u212aill")", R"("KILL")", R"("5")", "5", "5.0",
+      R"("05")", "null", R"(["x", "Kill"])", R"("\u00e9t\u00e9")", R"("\u00c9T\u00c9")", R"("other")",
+      R"("cmd")", "true", "[]"};
+  EvalContext context;
+  for (const auto& [listed, chained] : pairs) {
+    CAPTURE(listed);
+    FilterProgram list = compile("any where " + listed);
+    FilterProgram chain = compile("any where " + chained);
+    for (const std::string& value : values) {
+      CAPTURE(value);
+      Event event = event_of(R"({"x":)" + value + "}");
+      CHECK(list.matches(event, context) == chain.matches(event, context));
+    }
+  }
+  // And the answers themselves, for a few telling values.
+  EvalContext fresh;
+  CHECK(compile(R"(any where x in~ ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"\u212aill"})"), fresh));
+  CHECK_FALSE(compile(R"(any where x in ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"KILL"})"), fresh));
+  CHECK(compile(R"(any where x : ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"KILL"})"), fresh));
 }

@@ -685,6 +685,56 @@ class Interner {
 
 }  // namespace
 
+void index_long_lists(Program& program) {
+  constexpr std::size_t kLong = 4;  // shorter lists are as fast to scan
+  auto ascii = [](std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  };
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  for (Node& node : program.nodes) {
+    std::vector<std::string> set;
+    std::vector<std::uint32_t> unlisted;
+    bool case_insensitive = node.case_insensitive;
+    if (node.op == Op::In && node.domain == Domain::Generic) {
+      for (std::uint32_t i = 1; i < node.args.size(); ++i) {
+        const Node& candidate = program.nodes[node.args[i]];
+        if (candidate.op == Op::Constant && candidate.constant.kind == ValueKind::String &&
+            ascii(candidate.constant.string)) {
+          std::string text(candidate.constant.string);
+          set.push_back(case_insensitive ? lower(std::move(text)) : std::move(text));
+        } else {
+          unlisted.push_back(i);
+        }
+      }
+    } else if (node.op == Op::Match) {
+      auto first_equal = std::find_if(node.matchers.begin(), node.matchers.end(),
+                                      [](const Matcher& m) { return m.kind == Matcher::Kind::Equal; });
+      if (first_equal == node.matchers.end()) continue;
+      case_insensitive = first_equal->case_insensitive;
+      for (std::uint32_t i = 0; i < node.matchers.size(); ++i) {
+        const Matcher& matcher = node.matchers[i];
+        if (matcher.kind == Matcher::Kind::Equal && matcher.case_insensitive == case_insensitive &&
+            ascii(matcher.literal)) {
+          set.push_back(case_insensitive ? lower(matcher.literal) : matcher.literal);
+        } else {
+          unlisted.push_back(i);
+        }
+      }
+    } else {
+      continue;
+    }
+    if (set.size() < kLong) continue;
+    std::sort(set.begin(), set.end());
+    set.erase(std::unique(set.begin(), set.end()), set.end());
+    node.ascii_set = std::move(set);
+    node.ascii_set_case_insensitive = case_insensitive;
+    node.unlisted = std::move(unlisted);
+  }
+}
+
 std::uint32_t intern_field_path(std::string_view path) {
   static Interner fields;
   return fields.id(path);
@@ -745,6 +795,7 @@ FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
     slot.field_id = detail::intern_field_path(slot.path);
     program.field_id_end = std::max(program.field_id_end, slot.field_id + 1);
   }
+  detail::index_long_lists(program);
   for (detail::Leaf& leaf : program.leaves) {
     leaf.memo_id = detail::intern_leaf(detail::leaf_key(program, leaf));
     program.memo_id_end = std::max(program.memo_id_end, leaf.memo_id + 1);

@@ -57,6 +57,13 @@ struct Node {
   std::vector<Matcher> matchers;
   std::vector<CidrBlock> cidrs;  // cidrMatch with constant blocks
   std::string date_format;       // Date domain: the field's mapping format
+  // Long lists, looked up rather than scanned (index_long_lists; evaluate.cpp): the ASCII
+  // string candidates of an `in` (generic domain), or the ASCII literals of a match's equal
+  // matchers, sorted, lower-cased when compared ignoring case. `unlisted` holds the
+  // candidates (indexes into args) or matchers (into matchers) that are not in the set.
+  std::vector<std::string> ascii_set;
+  bool ascii_set_case_insensitive = false;
+  std::vector<std::uint32_t> unlisted;
 };
 
 /// One occurrence of a field in a leaf.
@@ -100,6 +107,9 @@ struct Program {
   std::uint32_t field_id_end = 0;  // above every Slot::field_id
   std::uint32_t memo_id_end = 0;   // above every Leaf::memo_id
 };
+
+/// Builds the ascii_set of every long `in` and match list of a program (at compile time).
+void index_long_lists(Program& program);
 
 /// Interning, at compile time only (thread-safe): the same text always gets the same id.
 std::uint32_t intern_field_path(std::string_view path);
@@ -153,6 +163,7 @@ struct EvalContext::Scratch {
   std::vector<char32_t> code_points_a, code_points_b;
   std::vector<std::size_t> offsets_a;
   std::string text_buffer;
+  std::string list_key;  // a lower-cased value looked up in a Node::ascii_set
 };
 
 }  // namespace eql
