@@ -4,9 +4,13 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <random>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +20,7 @@
 #include "eql/runner.h"
 #include "eql/schema.h"
 #include "eql/schema_types.h"
+#include "eql/sequence.h"
 
 using namespace eql;
 
@@ -445,4 +450,170 @@ TEST_CASE("eql run: a rule with errors is shown where it is wrong and the others
   CHECK(output.err.find("eql run: 1 EQL rules loaded from 2 files, 1 with errors (shown above) not run\n") !=
         std::string::npos);
   CHECK(alerts_by_rule(output).count("run-cmd-anywhere") == 3);
+}
+
+namespace {
+
+// Events made of the literal values the corpus rules test: each event takes most of the
+// (field, value) pairs written in one corpus rule (wildcards filled in, case sometimes
+// changed, sometimes in an array) and a few of other rules, so that many rules match some
+// events and many more nearly match.
+std::vector<std::string> events_from_corpus_literals(const std::vector<Rule>& rules, std::size_t count) {
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  std::vector<Pairs> by_rule;
+  std::vector<std::string> rule_categories;
+  const std::regex pair(R"re(([A-Za-z_@][A-Za-z0-9_.@]*)\s*(?:==|:|like~?|in~?)\s*\(?\s*"([^"\\]*)")re");
+  const std::regex category(R"re(([a-z_]+)\s+where)re");
+  for (const Rule& rule : rules) {
+    Pairs pairs;
+    for (auto it = std::sregex_iterator(rule.query.begin(), rule.query.end(), pair); it != std::sregex_iterator(); ++it) {
+      if ((*it)[1].str().find('.') != std::string::npos) pairs.emplace_back((*it)[1].str(), (*it)[2].str());
+    }
+    if (pairs.empty()) continue;
+    by_rule.push_back(std::move(pairs));
+    std::smatch found;
+    rule_categories.push_back(std::regex_search(rule.query, found, category) ? found[1].str() : "process");
+  }
+  std::mt19937 random(20261203);
+  auto pick = [&](const auto& list) -> const auto& { return list[random() % list.size()]; };
+  auto fill = [&](std::string value) {
+    std::string out;
+    for (char c : value) {
+      if (c == '*') out += pick(std::vector<std::string>{"", "x", "ab"});
+      else if (c == '?') out += 'C';
+      else out += random() % 8 == 0 ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c;
+    }
+    return out;
+  };
+  auto quoted = [](const std::string& text) {
+    std::string out = "\"";
+    for (char c : text) {
+      if (static_cast<unsigned char>(c) < 0x20) {
+        out += ' ';  // control characters (a literal across lines) as spaces
+        continue;
+      }
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  };
+  const std::vector<std::string> categories{"process", "file", "network", "registry", "library", "authentication", "dns"};
+  const std::vector<std::string> systems{"windows", "linux", "macos"};
+  const std::vector<std::string> types{"start", "creation", "change", "deletion", "end", "connection", "info"};
+  std::vector<std::string> events;
+  std::int64_t time = 1700000000000;
+  for (std::size_t i = 0; i < count; ++i) {
+    time += static_cast<std::int64_t>(random() % 3000);
+    std::map<std::string, std::string> json;  // dotted field -> JSON value
+    json["@timestamp"] = std::to_string(time);
+    const std::size_t chosen = random() % by_rule.size();
+    json["event.category"] = quoted(random() % 4 == 0 ? pick(categories) : rule_categories[chosen]);
+    json["event.type"] = quoted(pick(types));
+    json["host.os.type"] = quoted(pick(systems));
+    json["host.id"] = quoted("h" + std::to_string(random() % 3));
+    json["process.entity_id"] = quoted("p" + std::to_string(random() % 4));
+    json["user.name"] = quoted("u" + std::to_string(random() % 2));
+    auto add = [&](const std::pair<std::string, std::string>& field_value) {
+      std::string value = quoted(fill(field_value.second));
+      json[field_value.first] = random() % 6 == 0 ? "[\"other\", " + value + "]" : value;
+    };
+    for (const auto& field_value : by_rule[chosen]) {
+      if (random() % 8 != 0 && json.count(field_value.first) == 0) add(field_value);
+    }
+    for (std::size_t k = random() % 3; k > 0; --k) add(pick(pick(by_rule)));
+    // Flat dotted keys: the event reader files them under the same paths as nested objects.
+    std::string line = "{";
+    for (const auto& [field, value] : json) line += (line.size() > 1 ? "," : "") + quoted(field) + ":" + value;
+    events.push_back(line + "}");
+  }
+  return events;
+}
+
+}  // namespace
+
+TEST_CASE("the rule index hides no match: every corpus rule alerts as when run alone, with no index") {
+  // All 1,024 corpus rules run together (index, shared leaf cache, held events replayed
+  // event by event) must give each rule exactly the alerts it gives evaluated on every
+  // event by itself: an event rule's filter, a sequence's matcher fed every event.
+  std::vector<Rule> rules;
+  for (const RuleFile& file : load_rule_paths({EQL_SHARED_DIR "/corpus/detection-rules"}).files) {
+    rules.insert(rules.end(), file.rules.begin(), file.rules.end());
+  }
+  REQUIRE(rules.size() == 1024);
+  const std::vector<std::string> lines = events_from_corpus_literals(rules, 8000);
+  std::vector<EventRef> events;
+  for (const std::string& line : lines) {
+    std::string error;
+    std::optional<Event> event = parse_event(line, error);
+    REQUIRE_MESSAGE(event, error << " in " << line);
+    extract_ordering(*event, {});
+    event->ordinal = events.size();
+    events.push_back(std::make_shared<const Event>(std::move(*event)));
+  }
+  SchemaFieldTypes schema_types(embedded_schema_all());
+
+  for (auto order : {RunnerOptions::Order::Exact, RunnerOptions::Order::Stream}) {
+    CAPTURE(static_cast<int>(order));
+    RunnerOptions options;
+    options.field_types = &schema_types;
+    options.order = order;
+    RuleRunner runner(options);
+    for (const Rule& rule : rules) runner.add_rule(rule);
+    REQUIRE(runner.rule_count() > 1000);
+    std::map<std::string, std::multiset<std::string>> together;  // rule id -> alert ids
+    runner.set_alert_sink([&](Alert&& alert) { together[runner.rule(alert.rule).rule_id].insert(alert.id); });
+    for (const EventRef& event : events) runner.push(Event(*event), "");
+    runner.finish();
+
+    std::map<std::string, std::multiset<std::string>> alone;
+    std::size_t sequences = 0;
+    std::set<std::string> sequence_ids;
+    EvalContext context;
+    for (std::size_t index = 0; index < runner.rule_count(); ++index) {
+      const Rule& rule = runner.rule(index);
+      ParseResult parsed = parse_query(rule.query);
+      REQUIRE(parsed.ok());
+      FilterOptions filter_options;
+      filter_options.field_types = &schema_types;
+      if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
+      if (const ast::EventFilter* filter = parsed.query->event()) {
+        FilterCompileResult compiled = compile_filter(*filter, filter_options);
+        REQUIRE(compiled.program);
+        for (const EventRef& event : events) {
+          if (compiled.program->matches(*event, context)) alone[rule.rule_id].insert(alert_id(rule.rule_id, {event}));
+        }
+      } else if (const ast::Sequence* sequence = parsed.query->sequence()) {
+        if (!rule.timestamp_override.empty() || !rule.tiebreaker_field.empty()) continue;  // other orderings
+        ++sequences;
+        sequence_ids.insert(rule.rule_id);
+        SequenceOptions sequence_options;
+        sequence_options.filter = filter_options;
+        SequenceCompileResult matcher = SequenceMatcher::compile(*sequence, sequence_options);
+        REQUIRE(matcher.matcher);
+        for (const EventRef& event : events) matcher.matcher->push(event, context);
+        matcher.matcher->finish();
+        for (const JoinResult& result : matcher.matcher->take_results()) {
+          alone[rule.rule_id].insert(alert_id(rule.rule_id, result.events));
+        }
+      } else {
+        together.erase(rule.rule_id);  // samples are not compared here
+      }
+    }
+    for (const Rule& rule : rules) {
+      if (!rule.timestamp_override.empty() || !rule.tiebreaker_field.empty()) {
+        if (parse_query(rule.query).query->sequence()) together.erase(rule.rule_id);
+      }
+    }
+    std::size_t alerts = 0, sequence_alerts = 0;
+    for (const auto& [id, found] : alone) {
+      alerts += found.size();
+      if (sequence_ids.count(id)) sequence_alerts += found.size();
+    }
+    MESSAGE(alerts << " alerts (" << sequence_alerts << " of sequences) from " << alone.size() << " rules alone ("
+                   << sequences << " sequence rules compared)");
+    // The events reach many rules, sequences too: the comparison means something.
+    CHECK(alone.size() >= 60);
+    CHECK(sequence_alerts >= 5);
+    CHECK(together == alone);
+  }
 }

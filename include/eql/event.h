@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -24,12 +25,6 @@ namespace eql {
 /// leave no value. Integers keep all 64 bits.
 class Event {
  public:
-  Event() = default;
-  Event(const Event&);
-  Event& operator=(const Event&);
-  Event(Event&&) noexcept = default;
-  Event& operator=(Event&&) noexcept = default;
-
   /// The values filed under `path`, in document order (nulls included); empty when the
   /// event has no such field.
   std::span<const Value> values(std::string_view path) const;
@@ -40,11 +35,23 @@ class Event {
   /// Every path the event holds, sorted.
   std::vector<std::string_view> paths() const;
 
+  struct Entry;
+  /// Every field the event holds, sorted by path (no copy: for walking all fields fast);
+  /// values_of(entry) gives its values.
+  std::span<const Entry> entries() const;
+  std::span<const Value> values_of(const Entry& entry) const;
+
   /// The event as compact JSON, as it was read (or as built).
-  const std::string& json() const { return json_; }
+  const std::string& json() const;
 
   /// Adds or replaces a field (used to derive fields such as `@timestamp`).
   void set(std::string_view path, const Value& value);
+
+  /// Names the event's fields and values: copies share it (they share the read-only
+  /// storage, so a copy that only changes the ordering data below costs a few bytes), set()
+  /// gives a new one, and no two different contents ever had the same serial in this
+  /// process. 0 for an empty event. The evaluator caches per-event lookups under it.
+  std::uint64_t serial() const;
 
   // Ordering data, extracted once by the reader (see EventReadOptions).
   std::optional<EpochNanos> timestamp;
@@ -63,11 +70,8 @@ class Event {
                         std::vector<Value> values, std::string json);
 
  private:
-  void rebase(const char* old_base);
-  std::string storage_;
-  std::vector<Entry> entries_;  // sorted by path, unique
-  std::vector<Value> values_;
-  std::string json_;
+  struct Body;  // the fields and the JSON text; immutable once shared (src/events/event.cpp)
+  std::shared_ptr<const Body> body_;
 };
 
 /// Deepest nesting of objects and arrays an event may have by default: Elasticsearch's JSON

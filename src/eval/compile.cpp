@@ -3,6 +3,9 @@
 // `not in` is `not (in)`, `x == null` tests for no value).
 #include <algorithm>
 #include <cctype>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "eval/program.h"
@@ -582,7 +585,166 @@ void describe_bool(const Program& program, std::uint32_t index, std::string& out
   out += ")";
 }
 
+// ---- shared ids ----------------------------------------------------------------------------
+
+// Appends a length-prefixed string, so that no two different sequences of parts spell the
+// same key.
+void key_text(std::string& key, std::string_view text) {
+  key += std::to_string(text.size());
+  key += ':';
+  key += text;
+}
+
+void key_value(std::string& key, const Value& value) {
+  key += static_cast<char>('0' + static_cast<int>(value.kind));
+  switch (value.kind) {
+    case ValueKind::Null: break;
+    case ValueKind::Bool: key += value.boolean ? 't' : 'f'; break;
+    case ValueKind::Int: key += std::to_string(value.integer); key += ';'; break;
+    case ValueKind::Double: {
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &value.number, sizeof bits);
+      key += std::to_string(bits);
+      key += ';';
+      break;
+    }
+    case ValueKind::String: key_text(key, value.string); break;
+  }
+}
+
+void key_node(const Program& program, const Leaf& leaf, std::uint32_t index, std::string& key) {
+  const Node& node = program.nodes[index];
+  key += '(';
+  key += std::to_string(static_cast<int>(node.op));
+  key += ',';
+  key += std::to_string(static_cast<int>(node.domain));
+  key += ',';
+  key += std::to_string(static_cast<int>(node.function));
+  key += node.case_insensitive ? "~" : "=";
+  switch (node.op) {
+    case Op::Constant: key_value(key, node.constant); break;
+    case Op::Slot: {
+      // By position in the leaf: the slots themselves are spelled out by leaf_key.
+      auto at = std::find(leaf.slots.begin(), leaf.slots.end(), node.slot);
+      key += '$';
+      key += std::to_string(at - leaf.slots.begin());
+      break;
+    }
+    default: break;
+  }
+  key_text(key, node.date_format);
+  for (const Matcher& matcher : node.matchers) {
+    key += 'm';
+    key += std::to_string(static_cast<int>(matcher.kind));
+    key += matcher.case_insensitive ? "~" : "=";
+    key_text(key, matcher.source);
+    key_text(key, matcher.literal);
+  }
+  for (const CidrBlock& block : node.cidrs) {
+    key += 'c';
+    key.append(reinterpret_cast<const char*>(block.network.bytes.data()), block.network.bytes.size());
+    key += std::to_string(block.prefix_bits);
+  }
+  for (std::uint32_t arg : node.args) key_node(program, leaf, arg, key);
+  key += ')';
+}
+
+// Everything a leaf's result depends on: each field occurrence (in odometer order, which
+// bounds the work on pathological events) and the node tree.
+std::string leaf_key(const Program& program, const Leaf& leaf) {
+  std::string key;
+  for (std::uint32_t slot_index : leaf.slots) {
+    const Slot& slot = program.slots[slot_index];
+    key += 's';
+    key_text(key, slot.path);
+    key += std::to_string(static_cast<int>(slot.type));
+    if (slot.has_null_value) {
+      key += 'n';
+      key_value(key, slot.null_value);
+    }
+  }
+  key_node(program, leaf, leaf.root, key);
+  return key;
+}
+
+class Interner {
+ public:
+  std::uint32_t id(std::string_view text) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = ids_.find(text);
+    if (found != ids_.end()) return found->second;
+    auto id = static_cast<std::uint32_t>(ids_.size());
+    ids_.emplace(std::string(text), id);
+    return id;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::uint32_t, std::less<>> ids_;
+};
+
 }  // namespace
+
+void index_long_lists(Program& program) {
+  constexpr std::size_t kLong = 4;  // shorter lists are as fast to scan
+  auto ascii = [](std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  };
+  auto lower = [](std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  for (Node& node : program.nodes) {
+    std::vector<std::string> set;
+    std::vector<std::uint32_t> unlisted;
+    bool case_insensitive = node.case_insensitive;
+    if (node.op == Op::In && node.domain == Domain::Generic) {
+      for (std::uint32_t i = 1; i < node.args.size(); ++i) {
+        const Node& candidate = program.nodes[node.args[i]];
+        if (candidate.op == Op::Constant && candidate.constant.kind == ValueKind::String &&
+            ascii(candidate.constant.string)) {
+          std::string text(candidate.constant.string);
+          set.push_back(case_insensitive ? lower(std::move(text)) : std::move(text));
+        } else {
+          unlisted.push_back(i);
+        }
+      }
+    } else if (node.op == Op::Match) {
+      auto first_equal = std::find_if(node.matchers.begin(), node.matchers.end(),
+                                      [](const Matcher& m) { return m.kind == Matcher::Kind::Equal; });
+      if (first_equal == node.matchers.end()) continue;
+      case_insensitive = first_equal->case_insensitive;
+      for (std::uint32_t i = 0; i < node.matchers.size(); ++i) {
+        const Matcher& matcher = node.matchers[i];
+        if (matcher.kind == Matcher::Kind::Equal && matcher.case_insensitive == case_insensitive &&
+            ascii(matcher.literal)) {
+          set.push_back(case_insensitive ? lower(matcher.literal) : matcher.literal);
+        } else {
+          unlisted.push_back(i);
+        }
+      }
+    } else {
+      continue;
+    }
+    if (set.size() < kLong) continue;
+    std::sort(set.begin(), set.end());
+    set.erase(std::unique(set.begin(), set.end()), set.end());
+    node.ascii_set = std::move(set);
+    node.ascii_set_case_insensitive = case_insensitive;
+    node.unlisted = std::move(unlisted);
+  }
+}
+
+std::uint32_t intern_field_path(std::string_view path) {
+  static Interner fields;
+  return fields.id(path);
+}
+
+std::uint32_t intern_leaf(const std::string& key) {
+  static Interner leaves;
+  return leaves.id(key);
+}
+
 }  // namespace detail
 
 // ---- public API --------------------------------------------------------------------------
@@ -596,6 +758,8 @@ bool FilterProgram::matches(const Event& event, EvalContext& context) const {
   auto& scratch = context.scratch();
   if (scratch.slot_values.size() < program_->slots.size()) scratch.slot_values.resize(program_->slots.size());
   if (scratch.cursor.size() < program_->max_leaf_slots) scratch.cursor.resize(program_->max_leaf_slots);
+  if (scratch.field_memo.size() < program_->field_id_end) scratch.field_memo.resize(program_->field_id_end);
+  if (scratch.leaf_memo.size() < program_->memo_id_end) scratch.leaf_memo.resize(program_->memo_id_end);
   return detail::evaluate_bool(*program_, program_->root, event, scratch);
 }
 
@@ -626,6 +790,16 @@ FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
   result.diagnostics = std::move(compiler.diagnostics);
   if (has_errors(result.diagnostics)) return result;
   compiler.program.root = root;
+  detail::Program& program = compiler.program;
+  for (detail::Slot& slot : program.slots) {
+    slot.field_id = detail::intern_field_path(slot.path);
+    program.field_id_end = std::max(program.field_id_end, slot.field_id + 1);
+  }
+  detail::index_long_lists(program);
+  for (detail::Leaf& leaf : program.leaves) {
+    leaf.memo_id = detail::intern_leaf(detail::leaf_key(program, leaf));
+    program.memo_id_end = std::max(program.memo_id_end, leaf.memo_id + 1);
+  }
   result.program = FilterProgram(std::make_shared<const detail::Program>(std::move(compiler.program)));
   return result;
 }

@@ -1,6 +1,8 @@
 // Scalar evaluation of compiled nodes (three-valued inside a leaf) and typed comparison.
 #include <charconv>
 #include <cmath>
+#include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "eval/program.h"
@@ -155,8 +157,54 @@ bool matcher_matches(const Matcher& matcher, std::string_view value) {
   return false;
 }
 
+// Equality of two non-null values in a domain, as compare_values(...) == 0 decides it, or
+// nothing when they do not compare. Strings in the generic domain are compared without
+// working out an order (which case-insensitively would fold both into new strings).
+std::optional<bool> equal_values(const Value& a, const Value& b, const Node& node) {
+  if (node.domain == Domain::Generic && a.kind == ValueKind::String && b.kind == ValueKind::String) {
+    return text::equals(a.string, b.string, node.case_insensitive);
+  }
+  auto order = compare_values(a, b, node.domain, node.date_format, node.case_insensitive);
+  if (!order) return std::nullopt;
+  return *order == 0;
+}
+
+bool is_ascii(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
+// Whether a string value is in the node's ascii_set (index_long_lists).
+bool listed(const Node& node, const Value& value, EvalContext::Scratch& scratch) {
+  if (node.ascii_set.empty() || value.kind != ValueKind::String || !is_ascii(value.string)) return false;
+  std::string_view key = value.string;
+  if (node.ascii_set_case_insensitive) {
+    scratch.list_key.assign(value.string);
+    for (char& c : scratch.list_key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    key = scratch.list_key;
+  }
+  return std::binary_search(node.ascii_set.begin(), node.ascii_set.end(), key,
+                            [](std::string_view a, std::string_view b) { return a < b; });
+}
+
+// Whether, the value not being listed, no listed entry can equal it: true for an ASCII
+// string; for other text only when case matters (then an ASCII entry equals ASCII text
+// only). Ignoring case, non-ASCII text may fold to ASCII (the Kelvin sign to `k`), and a
+// number may equal numeric text: those take the full scan.
+bool can_skip_listed(const Node& node, const Value& value) {
+  if (node.ascii_set.empty() || value.kind != ValueKind::String) return false;
+  return !node.ascii_set_case_insensitive || is_ascii(value.string);
+}
+
 Value comparison(const Node& node, const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return Value::null();
+  if (node.op == Op::Eq || node.op == Op::NotEq) {
+    auto equal = equal_values(a, b, node);
+    if (!equal) return Value::null();
+    return Value::of_bool(node.op == Op::Eq ? *equal : !*equal);
+  }
   auto order = compare_values(a, b, node.domain, node.date_format, node.case_insensitive);
   if (!order) return Value::null();
   switch (node.op) {
@@ -192,15 +240,30 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       Value value = arg(0);
       if (value.is_null()) return Value::null();
       bool saw_null = false;
+      if (listed(node, value, scratch)) return Value::of_bool(true);
+      if (can_skip_listed(node, value)) {
+        // No listed candidate equals the value: only the others can still (or be null).
+        for (std::uint32_t i : node.unlisted) {
+          Value candidate = arg(i);
+          if (candidate.is_null()) {
+            saw_null = true;
+            continue;
+          }
+          auto equal = equal_values(value, candidate, node);
+          if (!equal) saw_null = true;
+          else if (*equal) return Value::of_bool(true);
+        }
+        return saw_null ? Value::null() : Value::of_bool(false);
+      }
       for (std::size_t i = 1; i < node.args.size(); ++i) {
         Value candidate = arg(i);
         if (candidate.is_null()) {
           saw_null = true;
           continue;
         }
-        auto order = compare_values(value, candidate, node.domain, node.date_format, node.case_insensitive);
-        if (!order) saw_null = true;
-        else if (*order == 0) return Value::of_bool(true);
+        auto equal = equal_values(value, candidate, node);
+        if (!equal) saw_null = true;
+        else if (*equal) return Value::of_bool(true);
       }
       return saw_null ? Value::null() : Value::of_bool(false);
     }
@@ -208,6 +271,13 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       Value value = arg(0);
       std::string_view text;
       if (!text_of(value, scratch, text)) return Value::null();
+      if (listed(node, Value::of_string(text), scratch)) return Value::of_bool(true);
+      if (can_skip_listed(node, Value::of_string(text))) {
+        for (std::uint32_t i : node.unlisted) {
+          if (matcher_matches(node.matchers[i], text)) return Value::of_bool(true);
+        }
+        return Value::of_bool(false);
+      }
       for (const Matcher& matcher : node.matchers) {
         if (matcher_matches(matcher, text)) return Value::of_bool(true);
       }

@@ -4,6 +4,7 @@
 
 #include <deque>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,13 @@ struct Node {
   std::vector<Matcher> matchers;
   std::vector<CidrBlock> cidrs;  // cidrMatch with constant blocks
   std::string date_format;       // Date domain: the field's mapping format
+  // Long lists, looked up rather than scanned (index_long_lists; evaluate.cpp): the ASCII
+  // string candidates of an `in` (generic domain), or the ASCII literals of a match's equal
+  // matchers, sorted, lower-cased when compared ignoring case. `unlisted` holds the
+  // candidates (indexes into args) or matchers (into matchers) that are not in the set.
+  std::vector<std::string> ascii_set;
+  bool ascii_set_case_insensitive = false;
+  std::vector<std::uint32_t> unlisted;
 };
 
 /// One occurrence of a field in a leaf.
@@ -65,6 +73,9 @@ struct Slot {
   FieldType type = FieldType::Unknown;
   bool has_null_value = false;
   Value null_value;  // what an explicit JSON null counts as (mapping null_value)
+  /// Process-wide id of `path` (intern_field_path): programs compiled apart share the
+  /// per-event lookup cache of an EvalContext.
+  std::uint32_t field_id = 0;
 };
 
 /// A leaf: one comparison/predicate, true when some choice of one value per slot makes
@@ -72,6 +83,10 @@ struct Slot {
 struct Leaf {
   std::uint32_t root = 0;
   std::vector<std::uint32_t> slots;
+  /// Process-wide id of what the leaf computes (intern_leaf): two leaves with one id give
+  /// the same result on every event, so an EvalContext evaluates it once per event for
+  /// all the programs that hold it (the `event.category == "process"` of hundreds of rules).
+  std::uint32_t memo_id = 0;
 };
 
 enum class BoolOp : std::uint8_t { And, Or, Not, Leaf, True, False };
@@ -89,7 +104,17 @@ struct Program {
   std::uint32_t root = 0;
   std::deque<std::string> strings;  // owns every string constant (stable addresses)
   std::size_t max_leaf_slots = 0;
+  std::uint32_t field_id_end = 0;  // above every Slot::field_id
+  std::uint32_t memo_id_end = 0;   // above every Leaf::memo_id
 };
+
+/// Builds the ascii_set of every long `in` and match list of a program (at compile time).
+void index_long_lists(Program& program);
+
+/// Interning, at compile time only (thread-safe): the same text always gets the same id.
+std::uint32_t intern_field_path(std::string_view path);
+/// The id of a leaf, from a key that spells out everything its result depends on.
+std::uint32_t intern_leaf(const std::string& key);
 
 /// Bump allocator for strings made while evaluating (concat, string()); reset per leaf
 /// choice, keeps its blocks so that a warm context allocates nothing.
@@ -114,12 +139,31 @@ class Arena {
 namespace eql {
 
 struct EvalContext::Scratch {
+  // Per-event caches, valid while `serial` equals the event's Event::serial().
+  struct FieldMemo {
+    std::uint64_t serial = 0;
+    std::span<const Value> values;
+  };
+  struct LeafMemo {
+    std::uint64_t serial = 0;
+    bool result = false;
+  };
+  std::vector<FieldMemo> field_memo;  // by Slot::field_id
+  std::vector<LeafMemo> leaf_memo;    // by Leaf::memo_id
+
+  std::span<const Value> field_values(const Event& event, std::uint64_t serial, const detail::Slot& slot) {
+    FieldMemo& memo = field_memo[slot.field_id];
+    if (memo.serial != serial || serial == 0) memo = {serial, event.values(slot.path)};
+    return memo.values;
+  }
+
   std::vector<Value> slot_values;
   std::vector<std::uint32_t> cursor;
   detail::Arena arena;
   std::vector<char32_t> code_points_a, code_points_b;
   std::vector<std::size_t> offsets_a;
   std::string text_buffer;
+  std::string list_key;  // a lower-cased value looked up in a Node::ascii_set
 };
 
 }  // namespace eql

@@ -41,8 +41,10 @@ Value kleene_not(const Value& a) {
   return Value::of_bool(!a.boolean);
 }
 
-bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
-                   EvalContext::Scratch& scratch) {
+namespace {
+
+bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& event, std::uint64_t serial,
+                       EvalContext::Scratch& scratch) {
   const std::size_t count = leaf.slots.size();
   if (count == 0) {
     scratch.arena.reset();
@@ -52,7 +54,7 @@ bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
   // the raw size when V(f) is empty and the slot holds the single null.
   auto& cursor = scratch.cursor;
   auto& current = scratch.slot_values;
-  auto raw_of = [&](std::size_t k) { return event.values(program.slots[leaf.slots[k]].path); };
+  auto raw_of = [&](std::size_t k) { return scratch.field_values(event, serial, program.slots[leaf.slots[k]]); };
   // Moves slot k to its next member at or after `from`; false when there is none.
   auto seek = [&](std::size_t k, std::uint32_t from) {
     const Slot& slot = program.slots[leaf.slots[k]];
@@ -85,6 +87,20 @@ bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
     if (k == count) return false;
   }
   return false;
+}
+
+}  // namespace
+
+bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
+                   EvalContext::Scratch& scratch) {
+  // A leaf's result depends on the event alone, so it is computed once per event and
+  // context, whichever program asks (see Leaf::memo_id).
+  const std::uint64_t serial = event.serial();
+  EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[leaf.memo_id];
+  if (serial != 0 && memo.serial == serial) return memo.result;
+  bool result = evaluate_leaf_now(program, leaf, event, serial, scratch);
+  memo = {serial, result};
+  return result;
 }
 
 bool evaluate_bool(const Program& program, std::uint32_t index, const Event& event,

@@ -94,6 +94,14 @@ std::string fold_case(std::string_view s) {
 bool equals(std::string_view a, std::string_view b, bool case_insensitive) {
   if (!case_insensitive) return a == b;
   std::size_t i = 0, j = 0;
+  // ASCII on both sides folds byte by byte; the first other byte goes the long way.
+  while (i < a.size() && j < b.size()) {
+    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[j]);
+    if ((x | y) >= 0x80) break;
+    if (fold_case(x) != fold_case(y)) return false;
+    ++i;
+    ++j;
+  }
   while (i < a.size() && j < b.size()) {
     if (fold_case(next_code_point(a, i)) != fold_case(next_code_point(b, j))) return false;
   }

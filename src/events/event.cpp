@@ -3,6 +3,7 @@
 #include "eql/event.h"
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 
 #include <rapidjson/error/en.h>
@@ -12,44 +13,61 @@ namespace eql {
 
 // ---- Event --------------------------------------------------------------------------------
 
-Event::Event(const Event& other)
-    : timestamp(other.timestamp),
-      tiebreaker(other.tiebreaker),
-      ordinal(other.ordinal),
-      storage_(other.storage_),
-      entries_(other.entries_),
-      values_(other.values_),
-      json_(other.json_) {
-  rebase(other.storage_.data());
-}
+struct Event::Body {
+  std::string storage;          // every path and string value; views point into it
+  std::vector<Entry> entries;   // sorted by path, unique
+  std::vector<Value> values;
+  std::string json;
+  std::uint64_t serial = 0;
 
-Event& Event::operator=(const Event& other) {
-  if (this != &other) {
-    Event copy(other);
-    *this = std::move(copy);
+  Body() = default;
+  // A deep copy whose views point into its own storage.
+  Body(const Body& other)
+      : storage(other.storage), entries(other.entries), values(other.values), json(other.json) {
+    rebase(other.storage.data(), nullptr);
   }
-  return *this;
-}
+  Body& operator=(const Body&) = delete;
 
-void Event::rebase(const char* old_base) {
-  const char* old_end = old_base + storage_.size();
-  auto move_view = [&](std::string_view& view) {
-    if (view.data() >= old_base && view.data() <= old_end) {
-      view = std::string_view(storage_.data() + (view.data() - old_base), view.size());
+  // Moves every view into [old_base, old_base + storage.size()] to the same offset in
+  // `storage` (after a copy or a reallocation), and `extra` with them.
+  void rebase(const char* old_base, Value* extra) {
+    const char* old_end = old_base + storage.size();
+    auto move_view = [&](std::string_view& view) {
+      if (view.data() >= old_base && view.data() <= old_end) {
+        view = std::string_view(storage.data() + (view.data() - old_base), view.size());
+      }
+    };
+    for (auto& entry : entries) move_view(entry.path);
+    for (auto& value : values) {
+      if (value.kind == ValueKind::String) move_view(value.string);
     }
-  };
-  for (auto& entry : entries_) move_view(entry.path);
-  for (auto& value : values_) {
-    if (value.kind == ValueKind::String) move_view(value.string);
+    if (extra && extra->kind == ValueKind::String) move_view(extra->string);
   }
-  if (tiebreaker.kind == ValueKind::String) move_view(tiebreaker.string);
+};
+
+namespace {
+
+std::uint64_t next_serial() {
+  static std::atomic<std::uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+}  // namespace
+
+std::uint64_t Event::serial() const { return body_ ? body_->serial : 0; }
+
+const std::string& Event::json() const {
+  static const std::string empty;
+  return body_ ? body_->json : empty;
 }
 
 std::span<const Value> Event::values(std::string_view path) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
+  if (!body_) return {};
+  const auto& entries = body_->entries;
+  auto it = std::lower_bound(entries.begin(), entries.end(), path,
                              [](const Entry& entry, std::string_view p) { return entry.path < p; });
-  if (it == entries_.end() || it->path != path) return {};
-  return std::span<const Value>(values_.data() + it->first, it->count);
+  if (it == entries.end() || it->path != path) return {};
+  return std::span<const Value>(body_->values.data() + it->first, it->count);
 }
 
 Value Event::first(std::string_view path) const {
@@ -61,19 +79,30 @@ Value Event::first(std::string_view path) const {
 
 std::vector<std::string_view> Event::paths() const {
   std::vector<std::string_view> out;
-  out.reserve(entries_.size());
-  for (const auto& entry : entries_) out.push_back(entry.path);
+  if (!body_) return out;
+  out.reserve(body_->entries.size());
+  for (const auto& entry : body_->entries) out.push_back(entry.path);
   return out;
+}
+
+std::span<const Event::Entry> Event::entries() const {
+  if (!body_) return {};
+  return body_->entries;
+}
+
+std::span<const Value> Event::values_of(const Entry& entry) const {
+  return std::span<const Value>(body_->values.data() + entry.first, entry.count);
 }
 
 Event Event::assemble(std::string storage, std::vector<Entry> entries, std::vector<Value> values,
                       std::string json) {
-  Event event;
+  auto body = std::make_shared<Body>();
   // Views into `storage` stay valid: moving a std::string keeps its heap buffer (the
   // short-string buffer is the exception, so rebase from the old address below).
   const char* old_base = storage.data();
-  event.storage_ = std::move(storage);
-  event.json_ = std::move(json);
+  body->storage = std::move(storage);
+  body->json = std::move(json);
+  body->serial = next_serial();
 
   // Group every path's values together, keeping document order within a path.
   std::vector<std::uint32_t> order(entries.size());
@@ -81,19 +110,25 @@ Event Event::assemble(std::string storage, std::vector<Entry> entries, std::vect
   std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
     return entries[a].path < entries[b].path;
   });
-  event.values_.reserve(values.size());
+  std::size_t distinct = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    if (i == 0 || entries[order[i]].path != entries[order[i - 1]].path) ++distinct;
+  }
+  body->entries.reserve(distinct);  // exact sizes: held events (eql run) cost what they hold
+  body->values.reserve(values.size());
   for (std::uint32_t index : order) {
     const Entry& entry = entries[index];
-    if (event.entries_.empty() || event.entries_.back().path != entry.path) {
-      event.entries_.push_back(
-          Entry{entry.path, static_cast<std::uint32_t>(event.values_.size()), 0});
+    if (body->entries.empty() || body->entries.back().path != entry.path) {
+      body->entries.push_back(Entry{entry.path, static_cast<std::uint32_t>(body->values.size()), 0});
     }
     for (std::uint32_t k = 0; k < entry.count; ++k) {
-      event.values_.push_back(values[entry.first + k]);
-      ++event.entries_.back().count;
+      body->values.push_back(values[entry.first + k]);
+      ++body->entries.back().count;
     }
   }
-  if (old_base != event.storage_.data()) event.rebase(old_base);
+  if (old_base != body->storage.data()) body->rebase(old_base, nullptr);
+  Event event;
+  event.body_ = std::move(body);
   return event;
 }
 
@@ -103,30 +138,44 @@ void Event::set(std::string_view path_in, const Value& value_in) {
   const std::string text(value_in.kind == ValueKind::String ? value_in.string : std::string_view());
   Value value = value_in;
   if (value.kind == ValueKind::String) value.string = text;
+  // Copies may share the body: change a private copy of it (with its own serial).
+  std::shared_ptr<Body> body = body_ ? std::make_shared<Body>(*body_) : std::make_shared<Body>();
+  if (body_ && tiebreaker.kind == ValueKind::String) {
+    // The tiebreaker is a view into the old storage: move it to the copy's.
+    const char* old_base = body_->storage.data();
+    const char* old_end = old_base + body_->storage.size();
+    if (tiebreaker.string.data() >= old_base && tiebreaker.string.data() <= old_end) {
+      tiebreaker.string = std::string_view(body->storage.data() + (tiebreaker.string.data() - old_base),
+                                           tiebreaker.string.size());
+    }
+  }
+  body->serial = next_serial();
   // Copy the new strings into storage; a reallocation moves every view.
   std::string_view path_copy;
   std::string_view string_copy;
   {
-    const char* old_base = storage_.data();
-    std::size_t path_offset = storage_.size();
-    storage_.append(path);
-    std::size_t string_offset = storage_.size();
-    if (value.kind == ValueKind::String) storage_.append(value.string);
-    if (storage_.data() != old_base) rebase(old_base);
-    path_copy = std::string_view(storage_.data() + path_offset, path.size());
-    string_copy = std::string_view(storage_.data() + string_offset, value.string.size());
+    const char* old_base = body->storage.data();
+    std::size_t path_offset = body->storage.size();
+    body->storage.append(path);
+    std::size_t string_offset = body->storage.size();
+    if (value.kind == ValueKind::String) body->storage.append(value.string);
+    if (body->storage.data() != old_base) body->rebase(old_base, &tiebreaker);
+    path_copy = std::string_view(body->storage.data() + path_offset, path.size());
+    string_copy = std::string_view(body->storage.data() + string_offset, value.string.size());
   }
   Value stored = value;
   if (stored.kind == ValueKind::String) stored.string = string_copy;
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
+  auto& entries = body->entries;
+  auto it = std::lower_bound(entries.begin(), entries.end(), path,
                              [](const Entry& entry, std::string_view p) { return entry.path < p; });
-  Entry entry{path_copy, static_cast<std::uint32_t>(values_.size()), 1};
-  values_.push_back(stored);
-  if (it != entries_.end() && it->path == path) {
+  Entry entry{path_copy, static_cast<std::uint32_t>(body->values.size()), 1};
+  body->values.push_back(stored);
+  if (it != entries.end() && it->path == path) {
     *it = entry;
   } else {
-    entries_.insert(it, entry);
+    entries.insert(it, entry);
   }
+  body_ = std::move(body);
 }
 
 // ---- JSON -> Event ------------------------------------------------------------------------
@@ -292,6 +341,9 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
     return std::nullopt;
   }
   std::string storage = std::move(flattener.storage);
+  // Reserved for the worst case; held events should cost what they use. (Never down to the
+  // short-string buffer, whose address changes when the string moves.)
+  if (storage.size() > 64) storage.shrink_to_fit();
   const char* base = storage.data();
   std::vector<Event::Entry> entries;
   std::vector<Value> values;

@@ -7,10 +7,15 @@
 #include "eql/runner.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cctype>
+#include <deque>
 #include <map>
 #include <optional>
 #include <queue>
+#include <set>
+#include <span>
 #include <unordered_map>
 
 #include "eql/eval.h"
@@ -84,9 +89,6 @@ std::optional<std::string_view> data_stream_of_backing_index(std::string_view in
 
 bool earlier(const EventRef& a, const EventRef& b) { return sequence_order_before(*a, *b); }
 
-struct Later {
-  bool operator()(const EventRef& a, const EventRef& b) const { return earlier(b, a); }
-};
 
 std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
   for (char c : bytes) {
@@ -100,125 +102,215 @@ bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-// A necessary condition of a rule: `field` must hold one of `values` (lower-cased), read
-// from a conjunct `field == "v"`, `field : "v"`, `field like "v"` or `field in ("v", ...)`
-// without wildcards. Lower-casing both sides and ignoring the operator's case rule only
-// widens the set of candidates, so the index never hides a match.
+// A necessary condition of a rule: the event holds, in at least one of `values`' fields,
+// one of that field's values (lower-cased). Read from conjuncts `field == "v"`,
+// `field : "v"`, `field like "v"` or `field in ("v", ...)` without wildcards, and from
+// `or`s of such conditions, on whatever fields (`process.name : "a" or
+// process.pe.original_file_name : "a"`). Lower-casing both sides and ignoring the
+// operator's case rule only widens the set of candidates, so the index never hides a match.
 struct Gate {
-  std::string field;
-  std::vector<std::string> values;
+  std::map<std::string, std::vector<std::string>> values;  // field -> lower-cased values
+
+  std::size_t size() const {
+    std::size_t total = 0;
+    for (const auto& [field, list] : values) total += list.size();
+    return total;
+  }
+  bool all_fields_in(std::span<const std::string_view> fields) const {
+    return std::all_of(values.begin(), values.end(), [&](const auto& entry) {
+      return std::find(fields.begin(), fields.end(), entry.first) != fields.end();
+    });
+  }
+  bool any_field_in(std::span<const std::string_view> fields) const {
+    return std::any_of(values.begin(), values.end(), [&](const auto& entry) {
+      return std::find(fields.begin(), fields.end(), entry.first) != fields.end();
+    });
+  }
 };
 
-std::optional<Gate> gate_of(const ast::Expr& conjunct) {
-  auto field_of = [](const ast::Expr& expr) -> const ast::Field* {
-    const auto* field = expr.as<ast::Field>();
-    return field && !field->optional ? field : nullptr;
-  };
+// Fields that split events in few groups: a gate on one of them lets most events through,
+// so the index keeps them apart from the telling gates (a rule is a candidate only when
+// its gate of every kind holds: see GateKind).
+constexpr std::string_view kOsFields[] = {"host.os.type"};
+constexpr std::string_view kCategoryFields[] = {"event.category"};
+constexpr std::string_view kCoarseFields[] = {"host.os.type",   "event.type",          "event.kind",
+                                              "event.outcome",  "event.category",      "host.os.family",
+                                              "host.os.platform", "event.action",      "event.dataset",
+                                              "data_stream.dataset", "event.module",   "host.os.name"};
+constexpr std::string_view kCoarseNonOsFields[] = {"event.type",   "event.kind",   "event.outcome",
+                                                   "event.action", "event.dataset", "data_stream.dataset",
+                                                   "event.module", "host.os.family", "host.os.platform",
+                                                   "host.os.name"};
+
+// The kinds of necessary conditions the runner indexes by, each separately; an event must
+// satisfy a rule's condition of each kind it has.
+enum GateKind : std::size_t {
+  kCategoryGate,  // the event category it tests (`process where`, or `any where event.category ...`)
+  kTellingGate,   // values of fields that split events finely (process.name, file.extension)
+  kOsGate,        // host.os.type
+  kCoarseGate,    // event.type, event.action and the like
+  kGateKinds
+};
+
+bool accepts(GateKind kind, const Gate& gate) {
+  switch (kind) {
+    case kCategoryGate: return gate.all_fields_in(kCategoryFields);
+    case kTellingGate: return !gate.any_field_in(kCoarseFields);
+    case kOsGate: return gate.all_fields_in(kOsFields);
+    case kCoarseGate: return gate.all_fields_in(kCoarseNonOsFields);
+    default: return false;
+  }
+}
+
+// Where the runner reads a field of a gate, or nothing when the index cannot read it: only
+// keyword fields compare as the index reads them (an ip or a date has many spellings, text
+// is analyzed); an alias is read from its path.
+using GateFieldResolver = std::function<std::optional<std::string>(const std::string&)>;
+
+void merge_gate(Gate& into, Gate&& gate) {
+  for (auto& [field, values] : gate.values) {
+    auto& merged = into.values[field];
+    merged.insert(merged.end(), values.begin(), values.end());
+  }
+}
+
+std::optional<Gate> gate_of(const ast::Expr& conjunct, const GateFieldResolver& resolve) {
+  // `?field` may be used too: when the schema folds it to null its branch never matches,
+  // so requiring its value of the event is still necessary.
+  auto field_of = [](const ast::Expr& expr) -> const ast::Field* { return expr.as<ast::Field>(); };
   auto literal = [](std::string_view text, bool wildcards) -> std::optional<std::string> {
     if (!is_ascii(text)) return std::nullopt;
     if (wildcards && text.find_first_of("*?\\") != std::string_view::npos) return std::nullopt;
     return lowered(text);
   };
-  Gate gate;
+  std::string field;
+  std::vector<std::string> values;
   if (const auto* compare = conjunct.as<ast::Compare>()) {
     if (compare->op != ast::CompareOp::Eq) return std::nullopt;
-    const ast::Field* field = field_of(*compare->left);
+    const ast::Field* name = field_of(*compare->left);
     const auto* value = compare->right->as<ast::StringLiteral>();
-    if (!field || !value) {
-      field = field_of(*compare->right);
+    if (!name || !value) {
+      name = field_of(*compare->right);
       value = compare->left->as<ast::StringLiteral>();
     }
-    if (!field || !value) return std::nullopt;
+    if (!name || !value) return std::nullopt;
     auto text = literal(value->value, false);
     if (!text) return std::nullopt;
-    gate.field = field->name;
-    gate.values.push_back(*text);
+    field = name->name;
+    values.push_back(*text);
   } else if (const auto* match = conjunct.as<ast::Match>()) {
     if (match->op == ast::MatchOp::Regex) return std::nullopt;
-    const ast::Field* field = field_of(*match->value);
-    if (!field) return std::nullopt;
-    gate.field = field->name;
+    const ast::Field* name = field_of(*match->value);
+    if (!name) return std::nullopt;
+    field = name->name;
     for (const ast::StringLiteral& pattern : match->patterns) {
       auto text = literal(pattern.value, true);
       if (!text) return std::nullopt;
-      gate.values.push_back(*text);
+      values.push_back(*text);
     }
   } else if (const auto* in = conjunct.as<ast::In>()) {
     if (in->negated) return std::nullopt;
-    const ast::Field* field = field_of(*in->value);
-    if (!field) return std::nullopt;
-    gate.field = field->name;
+    const ast::Field* name = field_of(*in->value);
+    if (!name) return std::nullopt;
+    field = name->name;
     for (const ast::ExprPtr& candidate : in->candidates) {
       const auto* value = candidate->as<ast::StringLiteral>();
       if (!value) return std::nullopt;
       auto text = literal(value->value, false);
       if (!text) return std::nullopt;
-      gate.values.push_back(*text);
+      values.push_back(*text);
     }
   } else {
     return std::nullopt;
   }
-  if (gate.values.empty()) return std::nullopt;
+  if (values.empty()) return std::nullopt;
+  std::optional<std::string> path = resolve(field);
+  if (!path) return std::nullopt;
+  Gate gate;
+  gate.values[*path] = std::move(values);
   return gate;
 }
 
-// Every necessary condition of an expression, by field: `a and b` needs what either needs;
-// `a or b` needs, for a field both need, one of the values of either.
-std::map<std::string, std::vector<std::string>> necessary_values(const ast::Expr& expr) {
-  std::map<std::string, std::vector<std::string>> needs;
+// The narrowest necessary condition of a kind of an expression: of `a and b`, the
+// narrower of what either needs; of `a or b`, one of what each needs (when each needs
+// something).
+std::optional<Gate> best_gate(const ast::Expr& expr, GateKind kind, const GateFieldResolver& resolve) {
+  std::optional<Gate> result;
   if (const auto* logical = expr.as<ast::Logical>()) {
     if (logical->op == ast::LogicOp::And) {
       for (const ast::ExprPtr& operand : logical->operands) {
-        for (auto& [field, values] : necessary_values(*operand)) {
-          auto found = needs.find(field);
-          // Two needs on one field: keep the narrower (either is necessary).
-          if (found == needs.end() || values.size() < found->second.size()) needs[field] = std::move(values);
-        }
+        std::optional<Gate> gate = best_gate(*operand, kind, resolve);
+        if (gate && (!result || gate->size() < result->size())) result = std::move(gate);
       }
-      return needs;
+      return result;
     }
-    bool first = true;
+    result.emplace();
     for (const ast::ExprPtr& operand : logical->operands) {
-      auto branch = necessary_values(*operand);
-      if (first) {
-        needs = std::move(branch);
-        first = false;
-        continue;
-      }
-      for (auto it = needs.begin(); it != needs.end();) {
-        auto found = branch.find(it->first);
-        if (found == branch.end()) {
-          it = needs.erase(it);
-          continue;
-        }
-        it->second.insert(it->second.end(), found->second.begin(), found->second.end());
-        ++it;
-      }
-      if (needs.empty()) break;
+      std::optional<Gate> gate = best_gate(*operand, kind, resolve);
+      if (!gate) return std::nullopt;
+      merge_gate(*result, std::move(*gate));
     }
-    return needs;
+  } else {
+    result = gate_of(expr, resolve);
   }
-  if (std::optional<Gate> gate = gate_of(expr)) needs[gate->field] = std::move(gate->values);
-  return needs;
+  if (result && !accepts(kind, *result)) return std::nullopt;
+  return result;
 }
 
-// The most telling gate of a condition: fields such as host.os.type split events in few
-// groups, so a gate on another field (process.name) is preferred, then the fewest values.
-std::optional<Gate> best_gate(const ast::Expr& condition) {
-  static constexpr std::string_view kCoarse[] = {"host.os.type", "event.type", "event.kind",
-                                                 "event.outcome", "event.category", "host.os.family",
-                                                 "host.os.platform", "event.action"};
-  auto coarse = [](const std::string& field) {
-    return std::find(std::begin(kCoarse), std::end(kCoarse), field) != std::end(kCoarse);
+// The fields an expression cannot be true without, as clauses that must all hold, each
+// "the event has one of these fields" (possibly null): a field compared, matched or tested
+// with `in` directly is needed, since a missing field makes those leaves null. Of `a and b`
+// the clauses of both; of `a or b` the clauses both have, and one clause joining a
+// narrowest clause of each (`url.original : "x" or url.query : "y"` needs one of the two).
+using FieldClauses = std::set<std::set<std::string>>;
+
+FieldClauses required_fields(const ast::Expr& expr, const GateFieldResolver& path_of) {
+  FieldClauses needs;
+  auto add = [&](const ast::Expr& operand) {
+    if (const auto* field = operand.as<ast::Field>()) {
+      if (auto path = path_of(field->name)) needs.insert({*path});
+    }
   };
-  std::optional<Gate> best;
-  for (auto& [field, values] : necessary_values(condition)) {
-    if (values.empty()) continue;
-    bool better = !best || (coarse(best->field) && !coarse(field)) ||
-                  (coarse(best->field) == coarse(field) && values.size() < best->values.size());
-    if (better) best = Gate{field, values};
+  if (const auto* logical = expr.as<ast::Logical>()) {
+    if (logical->op == ast::LogicOp::And) {
+      for (const ast::ExprPtr& operand : logical->operands) needs.merge(required_fields(*operand, path_of));
+      return needs;
+    }
+    std::set<std::string> joined;
+    bool every_branch_needs = true;
+    bool first = true;
+    for (const ast::ExprPtr& operand : logical->operands) {
+      FieldClauses branch = required_fields(*operand, path_of);
+      if (branch.empty()) every_branch_needs = false;
+      if (every_branch_needs) {
+        auto narrowest = std::min_element(branch.begin(), branch.end(),
+                                          [](const auto& a, const auto& b) { return a.size() < b.size(); });
+        joined.insert(narrowest->begin(), narrowest->end());
+      }
+      if (first) {
+        needs = std::move(branch);
+      } else {
+        FieldClauses both;
+        std::set_intersection(needs.begin(), needs.end(), branch.begin(), branch.end(),
+                              std::inserter(both, both.end()));
+        needs = std::move(both);
+      }
+      first = false;
+    }
+    if (every_branch_needs) needs.insert(std::move(joined));
+  } else if (const auto* compare = expr.as<ast::Compare>()) {
+    // `f != v` is `not (f == v)`; `f == null` asks for no value, `f != null` for one.
+    bool with_null = compare->left->as<ast::NullLiteral>() || compare->right->as<ast::NullLiteral>();
+    if (compare->op == ast::CompareOp::NotEq ? with_null : !with_null) {
+      add(*compare->left);
+      add(*compare->right);
+    }
+  } else if (const auto* match = expr.as<ast::Match>()) {
+    add(*match->value);
+  } else if (const auto* in = expr.as<ast::In>()) {
+    if (!in->negated) add(*in->value);
   }
-  return best;
+  return needs;
 }
 
 }  // namespace
@@ -298,6 +390,9 @@ std::string event_index(const Event& event) {
   return {};
 }
 
+// Marks a held event (or a rule of a waiting event) as one of the sequence's first stage.
+constexpr std::uint32_t kFirstStage = 1u << 31;
+
 struct RuleRunner::Impl {
   enum class Kind { Event, Sequence, Sample };
 
@@ -308,43 +403,123 @@ struct RuleRunner::Impl {
     std::vector<FilterProgram> stage_filters;  // sequences and samples: what they can use
     std::unique_ptr<SequenceMatcher> sequence;
     std::unique_ptr<SampleMatcher> sample;
-    std::vector<std::string> include_patterns;
-    std::vector<std::string> exclude_patterns;
-    // Ordering by the rule's own fields; empty ordering_key: the reader's (@timestamp).
-    std::string ordering_key;
-    EventReadOptions ordering;
-    // Exact mode: the events it can use; stream mode: the reorder window.
-    std::vector<EventRef> held;
-    std::priority_queue<EventRef, std::vector<EventRef>, Later> window;
-    std::optional<EpochNanos> newest;
-    EventRef last_released;
+    // Per event filter (each stage), the fields it needs as clauses of FieldUse::presence
+    // ids (required_fields): an event may matter only when it satisfies every clause of
+    // some filter.
+    std::vector<std::vector<std::vector<std::uint32_t>>> required_presence;
+    std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
+    std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
+    // Exact mode: the events it can use, as indexes into its ordering's held events, each
+    // with kFirstStage when it matched the first stage.
+    std::vector<std::uint32_t> held;
+    // A sequence whose first stage is a normal one does nothing with events before (in time
+    // order) the first event of that stage: no partial sequence exists for an `until` to
+    // cancel or a later stage to extend, and a middle or trailing missing-event stage only
+    // looks between the events of a sequence. So those events are not pushed to it.
+    bool skips_until_first_stage = false;
+    bool armed = false;  // it has seen an event of its first stage
     std::vector<ExceptionListItem> exceptions;
     RuleRunStats stats;
-    std::uint64_t last_event = UINT64_MAX;  // the event it was last evaluated on
   };
 
   RunnerOptions options;
   std::vector<std::unique_ptr<CompiledRule>> rules;
-  std::unordered_map<std::string, std::vector<std::size_t>> by_category;  // lower-cased
-  std::vector<std::size_t> every_event;  // `any`, other category fields
-  struct GateIndex {
-    std::string field;
-    std::unordered_map<std::string, std::vector<std::size_t>> by_value;  // lower-cased
-    std::vector<std::size_t> all;  // for values the index cannot read (numbers, non-ASCII)
+  // ---- the index: which rules an event may matter to ----
+  // Rules, as a list and (when long: `event.category` "process" has hundreds) as a bit set
+  // too, which an event merges in a few word operations.
+  struct RuleSet {
+    std::vector<std::uint32_t> list;
+    std::vector<std::uint64_t> bits;  // built by build_bit_sets()
   };
-  std::vector<GateIndex> gates;
+  struct GateField {  // the rules with a gate of one kind on one field
+    std::unordered_map<std::string, RuleSet> by_value;  // lower-cased
+    RuleSet all;  // for values the index cannot read (numbers, non-ASCII)
+  };
+  bool bit_sets_built = false;
+
+  void build_bit_sets() {
+    constexpr std::size_t kLong = 32;
+    const std::size_t words = candidate_bits.size();
+    auto build = [&](RuleSet& set) {
+      set.bits.clear();
+      if (set.list.size() < kLong) return;
+      set.bits.assign(words, 0);
+      for (std::uint32_t rule : set.list) set.bits[rule >> 6] |= std::uint64_t{1} << (rule & 63);
+    };
+    for (auto& [path, use] : field_uses) {
+      for (auto& gate : use.gates) {
+        if (!gate) continue;
+        for (auto& [value, set] : gate->by_value) build(set);
+        build(gate->all);
+      }
+    }
+    bit_sets_built = true;
+  }
+  struct FieldUse {  // what the index reads of one event field
+    std::array<std::unique_ptr<GateField>, kGateKinds> gates;
+    std::uint32_t presence = UINT32_MAX;  // its index in presence_seen, when a rule needs it
+  };
+  std::deque<std::string> field_names;  // a deque: field_uses holds views of the names
+  std::unordered_map<std::string_view, FieldUse> field_uses;
+  std::array<std::vector<std::uint64_t>, kGateKinds> free_bits;  // rules without a gate of the kind
+  std::array<std::vector<std::uint64_t>, kGateKinds> kind_bits;  // per event
+  std::vector<std::uint64_t> presence_seen;  // per field: the current event's stamp when it has it
+  // Candidates of the current event as a bit set over rules: deduplicated and in rule order
+  // (so alerts of one event come out in the order rules were added) without sorting.
+  std::vector<std::uint64_t> candidate_bits;
+  std::string key_buffer;  // a lower-cased value, reused from event to event
+
+  // ---- index patterns: rules share a few pattern sets, decided once per event ----
+  struct PatternSet {
+    std::vector<std::string> include, exclude;
+  };
+  std::vector<PatternSet> pattern_sets;
+  std::map<std::string, std::uint32_t> pattern_set_ids;
+  std::vector<std::int8_t> pattern_verdicts;  // per event: -1 not decided yet, 0, 1
+
+  // ---- orderings: the reader's (index 0) and each distinct timestamp_override/tiebreaker ----
+  struct Ordering {
+    std::string key;  // empty for the reader's
+    EventReadOptions options;
+    EventRef current;  // the current event as this ordering sees it (a cheap copy)
+    std::uint64_t current_event = UINT64_MAX;
+    // Exact mode: every event some sequence rule of this ordering can use, once, whatever
+    // the number of rules (they hold indexes into it).
+    std::vector<EventRef> held;
+    std::uint64_t last_held_event = UINT64_MAX;
+    // Stream mode: one reorder window for all of the ordering's sequence rules; each event
+    // in it with the rules that can use it.
+    struct Waiting {
+      EventRef event;
+      std::vector<std::uint32_t> rules;
+    };
+    struct LaterWaiting {
+      bool operator()(const Waiting& a, const Waiting& b) const { return earlier(b.event, a.event); }
+    };
+    std::priority_queue<Waiting, std::vector<Waiting>, LaterWaiting> window;
+    std::vector<std::uint32_t> current_rules;  // of the current event, while it is evaluated
+    std::optional<EpochNanos> newest;
+    EventRef last_released;
+  };
+  std::vector<Ordering> orderings = std::vector<Ordering>(1);
+
   std::function<void(Alert&&)> sink;
   RunnerStats stats;
   EvalContext context;
-  std::vector<std::size_t> candidates;
-  std::map<std::string, EventRef, std::less<>> reordered;  // per event: copies by ordering
 
-  bool sees_index(const CompiledRule& compiled, std::string_view index) const {
-    if (options.ignore_index || index.empty() || compiled.include_patterns.empty()) return true;
-    for (const auto& pattern : compiled.exclude_patterns) {
+  bool sees_index(const CompiledRule& compiled, std::string_view index) {
+    if (options.ignore_index || index.empty()) return true;
+    std::int8_t& verdict = pattern_verdicts[compiled.pattern_set];
+    if (verdict < 0) verdict = decide_index(pattern_sets[compiled.pattern_set], index) ? 1 : 0;
+    return verdict == 1;
+  }
+
+  static bool decide_index(const PatternSet& set, std::string_view index) {
+    if (set.include.empty()) return true;
+    for (const auto& pattern : set.exclude) {
       if (index_matches(pattern, index)) return false;
     }
-    for (const auto& pattern : compiled.include_patterns) {
+    for (const auto& pattern : set.include) {
       if (index_matches(pattern, index)) return true;
     }
     return false;
@@ -372,18 +547,32 @@ struct RuleRunner::Impl {
   // a copy with its own timestamp (falling back to @timestamp, as Kibana does when the
   // override field is missing) and tiebreaker, made once per event and ordering.
   EventRef ordered_view(const CompiledRule& compiled, const EventRef& event) {
-    if (compiled.ordering_key.empty()) return event;
-    auto found = reordered.find(compiled.ordering_key);
-    if (found != reordered.end()) return found->second;
-    Event copy = *event;
-    extract_ordering(copy, compiled.ordering);
+    Ordering& ordering = orderings[compiled.ordering_index];
+    if (ordering.current_event == stats.events) return ordering.current;
+    if (compiled.ordering_index == 0) {
+      ordering.current = event;
+      ordering.current_event = stats.events;
+      return event;
+    }
+    Event copy = *event;  // shares the fields: only the ordering data is its own
+    extract_ordering(copy, ordering.options);
     if (!copy.timestamp) copy.timestamp = event->timestamp;
-    auto view = std::make_shared<const Event>(std::move(copy));
-    reordered.emplace(compiled.ordering_key, view);
-    return view;
+    ordering.current = std::make_shared<const Event>(std::move(copy));
+    ordering.current_event = stats.events;
+    return ordering.current;
   }
 
-  void feed_sequence(std::size_t rule, const EventRef& event) {
+  // Whether the sequence rule needs this event: false for events before its first stage
+  // matched (see skips_until_first_stage). `flagged` carries kFirstStage.
+  bool arm(CompiledRule& compiled, std::uint32_t flagged) {
+    if (compiled.armed || !compiled.skips_until_first_stage) return true;
+    if (!(flagged & kFirstStage)) return false;
+    compiled.armed = true;
+    return true;
+  }
+
+  void feed_sequence(std::size_t rule, const EventRef& event, bool first_stage) {
+    const std::uint32_t flag = first_stage ? kFirstStage : 0;
     CompiledRule& compiled = *rules[rule];
     EventRef view = ordered_view(compiled, event);
     if (!view->timestamp) {
@@ -391,28 +580,54 @@ struct RuleRunner::Impl {
       return;
     }
     if (options.order == RunnerOptions::Order::Exact) {
-      compiled.held.push_back(std::move(view));
+      Ordering& ordering = orderings[compiled.ordering_index];
+      if (ordering.last_held_event != stats.events) {
+        ordering.held.push_back(std::move(view));
+        ordering.last_held_event = stats.events;
+      }
+      compiled.held.push_back(static_cast<std::uint32_t>(ordering.held.size() - 1) | flag);
       return;
     }
-    if (compiled.last_released && earlier(view, compiled.last_released)) {
-      ++stats.late_events;
-      return;
-    }
-    compiled.newest = compiled.newest ? std::max(*compiled.newest, *view->timestamp) : *view->timestamp;
-    compiled.window.push(std::move(view));
+    orderings[compiled.ordering_index].current_rules.push_back(static_cast<std::uint32_t>(rule) | flag);
+  }
+
+  // Stream mode, after the current event was evaluated: it enters each ordering's window
+  // (once, with the rules that can use it), and what is older than the window is released.
+  void advance_windows() {
     const std::int64_t lateness = options.max_lateness_ms * 1'000'000;
-    while (!compiled.window.empty() && *compiled.window.top()->timestamp <= *compiled.newest - lateness) {
-      compiled.last_released = compiled.window.top();
-      compiled.window.pop();
-      compiled.sequence->push(compiled.last_released, context);
+    for (Ordering& ordering : orderings) {
+      if (ordering.current_rules.empty()) continue;
+      EventRef view = ordering.current_event == stats.events ? ordering.current : nullptr;
+      std::vector<std::uint32_t> users = std::move(ordering.current_rules);
+      ordering.current_rules.clear();
+      if (!view) continue;  // cannot happen: feed_sequence made the view
+      if (ordering.last_released && earlier(view, ordering.last_released)) {
+        stats.late_events += users.size();
+        continue;
+      }
+      ordering.newest = ordering.newest ? std::max(*ordering.newest, *view->timestamp) : *view->timestamp;
+      ordering.window.push({std::move(view), std::move(users)});
+      while (!ordering.window.empty() && *ordering.window.top().event->timestamp <= *ordering.newest - lateness) {
+        release(ordering);
+      }
+    }
+  }
+
+  // The oldest event of a window goes to its rules.
+  void release(Ordering& ordering) {
+    Ordering::Waiting oldest = ordering.window.top();
+    ordering.window.pop();
+    ordering.last_released = oldest.event;
+    for (std::uint32_t flagged : oldest.rules) {
+      std::uint32_t rule = flagged & ~kFirstStage;
+      if (!arm(*rules[rule], flagged)) continue;
+      rules[rule]->sequence->push(oldest.event, context);
       drain(rule);
     }
   }
 
   void evaluate(std::size_t rule, const EventRef& event, std::string_view index) {
     CompiledRule& compiled = *rules[rule];
-    if (compiled.last_event == stats.events) return;  // reached through two categories
-    compiled.last_event = stats.events;
     if (!sees_index(compiled, index)) return;
     for (const ExceptionListItem& item : compiled.exceptions) {
       if (exception_item_matches(item, *event)) {
@@ -427,13 +642,14 @@ struct RuleRunner::Impl {
       if (compiled.filter->matches(*event, context)) emit(rule, {ordered_view(compiled, event)}, {}, false);
       return;
     }
-    bool usable = std::any_of(compiled.stage_filters.begin(), compiled.stage_filters.end(),
-                              [&](const FilterProgram& stage) { return stage.matches(*event, context); });
+    bool first_stage = compiled.stage_filters.front().matches(*event, context);
+    bool usable = first_stage || std::any_of(compiled.stage_filters.begin() + 1, compiled.stage_filters.end(),
+                                             [&](const FilterProgram& stage) { return stage.matches(*event, context); });
     if (!usable) return;
     if (compiled.kind == Kind::Sample) {
       compiled.sample->push(event, context);
     } else {
-      feed_sequence(rule, event);
+      feed_sequence(rule, event, first_stage);
     }
   }
 };
@@ -477,48 +693,71 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   FilterOptions filter_options;
   filter_options.field_types = impl_->options.field_types;
   if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
+  Impl::PatternSet patterns;
   for (const std::string& pattern : rule.index) {
-    if (!pattern.empty() && pattern.front() == '-') compiled->exclude_patterns.push_back(pattern.substr(1));
-    else compiled->include_patterns.push_back(pattern);
+    if (!pattern.empty() && pattern.front() == '-') patterns.exclude.push_back(pattern.substr(1));
+    else patterns.include.push_back(pattern);
   }
+  std::string ordering_key;
+  EventReadOptions ordering;
   if ((!rule.timestamp_override.empty() && rule.timestamp_override != kDefaultTimestampField) ||
       !rule.tiebreaker_field.empty()) {
-    compiled->ordering.timestamp_field =
+    ordering.timestamp_field =
         rule.timestamp_override.empty() ? std::string(kDefaultTimestampField) : rule.timestamp_override;
-    compiled->ordering.tiebreaker_field = rule.tiebreaker_field;
-    compiled->ordering_key = compiled->ordering.timestamp_field + '\n' + compiled->ordering.tiebreaker_field;
+    ordering.tiebreaker_field = rule.tiebreaker_field;
+    ordering_key = ordering.timestamp_field + '\n' + ordering.tiebreaker_field;
   }
 
-  // The categories an event must have to matter to the rule; empty means any event may.
-  std::vector<std::string> categories;
-  bool any_category = filter_options.category_field != kDefaultCategoryField;
-  auto note_category = [&](const ast::EventFilter& filter) {
-    if (filter.any || filter.category.empty()) any_category = true;
-    else categories.push_back(lowered(filter.category));
+  if (const ast::Sequence* sequence = query.sequence()) {
+    compiled->skips_until_first_stage = !sequence->terms.empty() && !sequence->terms.front().missing;
+  }
+  // Per kind of gate, what every event filter (each stage of a sequence or sample) needs;
+  // a kind that some filter lacks does not restrict the rule. Likewise the fields every
+  // filter needs.
+  std::array<std::optional<Gate>, kGateKinds> rule_gates;
+  std::array<bool, kGateKinds> every_filter_gated;
+  every_filter_gated.fill(true);
+  std::vector<FieldClauses> filter_fields;
+  GateFieldResolver resolve = [&](const std::string& field) -> std::optional<std::string> {
+    if (!filter_options.field_types) return field;
+    std::optional<FieldInfo> info = filter_options.field_types->lookup(field);
+    if (info && info->type != FieldType::String && info->type != FieldType::Unknown) return std::nullopt;
+    if (info && !info->path.empty()) return info->path;
+    return field;
   };
-  // Gates: one per event filter (each stage of a sequence or sample); the rule is indexed by
-  // them only when every filter has one.
-  std::vector<Gate> gates;
-  bool every_filter_gated = true;
-  auto note_gate = [&](const ast::EventFilter& filter) {
-    std::optional<Gate> gate;
-    if (filter.condition) gate = best_gate(*filter.condition);
-    if (gate && filter_options.field_types) {
-      // Only keyword fields compare as the index reads them (an ip or a date has many
-      // spellings, text is analyzed); an alias is read from its path.
-      std::optional<FieldInfo> info = filter_options.field_types->lookup(gate->field);
-      if (info && info->type != FieldType::String && info->type != FieldType::Unknown) {
-        gate.reset();
-      } else if (info && !info->path.empty()) {
-        gate->field = info->path;
+  GateFieldResolver path_of = [&](const std::string& field) -> std::optional<std::string> {
+    if (!filter_options.field_types) return field;
+    std::optional<FieldInfo> info = filter_options.field_types->lookup(field);
+    if (info && !info->path.empty()) return info->path;
+    return field;
+  };
+  auto note_filter = [&](const ast::EventFilter& filter) {
+    for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
+      std::optional<Gate> gate;
+      if (kind == kCategoryGate) {
+        if (!filter.any && !filter.category.empty() && filter_options.category_field == kDefaultCategoryField) {
+          gate.emplace();
+          gate->values[std::string(kDefaultCategoryField)].push_back(lowered(filter.category));
+        } else if (filter.condition) {
+          gate = best_gate(*filter.condition, kCategoryGate, resolve);
+        }
+      } else if (filter.condition) {
+        gate = best_gate(*filter.condition, static_cast<GateKind>(kind), resolve);
+      }
+      if (!gate) {
+        every_filter_gated[kind] = false;
+        rule_gates[kind].reset();
+      } else if (every_filter_gated[kind]) {
+        if (!rule_gates[kind]) rule_gates[kind].emplace();
+        merge_gate(*rule_gates[kind], std::move(*gate));
       }
     }
-    if (gate) gates.push_back(std::move(*gate));
-    else every_filter_gated = false;
+    FieldClauses fields;
+    if (filter.condition) fields = required_fields(*filter.condition, path_of);
+    filter_fields.push_back(std::move(fields));
   };
   auto add_stage = [&](const ast::Term& term) -> bool {
-    note_category(term.filter);
-    note_gate(term.filter);
+    note_filter(term.filter);
     FilterCompileResult stage = compile_filter(term.filter, filter_options);
     for (auto& d : stage.diagnostics) diagnostics.push_back(std::move(d));
     if (!stage.program) return false;
@@ -528,8 +767,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
 
   if (const ast::EventFilter* filter = query.event()) {
     compiled->kind = Impl::Kind::Event;
-    note_gate(*filter);
-    note_category(*filter);
+    note_filter(*filter);
     FilterCompileResult program = compile_filter(*filter, filter_options);
     for (auto& d : program.diagnostics) diagnostics.push_back(std::move(d));
     if (!program.program) return diagnostics;
@@ -562,33 +800,85 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   }
   if (has_errors(diagnostics)) return diagnostics;
 
-  std::size_t index = impl_->rules.size();
-  impl_->rules.push_back(std::move(compiled));
-  if (every_filter_gated && !gates.empty()) {
-    for (Gate& gate : gates) {
-      auto found = std::find_if(impl_->gates.begin(), impl_->gates.end(),
-                                [&](const Impl::GateIndex& g) { return g.field == gate.field; });
-      if (found == impl_->gates.end()) {
-        impl_->gates.push_back({gate.field, {}, {}});
-        found = impl_->gates.end() - 1;
-      }
-      std::sort(gate.values.begin(), gate.values.end());
-      gate.values.erase(std::unique(gate.values.begin(), gate.values.end()), gate.values.end());
-      for (const std::string& value : gate.values) {
-        auto& rules = found->by_value[value];
-        if (rules.empty() || rules.back() != index) rules.push_back(index);
-      }
-      if (found->all.empty() || found->all.back() != index) found->all.push_back(index);
-    }
-  } else if (any_category) {
-    impl_->every_event.push_back(index);
-  } else {
-    std::sort(categories.begin(), categories.end());
-    categories.erase(std::unique(categories.begin(), categories.end()), categories.end());
-    for (const std::string& category : categories) impl_->by_category[category].push_back(index);
+  Impl& impl = *impl_;
+  auto index = static_cast<std::uint32_t>(impl.rules.size());
+  std::string pattern_key;
+  for (const auto* list : {&patterns.include, &patterns.exclude}) {
+    for (const std::string& pattern : *list) pattern_key += pattern + '\n';
+    pattern_key += '\0';
   }
+  auto [set, added_set] = impl.pattern_set_ids.try_emplace(pattern_key, impl.pattern_sets.size());
+  if (added_set) impl.pattern_sets.push_back(std::move(patterns));
+  compiled->pattern_set = set->second;
+  impl.pattern_verdicts.assign(impl.pattern_sets.size(), -1);
+  if (!ordering_key.empty()) {
+    auto found = std::find_if(impl.orderings.begin(), impl.orderings.end(),
+                              [&](const Impl::Ordering& o) { return o.key == ordering_key; });
+    if (found == impl.orderings.end()) {
+      impl.orderings.push_back({});
+      impl.orderings.back().key = ordering_key;
+      impl.orderings.back().options = ordering;
+      found = impl.orderings.end() - 1;
+    }
+    compiled->ordering_index = static_cast<std::size_t>(found - impl.orderings.begin());
+  }
+  auto use_of = [&](const std::string& path) -> Impl::FieldUse& {
+    auto found = impl.field_uses.find(path);
+    if (found == impl.field_uses.end()) {
+      impl.field_names.push_back(path);
+      found = impl.field_uses.emplace(impl.field_names.back(), Impl::FieldUse{}).first;
+    }
+    return found->second;
+  };
+  for (const FieldClauses& clauses : filter_fields) {
+    std::vector<std::vector<std::uint32_t>> required;
+    for (const std::set<std::string>& clause : clauses) {
+      std::vector<std::uint32_t> any_of;
+      for (const std::string& path : clause) {
+        Impl::FieldUse& use = use_of(path);
+        if (use.presence == UINT32_MAX) {
+          use.presence = static_cast<std::uint32_t>(impl.presence_seen.size());
+          impl.presence_seen.push_back(0);
+        }
+        any_of.push_back(use.presence);
+      }
+      required.push_back(std::move(any_of));
+    }
+    compiled->required_presence.push_back(std::move(required));
+  }
+  impl.rules.push_back(std::move(compiled));
+  const std::size_t words = (impl.rules.size() + 63) / 64;
+  impl.candidate_bits.resize(words);
+  for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
+    impl.free_bits[kind].resize(words);
+    impl.kind_bits[kind].resize(words);
+    if (!every_filter_gated[kind] || !rule_gates[kind]) {
+      impl.free_bits[kind][index >> 6] |= std::uint64_t{1} << (index & 63);
+      continue;
+    }
+    for (auto& [field, values] : rule_gates[kind]->values) {
+      Impl::FieldUse& use = use_of(field);
+      if (!use.gates[kind]) use.gates[kind] = std::make_unique<Impl::GateField>();
+      Impl::GateField& gate = *use.gates[kind];
+      auto add_once = [&](Impl::RuleSet& rules) {
+        if (rules.list.empty() || rules.list.back() != index) rules.list.push_back(index);
+      };
+      for (const std::string& value : values) add_once(gate.by_value[value]);
+      add_once(gate.all);
+    }
+  }
+  impl.bit_sets_built = false;
   return diagnostics;
 }
+
+namespace {
+
+void lower_into(std::string& out, std::string_view text) {
+  out.assign(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+}  // namespace
 
 void RuleRunner::push(Event&& parsed, std::string_view index) {
   Impl& impl = *impl_;
@@ -596,40 +886,115 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   std::string own_index = event_index(parsed);
   std::string_view effective = own_index.empty() ? index : std::string_view(own_index);
   auto event = std::make_shared<const Event>(std::move(parsed));
-  impl.reordered.clear();
+  if (!effective.empty()) std::fill(impl.pattern_verdicts.begin(), impl.pattern_verdicts.end(), -1);
 
-  // Candidates in rule order, so alerts of one event come out in the order rules were added.
-  impl.candidates.assign(impl.every_event.begin(), impl.every_event.end());
-  for (const Value& category : event->values(kDefaultCategoryField)) {
-    if (category.kind != ValueKind::String) continue;
-    auto found = impl.by_category.find(lowered(category.string));
-    if (found != impl.by_category.end()) {
-      impl.candidates.insert(impl.candidates.end(), found->second.begin(), found->second.end());
-    }
-  }
-  for (const Impl::GateIndex& gate : impl.gates) {
-    for (const Value& value : event->values(gate.field)) {
-      const std::vector<std::size_t>* rules = &gate.all;
-      std::string key;
-      if (value.kind == ValueKind::String && is_ascii(value.string)) {
-        key = lowered(value.string);
-        auto found = gate.by_value.find(key);
-        if (found != gate.by_value.end()) {
-          rules = &found->second;
-        } else if (!parse_number(value.string)) {
-          continue;
-        }  // text that reads as a number may equal a literal written otherwise: every rule
+  // Candidates as bit sets over rules, one per kind of gate: the rules without a gate of
+  // the kind, and those whose gate of the kind the event satisfies. A rule is a candidate
+  // when it is in all of them.
+  if (!impl.bit_sets_built) impl.build_bit_sets();
+  for (std::size_t kind = 0; kind < kGateKinds; ++kind) impl.kind_bits[kind] = impl.free_bits[kind];
+  const std::uint64_t stamp = impl.stats.events + 1;
+  for (const Event::Entry& entry : event->entries()) {
+    auto found = impl.field_uses.find(entry.path);
+    if (found == impl.field_uses.end()) continue;
+    const Impl::FieldUse& use = found->second;
+    if (use.presence != UINT32_MAX) impl.presence_seen[use.presence] = stamp;
+    for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
+      if (!use.gates[kind]) continue;
+      const Impl::GateField& gate = *use.gates[kind];
+      auto& bits = impl.kind_bits[kind];
+      auto mark = [&](const Impl::RuleSet& rules) {
+        if (!rules.bits.empty()) {
+          for (std::size_t word = 0; word < bits.size(); ++word) bits[word] |= rules.bits[word];
+          return;
+        }
+        for (std::uint32_t rule : rules.list) bits[rule >> 6] |= std::uint64_t{1} << (rule & 63);
+      };
+      for (const Value& value : event->values_of(entry)) {
+        if (value.kind == ValueKind::String && is_ascii(value.string)) {
+          lower_into(impl.key_buffer, value.string);
+          auto hit = gate.by_value.find(impl.key_buffer);
+          if (hit != gate.by_value.end()) {
+            mark(hit->second);
+            continue;
+          }
+          // Text that reads as a number may equal a literal written otherwise: every rule.
+          if (!parse_number(value.string)) continue;
+        }
+        mark(gate.all);
       }
-      impl.candidates.insert(impl.candidates.end(), rules->begin(), rules->end());
     }
   }
-  std::sort(impl.candidates.begin(), impl.candidates.end());
-  for (std::size_t rule : impl.candidates) impl.evaluate(rule, event, effective);
+  auto& bits = impl.candidate_bits;
+  for (std::size_t word = 0; word < bits.size(); ++word) {
+    std::uint64_t all = ~std::uint64_t{0};
+    for (std::size_t kind = 0; kind < kGateKinds; ++kind) all &= impl.kind_bits[kind][word];
+    bits[word] = all;
+  }
+  for (std::size_t word = 0; word < bits.size(); ++word) {
+    for (std::uint64_t rest = bits[word]; rest != 0; rest &= rest - 1) {
+      auto rule = static_cast<std::size_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(rest)));
+      const auto& filters = impl.rules[rule]->required_presence;
+      auto seen = [&](std::uint32_t field) { return impl.presence_seen[field] == stamp; };
+      bool present = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const auto& clauses) {
+        return std::all_of(clauses.begin(), clauses.end(), [&](const auto& clause) {
+          return std::any_of(clause.begin(), clause.end(), seen);
+        });
+      });
+      if (present) impl.evaluate(rule, event, effective);
+    }
+  }
+  if (impl.options.order == RunnerOptions::Order::Stream) impl.advance_windows();
   ++impl.stats.events;
 }
 
 void RuleRunner::finish() {
   Impl& impl = *impl_;
+  // Exact mode: each ordering's held events are replayed once in its time order, each to
+  // the sequence rules that can use it. Event by event rather than rule by rule, so that
+  // the leaves those rules share are evaluated once per event (the evaluator's cache).
+  // Results wait in `found` so that alerts still come out rule by rule.
+  std::vector<std::vector<JoinResult>> found(impl.rules.size());
+  // Stream mode: what is still in the windows, in order.
+  for (Impl::Ordering& ordering : impl.orderings) {
+    while (!ordering.window.empty()) impl.release(ordering);
+  }
+  for (std::size_t o = 0; o < impl.orderings.size(); ++o) {
+    const auto& held = impl.orderings[o].held;
+    if (held.empty()) continue;
+    // The rules of each held event, in rule order (offsets into `rules_of`).
+    std::vector<std::uint32_t> first(held.size() + 1, 0);
+    for (const auto& compiled : impl.rules) {
+      if (compiled->kind != Impl::Kind::Sequence || compiled->ordering_index != o) continue;
+      for (std::uint32_t flagged : compiled->held) ++first[(flagged & ~kFirstStage) + 1];
+    }
+    for (std::size_t i = 0; i < held.size(); ++i) first[i + 1] += first[i];
+    std::vector<std::uint32_t> rules_of(first.back());
+    std::vector<std::uint32_t> next(first.begin(), first.end() - 1);
+    for (std::uint32_t rule = 0; rule < impl.rules.size(); ++rule) {
+      Impl::CompiledRule& compiled = *impl.rules[rule];
+      if (compiled.kind != Impl::Kind::Sequence || compiled.ordering_index != o) continue;
+      for (std::uint32_t flagged : compiled.held) {
+        rules_of[next[flagged & ~kFirstStage]++] = rule | (flagged & kFirstStage);
+      }
+      compiled.held = {};
+    }
+    next = {};
+    std::vector<std::uint32_t> order(held.size());
+    for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::uint32_t a, std::uint32_t b) { return earlier(held[a], held[b]); });
+    for (std::uint32_t event : order) {
+      for (std::uint32_t k = first[event]; k < first[event + 1]; ++k) {
+        std::uint32_t rule = rules_of[k] & ~kFirstStage;
+        if (!impl.arm(*impl.rules[rule], rules_of[k])) continue;
+        SequenceMatcher& sequence = *impl.rules[rule]->sequence;
+        sequence.push(held[event], impl.context);
+        for (JoinResult& result : sequence.take_results()) found[rule].push_back(std::move(result));
+      }
+    }
+    impl.orderings[o].held = {};
+  }
   for (std::size_t rule = 0; rule < impl.rules.size(); ++rule) {
     Impl::CompiledRule& compiled = *impl.rules[rule];
     if (compiled.kind == Impl::Kind::Sample) {
@@ -639,17 +1004,10 @@ void RuleRunner::finish() {
       continue;
     }
     if (compiled.kind != Impl::Kind::Sequence) continue;
-    std::stable_sort(compiled.held.begin(), compiled.held.end(), earlier);
-    for (const EventRef& event : compiled.held) {
-      compiled.sequence->push(event, impl.context);
-      impl.drain(rule);
+    for (JoinResult& result : found[rule]) {
+      impl.emit(rule, std::move(result.events), std::move(result.keys), true);
     }
-    compiled.held = {};
-    while (!compiled.window.empty()) {
-      compiled.sequence->push(compiled.window.top(), impl.context);
-      compiled.window.pop();
-      impl.drain(rule);
-    }
+    found[rule] = {};
     compiled.sequence->finish();
     impl.drain(rule);
   }

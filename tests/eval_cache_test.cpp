@@ -1,0 +1,114 @@
+// The evaluator's per-event caches (field lookups, leaf results shared by programs through
+// process-wide ids): a cached answer is only ever reused for the very same event contents.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eql/eval.h"
+#include "eql/event.h"
+#include "eql/parser.h"
+
+using namespace eql;
+
+namespace {
+
+FilterProgram compile(const std::string& query) {
+  ParseResult parsed = parse_query(query);
+  REQUIRE(parsed.ok());
+  FilterCompileResult compiled = compile_filter(*parsed.query->event(), {});
+  REQUIRE(compiled.program);
+  return *compiled.program;
+}
+
+Event event_of(const std::string& json) {
+  std::string error;
+  std::optional<Event> event = parse_event(json, error);
+  REQUIRE_MESSAGE(event, error);
+  return std::move(*event);
+}
+
+}  // namespace
+
+TEST_CASE("event serials: copies share one, set() and each parse give a new one") {
+  Event a = event_of(R"({"x":"1"})");
+  Event b = event_of(R"({"x":"1"})");
+  CHECK(a.serial() != 0);
+  CHECK(a.serial() != b.serial());
+  Event copy = a;
+  CHECK(copy.serial() == a.serial());
+  CHECK(copy.json() == a.json());
+  copy.set("x", Value::of_string("2"));
+  CHECK(copy.serial() != a.serial());
+  CHECK(copy.first("x").string == "2");
+  CHECK(a.first("x").string == "1");  // the copy's change is its own
+  CHECK(Event().serial() == 0);
+}
+
+TEST_CASE("programs that share leaves give each event its own answers through one context") {
+  // Both programs hold the leaf `process.name : "cmd.exe"`; the context caches it per event.
+  FilterProgram first = compile(R"(process where process.name : "cmd.exe")");
+  FilterProgram second = compile(R"(process where process.name : "cmd.exe" and process.pid == 4)");
+  Event cmd = event_of(R"({"event":{"category":"process"},"process":{"name":"CMD.EXE","pid":4}})");
+  Event other = event_of(R"({"event":{"category":"process"},"process":{"name":"sh","pid":4}})");
+  EvalContext context;
+  for (int round = 0; round < 3; ++round) {
+    CHECK(first.matches(cmd, context));
+    CHECK(second.matches(cmd, context));
+    CHECK_FALSE(first.matches(other, context));
+    CHECK_FALSE(second.matches(other, context));
+    CHECK(second.matches(cmd, context));
+  }
+  // A changed copy is a new event for the cache, the original keeps its answers.
+  Event changed = cmd;
+  changed.set("process.name", Value::of_string("sh"));
+  CHECK(first.matches(cmd, context));
+  CHECK_FALSE(first.matches(changed, context));
+  CHECK(first.matches(cmd, context));
+}
+
+TEST_CASE("long `in` and match lists, looked up rather than scanned, decide as a chain of `or`s") {
+  // A list of four or more constants is looked up in a sorted set (ASCII entries); the same
+  // test written as `or`s of single comparisons is scanned. Both must always agree.
+  const std::vector<std::string> items{R"("cmd.exe")", R"("kill")", R"("5")", R"("\u{C9}t\u{E9}")", R"("Other")"};
+  auto joined = [&](const std::string& separator, const std::string& prefix) {
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? separator : "") + prefix + items[i];
+    return out;
+  };
+  auto chain_of = [&](const std::string& prefix) {  // `x in~ ("a") or x in~ ("b") ...`
+    std::string out;
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? " or " : "") + prefix + items[i] + ")";
+    return out;
+  };
+  const std::vector<std::pair<std::string, std::string>> pairs{
+      {"x in (" + joined(", ", "") + ")", joined(" or ", "x == ")},
+      {"x in (" + joined(", ", "") + ")", chain_of("x in (")},
+      {"x in~ (" + joined(", ", "") + ")", chain_of("x in~ (")},
+      {"x : (" + joined(", ", "") + ")", joined(" or ", "x : ")},
+      {"x like (" + joined(", ", "") + ")", joined(" or ", "x like ")},
+      {"x like~ (" + joined(", ", "") + ")", joined(" or ", "x like~ ")},
+      {"x : (" + joined(", ", "") + ", \"c*\")", joined(" or ", "x : ") + " or x : \"c*\""},
+  };
+  const std::vector<std::string> values{
+      R"("cmd.exe")", R"("CMD.EXE")", R"("kill")", R"("\u212aill")", R"("KILL")", R"("5")", "5", "5.0",
+      R"("05")", "null", R"(["x", "Kill"])", R"("\u00e9t\u00e9")", R"("\u00c9T\u00c9")", R"("other")",
+      R"("cmd")", "true", "[]"};
+  EvalContext context;
+  for (const auto& [listed, chained] : pairs) {
+    CAPTURE(listed);
+    FilterProgram list = compile("any where " + listed);
+    FilterProgram chain = compile("any where " + chained);
+    for (const std::string& value : values) {
+      CAPTURE(value);
+      Event event = event_of(R"({"x":)" + value + "}");
+      CHECK(list.matches(event, context) == chain.matches(event, context));
+    }
+  }
+  // And the answers themselves, for a few telling values.
+  EvalContext fresh;
+  CHECK(compile(R"(any where x in~ ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"\u212aill"})"), fresh));
+  CHECK_FALSE(compile(R"(any where x in ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"KILL"})"), fresh));
+  CHECK(compile(R"(any where x : ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"KILL"})"), fresh));
+}
