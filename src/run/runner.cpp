@@ -338,6 +338,7 @@ struct RuleRunner::Impl {
   EvalContext context;
   std::vector<std::size_t> candidates;
   std::map<std::string, EventRef, std::less<>> reordered;  // per event: copies by ordering
+  const std::vector<bool>* only = nullptr;  // during a push: the rules it may evaluate
 
   bool sees_index(const CompiledRule& compiled, std::string_view index) const {
     if (options.ignore_index || index.empty() || compiled.include_patterns.empty()) return true;
@@ -410,6 +411,7 @@ struct RuleRunner::Impl {
   }
 
   void evaluate(std::size_t rule, const EventRef& event, std::string_view index) {
+    if (only && !(*only)[rule]) return;
     CompiledRule& compiled = *rules[rule];
     if (compiled.last_event == stats.events) return;  // reached through two categories
     compiled.last_event = stats.events;
@@ -622,6 +624,12 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   std::sort(impl.candidates.begin(), impl.candidates.end());
   for (std::size_t rule : impl.candidates) impl.evaluate(rule, event, effective);
   ++impl.stats.events;
+}
+
+void RuleRunner::push(Event&& event, std::string_view index, const std::vector<bool>& rules) {
+  impl_->only = &rules;
+  push(std::move(event), index);
+  impl_->only = nullptr;
 }
 
 void RuleRunner::finish() {
