@@ -509,7 +509,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       std::size_t designated = std::count(plan.spread.begin(), plan.spread.end(), RuleSpread::Designated);
       std::fprintf(err,
                    "eql run: %zu threads partitioned by %s: %zu sequence and sample rules join on it, "
-                   "%zu others run in worker 1, which sees every event\n",
+                   "%zu others are shared out, each to one worker that sees every event\n",
                    runners.size(), options.partition_by.c_str(), partitioned, designated);
     }
     parallel = std::make_unique<ParallelRun>(std::move(runners), std::move(plan), options.partition_by,

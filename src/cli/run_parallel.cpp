@@ -180,8 +180,11 @@ struct ParallelRun::Impl {
   Format format;
   Write write;
   std::vector<std::unique_ptr<Worker>> workers;
-  std::vector<std::vector<bool>> masks;  // by scope: the rules a push evaluates
-  bool has_designated = false;
+  // Per worker, by scope: the rules a push evaluates. Designated rules are shared out over
+  // the workers in turn, so that each worker has some and sees every event for them.
+  std::vector<std::vector<std::vector<bool>>> masks;
+  std::vector<std::size_t> designated_to;  // per rule: its worker, when Designated
+  std::vector<bool> has_designated;        // per worker
 
   // Reading thread only:
   std::vector<Round> forming;
@@ -210,7 +213,7 @@ struct ParallelRun::Impl {
       worker.changed.notify_all();  // room in the inbox
       for (Item& item : round.items) {
         worker.position = item.position;
-        worker.runner->push(std::move(item.event), item.index, masks[item.scope]);
+        worker.runner->push(std::move(item.event), item.index, masks[worker.index][item.scope]);
       }
       if (round.last) {
         worker.position = kAtFinish;
@@ -310,12 +313,24 @@ ParallelRun::ParallelRun(std::vector<std::unique_ptr<RuleRunner>> runners, RuleS
   impl.format = std::move(format);
   impl.write = std::move(write);
   const std::size_t rules = impl.plan.spread.size();
-  impl.masks.assign(kScopes, std::vector<bool>(rules, false));
-  for (std::uint8_t scope = 0; scope < kScopes; ++scope) {
-    for (std::size_t r = 0; r < rules; ++r) impl.masks[scope][r] = (scope & bit_of(impl.plan.spread[r])) != 0;
+  const std::size_t count = runners.size();
+  impl.designated_to.assign(rules, 0);
+  impl.has_designated.assign(count, false);
+  std::size_t turn = 0;
+  for (std::size_t r = 0; r < rules; ++r) {
+    if (impl.plan.spread[r] != RuleSpread::Designated) continue;
+    impl.designated_to[r] = turn++ % count;
+    impl.has_designated[impl.designated_to[r]] = true;
   }
-  impl.has_designated = std::find(impl.plan.spread.begin(), impl.plan.spread.end(), RuleSpread::Designated) !=
-                        impl.plan.spread.end();
+  impl.masks.assign(count, std::vector<std::vector<bool>>(kScopes, std::vector<bool>(rules, false)));
+  for (std::size_t w = 0; w < count; ++w) {
+    for (std::uint8_t scope = 0; scope < kScopes; ++scope) {
+      for (std::size_t r = 0; r < rules; ++r) {
+        bool mine = impl.plan.spread[r] != RuleSpread::Designated || impl.designated_to[r] == w;
+        impl.masks[w][scope][r] = mine && (scope & bit_of(impl.plan.spread[r])) != 0;
+      }
+    }
+  }
   impl.forming.resize(runners.size());
   impl.staged.resize(runners.size());
   for (std::size_t w = 0; w < runners.size(); ++w) {
@@ -351,24 +366,25 @@ void ParallelRun::push(Event&& event, std::string_view index) {
   impl.owners.erase(std::unique(impl.owners.begin(), impl.owners.end()), impl.owners.end());
   if (impl.owners.empty()) impl.owners.push_back(0);
   // The first owner evaluates the event rules; every owner the partitioned sequences and
-  // samples (it keeps only the alerts of the keys it owns); worker 0 the designated ones.
-  const bool designated_elsewhere = impl.has_designated && impl.owners.front() != 0;
-  const std::size_t deliveries = impl.owners.size() + (designated_elsewhere ? 1 : 0);
+  // samples (it keeps only the alerts of the keys it owns); every worker its designated ones.
+  std::uint8_t scopes[256] = {};
+  std::size_t deliveries = 0;
+  for (std::size_t w = 0; w < count; ++w) {
+    std::uint8_t scope = impl.has_designated[w] ? kDesignatedRules : 0;
+    if (std::binary_search(impl.owners.begin(), impl.owners.end(), w)) scope |= kPartitionedRules;
+    if (w == impl.owners.front()) scope |= kOwnerRules;
+    scopes[w] = scope;
+    if (scope) ++deliveries;
+  }
   std::size_t delivered = 0;
-  auto deliver = [&](std::size_t worker, std::uint8_t scope) {
+  for (std::size_t w = 0; w < count; ++w) {
+    if (!scopes[w]) continue;
     Impl::Item item;
     item.event = ++delivered == deliveries ? std::move(event) : Event(event);
     item.index = index;
-    item.scope = scope;
+    item.scope = scopes[w];
     item.position = impl.position;
-    impl.forming[worker].items.push_back(std::move(item));
-  };
-  if (designated_elsewhere) deliver(0, kDesignatedRules);
-  for (std::size_t i = 0; i < impl.owners.size(); ++i) {
-    std::uint8_t scope = kPartitionedRules;
-    if (i == 0) scope |= kOwnerRules;
-    if (impl.owners[i] == 0) scope |= kDesignatedRules;
-    deliver(impl.owners[i], scope);
+    impl.forming[w].items.push_back(std::move(item));
   }
   ++impl.position;
   ++impl.forming_events;

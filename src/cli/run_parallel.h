@@ -21,7 +21,8 @@ enum class RuleSpread : std::uint8_t {
   Owner,        ///< event rules (stateless): the worker that owns the event
   Partitioned,  ///< sequences and samples that join on the partition field in every stage:
                 ///< every worker owning one of the event's partition values
-  Designated,   ///< other sequences and samples: worker 0, which sees every event
+  Designated,   ///< other sequences and samples: one worker each (in turn), which sees
+                ///< every event for them
 };
 
 struct RuleSpreadPlan {
