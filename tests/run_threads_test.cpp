@@ -92,7 +92,7 @@ std::string summary_counts(const Output& output) {
 // A deterministic stream: 13 hosts, a few values per field so that sequences and samples
 // form; about 1 event in 30 has no host.id, 1 in 30 two of them, 1 in 40 a number. Times
 // go forward by 0.7 s on average, with events up to 3 s early (exact mode sorts them).
-std::string write_events(std::size_t count) {
+std::string write_events(std::size_t count, const std::string& name) {
   std::uint64_t state = 12345;
   auto next = [&](std::uint64_t bound) {
     state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -129,7 +129,8 @@ std::string write_events(std::size_t count) {
     if (category == "file") line += std::string(",\"file\":{\"name\":\"") + (next(8) ? "a.txt" : "stop.txt") + "\"}";
     text += line + "}\n";
   }
-  auto path = std::filesystem::temp_directory_path() / "eql_run_threads_events.ndjson";
+  // One file per test case: ctest runs the cases in parallel.
+  auto path = std::filesystem::temp_directory_path() / ("eql_run_threads_" + name + ".ndjson");
   std::ofstream(path, std::ios::binary) << text;
   return path.string();
 }
@@ -183,7 +184,7 @@ TEST_CASE("eql run --threads: the rules' spread over the workers") {
 }
 
 TEST_CASE("eql run --threads: 1, 2, 3 and 4 threads give the same alerts") {
-  const std::string events = write_events(4000);
+  const std::string events = write_events(4000, "same_alerts");
   for (const char* order : {"exact", "stream"}) {
     CAPTURE(order);
     Output one = run_eql({"--rules", kThreadRules, "--order", order, events});
@@ -210,7 +211,7 @@ TEST_CASE("eql run --threads: 1, 2, 3 and 4 threads give the same alerts") {
 }
 
 TEST_CASE("eql run --threads: the order of the alerts") {
-  const std::string events = write_events(3000);
+  const std::string events = write_events(3000, "order");
   Output one = run_eql({"--rules", kThreadRules, events});
   Output four = run_eql({"--rules", kThreadRules, "--threads", "4", events});
   // Event-rule alerts come in input order (for one event, in rule order), as one thread
