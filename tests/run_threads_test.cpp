@@ -183,7 +183,7 @@ TEST_CASE("eql run --threads: the rules' spread over the workers") {
   CHECK(std::count(by_time.spread.begin(), by_time.spread.end(), cli::RuleSpread::Partitioned) == 0);
 }
 
-TEST_CASE("eql run --threads: 1, 2, 3 and 4 threads give the same alerts") {
+TEST_CASE("eql run --threads: 1 to 4 threads give the same alerts") {
   const std::string events = write_events(4000, "same_alerts");
   for (const char* order : {"exact", "stream"}) {
     CAPTURE(order);

@@ -194,7 +194,8 @@ struct ParallelRun::Impl {
   std::vector<std::vector<Record>> staged;  // per worker: taken from its outbox, not yet written
   std::uint64_t written = 0;
   bool finished = false;
-  std::vector<std::size_t> owners;  // scratch
+  std::vector<std::size_t> owners;     // scratch: the event's owners
+  std::vector<std::uint8_t> scopes;    // scratch: per worker, what it evaluates of the event
 
   std::size_t owner_of(const JoinValue& key) const {
     if (key.kind == JoinValue::Kind::Null) return 0;  // with events that have no value
@@ -367,7 +368,8 @@ void ParallelRun::push(Event&& event, std::string_view index) {
   if (impl.owners.empty()) impl.owners.push_back(0);
   // The first owner evaluates the event rules; every owner the partitioned sequences and
   // samples (it keeps only the alerts of the keys it owns); every worker its designated ones.
-  std::uint8_t scopes[256] = {};
+  std::vector<std::uint8_t>& scopes = impl.scopes;
+  scopes.assign(count, 0);
   std::size_t deliveries = 0;
   for (std::size_t w = 0; w < count; ++w) {
     std::uint8_t scope = impl.has_designated[w] ? kDesignatedRules : 0;
