@@ -1,43 +1,71 @@
 #!/usr/bin/env bash
-# Throughput of `eql run` on one generated event file: the parse-only floor (a query that
-# matches nothing), one rule, and a whole rule set, in CPU seconds (one core), with
-# events/s, MB/s, peak memory and the ratio to the floor.
+# Throughput of `eql run` on one generated event file, every run on the same input: the
+# parse-only floor (a query that matches nothing), one rule, every EQL rule of the corpus
+# (exact order, the default for files; and stream order, whose memory stays flat: the
+# generated events are in time order, so both give the same alerts), and every rule with
+# --threads 2 (stream order). Prints a Markdown table (paste it into docs/performance.md):
+# wall and CPU seconds, the cores used (CPU / wall), events/s and MB/s by wall clock and by
+# CPU time, peak memory, alerts, and the ratios to the floor.
 #
-#   tools/bench_run.sh [EVENTS]        (default 200000)
-#   RULES=path/to/rules tools/bench_run.sh   (default ../shared/corpus/detection-rules)
+#   tools/bench_run.sh [EVENTS]              (default 1000000)
+#   RULES=path ONE_RULE=file THREADS=N KEEP=events.ndjson tools/bench_run.sh
 #
-# Needs python3 (tools/gen_events.py, the deterministic generator) and GNU time
+# Single-threaded runs compare by CPU time (one core, whatever else the machine runs);
+# --threads runs need the wall clock, and idle cores: "cores" says how many the run got.
+# Exact order holds the events sequence rules can use until the end: on 1,000,000 events of
+# 1.5 KB that is about 10 GB (set EXACT=0 to leave that run out). Needs python3 (tools/gen_events.py) and GNU time
 # (/usr/bin/time, Debian package `time`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eql=${EQL:-build/eql}
-events=${1:-200000}
+events=${1:-1000000}
 rules=${RULES:-../shared/corpus/detection-rules}
-one_rule=${ONE_RULE:-rules/windows/execution_suspicious_cmd_wmi.toml}
+one_rule=${ONE_RULE:-$rules/rules_building_block/execution_wmi_wbemtest.toml}
+threads=${THREADS:-2}
+share=${TRIGGER_SHARE:-0.001}
 
-input=$(mktemp --suffix=.ndjson)
-trap 'rm -f "$input"' EXIT
-python3 tools/gen_events.py --events "$events" --hosts 1000 > "$input"
-mb=$(awk -v b="$(stat -c %s "$input")" 'BEGIN { printf "%.1f", b / 1048576 }')
-echo "input: $events events, $mb MB (tools/gen_events.py --events $events --hosts 1000)"
-
-printf '%-34s %8s %8s %12s %8s %12s %9s\n' run alerts cpu_s events/cpu_s MB/s peak_rss_MB vs_floor
+input=${KEEP:-$(mktemp --suffix=.ndjson)}
+[[ -n ${KEEP:-} ]] || trap 'rm -f "$input"' EXIT
+generate="tools/gen_events.py --events $events --hosts 1000 --trigger-share $share --trigger-rules $rules"
+if [[ -n ${KEEP:-} && -s $input ]]; then
+  echo "input: reusing $input"
+else
+  python3 $generate > "$input" 2>/dev/null
+fi
+bytes=$(stat -c %s "$input")
+mb=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')
+echo "input: $events events, $mb MB (1 MB = 10^6 bytes), from: $generate"
+echo "eql: $eql at $(git rev-parse --short HEAD 2>/dev/null || echo '?');" \
+     "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+printf '| %-46s | %7s | %7s | %7s | %5s | %12s | %12s | %8s | %8s | %8s | %9s | %9s |\n' \
+  run alerts wall_s cpu_s cores events/s_wall events/s_cpu MB/s_wall MB/s_cpu peak_MB cpu_vs_floor wall_vs_floor
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' ------------------------------------------------ --------- \
+  --------- --------- ------- -------------- -------------- ---------- ---------- ---------- ----------- -----------
 floor_cpu=""
+floor_wall=""
 measure() {  # label, command...
   local label=$1
   shift
-  local stats
+  local stats alerts
   stats=$(mktemp)
-  local alerts
-  alerts=$(/usr/bin/time -f '%U %S %M' -o "$stats" "$@" 2>/dev/null | wc -l)
-  read -r user sys rss < "$stats"
+  alerts=$(/usr/bin/time -f '%e %U %S %M' -o "$stats" "$@" 2>/dev/null | wc -l)
+  read -r wall user sys rss < "$stats"
   rm -f "$stats"
   local cpu
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
-  [[ -n $floor_cpu ]] || floor_cpu=$cpu
-  awk -v l="$label" -v a="$alerts" -v c="$cpu" -v n="$events" -v mb="$mb" -v r="$rss" -v f="$floor_cpu" \
-    'BEGIN { c = (c > 0 ? c : 0.01); printf "%-34s %8d %8.2f %12.0f %8.1f %12.1f %8.1fx\n", l, a, c, n / c, mb / c, r / 1024, c / f }'
+  [[ -n $floor_cpu ]] || { floor_cpu=$cpu; floor_wall=$wall; }
+  awk -v l="$label" -v a="$alerts" -v w="$wall" -v c="$cpu" -v n="$events" -v mb="$mb" -v r="$rss" \
+      -v fc="$floor_cpu" -v fw="$floor_wall" 'BEGIN {
+    w = (w > 0 ? w : 0.01); c = (c > 0 ? c : 0.01)
+    printf "| %-46s | %7d | %7.2f | %7.2f | %5.2f | %12.0f | %12.0f | %8.1f | %8.1f | %8.0f | %8.1fx | %8.1fx |\n",
+      l, a, w, c, c / w, n / w, n / c, mb / w, mb / c, r / 1024, c / fc, w / fw }'
 }
-measure "floor: query 'any where false'" "$eql" query --quiet 'any where false' "$input"
-measure "run: one rule" "$eql" run --quiet --rules "$one_rule" "$input"
-measure "run: every EQL rule of \$RULES" "$eql" run --quiet --rules "$rules" "$input"
+measure "floor: eql query 'any where false'" "$eql" query --quiet 'any where false' "$input"
+measure "eql run, one rule" "$eql" run --quiet --rules "$one_rule" "$input"
+[[ ${EXACT:-1} == 0 ]] || measure "eql run, all rules (exact order)" "$eql" run --quiet --rules "$rules" "$input"
+measure "eql run, all rules, --order stream" "$eql" run --quiet --order stream --rules "$rules" "$input"
+measure "eql run, all rules, --order stream --threads $threads" \
+  "$eql" run --quiet --order stream --threads "$threads" --rules "$rules" "$input"
+echo
+echo "one rule: $one_rule; all rules: every EQL rule under $rules"

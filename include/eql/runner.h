@@ -100,6 +100,10 @@ class RuleRunner {
   /// Feeds the next event in input order. `index` is the input's index when the event
   /// names none itself (see event_index); empty: unknown. Alerts go to the sink.
   void push(Event&& event, std::string_view index);
+  /// The same, evaluating only the rules whose flag in `rules` (one per rule) is set; the
+  /// event still counts and advances the input order (`eql run --threads` gives each
+  /// worker's rules only the events they own).
+  void push(Event&& event, std::string_view index, const std::vector<bool>& rules);
   /// End of input: sorted sequences run (exact mode), windows drain, samples decide.
   void finish();
 

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +13,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/run.h"
+#include "cli/run_parallel.h"
 #include "eql/event.h"
 #include "eql/parser.h"
 #include "eql/rules.h"
@@ -51,6 +54,9 @@ constexpr const char* kRunUsage =
     "                           are reported at FILE:LINE, counted and skipped\n"
     "  --max-nesting N          deepest nesting of objects and arrays in an event (default\n"
     "                           1000); deeper events are reported, counted and skipped\n"
+    "  --threads N              N workers, the events partitioned by --partition-by\n"
+    "                           (default 1: no worker threads)\n"
+    "  --partition-by FIELD     the field that partitions the events (default host.id)\n"
     "  --quiet                  no load report or summary (rule errors are still shown)\n"
     "  --color=WHEN             colour: auto (default), always, never\n"
     "\n"
@@ -80,6 +86,8 @@ struct RunCommandOptions {
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
   EventReadOptions read;
+  std::size_t threads = 1;
+  std::string partition_by = "host.id";
 };
 
 // low < medium < high < critical; anything else ranks below low.
@@ -169,6 +177,13 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       auto n = number(*nesting);
       if (!n || *n == 0) return std::string("--max-nesting needs a number above 0");
       options.read.max_nesting = *n;
+    } else if (auto threads = reader.option_value("--threads", error)) {
+      auto n = number(*threads);
+      if (!n || *n < 1 || *n > 256) return std::string("--threads needs a number from 1 to 256");
+      options.threads = *n;
+    } else if (auto field = reader.option_value("--partition-by", error)) {
+      if (field->empty()) return std::string("--partition-by needs a field name");
+      options.partition_by = *field;
     } else if (!error.empty()) {
       return error;
     } else if (reader.peek().size() > 1 && reader.peek().front() == '-') {
@@ -362,7 +377,6 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   // versions compare as Elasticsearch compares them.
   SchemaFieldTypes schema_types(embedded_schema_all());
   runner_options.field_types = &schema_types;
-  RuleRunner runner(runner_options);
 
   // Exception list items of every loaded file, by list id: a rule of a Kibana export refers
   // to its lists by list_id, and the export holds their items.
@@ -391,10 +405,37 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     return items;
   };
 
+  // The rules to compile, in load order, with their exception items.
+  struct Candidate {
+    const Rule* rule = nullptr;
+    std::vector<ExceptionListItem> exceptions;
+  };
+  std::vector<Candidate> candidates;
+  for (const RuleFile& file : loaded.files) {
+    for (const Rule& rule : file.rules) {
+      if (selected(rule, options) && rule.has_query && !has_errors(rule.field_diagnostics)) {
+        candidates.push_back({&rule, exceptions_of(rule)});
+      }
+    }
+  }
+  // With --threads, every worker compiles the rules into its own runner, at the same time
+  // as this thread compiles the first (whose diagnostics are shown).
+  std::vector<std::future<std::unique_ptr<RuleRunner>>> worker_runners;
+  for (std::size_t w = 1; w < options.threads; ++w) {
+    worker_runners.push_back(std::async(std::launch::async, [&candidates, runner_options] {
+      auto runner = std::make_unique<RuleRunner>(runner_options);
+      for (const Candidate& candidate : candidates) runner->add_rule(*candidate.rule, candidate.exceptions);
+      return runner;
+    }));
+  }
+  auto first_runner = std::make_unique<RuleRunner>(runner_options);
+  RuleRunner& runner = *first_runner;
+
   RenderOptions render_options{err_color};
   const QueryOrigin whole_file;
-  std::size_t eql_rules = 0, with_errors = 0, filtered_out = 0, unreadable_files = 0;
+  std::size_t with_errors = 0, filtered_out = 0, unreadable_files = 0;
   std::map<std::string, std::size_t> skipped_languages, skipped_objects;
+  std::size_t next_candidate = 0;
   for (const RuleFile& file : loaded.files) {
     for (const Diagnostic& d : file.diagnostics) {
       if (d.severity == Severity::Error) std::fputs(render(d, file.source, whole_file, render_options).c_str(), err);
@@ -405,7 +446,6 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       else ++skipped_objects[entry.what];
     }
     for (const Rule& rule : file.rules) {
-      ++eql_rules;
       if (!selected(rule, options)) {
         ++filtered_out;
         continue;
@@ -417,7 +457,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
         }
         continue;
       }
-      Diagnostics problems = runner.add_rule(rule, exceptions_of(rule));
+      Diagnostics problems = runner.add_rule(rule, candidates[next_candidate++].exceptions);
       if (has_errors(problems)) {
         ++with_errors;
         for (const Diagnostic& d : problems) {
@@ -428,6 +468,10 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       }
     }
   }
+  std::vector<std::unique_ptr<RuleRunner>> runners;
+  runners.push_back(std::move(first_runner));
+  for (auto& pending : worker_runners) runners.push_back(pending.get());
+
   if (!options.quiet) {
     std::fprintf(err, "eql run: %zu EQL rules loaded from %zu files", runner.rule_count(), loaded.files.size());
     if (filtered_out) std::fprintf(err, ", %zu not selected (--severity/--rule-id/--tag)", filtered_out);
@@ -458,21 +502,39 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     }
     if (unreadable_files) std::fprintf(err, "eql run: %zu rule files unreadable (shown above)\n", unreadable_files);
   }
-  (void)eql_rules;
   if (runner.rule_count() == 0) {
     std::fputs("eql run: no EQL rule to run\n", err);
     return kExitUsage;
   }
 
-  // One pass over the inputs.
+  // One pass over the inputs: into the one runner, or partitioned over the workers.
+  auto format_alert = [&options, out_color](const Alert& alert, const Rule& rule) {
+    return options.format == Format::Ndjson ? alert_json(alert, rule) : alert_table_entry(alert, rule, out_color);
+  };
+  auto write_text = [out](const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); };
+  std::unique_ptr<ParallelRun> parallel;
   std::uint64_t alerts = 0;
-  runner.set_alert_sink([&](Alert&& alert) {
-    ++alerts;
-    const Rule& rule = runner.rule(alert.rule);
-    std::string text = options.format == Format::Ndjson ? alert_json(alert, rule)
-                                                        : alert_table_entry(alert, rule, out_color);
-    std::fwrite(text.data(), 1, text.size(), out);
-  });
+  std::vector<std::uint64_t> alerts_per_rule(runner.rule_count(), 0);
+  if (runners.size() > 1) {
+    RuleSpreadPlan plan = plan_rule_spread(runner, options.partition_by, schema_types);
+    if (!options.quiet) {
+      std::size_t partitioned = std::count(plan.spread.begin(), plan.spread.end(), RuleSpread::Partitioned);
+      std::size_t designated = std::count(plan.spread.begin(), plan.spread.end(), RuleSpread::Designated);
+      std::fprintf(err,
+                   "eql run: %zu threads partitioned by %s: %zu sequence and sample rules join on it, "
+                   "%zu others are shared out, each to one worker that sees every event\n",
+                   runners.size(), options.partition_by.c_str(), partitioned, designated);
+    }
+    parallel = std::make_unique<ParallelRun>(std::move(runners), std::move(plan), options.partition_by,
+                                             schema_types, format_alert, write_text);
+  } else {
+    runner.set_alert_sink([&](Alert&& alert) {
+      ++alerts;
+      ++alerts_per_rule[alert.rule];
+      write_text(format_alert(alert, runner.rule(alert.rule)));
+    });
+  }
+  auto alerts_so_far = [&] { return parallel ? parallel->alerts_written() : alerts; };
   bool io_error = false;
   std::uint64_t skipped_lines = 0;
   // On a terminal, a progress line on stderr about once a second.
@@ -485,7 +547,8 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
         input.path, options.read,
         [&](Event&& event) {
           bytes += event.json().size() + 1;
-          runner.push(std::move(event), input.index);
+          if (parallel) parallel->push(std::move(event), input.index);
+          else runner.push(std::move(event), input.index);
           if (progress && (++pushed & 4095) == 0) {
             auto now = std::chrono::steady_clock::now();
             if (now - last_progress >= std::chrono::seconds(1)) {
@@ -493,7 +556,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
               double elapsed = std::chrono::duration<double>(now - started).count();
               std::fprintf(err, "\r\x1b[Keql run: %.1f MB, %llu events, %.0f events/s, %llu alerts",
                            static_cast<double>(bytes) / 1048576.0, static_cast<unsigned long long>(pushed),
-                           static_cast<double>(pushed) / elapsed, static_cast<unsigned long long>(alerts));
+                           static_cast<double>(pushed) / elapsed, static_cast<unsigned long long>(alerts_so_far()));
               progress_shown = true;
             }
           }
@@ -503,55 +566,58 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     skipped_lines += summary.skipped;
     io_error = io_error || summary.io_error;
   }
-  runner.finish();
+  // Counters over every runner: events, rule evaluations, sequence events ignored.
+  ParallelTotals totals;
+  if (parallel) {
+    parallel->finish();
+    totals = parallel->totals();
+    alerts = parallel->alerts_written();
+    alerts_per_rule = totals.alerts_per_rule;
+  } else {
+    runner.finish();
+    totals.events = runner.stats().events;
+    totals.add(runner);
+  }
   std::fflush(out);
   if (progress_shown) std::fputs("\r\x1b[K", err);
+  auto rule_at = [&](std::size_t index) -> const Rule& { return parallel ? parallel->rule(index) : runner.rule(index); };
 
   if (!options.quiet) {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const RunnerStats& stats = runner.stats();
     std::vector<std::size_t> alerting;
     std::size_t never = 0;
-    for (std::size_t i = 0; i < runner.rule_count(); ++i) {
-      if (runner.rule_stats(i).alerts) alerting.push_back(i);
+    for (std::size_t i = 0; i < alerts_per_rule.size(); ++i) {
+      if (alerts_per_rule[i]) alerting.push_back(i);
       else ++never;
     }
-    std::stable_sort(alerting.begin(), alerting.end(), [&](std::size_t a, std::size_t b) {
-      return runner.rule_stats(a).alerts > runner.rule_stats(b).alerts;
-    });
+    std::stable_sort(alerting.begin(), alerting.end(),
+                     [&](std::size_t a, std::size_t b) { return alerts_per_rule[a] > alerts_per_rule[b]; });
     std::fprintf(err, "eql run: %llu events, %llu alerts from %zu rules, %zu rules never matched",
-                 static_cast<unsigned long long>(stats.events), static_cast<unsigned long long>(alerts),
+                 static_cast<unsigned long long>(totals.events), static_cast<unsigned long long>(alerts),
                  alerting.size(), never);
     if (skipped_lines) std::fprintf(err, ", %llu lines skipped", static_cast<unsigned long long>(skipped_lines));
     std::fprintf(err, "; %.3f s, %.0f events/s, %.1f rule evaluations per event (of %zu rules)\n", seconds,
-                 seconds > 0 ? static_cast<double>(stats.events) / seconds : 0.0,
-                 stats.events ? static_cast<double>(stats.evaluations) / static_cast<double>(stats.events) : 0.0,
-                 runner.rule_count());
-    if (stats.late_events || stats.untimed_events) {
+                 seconds > 0 ? static_cast<double>(totals.events) / seconds : 0.0,
+                 totals.events ? static_cast<double>(totals.evaluations) / static_cast<double>(totals.events) : 0.0,
+                 alerts_per_rule.size());
+    if (totals.late_events || totals.untimed_events) {
       std::fprintf(err, "eql run: sequence rules: %llu (rule, event) pairs without a timestamp ignored, "
                         "%llu later than --max-lateness dropped\n",
-                   static_cast<unsigned long long>(stats.untimed_events),
-                   static_cast<unsigned long long>(stats.late_events));
+                   static_cast<unsigned long long>(totals.untimed_events),
+                   static_cast<unsigned long long>(totals.late_events));
     }
     // What the sequence limits dropped, so that no partial sequence is lost silently.
-    std::uint64_t evicted = 0, key_overflow = 0;
-    for (std::size_t i = 0; i < runner.rule_count(); ++i) {
-      if (const SequenceStats* sequence = runner.sequence_stats(i)) {
-        evicted += sequence->evicted;
-        key_overflow += sequence->key_overflow;
-      }
-    }
-    if (evicted || key_overflow) {
+    if (totals.evicted || totals.key_overflow) {
       std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "
                         "%llu events with more than 10000 join keys dropped\n",
-                   static_cast<unsigned long long>(evicted), options.max_pending,
-                   static_cast<unsigned long long>(key_overflow));
+                   static_cast<unsigned long long>(totals.evicted), options.max_pending,
+                   static_cast<unsigned long long>(totals.key_overflow));
     }
     if (!alerting.empty()) {
       std::fputs("eql run: alerts per rule (top 10):\n", err);
       for (std::size_t i = 0; i < alerting.size() && i < 10; ++i) {
-        const Rule& rule = runner.rule(alerting[i]);
-        std::fprintf(err, "  %6llu  %s  (%s)\n", static_cast<unsigned long long>(runner.rule_stats(alerting[i]).alerts),
+        const Rule& rule = rule_at(alerting[i]);
+        std::fprintf(err, "  %6llu  %s  (%s)\n", static_cast<unsigned long long>(alerts_per_rule[alerting[i]]),
                      rule.name.c_str(), rule.rule_id.c_str());
       }
     }

@@ -506,6 +506,7 @@ struct RuleRunner::Impl {
   std::function<void(Alert&&)> sink;
   RunnerStats stats;
   EvalContext context;
+  const std::vector<bool>* only = nullptr;  // during a push: the rules it may evaluate
 
   bool sees_index(const CompiledRule& compiled, std::string_view index) {
     if (options.ignore_index || index.empty()) return true;
@@ -627,6 +628,7 @@ struct RuleRunner::Impl {
   }
 
   void evaluate(std::size_t rule, const EventRef& event, std::string_view index) {
+    if (only && !(*only)[rule]) return;
     CompiledRule& compiled = *rules[rule];
     if (!sees_index(compiled, index)) return;
     for (const ExceptionListItem& item : compiled.exceptions) {
@@ -946,6 +948,12 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   }
   if (impl.options.order == RunnerOptions::Order::Stream) impl.advance_windows();
   ++impl.stats.events;
+}
+
+void RuleRunner::push(Event&& event, std::string_view index, const std::vector<bool>& rules) {
+  impl_->only = &rules;
+  push(std::move(event), index);
+  impl_->only = nullptr;
 }
 
 void RuleRunner::finish() {
