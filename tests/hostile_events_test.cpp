@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "cli/run.h"
+#include "run_harness.h"
 #include "eql/eval.h"
 #include "eql/event.h"
 #include "eql/parser.h"
@@ -498,33 +499,9 @@ TEST_CASE("patterns that explode backtracking matchers stay linear against a 1 M
 
 namespace {
 
-struct RunResult {
-  int exit_code = 0;
-  std::string out, err;
-};
+using RunResult = testing::RunCapture;
 
-std::string slurp(std::FILE* file) {
-  std::rewind(file);
-  std::string text;
-  char buffer[65536];
-  std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, got);
-  std::fclose(file);
-  return text;
-}
-
-RunResult run_eql_run(const std::vector<std::string>& arguments) {
-  std::vector<std::string_view> views(arguments.begin(), arguments.end());
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  REQUIRE(out);
-  REQUIRE(err);
-  RunResult result;
-  result.exit_code = cli::run_rules_command(cli::Args(views.data(), views.size()), out, err);
-  result.out = slurp(out);
-  result.err = slurp(err);
-  return result;
-}
+RunResult run_eql_run(const std::vector<std::string>& arguments) { return testing::capture_eql_run(arguments); }
 
 std::size_t count_lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
 

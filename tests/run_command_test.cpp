@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cli/run.h"
+#include "run_harness.h"
 #include "eql/eval.h"
 #include "eql/parser.h"
 #include "eql/runner.h"
@@ -28,40 +29,9 @@ namespace {
 
 const std::string kRunData = EQL_SOURCE_DIR "/tests/data/run";
 
-struct RunOutput {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-  std::vector<std::string> lines;  // alert lines
-};
+using RunOutput = testing::RunCapture;
 
-std::string read_all(std::FILE* file) {
-  std::rewind(file);
-  std::string text;
-  char buffer[65536];
-  std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, got);
-  std::fclose(file);
-  return text;
-}
-
-RunOutput run(const std::vector<std::string>& arguments) {
-  std::vector<std::string_view> views(arguments.begin(), arguments.end());
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  REQUIRE(out);
-  REQUIRE(err);
-  RunOutput result;
-  result.exit_code = cli::run_rules_command(cli::Args(views.data(), views.size()), out, err);
-  result.out = read_all(out);
-  result.err = read_all(err);
-  std::size_t start = 0;
-  for (std::size_t end = result.out.find('\n'); end != std::string::npos; end = result.out.find('\n', start)) {
-    result.lines.push_back(result.out.substr(start, end - start));
-    start = end + 1;
-  }
-  return result;
-}
+RunOutput run(const std::vector<std::string>& arguments) { return testing::capture_eql_run(arguments); }
 
 rapidjson::Document parse(const std::string& line) {
   rapidjson::Document document;

@@ -15,6 +15,7 @@
 
 #include "cli/run.h"
 #include "cli/run_parallel.h"
+#include "run_harness.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
 #include "eql/schema.h"
@@ -27,40 +28,9 @@ namespace {
 
 const std::string kThreadRules = EQL_SOURCE_DIR "/tests/data/run_threads/rules";
 
-struct Output {
-  int exit_code = 0;
-  std::string out;
-  std::string err;
-  std::vector<std::string> lines;
-};
+using Output = testing::RunCapture;
 
-std::string read_back(std::FILE* file) {
-  std::rewind(file);
-  std::string text;
-  char buffer[65536];
-  std::size_t got = 0;
-  while ((got = std::fread(buffer, 1, sizeof buffer, file)) > 0) text.append(buffer, got);
-  std::fclose(file);
-  return text;
-}
-
-Output run_eql(const std::vector<std::string>& arguments) {
-  std::vector<std::string_view> views(arguments.begin(), arguments.end());
-  std::FILE* out = std::tmpfile();
-  std::FILE* err = std::tmpfile();
-  REQUIRE(out);
-  REQUIRE(err);
-  Output result;
-  result.exit_code = cli::run_rules_command(cli::Args(views.data(), views.size()), out, err);
-  result.out = read_back(out);
-  result.err = read_back(err);
-  std::size_t start = 0;
-  for (std::size_t end = result.out.find('\n'); end != std::string::npos; end = result.out.find('\n', start)) {
-    result.lines.push_back(result.out.substr(start, end - start));
-    start = end + 1;
-  }
-  return result;
-}
+Output run_eql(const std::vector<std::string>& arguments) { return testing::capture_eql_run(arguments); }
 
 // Each alert as "rule name|alert id|join keys", sorted: the alert set, order aside.
 std::vector<std::string> alert_set(const Output& output) {
