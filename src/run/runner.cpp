@@ -13,7 +13,6 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <queue>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -497,7 +496,9 @@ struct RuleRunner::Impl {
     struct LaterWaiting {
       bool operator()(const Waiting& a, const Waiting& b) const { return earlier(b.event, a.event); }
     };
-    std::priority_queue<Waiting, std::vector<Waiting>, LaterWaiting> window;
+    // A heap (std::push_heap/pop_heap) rather than a priority_queue, whose top() can only
+    // be copied out: the oldest event leaves with its rules moved, not copied.
+    std::vector<Waiting> window;
     std::vector<std::uint32_t> current_rules;  // of the current event, while it is evaluated
     std::optional<EpochNanos> newest;
     EventRef last_released;
@@ -643,8 +644,9 @@ struct RuleRunner::Impl {
         continue;
       }
       ordering.newest = ordering.newest ? std::max(*ordering.newest, *view->timestamp) : *view->timestamp;
-      ordering.window.push({std::move(view), std::move(users)});
-      while (!ordering.window.empty() && *ordering.window.top().event->timestamp <= *ordering.newest - lateness) {
+      ordering.window.push_back({std::move(view), std::move(users)});
+      std::push_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
+      while (!ordering.window.empty() && *ordering.window.front().event->timestamp <= *ordering.newest - lateness) {
         release(ordering);
       }
     }
@@ -660,8 +662,9 @@ struct RuleRunner::Impl {
   // The oldest event of a window goes to its rules. Stream mode emits what completes;
   // optimistic exact mode keeps it for finish(), where the held replay would emit it.
   void release(Ordering& ordering) {
-    Ordering::Waiting oldest = ordering.window.top();
-    ordering.window.pop();
+    std::pop_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
+    Ordering::Waiting oldest = std::move(ordering.window.back());
+    ordering.window.pop_back();
     ordering.last_released = oldest.event;
     for (std::uint32_t flagged : oldest.rules) {
       std::uint32_t rule = flagged & ~kFirstStage;
@@ -684,7 +687,7 @@ struct RuleRunner::Impl {
     phase = Phase::Abandoned;
     deferred = {};
     for (Ordering& ordering : orderings) {
-      ordering.window = {};
+      ordering.window = {};  // the memory too
       ordering.current_rules.clear();
       ordering.newest.reset();
       ordering.last_released = nullptr;
