@@ -118,6 +118,13 @@ def main():
               % (name, "\n".join(counters(held_err)), "\n".join(counters(exact_err))))
         said = "sequence rules re-read the input" in exact_err
         check(said == reread, "%s: the summary %s a re-read" % (name, "says" if said else "does not say"))
+        if reread:
+            named = re.search(r"eql run: input out of time order at (.+), event ([0-9]+) of the file: "
+                              r"([0-9.]+)s before the newest event, [0-9.]+s beyond the ([0-9.]+)s window: "
+                              r"sequence rules re-read the input", exact_err)
+            check(named is not None and named.group(1) in paths and int(named.group(2)) >= 1
+                  and float(named.group(3)) > float(named.group(4)),
+                  "%s: the summary names the file, the event and how late it came:\n%s" % (name, exact_err))
         check("re-read" not in held_err, "%s: --order held reads once" % name)
         print("  %-50s %4d alerts, %3d of sequences/samples%s" % (name, len(alerts), joins, ", re-read" if said else ""))
     check(sequence_alerts_in_order >= 20, "at least 20 sequence/sample alerts in order (got %d)"

@@ -220,10 +220,23 @@ bool selected(const Rule& rule, const RunCommandOptions& options) {
   return true;
 }
 
-// "12s", "2.5s", "0.001s".
+// "12s", "2.5s", "0.001s"; long spans in minutes, hours or days ("3.5h", "1854.7d").
 std::string seconds_text(std::int64_t nanos) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", static_cast<double>(nanos) / 1e9);
+  const double seconds = static_cast<double>(nanos) / 1e9;
+  char text[48];
+  if (seconds >= 2 * 86400.0) {
+    std::snprintf(text, sizeof text, "%.1fd", seconds / 86400.0);
+    return text;
+  }
+  if (seconds >= 2 * 3600.0) {
+    std::snprintf(text, sizeof text, "%.1fh", seconds / 3600.0);
+    return text;
+  }
+  if (seconds >= 120.0) {
+    std::snprintf(text, sizeof text, "%.1fm", seconds / 60.0);
+    return text;
+  }
+  std::snprintf(text, sizeof text, "%.3f", seconds);
   std::string out = text;
   while (out.back() == '0') out.pop_back();
   if (out.back() == '.') out.pop_back();
