@@ -6,7 +6,7 @@ optimistic one), over the corpus rules and events from tools/gen_events.py that 
 corpus sequence rules.
 
 For each variant of the input (in time order; disordered within the window; with many equal
-timestamps; shuffled; several files; gzipped) the alert bytes must be identical, the
+timestamps; shuffled; several files; gzipped; with --threads) the alert bytes must be identical, the
 summary's counters too, and the summary must say that the input was re-read exactly when
 it was out of order beyond the window.
 
@@ -88,6 +88,11 @@ def main():
         "gzip, in order": ([(".ndjson.gz", events)], [], False),
         "gzip and plain, disordered and shuffled": ([(".ndjson.gz", block_shuffled(events[:third], 200)),
                                                      (".ndjson", shuffled[third:])], [], True),
+        "--threads 2, in order": ([(".ndjson", events)], ["--threads", "2"], False),
+        "--threads 2, disordered within the window": ([(".ndjson", block_shuffled(events, 300))],
+                                                      ["--threads", "2"], False),
+        "--threads 3, shuffled, two files": ([(".ndjson", shuffled[:third]), (".ndjson.gz", shuffled[third:])],
+                                             ["--threads", "3"], True),
     }
     passed = failed = 0
 

@@ -133,6 +133,8 @@ class RuleRunner {
   /// Optimistic exact mode, after out_of_order() and the whole input: the caller pushes the
   /// same events again (the same count) and calls finish(). Only the sequence rules see them,
   /// held and replayed sorted as without `optimistic`; the counters end as they would have.
+  /// Also allowed without out_of_order() (`eql run --threads`: another worker's share of the
+  /// input was out of order): the sequences' state is given up first.
   void begin_second_pass();
 
   void set_alert_sink(std::function<void(Alert&&)> sink);

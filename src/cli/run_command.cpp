@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -419,13 +420,12 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   runner_options.order = ordered_by_stream ? RunnerOptions::Order::Stream : RunnerOptions::Order::Exact;
   // Exact order over files that can be read again runs the sequences through the reorder
   // windows, so memory stays flat on input in time order; when the input turns out not to
-  // be, the sequence rules read it a second time, held (docs/run.md). --threads keeps the
-  // held run (its workers have no second pass).
+  // be, the sequence rules read it a second time, held (docs/run.md).
   const bool rereadable = std::all_of(options.inputs.begin(), options.inputs.end(), [](const Input& input) {
     std::error_code error;
     return input.path != "-" && std::filesystem::is_regular_file(input.path, error);
   });
-  runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && options.threads == 1 && rereadable;
+  runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
   runner_options.max_lateness_ms = options.max_lateness_ms;
   runner_options.max_pending = options.max_pending;
   runner_options.max_samples_per_key = options.max_samples_per_key;
@@ -629,7 +629,35 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   // Counters over every runner: events, rule evaluations, sequence events ignored.
   ParallelTotals totals;
   std::string reread_note;  // why the sequence rules read the input twice, if they did
+  // Optimistic exact order found the input out of order: the same events again, for the
+  // sequence rules only. A file that has grown since is read up to the events of the first
+  // pass, and its problems were reported then.
+  auto read_again = [&](const std::function<void(Event&&, const std::string&)>& push) {
+    for (std::size_t i = 0; i < options.inputs.size(); ++i) {
+      std::uint64_t left = events_per_input[i];
+      if (left == 0) continue;
+      ReadSummary again = read_events(
+          options.inputs[i].path, options.read,
+          [&](Event&& event) {
+            push(std::move(event), options.inputs[i].index);
+            return --left > 0;
+          },
+          [](const InputProblem&) {});
+      if (again.io_error || left > 0) {
+        std::fprintf(err, "eql run: %s: could not be read again in full for the sequence rules\n",
+                     options.inputs[i].path.c_str());
+        io_error = true;
+      }
+    }
+  };
   if (parallel) {
+    if (runner_options.optimistic) {
+      if (std::optional<OutOfOrder> why = parallel->end_first_pass()) {
+        reread_note = describe_out_of_order(*why, options, events_per_input);
+        parallel->begin_second_pass();
+        read_again([&](Event&& event, const std::string& index) { parallel->push(std::move(event), index); });
+      }
+    }
     parallel->finish();
     totals = parallel->totals();
     alerts = parallel->alerts_written();
@@ -637,25 +665,8 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   } else {
     if (const std::optional<OutOfOrder>& why = runner.out_of_order()) {
       reread_note = describe_out_of_order(*why, options, events_per_input);
-      // The same events again, for the sequence rules only; a file that has grown since is
-      // read up to the events of the first pass, and its problems were reported then.
       runner.begin_second_pass();
-      for (std::size_t i = 0; i < options.inputs.size(); ++i) {
-        std::uint64_t left = events_per_input[i];
-        if (left == 0) continue;
-        ReadSummary again = read_events(
-            options.inputs[i].path, options.read,
-            [&](Event&& event) {
-              runner.push(std::move(event), options.inputs[i].index);
-              return --left > 0;
-            },
-            [](const InputProblem&) {});
-        if (again.io_error || left > 0) {
-          std::fprintf(err, "eql run: %s: could not be read again in full for the sequence rules\n",
-                       options.inputs[i].path.c_str());
-          io_error = true;
-        }
-      }
+      read_again([&](Event&& event, const std::string& index) { runner.push(std::move(event), index); });
     }
     runner.finish();
     totals.events = runner.stats().events;

@@ -631,13 +631,13 @@ struct RuleRunner::Impl {
         int kind = tiebreaker_class(view->tiebreaker);
         if (ordering.tiebreaker_class < 0) ordering.tiebreaker_class = kind;
         if (kind != ordering.tiebreaker_class) {
-          give_up_sequences({OutOfOrder::Why::MixedTiebreakers, stats.events, 0});
+          give_up_sequences(OutOfOrder{OutOfOrder::Why::MixedTiebreakers, stats.events, 0});
           return;
         }
       }
       if (ordering.last_released && earlier(view, ordering.last_released)) {
         if (phase == Phase::Optimistic) {
-          give_up_sequences({OutOfOrder::Why::Late, stats.events, *ordering.newest - *view->timestamp});
+          give_up_sequences(OutOfOrder{OutOfOrder::Why::Late, stats.events, *ordering.newest - *view->timestamp});
           return;
         }
         stats.late_events += users.size();
@@ -682,8 +682,8 @@ struct RuleRunner::Impl {
   // Optimistic exact mode, the input found out of order: every sequence rule starts afresh
   // (for the second pass) and is fed nothing more in this one. The windows and the waiting
   // results go, so memory is given back at once.
-  void give_up_sequences(OutOfOrder why) {
-    out_of_order = why;
+  void give_up_sequences(std::optional<OutOfOrder> why) {
+    if (why) out_of_order = why;
     phase = Phase::Abandoned;
     deferred = {};
     for (Ordering& ordering : orderings) {
@@ -1110,6 +1110,7 @@ const std::optional<OutOfOrder>& RuleRunner::out_of_order() const { return impl_
 
 void RuleRunner::begin_second_pass() {
   Impl& impl = *impl_;
+  if (impl.phase == Impl::Phase::Optimistic) impl.give_up_sequences(std::nullopt);
   if (impl.phase != Impl::Phase::Abandoned) return;
   impl.phase = Impl::Phase::SecondPass;
   // The sequence rules' counters start again: the second pass counts them as a held run
