@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,14 @@ struct RunnerOptions {
   /// reorder window of `max_lateness_ms`; later events are dropped and counted.
   enum class Order { Exact, Stream };
   Order order = Order::Exact;
+  /// Exact order over input that the caller can push a second time (files): sequences run
+  /// through the reorder windows, as in stream mode, and their alerts wait for finish(),
+  /// which gives them in the order the held replay gives. When an event would be late (or
+  /// the ordering could differ from the sorted one: see OutOfOrder) the runner gives up the
+  /// sequences' state and stops feeding them; the caller then calls begin_second_pass(),
+  /// pushes the same events again and calls finish(), which replays them sorted.
+  bool optimistic = false;
+  /// The reorder window (stream mode, and exact mode when optimistic).
   std::int64_t max_lateness_ms = 10'000;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
@@ -78,6 +87,17 @@ struct RunnerStats {
   std::uint64_t untimed_events = 0;    ///< without the rule's timestamp
 };
 
+/// Why an optimistic exact run needs its second pass (RunnerOptions::optimistic).
+struct OutOfOrder {
+  enum class Why {
+    Late,              ///< an event came before (in time order) one the window had released
+    MixedTiebreakers,  ///< tiebreaker values of different types (numbers, strings, others)
+  };
+  Why why = Why::Late;
+  std::uint64_t event = 0;      ///< its position in the input (0-based, over all pushes)
+  std::int64_t behind_ns = 0;   ///< Late: how long before the newest event of its ordering
+};
+
 class RuleRunner {
  public:
   explicit RuleRunner(RunnerOptions options = {});
@@ -106,6 +126,16 @@ class RuleRunner {
   void push(Event&& event, std::string_view index, const std::vector<bool>& rules);
   /// End of input: sorted sequences run (exact mode), windows drain, samples decide.
   void finish();
+
+  /// Optimistic exact mode: set once the input was found out of time order, after which the
+  /// sequence rules are no longer fed (event and sample rules are).
+  const std::optional<OutOfOrder>& out_of_order() const;
+  /// Optimistic exact mode, after out_of_order() and the whole input: the caller pushes the
+  /// same events again (the same count) and calls finish(). Only the sequence rules see them,
+  /// held and replayed sorted as without `optimistic`; the counters end as they would have.
+  /// Also allowed without out_of_order() (`eql run --threads`: another worker's share of the
+  /// input was out of order): the sequences' state is given up first.
+  void begin_second_pass();
 
   void set_alert_sink(std::function<void(Alert&&)> sink);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -44,10 +46,14 @@ constexpr const char* kRunUsage =
     "  --rule-id ID             only this rule (repeatable)\n"
     "  --tag TAG                only rules with this tag (repeatable: any of them)\n"
     "  --fail-on-alert          exit 1 when there is any alert (for CI)\n"
-    "  --order exact|stream|auto sequences: exact sorts each file's events first; stream\n"
-    "                           reorders within --max-lateness; auto (default): stream for\n"
-    "                           standard input, exact otherwise\n"
-    "  --max-lateness DURATION  stream mode: how late an event may come (default 10s)\n"
+    "  --order ORDER            sequences: exact gives Elasticsearch's results whatever the\n"
+    "                           input order (files in time order run through the reorder\n"
+    "                           window, files out of order are read twice); stream reorders\n"
+    "                           within --max-lateness and drops later events; held is exact,\n"
+    "                           holding the events sequences use to the end (as exact does on\n"
+    "                           standard input);\n"
+    "                           auto (default): stream for standard input, exact otherwise\n"
+    "  --max-lateness DURATION  the reorder window (default 10s)\n"
     "  --max-pending N          most partial sequences per rule (default 1000000)\n"
     "  --max-samples-per-key N  samples per join key (default 1)\n"
     "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB); longer lines\n"
@@ -82,6 +88,7 @@ struct RunCommandOptions {
   std::vector<std::string> rule_ids;
   std::vector<std::string> tags;
   std::optional<RunnerOptions::Order> order;
+  bool hold_sequences = false;  // --order held: exact without the optimistic window
   std::int64_t max_lateness_ms = 10'000;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
@@ -153,10 +160,11 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       }
       options.color = *when;
     } else if (auto order = reader.option_value("--order", error)) {
-      if (*order == "exact") options.order = RunnerOptions::Order::Exact;
+      options.hold_sequences = *order == "held";
+      if (*order == "exact" || *order == "held") options.order = RunnerOptions::Order::Exact;
       else if (*order == "stream") options.order = RunnerOptions::Order::Stream;
       else if (*order == "auto") options.order.reset();
-      else return "unknown order '" + *order + "' (exact, stream or auto)";
+      else return "unknown order '" + *order + "' (exact, stream, held or auto)";
     } else if (auto lateness = reader.option_value("--max-lateness", error)) {
       ParseResult duration = parse_query("sequence with maxspan=" + *lateness + " [a where true] [a where true]");
       if (!duration.ok()) return "--max-lateness needs a duration such as 30s or 5m";
@@ -211,6 +219,47 @@ bool selected(const Rule& rule, const RunCommandOptions& options) {
     if (!tagged) return false;
   }
   return true;
+}
+
+// "12s", "2.5s", "0.001s"; long spans in minutes, hours or days ("3.5h", "1854.7d").
+std::string seconds_text(std::int64_t nanos) {
+  const double seconds = static_cast<double>(nanos) / 1e9;
+  char text[48];
+  if (seconds >= 2 * 86400.0) {
+    std::snprintf(text, sizeof text, "%.1fd", seconds / 86400.0);
+    return text;
+  }
+  if (seconds >= 2 * 3600.0) {
+    std::snprintf(text, sizeof text, "%.1fh", seconds / 3600.0);
+    return text;
+  }
+  if (seconds >= 120.0) {
+    std::snprintf(text, sizeof text, "%.1fm", seconds / 60.0);
+    return text;
+  }
+  std::snprintf(text, sizeof text, "%.3f", seconds);
+  std::string out = text;
+  while (out.back() == '0') out.pop_back();
+  if (out.back() == '.') out.pop_back();
+  return out + "s";
+}
+
+// The summary's line when the sequence rules had to read the input a second time.
+std::string describe_out_of_order(const OutOfOrder& why, const RunCommandOptions& options,
+                                  const std::vector<std::uint64_t>& events_per_input) {
+  std::size_t input = 0;
+  std::uint64_t position = why.event;
+  while (input + 1 < events_per_input.size() && position >= events_per_input[input]) {
+    position -= events_per_input[input++];
+  }
+  std::string where = options.inputs[input].path + ", event " + std::to_string(position + 1) + " of the file";
+  if (why.why == OutOfOrder::Why::MixedTiebreakers) {
+    return "tiebreaker values of mixed types at " + where + ": sequence rules re-read the input";
+  }
+  const std::int64_t window = options.max_lateness_ms * 1'000'000;
+  return "input out of time order at " + where + ": " + seconds_text(why.behind_ns) +
+         " before the newest event, " + seconds_text(std::max<std::int64_t>(why.behind_ns - window, 0)) +
+         " beyond the " + seconds_text(window) + " window: sequence rules re-read the input";
 }
 
 void append_string(std::string& out, std::string_view text) { append_json(out, Value::of_string(text)); }
@@ -369,6 +418,14 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
                                                        [](const Input& input) { return input.path == "-"; });
   RunnerOptions runner_options;
   runner_options.order = ordered_by_stream ? RunnerOptions::Order::Stream : RunnerOptions::Order::Exact;
+  // Exact order over files that can be read again runs the sequences through the reorder
+  // windows, so memory stays flat on input in time order; when the input turns out not to
+  // be, the sequence rules read it a second time, held (docs/run.md).
+  const bool rereadable = std::all_of(options.inputs.begin(), options.inputs.end(), [](const Input& input) {
+    std::error_code error;
+    return input.path != "-" && std::filesystem::is_regular_file(input.path, error);
+  });
+  runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
   runner_options.max_lateness_ms = options.max_lateness_ms;
   runner_options.max_pending = options.max_pending;
   runner_options.max_samples_per_key = options.max_samples_per_key;
@@ -542,10 +599,13 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   std::uint64_t bytes = 0, pushed = 0;
   auto last_progress = std::chrono::steady_clock::now();
   bool progress_shown = false;
-  for (const Input& input : options.inputs) {
+  std::vector<std::uint64_t> events_per_input(options.inputs.size(), 0);
+  for (std::size_t i = 0; i < options.inputs.size(); ++i) {
+    const Input& input = options.inputs[i];
     ReadSummary summary = read_events(
         input.path, options.read,
         [&](Event&& event) {
+          ++events_per_input[i];
           bytes += event.json().size() + 1;
           if (parallel) parallel->push(std::move(event), input.index);
           else runner.push(std::move(event), input.index);
@@ -568,12 +628,46 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   }
   // Counters over every runner: events, rule evaluations, sequence events ignored.
   ParallelTotals totals;
+  std::string reread_note;  // why the sequence rules read the input twice, if they did
+  // Optimistic exact order found the input out of order: the same events again, for the
+  // sequence rules only. A file that has grown since is read up to the events of the first
+  // pass, and its problems were reported then.
+  auto read_again = [&](const std::function<void(Event&&, const std::string&)>& push) {
+    for (std::size_t i = 0; i < options.inputs.size(); ++i) {
+      std::uint64_t left = events_per_input[i];
+      if (left == 0) continue;
+      ReadSummary again = read_events(
+          options.inputs[i].path, options.read,
+          [&](Event&& event) {
+            push(std::move(event), options.inputs[i].index);
+            return --left > 0;
+          },
+          [](const InputProblem&) {});
+      if (again.io_error || left > 0) {
+        std::fprintf(err, "eql run: %s: could not be read again in full for the sequence rules\n",
+                     options.inputs[i].path.c_str());
+        io_error = true;
+      }
+    }
+  };
   if (parallel) {
+    if (runner_options.optimistic) {
+      if (std::optional<OutOfOrder> why = parallel->end_first_pass()) {
+        reread_note = describe_out_of_order(*why, options, events_per_input);
+        parallel->begin_second_pass();
+        read_again([&](Event&& event, const std::string& index) { parallel->push(std::move(event), index); });
+      }
+    }
     parallel->finish();
     totals = parallel->totals();
     alerts = parallel->alerts_written();
     alerts_per_rule = totals.alerts_per_rule;
   } else {
+    if (const std::optional<OutOfOrder>& why = runner.out_of_order()) {
+      reread_note = describe_out_of_order(*why, options, events_per_input);
+      runner.begin_second_pass();
+      read_again([&](Event&& event, const std::string& index) { runner.push(std::move(event), index); });
+    }
     runner.finish();
     totals.events = runner.stats().events;
     totals.add(runner);
@@ -606,6 +700,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
                    static_cast<unsigned long long>(totals.untimed_events),
                    static_cast<unsigned long long>(totals.late_events));
     }
+    if (!reread_note.empty()) std::fprintf(err, "eql run: %s\n", reread_note.c_str());
     // What the sequence limits dropped, so that no partial sequence is lost silently.
     if (totals.evicted || totals.key_overflow) {
       std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "

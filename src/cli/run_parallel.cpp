@@ -149,6 +149,7 @@ struct ParallelRun::Impl {
     std::vector<Item> items;
     std::uint64_t through = 0;  // every event before this input position has been handed out
     bool last = false;
+    bool pass_end = false;  // the end of the first of two passes (end_first_pass)
   };
   // An alert written as text, with what orders it in the output.
   struct Record {
@@ -167,6 +168,10 @@ struct ParallelRun::Impl {
     std::deque<Round> inbox;           // guarded by mutex
     std::vector<Record> outbox;        // guarded by mutex
     std::uint64_t done_through = 0;    // guarded by mutex: alerts before it are all in outbox
+    bool pass_ended = false;           // guarded by mutex: through a Round::pass_end
+    // Worker thread only (read by others after pass_ended): the input position of the first
+    // event after which its runner found the input out of order.
+    std::optional<std::uint64_t> out_of_order_at;
     // Worker thread only (read by others after join):
     std::vector<Record> decided;
     std::uint64_t position = 0;
@@ -194,6 +199,7 @@ struct ParallelRun::Impl {
   std::vector<std::vector<Record>> staged;  // per worker: taken from its outbox, not yet written
   std::uint64_t written = 0;
   bool finished = false;
+  std::optional<std::uint64_t> first_pass_events;  // set by begin_second_pass
   std::vector<std::size_t> owners;     // scratch: the event's owners
   std::vector<std::uint8_t> scopes;    // scratch: per worker, what it evaluates of the event
 
@@ -215,6 +221,7 @@ struct ParallelRun::Impl {
       for (Item& item : round.items) {
         worker.position = item.position;
         worker.runner->push(std::move(item.event), item.index, masks[worker.index][item.scope]);
+        if (!worker.out_of_order_at && worker.runner->out_of_order()) worker.out_of_order_at = item.position;
       }
       if (round.last) {
         worker.position = kAtFinish;
@@ -224,7 +231,9 @@ struct ParallelRun::Impl {
         std::lock_guard lock(worker.mutex);
         for (Record& record : worker.decided) worker.outbox.push_back(std::move(record));
         worker.done_through = round.last ? kAtFinish : round.through;
+        if (round.pass_end) worker.pass_ended = true;
       }
+      if (round.pass_end) worker.changed.notify_all();
       worker.decided.clear();
       if (round.last) return;
     }
@@ -256,12 +265,13 @@ struct ParallelRun::Impl {
     worker.changed.notify_all();
   }
 
-  void close_round(bool last) {
+  void close_round(bool last, bool pass_end = false) {
     for (std::size_t w = 0; w < workers.size(); ++w) {
       Round round = std::move(forming[w]);
       forming[w] = Round{};
       round.through = position;
       round.last = last;
+      round.pass_end = pass_end;
       send(*workers[w], std::move(round));
     }
     forming_events = 0;
@@ -418,6 +428,35 @@ void ParallelRun::finish() {
   impl.emit(last);
 }
 
+std::optional<OutOfOrder> ParallelRun::end_first_pass() {
+  Impl& impl = *impl_;
+  impl.close_round(false, true);
+  std::optional<OutOfOrder> first;
+  for (auto& worker : impl.workers) {
+    std::unique_lock lock(worker->mutex);
+    worker->changed.wait(lock, [&] { return worker->pass_ended; });
+    worker->pass_ended = false;
+    // The worker waits for its next round: its runner may be read (the mutex orders it).
+    const std::optional<OutOfOrder>& why = worker->runner->out_of_order();
+    if (why && worker->out_of_order_at && (!first || *worker->out_of_order_at < first->event)) {
+      first = *why;
+      first->event = *worker->out_of_order_at;
+    }
+  }
+  impl.write_ready();
+  return first;
+}
+
+void ParallelRun::begin_second_pass() {
+  Impl& impl = *impl_;
+  // Called after end_first_pass: every worker waits for a round, so its runner is ours.
+  for (auto& worker : impl.workers) {
+    std::lock_guard lock(worker->mutex);
+    worker->runner->begin_second_pass();
+  }
+  impl.first_pass_events = impl.position;
+}
+
 std::uint64_t ParallelRun::alerts_written() const { return impl_->written; }
 
 void ParallelTotals::add(const RuleRunner& runner) {
@@ -435,7 +474,7 @@ void ParallelTotals::add(const RuleRunner& runner) {
 
 ParallelTotals ParallelRun::totals() const {
   ParallelTotals totals;
-  totals.events = impl_->position;
+  totals.events = impl_->first_pass_events ? *impl_->first_pass_events : impl_->position;
   totals.alerts_per_rule.assign(impl_->plan.spread.size(), 0);
   for (const auto& worker : impl_->workers) {
     totals.add(*worker->runner);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,14 @@ class ParallelRun {
   void push(Event&& event, std::string_view index);
   /// End of input: every worker finishes, the remaining alerts are written.
   void finish();
+
+  /// Optimistic exact order (RunnerOptions::optimistic), at the end of the input: waits for
+  /// the workers and says whether one found its share out of order (`event` is then the
+  /// input position of the first such event the workers met). Then the caller either calls
+  /// finish(), or begin_second_pass(), pushes the same events again and calls finish().
+  std::optional<OutOfOrder> end_first_pass();
+  /// Every worker's runner gives up its sequences and holds (RuleRunner::begin_second_pass).
+  void begin_second_pass();
 
   std::uint64_t alerts_written() const;
   /// After finish().

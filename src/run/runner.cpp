@@ -13,7 +13,6 @@
 #include <deque>
 #include <map>
 #include <optional>
-#include <queue>
 #include <set>
 #include <span>
 #include <unordered_map>
@@ -402,6 +401,7 @@ struct RuleRunner::Impl {
     std::optional<FilterProgram> filter;      // event rules
     std::vector<FilterProgram> stage_filters;  // sequences and samples: what they can use
     std::unique_ptr<SequenceMatcher> sequence;
+    SequenceOptions sequence_options;  // to compile the matcher afresh (give_up_sequences)
     std::unique_ptr<SampleMatcher> sample;
     // Per event filter (each stage), the fields it needs as clauses of FieldUse::presence
     // ids (required_fields): an event may matter only when it satisfies every clause of
@@ -496,12 +496,34 @@ struct RuleRunner::Impl {
     struct LaterWaiting {
       bool operator()(const Waiting& a, const Waiting& b) const { return earlier(b.event, a.event); }
     };
-    std::priority_queue<Waiting, std::vector<Waiting>, LaterWaiting> window;
+    // A heap (std::push_heap/pop_heap) rather than a priority_queue, whose top() can only
+    // be copied out: the oldest event leaves with its rules moved, not copied.
+    std::vector<Waiting> window;
     std::vector<std::uint32_t> current_rules;  // of the current event, while it is evaluated
     std::optional<EpochNanos> newest;
     EventRef last_released;
+    // Optimistic exact mode: the kind of tiebreaker values seen (-1 none yet; see
+    // tiebreaker_class).
+    int tiebreaker_class = -1;
   };
   std::vector<Ordering> orderings = std::vector<Ordering>(1);
+
+  // ---- exact order: held, or optimistic (RunnerOptions::optimistic) ----
+  // Held: sequences' events are held and replayed sorted at finish(). Optimistic: they go
+  // through the reorder windows, the results wait in `deferred`. Abandoned: the input was
+  // found out of order, sequences are fed nothing more. SecondPass: the input again, for the
+  // sequence rules only, held.
+  enum class Phase { Held, Optimistic, Abandoned, SecondPass };
+  Phase phase = Phase::Held;
+  std::optional<OutOfOrder> out_of_order;
+  std::uint64_t first_pass_events = 0;
+  // Per rule, the sequence results to emit at finish(), in completion order.
+  std::vector<std::vector<JoinResult>> deferred;
+
+  bool windowed() const { return options.order == RunnerOptions::Order::Stream || phase == Phase::Optimistic; }
+  bool holds() const {
+    return options.order == RunnerOptions::Order::Exact && (phase == Phase::Held || phase == Phase::SecondPass);
+  }
 
   std::function<void(Alert&&)> sink;
   RunnerStats stats;
@@ -580,7 +602,7 @@ struct RuleRunner::Impl {
       ++stats.untimed_events;
       return;
     }
-    if (options.order == RunnerOptions::Order::Exact) {
+    if (holds()) {
       Ordering& ordering = orderings[compiled.ordering_index];
       if (ordering.last_held_event != stats.events) {
         ordering.held.push_back(std::move(view));
@@ -602,34 +624,91 @@ struct RuleRunner::Impl {
       std::vector<std::uint32_t> users = std::move(ordering.current_rules);
       ordering.current_rules.clear();
       if (!view) continue;  // cannot happen: feed_sequence made the view
+      if (phase == Phase::Optimistic && !ordering.options.tiebreaker_field.empty()) {
+        // The comparison orders tiebreakers of one kind among themselves and falls back to
+        // input order otherwise: over mixed kinds it is not a consistent order, and the
+        // window could release events otherwise than the sort of the held replay.
+        int kind = tiebreaker_class(view->tiebreaker);
+        if (ordering.tiebreaker_class < 0) ordering.tiebreaker_class = kind;
+        if (kind != ordering.tiebreaker_class) {
+          give_up_sequences(OutOfOrder{OutOfOrder::Why::MixedTiebreakers, stats.events, 0});
+          return;
+        }
+      }
       if (ordering.last_released && earlier(view, ordering.last_released)) {
+        if (phase == Phase::Optimistic) {
+          give_up_sequences(OutOfOrder{OutOfOrder::Why::Late, stats.events, *ordering.newest - *view->timestamp});
+          return;
+        }
         stats.late_events += users.size();
         continue;
       }
       ordering.newest = ordering.newest ? std::max(*ordering.newest, *view->timestamp) : *view->timestamp;
-      ordering.window.push({std::move(view), std::move(users)});
-      while (!ordering.window.empty() && *ordering.window.top().event->timestamp <= *ordering.newest - lateness) {
+      ordering.window.push_back({std::move(view), std::move(users)});
+      std::push_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
+      while (!ordering.window.empty() && *ordering.window.front().event->timestamp <= *ordering.newest - lateness) {
         release(ordering);
       }
     }
   }
 
-  // The oldest event of a window goes to its rules.
+  static int tiebreaker_class(const Value& value) {
+    if (value.is_null()) return 0;
+    if (value.is_number()) return 1;
+    if (value.kind == ValueKind::String) return 2;
+    return 0;  // compared by input order, like a missing one
+  }
+
+  // The oldest event of a window goes to its rules. Stream mode emits what completes;
+  // optimistic exact mode keeps it for finish(), where the held replay would emit it.
   void release(Ordering& ordering) {
-    Ordering::Waiting oldest = ordering.window.top();
-    ordering.window.pop();
+    std::pop_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
+    Ordering::Waiting oldest = std::move(ordering.window.back());
+    ordering.window.pop_back();
     ordering.last_released = oldest.event;
     for (std::uint32_t flagged : oldest.rules) {
       std::uint32_t rule = flagged & ~kFirstStage;
       if (!arm(*rules[rule], flagged)) continue;
       rules[rule]->sequence->push(oldest.event, context);
-      drain(rule);
+      if (phase == Phase::Optimistic) {
+        if (deferred.size() < rules.size()) deferred.resize(rules.size());
+        for (JoinResult& result : rules[rule]->sequence->take_results()) deferred[rule].push_back(std::move(result));
+      } else {
+        drain(rule);
+      }
+    }
+  }
+
+  // Optimistic exact mode, the input found out of order: every sequence rule starts afresh
+  // (for the second pass) and is fed nothing more in this one. The windows and the waiting
+  // results go, so memory is given back at once.
+  void give_up_sequences(std::optional<OutOfOrder> why) {
+    if (why) out_of_order = why;
+    phase = Phase::Abandoned;
+    deferred = {};
+    for (Ordering& ordering : orderings) {
+      ordering.window = {};  // the memory too
+      ordering.current_rules.clear();
+      ordering.newest.reset();
+      ordering.last_released = nullptr;
+      ordering.tiebreaker_class = -1;
+    }
+    for (auto& compiled : rules) {
+      if (compiled->kind != Kind::Sequence) continue;
+      ParseResult parsed = parse_query(compiled->rule.query, ParseOptions{});
+      // add_rule compiled this very text, so neither step can fail here.
+      SequenceCompileResult fresh = SequenceMatcher::compile(*parsed.query->sequence(), compiled->sequence_options);
+      compiled->sequence = std::move(fresh.matcher);
+      compiled->armed = false;
     }
   }
 
   void evaluate(std::size_t rule, const EventRef& event, std::string_view index) {
     if (only && !(*only)[rule]) return;
     CompiledRule& compiled = *rules[rule];
+    // Abandoned: the sequence rules wait for the second pass, which is for them alone.
+    if (phase == Phase::Abandoned && compiled.kind == Kind::Sequence) return;
+    if (phase == Phase::SecondPass && compiled.kind != Kind::Sequence) return;
     if (!sees_index(compiled, index)) return;
     for (const ExceptionListItem& item : compiled.exceptions) {
       if (exception_item_matches(item, *event)) {
@@ -658,6 +737,7 @@ struct RuleRunner::Impl {
 
 RuleRunner::RuleRunner(RunnerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = options;
+  if (options.order == RunnerOptions::Order::Exact && options.optimistic) impl_->phase = Impl::Phase::Optimistic;
 }
 
 RuleRunner::~RuleRunner() = default;
@@ -787,6 +867,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     for (auto& d : matcher.diagnostics) diagnostics.push_back(std::move(d));
     if (!matcher.matcher) return diagnostics;
     compiled->sequence = std::move(matcher.matcher);
+    compiled->sequence_options = sequence_options;
   } else if (const ast::Sample* sample = query.sample()) {
     compiled->kind = Impl::Kind::Sample;
     for (const ast::Term& term : sample->terms) {
@@ -946,7 +1027,7 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
       if (present) impl.evaluate(rule, event, effective);
     }
   }
-  if (impl.options.order == RunnerOptions::Order::Stream) impl.advance_windows();
+  if (impl.windowed()) impl.advance_windows();
   ++impl.stats.events;
 }
 
@@ -958,12 +1039,15 @@ void RuleRunner::push(Event&& event, std::string_view index, const std::vector<b
 
 void RuleRunner::finish() {
   Impl& impl = *impl_;
+  if (impl.phase == Impl::Phase::SecondPass) impl.stats.events = std::max(impl.stats.events, impl.first_pass_events);
   // Exact mode: each ordering's held events are replayed once in its time order, each to
   // the sequence rules that can use it. Event by event rather than rule by rule, so that
   // the leaves those rules share are evaluated once per event (the evaluator's cache).
-  // Results wait in `found` so that alerts still come out rule by rule.
-  std::vector<std::vector<JoinResult>> found(impl.rules.size());
-  // Stream mode: what is still in the windows, in order.
+  // Results wait in `found` so that alerts still come out rule by rule; the optimistic
+  // exact mode has put there what its windows completed, in the same order.
+  std::vector<std::vector<JoinResult>>& found = impl.deferred;
+  found.resize(impl.rules.size());
+  // Stream mode and optimistic exact mode: what is still in the windows, in order.
   for (Impl::Ordering& ordering : impl.orderings) {
     while (!ordering.window.empty()) impl.release(ordering);
   }
@@ -1018,6 +1102,36 @@ void RuleRunner::finish() {
     found[rule] = {};
     compiled.sequence->finish();
     impl.drain(rule);
+  }
+  found = {};
+}
+
+const std::optional<OutOfOrder>& RuleRunner::out_of_order() const { return impl_->out_of_order; }
+
+void RuleRunner::begin_second_pass() {
+  Impl& impl = *impl_;
+  if (impl.phase == Impl::Phase::Optimistic) impl.give_up_sequences(std::nullopt);
+  if (impl.phase != Impl::Phase::Abandoned) return;
+  impl.phase = Impl::Phase::SecondPass;
+  // The sequence rules' counters start again: the second pass counts them as a held run
+  // would have, and no other rule sees its events.
+  for (auto& compiled : impl.rules) {
+    if (compiled->kind != Impl::Kind::Sequence) continue;
+    impl.stats.evaluations -= compiled->stats.evaluations;
+    compiled->stats.evaluations = 0;
+    compiled->stats.excepted = 0;
+    compiled->held = {};
+  }
+  impl.stats.untimed_events = 0;  // only sequence rules count them
+  // Input positions start again (they order ties and key the per-event caches).
+  impl.first_pass_events = impl.stats.events;
+  impl.stats.events = 0;
+  std::fill(impl.presence_seen.begin(), impl.presence_seen.end(), 0);
+  for (Impl::Ordering& ordering : impl.orderings) {
+    ordering.current = nullptr;
+    ordering.current_event = UINT64_MAX;
+    ordering.held = {};
+    ordering.last_held_event = UINT64_MAX;
   }
 }
 
