@@ -29,6 +29,9 @@ class Wildcard {
   Wildcard() = default;
   Wildcard(std::string_view pattern, bool case_insensitive);
   bool matches(std::string_view value) const;
+  /// The same decision over decoded, case-folded code points, without the ASCII fast path
+  /// of matches(): the reference the fast path is tested against.
+  bool matches_by_code_point(std::string_view value) const;
   /// `*` alone (or only stars): matches every string.
   bool matches_everything() const { return matches_everything_; }
   /// No `*` or `?`: the pattern is a plain string.
@@ -36,7 +39,15 @@ class Wildcard {
 
  private:
   enum : char32_t { kStar = 0xFFFFFFFF, kAnyOne = 0xFFFFFFFE };
+  bool matches_ascii(std::string_view value) const;
+
   std::vector<char32_t> tokens_;
+  // A necessary condition on an ASCII value: the longest run of ASCII literal tokens
+  // (folded when case-insensitive) must occur in it. Computed at construction.
+  std::string required_run_;
+  // Some literal token is not ASCII: no ASCII value can match (an ASCII code point folds
+  // to an ASCII one, and never equals a non-ASCII token).
+  bool needs_non_ascii_ = false;
   bool case_insensitive_ = false;
   bool matches_everything_ = false;
   bool literal_ = true;
