@@ -405,8 +405,9 @@ struct RuleRunner::Impl {
     std::unique_ptr<SampleMatcher> sample;
     // Per event filter (each stage), the fields it needs as clauses of FieldUse::presence
     // ids (required_fields): an event may matter only when it satisfies every clause of
-    // some filter.
-    std::vector<std::vector<std::vector<std::uint32_t>>> required_presence;
+    // some filter. Flattened into one array, as read by has_required_fields:
+    // filter count, then per filter its clause count, then per clause its id count and ids.
+    std::vector<std::uint32_t> required_presence;
     std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
     std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
     // Exact mode: the events it can use, as indexes into its ordering's held events, each
@@ -627,6 +628,33 @@ struct RuleRunner::Impl {
     }
   }
 
+  // Whether the event (whose fields carry `stamp` in presence_seen) satisfies every
+  // required-field clause of some filter of the rule (see required_presence).
+  bool has_required_fields(const CompiledRule& compiled, std::uint64_t stamp) const {
+    const std::uint32_t* at = compiled.required_presence.data();
+    std::uint32_t filters = *at++;
+    if (filters == 0) return true;
+    for (; filters > 0; --filters) {
+      std::uint32_t clauses = *at++;
+      bool all = true;
+      for (; clauses > 0; --clauses) {
+        std::uint32_t ids = *at++;
+        const std::uint32_t* end = at + ids;
+        bool any = false;
+        for (; at < end && !any; ++at) any = presence_seen[*at] == stamp;
+        at = end;
+        if (!any) {
+          all = false;
+          // Skip this filter's remaining clauses.
+          for (--clauses; clauses > 0; --clauses) at += *at + 1;
+          break;
+        }
+      }
+      if (all) return true;
+    }
+    return false;
+  }
+
   void evaluate(std::size_t rule, const EventRef& event, std::string_view index) {
     if (only && !(*only)[rule]) return;
     CompiledRule& compiled = *rules[rule];
@@ -832,21 +860,21 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     }
     return found->second;
   };
+  std::vector<std::uint32_t>& required = compiled->required_presence;
+  required.push_back(static_cast<std::uint32_t>(filter_fields.size()));
   for (const FieldClauses& clauses : filter_fields) {
-    std::vector<std::vector<std::uint32_t>> required;
+    required.push_back(static_cast<std::uint32_t>(clauses.size()));
     for (const std::set<std::string>& clause : clauses) {
-      std::vector<std::uint32_t> any_of;
+      required.push_back(static_cast<std::uint32_t>(clause.size()));
       for (const std::string& path : clause) {
         Impl::FieldUse& use = use_of(path);
         if (use.presence == UINT32_MAX) {
           use.presence = static_cast<std::uint32_t>(impl.presence_seen.size());
           impl.presence_seen.push_back(0);
         }
-        any_of.push_back(use.presence);
+        required.push_back(use.presence);
       }
-      required.push_back(std::move(any_of));
     }
-    compiled->required_presence.push_back(std::move(required));
   }
   impl.rules.push_back(std::move(compiled));
   const std::size_t words = (impl.rules.size() + 63) / 64;
@@ -936,14 +964,9 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   for (std::size_t word = 0; word < bits.size(); ++word) {
     for (std::uint64_t rest = bits[word]; rest != 0; rest &= rest - 1) {
       auto rule = static_cast<std::size_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(rest)));
-      const auto& filters = impl.rules[rule]->required_presence;
-      auto seen = [&](std::uint32_t field) { return impl.presence_seen[field] == stamp; };
-      bool present = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const auto& clauses) {
-        return std::all_of(clauses.begin(), clauses.end(), [&](const auto& clause) {
-          return std::any_of(clause.begin(), clause.end(), seen);
-        });
-      });
-      if (present) impl.evaluate(rule, event, effective);
+      // The index patterns first: their verdict is decided once per event and pattern set.
+      if (!impl.sees_index(*impl.rules[rule], effective)) continue;
+      if (impl.has_required_fields(*impl.rules[rule], stamp)) impl.evaluate(rule, event, effective);
     }
   }
   if (impl.options.order == RunnerOptions::Order::Stream) impl.advance_windows();
