@@ -477,6 +477,17 @@ struct RuleRunner::Impl {
   std::vector<PatternSet> pattern_sets;
   std::map<std::string, std::uint32_t> pattern_set_ids;
   std::vector<std::int8_t> pattern_verdicts;  // per event: -1 not decided yet, 0, 1
+  // The verdicts for each index name seen (events of one source share a few names), kept
+  // so that an index is matched against each pattern set once, not once per event; a
+  // verdict depends on the name and the set only. Bounded: past kMaxRememberedIndexes
+  // names, verdicts are decided per event in pattern_verdicts.
+  static constexpr std::size_t kMaxRememberedIndexes = 1024;
+  struct NameHash {  // looks names up as views, without making a string per event
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+  };
+  std::unordered_map<std::string, std::vector<std::int8_t>, NameHash, std::equal_to<>> verdicts_by_index;
+  std::vector<std::int8_t>* verdicts = &pattern_verdicts;  // the current event's
 
   // ---- orderings: the reader's (index 0) and each distinct timestamp_override/tiebreaker ----
   struct Ordering {
@@ -511,9 +522,25 @@ struct RuleRunner::Impl {
 
   bool sees_index(const CompiledRule& compiled, std::string_view index) {
     if (options.ignore_index || index.empty()) return true;
-    std::int8_t& verdict = pattern_verdicts[compiled.pattern_set];
+    std::int8_t& verdict = (*verdicts)[compiled.pattern_set];
     if (verdict < 0) verdict = decide_index(pattern_sets[compiled.pattern_set], index) ? 1 : 0;
     return verdict == 1;
+  }
+
+  // Points `verdicts` at the remembered verdicts of the index name (or fresh ones).
+  void select_verdicts(std::string_view index) {
+    auto found = verdicts_by_index.find(index);
+    if (found == verdicts_by_index.end() && verdicts_by_index.size() < kMaxRememberedIndexes) {
+      found = verdicts_by_index.emplace(std::string(index), std::vector<std::int8_t>()).first;
+    }
+    if (found == verdicts_by_index.end()) {
+      std::fill(pattern_verdicts.begin(), pattern_verdicts.end(), -1);
+      verdicts = &pattern_verdicts;
+      return;
+    }
+    // Rules added since the name was last seen bring pattern sets not decided for it yet.
+    found->second.resize(pattern_sets.size(), -1);
+    verdicts = &found->second;
   }
 
   static bool decide_index(const PatternSet& set, std::string_view index) {
@@ -916,7 +943,7 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   std::string own_index = event_index(parsed);
   std::string_view effective = own_index.empty() ? index : std::string_view(own_index);
   auto event = std::make_shared<const Event>(std::move(parsed));
-  if (!effective.empty()) std::fill(impl.pattern_verdicts.begin(), impl.pattern_verdicts.end(), -1);
+  if (!effective.empty()) impl.select_verdicts(effective);
 
   // Candidates as bit sets over rules, one per kind of gate: the rules without a gate of
   // the kind, and those whose gate of the kind the event satisfies. A rule is a candidate
