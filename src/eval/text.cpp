@@ -148,9 +148,7 @@ Wildcard::Wildcard(std::string_view pattern, bool case_insensitive)
   close_run();
 }
 
-namespace {
-
-bool is_ascii_text(std::string_view value) {
+bool is_ascii(std::string_view value) {
   std::size_t i = 0;
   for (; i + 8 <= value.size(); i += 8) {
     std::uint64_t word;
@@ -162,6 +160,8 @@ bool is_ascii_text(std::string_view value) {
   }
   return true;
 }
+
+namespace {
 
 char fold_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
@@ -186,7 +186,7 @@ bool contains_ascii(std::string_view haystack, std::string_view needle, bool cas
 bool Wildcard::matches(std::string_view value) const {
   // Most values (paths, command lines) are ASCII: there a code point is a byte and folding
   // is a byte operation, so the pattern is matched byte by byte after a cheap rejection.
-  if (is_ascii_text(value)) return matches_ascii(value);
+  if (is_ascii(value)) return matches_ascii(value);
   return matches_by_code_point(value);
 }
 

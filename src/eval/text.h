@@ -22,6 +22,9 @@ std::string fold_case(std::string_view s);
 
 bool equals(std::string_view a, std::string_view b, bool case_insensitive);
 
+/// Whether every byte is below 0x80 (read a word at a time).
+bool is_ascii(std::string_view s);
+
 /// A compiled wildcard pattern: `*` any run of code points (also empty), `?` exactly one;
 /// every other character, backslash included, is literal.
 class Wildcard {
@@ -29,6 +32,11 @@ class Wildcard {
   Wildcard() = default;
   Wildcard(std::string_view pattern, bool case_insensitive);
   bool matches(std::string_view value) const;
+  /// matches(), for a caller that already knows whether `value` is_ascii (a value tried
+  /// against many patterns is scanned once).
+  bool matches(std::string_view value, bool value_is_ascii) const {
+    return value_is_ascii ? matches_ascii(value) : matches_by_code_point(value);
+  }
   /// The same decision over decoded, case-folded code points, without the ASCII fast path
   /// of matches(): the reference the fast path is tested against.
   bool matches_by_code_point(std::string_view value) const;
