@@ -224,3 +224,58 @@ TEST_CASE("random patterns and values never crash the wildcard matcher or the re
   }
   CHECK(translated > 100);
 }
+
+// Wildcard::matches decides ASCII values byte by byte after a rejection by the pattern's
+// longest literal run; it must agree with the code-point matcher on every pattern, above
+// all never reject a match. Patterns mix stars, `?`, backslashes, letters of both cases,
+// characters that fold across scripts (the Kelvin sign folds to `k`, `İ` to `i`) and an
+// undecodable byte; values are mostly ASCII (the fast path) with some that are not.
+TEST_CASE("wildcards: the ASCII fast path agrees with the code-point matcher") {
+  const std::vector<std::string> pattern_pieces = {"*", "?", "\\", "a", "A", "b", "k", "K", "i",
+                                                   "ab", "\xE2\x84\xAA" /* Kelvin sign */,
+                                                   "\xC4\xB0" /* İ */, "\xC3\xA9" /* é */, "\xFF", ".exe"};
+  const std::vector<std::string> value_pieces = {"a", "A", "b", "B", "k", "K", "i", "\\", "*", "?",
+                                                 ".", "exe", "EXE", "ab"};
+  const std::vector<std::string> non_ascii_pieces = {"\xE2\x84\xAA", "\xC4\xB0", "\xC3\xA9", "\xFF"};
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&](std::size_t bound) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<std::size_t>(state % bound);
+  };
+  std::size_t compared = 0, matched = 0, disagreements = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::string pattern;
+    for (std::size_t n = next(6); n > 0; --n) pattern += pattern_pieces[next(pattern_pieces.size())];
+    const bool insensitive = next(2) == 1;
+    Wildcard compiled(pattern, insensitive);
+    for (int v = 0; v < 25; ++v) {
+      std::string value;
+      for (std::size_t n = next(7); n > 0; --n) value += value_pieces[next(value_pieces.size())];
+      if (next(8) == 0) value.insert(next(value.size() + 1), non_ascii_pieces[next(non_ascii_pieces.size())]);
+      bool fast = compiled.matches(value);
+      bool reference = compiled.matches_by_code_point(value);
+      ++compared;
+      if (reference) ++matched;
+      if (fast != reference) {
+        ++disagreements;
+        CHECK_MESSAGE(fast == reference, "pattern `" << pattern << "` (insensitive " << insensitive
+                                                     << ") on `" << value << "`");
+      }
+    }
+  }
+  CHECK(disagreements == 0);
+  CHECK(matched > 1000);  // the cases exercise matches, not only rejections
+  CHECK(compared == 100000);
+  // The cases that motivate the code-point path: an ASCII pattern matching non-ASCII text.
+  CHECK(Wildcard("*k*", true).matches("\xE2\x84\xAA"));
+  CHECK(Wildcard("i?", true).matches("\xC4\xB0x"));
+  CHECK(Wildcard("*\xE2\x84\xAA*", true).matches("K"));  // the pattern folds too
+  CHECK_FALSE(Wildcard("*\xC3\xA9*", true).matches("e"));
+  CHECK(Wildcard("*\\\\x*", false).matches("a\\\\xb"));
+  CHECK(Wildcard("", false).matches(""));
+  CHECK_FALSE(Wildcard("", false).matches("a"));
+  CHECK(Wildcard("*EXE", true).matches("c:\\a.exe"));
+  CHECK_FALSE(Wildcard("*EXE", false).matches("c:\\a.exe"));
+}

@@ -331,6 +331,48 @@ TEST_CASE("the rule index gives every rule exactly the events it matches alone")
   }
 }
 
+TEST_CASE("index pattern verdicts are remembered per index name, also for rules added later") {
+  // The runner decides an index name against each pattern set once and keeps the verdict;
+  // events from alternating indexes, named by the caller or by the event, and a rule added
+  // after some names were seen must still alert exactly where their patterns allow.
+  auto make_rule = [](std::string id, std::vector<std::string> index) {
+    Rule rule;
+    rule.rule_id = std::move(id);
+    rule.query = R"(process where process.name == "a.exe")";
+    rule.has_query = true;
+    rule.index = std::move(index);
+    return rule;
+  };
+  RuleRunner runner(RunnerOptions{});
+  REQUIRE_FALSE(has_errors(runner.add_rule(make_rule("endpoint", {"logs-endpoint.*"}))));
+  REQUIRE_FALSE(has_errors(runner.add_rule(make_rule("winlog", {"winlogbeat-*", "-winlogbeat-old"}))));
+  std::vector<std::string> alerts;
+  runner.set_alert_sink([&](Alert&& alert) {
+    alerts.push_back(runner.rule(alert.rule).rule_id + "@" + std::to_string(alert.events[0]->ordinal));
+  });
+  auto push = [&](std::string_view json, std::string_view index) {
+    std::string error;
+    std::optional<Event> event = parse_event(json, error);
+    REQUIRE(event);
+    runner.push(std::move(*event), index);
+  };
+  const std::string plain = R"({"event":{"category":"process"},"process":{"name":"a.exe"}})";
+  const std::string own_index =
+      R"({"_index":"winlogbeat-8","event":{"category":"process"},"process":{"name":"a.exe"}})";
+  for (int round = 0; round < 2; ++round) {
+    push(plain, "logs-endpoint.events.process-default");  // 0, 4
+    push(plain, "winlogbeat-8");                          // 1, 5
+    push(plain, "winlogbeat-old");                        // 2, 6
+    push(own_index, "logs-endpoint.events.process-default");  // 3, 7: the event's own name wins
+  }
+  REQUIRE_FALSE(has_errors(runner.add_rule(make_rule("old", {"*-old"}))));
+  push(plain, "winlogbeat-old");                        // 8
+  push(plain, "logs-endpoint.events.process-default");  // 9
+  runner.finish();
+  CHECK(alerts == std::vector<std::string>{"endpoint@0", "winlog@1", "winlog@3", "endpoint@4", "winlog@5",
+                                           "winlog@7", "old@8", "endpoint@9"});
+}
+
 TEST_CASE("eql run: exception lists of a Kibana export keep events from their rules") {
   RunOutput output = run({"--rules", kRunData + "/kibana", kEvents});
   // cmd.exe events are 1 (host h1: excepted), 3 (CMD.EXE on h2: excepted by wildcard and

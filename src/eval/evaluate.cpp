@@ -147,10 +147,10 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
   }
 }
 
-bool matcher_matches(const Matcher& matcher, std::string_view value) {
+bool matcher_matches(const Matcher& matcher, std::string_view value, bool value_is_ascii) {
   switch (matcher.kind) {
     case Matcher::Kind::Equal: return text::equals(value, matcher.literal, matcher.case_insensitive);
-    case Matcher::Kind::Wildcard: return matcher.wildcard.matches(value);
+    case Matcher::Kind::Wildcard: return matcher.wildcard.matches(value, value_is_ascii);
     case Matcher::Kind::Regex:
       return RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *matcher.regex);
   }
@@ -169,16 +169,13 @@ std::optional<bool> equal_values(const Value& a, const Value& b, const Node& nod
   return *order == 0;
 }
 
-bool is_ascii(std::string_view text) {
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) return false;
-  }
-  return true;
-}
+using text::is_ascii;
 
-// Whether a string value is in the node's ascii_set (index_long_lists).
-bool listed(const Node& node, const Value& value, EvalContext::Scratch& scratch) {
-  if (node.ascii_set.empty() || value.kind != ValueKind::String || !is_ascii(value.string)) return false;
+// Whether a string value is in the node's ascii_set (index_long_lists); `ascii` tells
+// whether the value is_ascii, when the caller knows it already.
+bool listed(const Node& node, const Value& value, EvalContext::Scratch& scratch, std::optional<bool> ascii = {}) {
+  if (node.ascii_set.empty() || value.kind != ValueKind::String) return false;
+  if (!(ascii ? *ascii : is_ascii(value.string))) return false;
   std::string_view key = value.string;
   if (node.ascii_set_case_insensitive) {
     scratch.list_key.assign(value.string);
@@ -193,9 +190,9 @@ bool listed(const Node& node, const Value& value, EvalContext::Scratch& scratch)
 // string; for other text only when case matters (then an ASCII entry equals ASCII text
 // only). Ignoring case, non-ASCII text may fold to ASCII (the Kelvin sign to `k`), and a
 // number may equal numeric text: those take the full scan.
-bool can_skip_listed(const Node& node, const Value& value) {
+bool can_skip_listed(const Node& node, const Value& value, std::optional<bool> ascii = {}) {
   if (node.ascii_set.empty() || value.kind != ValueKind::String) return false;
-  return !node.ascii_set_case_insensitive || is_ascii(value.string);
+  return !node.ascii_set_case_insensitive || (ascii ? *ascii : is_ascii(value.string));
 }
 
 Value comparison(const Node& node, const Value& a, const Value& b) {
@@ -271,15 +268,17 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       Value value = arg(0);
       std::string_view text;
       if (!text_of(value, scratch, text)) return Value::null();
-      if (listed(node, Value::of_string(text), scratch)) return Value::of_bool(true);
-      if (can_skip_listed(node, Value::of_string(text))) {
+      // One scan for ASCII-ness serves the list lookup and every pattern of the node.
+      const bool ascii = is_ascii(text);
+      if (listed(node, Value::of_string(text), scratch, ascii)) return Value::of_bool(true);
+      if (can_skip_listed(node, Value::of_string(text), ascii)) {
         for (std::uint32_t i : node.unlisted) {
-          if (matcher_matches(node.matchers[i], text)) return Value::of_bool(true);
+          if (matcher_matches(node.matchers[i], text, ascii)) return Value::of_bool(true);
         }
         return Value::of_bool(false);
       }
       for (const Matcher& matcher : node.matchers) {
-        if (matcher_matches(matcher, text)) return Value::of_bool(true);
+        if (matcher_matches(matcher, text, ascii)) return Value::of_bool(true);
       }
       return Value::of_bool(false);
     }

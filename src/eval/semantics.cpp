@@ -50,6 +50,28 @@ bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& ev
     scratch.arena.reset();
     return counts_as_match(evaluate_node(program, leaf.root, scratch));
   }
+  // Bound the work on pathological events (many multi-valued fields in one leaf).
+  constexpr std::size_t kMaxChoices = 1u << 16;
+  if (count == 1) {
+    // Most leaves read one field: try each member in turn, or the single null when there
+    // is none (what the odometer below does with one digit, without its bookkeeping).
+    const std::uint32_t slot_index = leaf.slots[0];
+    const Slot& slot = program.slots[slot_index];
+    Value& current = scratch.slot_values[slot_index];
+    bool any_member = false;
+    std::size_t choices = 0;
+    for (const Value& raw : scratch.field_values(event, serial, slot)) {
+      if (!is_candidate(slot, raw, current)) continue;
+      any_member = true;
+      if (++choices > kMaxChoices) return false;
+      scratch.arena.reset();
+      if (counts_as_match(evaluate_node(program, leaf.root, scratch))) return true;
+    }
+    if (any_member) return false;
+    current = Value::null();
+    scratch.arena.reset();
+    return counts_as_match(evaluate_node(program, leaf.root, scratch));
+  }
   // An odometer over the slots: cursor[k] is the raw index of slot k's current value, or
   // the raw size when V(f) is empty and the slot holds the single null.
   auto& cursor = scratch.cursor;
@@ -73,8 +95,6 @@ bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& ev
       current[leaf.slots[k]] = Value::null();
     }
   }
-  // Bound the work on pathological events (many multi-valued fields in one leaf).
-  constexpr std::size_t kMaxChoices = 1u << 16;
   for (std::size_t choice = 0; choice < kMaxChoices; ++choice) {
     scratch.arena.reset();
     if (counts_as_match(evaluate_node(program, leaf.root, scratch))) return true;

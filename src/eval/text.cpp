@@ -1,5 +1,7 @@
 #include "eval/text.h"
 
+#include <cstring>
+
 namespace eql::text {
 
 char32_t next_code_point(std::string_view s, std::size_t& at) {
@@ -128,9 +130,95 @@ Wildcard::Wildcard(std::string_view pattern, bool case_insensitive)
     }
   }
   matches_everything_ = only_stars && !tokens_.empty();
+  std::string run;
+  auto close_run = [&] {
+    if (run.size() > required_run_.size()) required_run_ = run;
+    run.clear();
+  };
+  for (char32_t token : tokens_) {
+    if (token == kStar || token == kAnyOne) {
+      close_run();
+    } else if (token >= 0x80) {
+      needs_non_ascii_ = true;
+      close_run();
+    } else {
+      run += static_cast<char>(token);
+    }
+  }
+  close_run();
 }
 
+bool is_ascii(std::string_view value) {
+  std::size_t i = 0;
+  for (; i + 8 <= value.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, value.data() + i, 8);
+    if (word & 0x8080808080808080ULL) return false;
+  }
+  for (; i < value.size(); ++i) {
+    if (static_cast<unsigned char>(value[i]) >= 0x80) return false;
+  }
+  return true;
+}
+
+namespace {
+
+char fold_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
+// Whether `needle` (already folded when ignoring case) occurs in the ASCII `haystack`.
+bool contains_ascii(std::string_view haystack, std::string_view needle, bool case_insensitive) {
+  if (needle.empty()) return true;
+  if (needle.size() > haystack.size()) return false;
+  if (!case_insensitive) return haystack.find(needle) != std::string_view::npos;
+  const char first = needle[0];
+  const std::size_t last_start = haystack.size() - needle.size();
+  for (std::size_t i = 0; i <= last_start; ++i) {
+    if (fold_ascii(haystack[i]) != first) continue;
+    std::size_t k = 1;
+    while (k < needle.size() && fold_ascii(haystack[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool Wildcard::matches(std::string_view value) const {
+  // Most values (paths, command lines) are ASCII: there a code point is a byte and folding
+  // is a byte operation, so the pattern is matched byte by byte after a cheap rejection.
+  if (is_ascii(value)) return matches_ascii(value);
+  return matches_by_code_point(value);
+}
+
+bool Wildcard::matches_ascii(std::string_view value) const {
+  if (needs_non_ascii_) return false;
+  if (!contains_ascii(value, required_run_, case_insensitive_)) return false;
+  // The backtracking of matches_by_code_point, one byte per code point.
+  std::size_t p = 0;
+  std::size_t v = 0;
+  std::size_t star_p = std::string::npos;
+  std::size_t star_v = 0;
+  while (v < value.size()) {
+    char32_t c = static_cast<unsigned char>(case_insensitive_ ? fold_ascii(value[v]) : value[v]);
+    if (p < tokens_.size() && tokens_[p] == kStar) {
+      star_p = p++;
+      star_v = v;
+      continue;
+    }
+    if (p < tokens_.size() && (tokens_[p] == kAnyOne || tokens_[p] == c)) {
+      ++p;
+      ++v;
+      continue;
+    }
+    if (star_p == std::string::npos) return false;
+    p = star_p + 1;
+    v = ++star_v;
+  }
+  while (p < tokens_.size() && tokens_[p] == kStar) ++p;
+  return p == tokens_.size();
+}
+
+bool Wildcard::matches_by_code_point(std::string_view value) const {
   // Greedy match with backtracking to the last star: O(n*m) at worst, no recursion.
   std::size_t p = 0;
   std::size_t v = 0;

@@ -22,6 +22,9 @@ std::string fold_case(std::string_view s);
 
 bool equals(std::string_view a, std::string_view b, bool case_insensitive);
 
+/// Whether every byte is below 0x80 (read a word at a time).
+bool is_ascii(std::string_view s);
+
 /// A compiled wildcard pattern: `*` any run of code points (also empty), `?` exactly one;
 /// every other character, backslash included, is literal.
 class Wildcard {
@@ -29,6 +32,14 @@ class Wildcard {
   Wildcard() = default;
   Wildcard(std::string_view pattern, bool case_insensitive);
   bool matches(std::string_view value) const;
+  /// matches(), for a caller that already knows whether `value` is_ascii (a value tried
+  /// against many patterns is scanned once).
+  bool matches(std::string_view value, bool value_is_ascii) const {
+    return value_is_ascii ? matches_ascii(value) : matches_by_code_point(value);
+  }
+  /// The same decision over decoded, case-folded code points, without the ASCII fast path
+  /// of matches(): the reference the fast path is tested against.
+  bool matches_by_code_point(std::string_view value) const;
   /// `*` alone (or only stars): matches every string.
   bool matches_everything() const { return matches_everything_; }
   /// No `*` or `?`: the pattern is a plain string.
@@ -36,7 +47,15 @@ class Wildcard {
 
  private:
   enum : char32_t { kStar = 0xFFFFFFFF, kAnyOne = 0xFFFFFFFE };
+  bool matches_ascii(std::string_view value) const;
+
   std::vector<char32_t> tokens_;
+  // A necessary condition on an ASCII value: the longest run of ASCII literal tokens
+  // (folded when case-insensitive) must occur in it. Computed at construction.
+  std::string required_run_;
+  // Some literal token is not ASCII: no ASCII value can match (an ASCII code point folds
+  // to an ASCII one, and never equals a non-ASCII token).
+  bool needs_non_ascii_ = false;
   bool case_insensitive_ = false;
   bool matches_everything_ = false;
   bool literal_ = true;

@@ -405,8 +405,9 @@ struct RuleRunner::Impl {
     std::unique_ptr<SampleMatcher> sample;
     // Per event filter (each stage), the fields it needs as clauses of FieldUse::presence
     // ids (required_fields): an event may matter only when it satisfies every clause of
-    // some filter.
-    std::vector<std::vector<std::vector<std::uint32_t>>> required_presence;
+    // some filter. Flattened into one array, as read by has_required_fields:
+    // filter count, then per filter its clause count, then per clause its id count and ids.
+    std::vector<std::uint32_t> required_presence;
     std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
     std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
     // Exact mode: the events it can use, as indexes into its ordering's held events, each
@@ -476,6 +477,17 @@ struct RuleRunner::Impl {
   std::vector<PatternSet> pattern_sets;
   std::map<std::string, std::uint32_t> pattern_set_ids;
   std::vector<std::int8_t> pattern_verdicts;  // per event: -1 not decided yet, 0, 1
+  // The verdicts for each index name seen (events of one source share a few names), kept
+  // so that an index is matched against each pattern set once, not once per event; a
+  // verdict depends on the name and the set only. Bounded: past kMaxRememberedIndexes
+  // names, verdicts are decided per event in pattern_verdicts.
+  static constexpr std::size_t kMaxRememberedIndexes = 1024;
+  struct NameHash {  // looks names up as views, without making a string per event
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+  };
+  std::unordered_map<std::string, std::vector<std::int8_t>, NameHash, std::equal_to<>> verdicts_by_index;
+  std::vector<std::int8_t>* verdicts = &pattern_verdicts;  // the current event's
 
   // ---- orderings: the reader's (index 0) and each distinct timestamp_override/tiebreaker ----
   struct Ordering {
@@ -532,9 +544,25 @@ struct RuleRunner::Impl {
 
   bool sees_index(const CompiledRule& compiled, std::string_view index) {
     if (options.ignore_index || index.empty()) return true;
-    std::int8_t& verdict = pattern_verdicts[compiled.pattern_set];
+    std::int8_t& verdict = (*verdicts)[compiled.pattern_set];
     if (verdict < 0) verdict = decide_index(pattern_sets[compiled.pattern_set], index) ? 1 : 0;
     return verdict == 1;
+  }
+
+  // Points `verdicts` at the remembered verdicts of the index name (or fresh ones).
+  void select_verdicts(std::string_view index) {
+    auto found = verdicts_by_index.find(index);
+    if (found == verdicts_by_index.end() && verdicts_by_index.size() < kMaxRememberedIndexes) {
+      found = verdicts_by_index.emplace(std::string(index), std::vector<std::int8_t>()).first;
+    }
+    if (found == verdicts_by_index.end()) {
+      std::fill(pattern_verdicts.begin(), pattern_verdicts.end(), -1);
+      verdicts = &pattern_verdicts;
+      return;
+    }
+    // Rules added since the name was last seen bring pattern sets not decided for it yet.
+    found->second.resize(pattern_sets.size(), -1);
+    verdicts = &found->second;
   }
 
   static bool decide_index(const PatternSet& set, std::string_view index) {
@@ -701,6 +729,33 @@ struct RuleRunner::Impl {
       compiled->sequence = std::move(fresh.matcher);
       compiled->armed = false;
     }
+  }
+
+  // Whether the event (whose fields carry `stamp` in presence_seen) satisfies every
+  // required-field clause of some filter of the rule (see required_presence).
+  bool has_required_fields(const CompiledRule& compiled, std::uint64_t stamp) const {
+    const std::uint32_t* at = compiled.required_presence.data();
+    std::uint32_t filters = *at++;
+    if (filters == 0) return true;
+    for (; filters > 0; --filters) {
+      std::uint32_t clauses = *at++;
+      bool all = true;
+      for (; clauses > 0; --clauses) {
+        std::uint32_t ids = *at++;
+        const std::uint32_t* end = at + ids;
+        bool any = false;
+        for (; at < end && !any; ++at) any = presence_seen[*at] == stamp;
+        at = end;
+        if (!any) {
+          all = false;
+          // Skip this filter's remaining clauses.
+          for (--clauses; clauses > 0; --clauses) at += *at + 1;
+          break;
+        }
+      }
+      if (all) return true;
+    }
+    return false;
   }
 
   void evaluate(std::size_t rule, const EventRef& event, std::string_view index) {
@@ -913,21 +968,21 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     }
     return found->second;
   };
+  std::vector<std::uint32_t>& required = compiled->required_presence;
+  required.push_back(static_cast<std::uint32_t>(filter_fields.size()));
   for (const FieldClauses& clauses : filter_fields) {
-    std::vector<std::vector<std::uint32_t>> required;
+    required.push_back(static_cast<std::uint32_t>(clauses.size()));
     for (const std::set<std::string>& clause : clauses) {
-      std::vector<std::uint32_t> any_of;
+      required.push_back(static_cast<std::uint32_t>(clause.size()));
       for (const std::string& path : clause) {
         Impl::FieldUse& use = use_of(path);
         if (use.presence == UINT32_MAX) {
           use.presence = static_cast<std::uint32_t>(impl.presence_seen.size());
           impl.presence_seen.push_back(0);
         }
-        any_of.push_back(use.presence);
+        required.push_back(use.presence);
       }
-      required.push_back(std::move(any_of));
     }
-    compiled->required_presence.push_back(std::move(required));
   }
   impl.rules.push_back(std::move(compiled));
   const std::size_t words = (impl.rules.size() + 63) / 64;
@@ -969,7 +1024,7 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   std::string own_index = event_index(parsed);
   std::string_view effective = own_index.empty() ? index : std::string_view(own_index);
   auto event = std::make_shared<const Event>(std::move(parsed));
-  if (!effective.empty()) std::fill(impl.pattern_verdicts.begin(), impl.pattern_verdicts.end(), -1);
+  if (!effective.empty()) impl.select_verdicts(effective);
 
   // Candidates as bit sets over rules, one per kind of gate: the rules without a gate of
   // the kind, and those whose gate of the kind the event satisfies. A rule is a candidate
@@ -1017,14 +1072,9 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   for (std::size_t word = 0; word < bits.size(); ++word) {
     for (std::uint64_t rest = bits[word]; rest != 0; rest &= rest - 1) {
       auto rule = static_cast<std::size_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(rest)));
-      const auto& filters = impl.rules[rule]->required_presence;
-      auto seen = [&](std::uint32_t field) { return impl.presence_seen[field] == stamp; };
-      bool present = filters.empty() || std::any_of(filters.begin(), filters.end(), [&](const auto& clauses) {
-        return std::all_of(clauses.begin(), clauses.end(), [&](const auto& clause) {
-          return std::any_of(clause.begin(), clause.end(), seen);
-        });
-      });
-      if (present) impl.evaluate(rule, event, effective);
+      // The index patterns first: their verdict is decided once per event and pattern set.
+      if (!impl.sees_index(*impl.rules[rule], effective)) continue;
+      if (impl.has_required_fields(*impl.rules[rule], stamp)) impl.evaluate(rule, event, effective);
     }
   }
   if (impl.windowed()) impl.advance_windows();
