@@ -695,6 +695,9 @@ void index_long_lists(Program& program) {
     return text;
   };
   for (Node& node : program.nodes) {
+    node.folds_ascii_value = std::any_of(node.matchers.begin(), node.matchers.end(), [](const Matcher& m) {
+      return m.kind == Matcher::Kind::Wildcard && m.case_insensitive;
+    });
     std::vector<std::string> set;
     std::vector<std::uint32_t> unlisted;
     bool case_insensitive = node.case_insensitive;

@@ -148,10 +148,14 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
   }
 }
 
-bool matcher_matches(const Matcher& matcher, std::string_view value, bool value_is_ascii) {
+// `folded`: `value` lower-cased, when the node folds_ascii_value and `value` is ASCII.
+bool matcher_matches(const Matcher& matcher, std::string_view value, bool value_is_ascii,
+                     std::optional<std::string_view> folded) {
   switch (matcher.kind) {
     case Matcher::Kind::Equal: return text::equals(value, matcher.literal, matcher.case_insensitive);
-    case Matcher::Kind::Wildcard: return matcher.wildcard.matches(value, value_is_ascii);
+    case Matcher::Kind::Wildcard:
+      if (folded) return matcher.wildcard.matches_ascii(value, *folded);
+      return matcher.wildcard.matches(value, value_is_ascii);
     case Matcher::Kind::Regex:
       return RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *matcher.regex);
   }
@@ -261,9 +265,12 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       // One scan for ASCII-ness serves the list lookup and every pattern of the node.
       const bool ascii = is_ascii(text);
       if (listed(node, Value::of_string(text), scratch, ascii)) return Value::of_bool(true);
+      // Lower-cased once here rather than byte by byte in each case-insensitive pattern.
+      std::optional<std::string_view> folded;
+      if (ascii && node.folds_ascii_value) folded = text::fold_ascii_into(text, scratch.folded_value);
       auto any_match = [&](const auto& matchers) {
         for (std::uint32_t i : matchers) {
-          if (matcher_matches(node.matchers[i], text, ascii)) return Value::of_bool(true);
+          if (matcher_matches(node.matchers[i], text, ascii, folded)) return Value::of_bool(true);
         }
         return Value::of_bool(false);
       };

@@ -64,6 +64,9 @@ struct Node {
   std::vector<std::string> ascii_set;
   bool ascii_set_case_insensitive = false;
   std::vector<std::uint32_t> unlisted;
+  // Match: some matcher is a case-insensitive wildcard, so an ASCII value is lower-cased
+  // once for all of them (Wildcard::matches_ascii(value, folded)).
+  bool folds_ascii_value = false;
 };
 
 /// One occurrence of a field in a leaf.
@@ -180,6 +183,7 @@ struct EvalContext::Scratch {
   std::vector<std::size_t> offsets_a;
   std::string text_buffer;
   std::string list_key;  // a lower-cased value looked up in a Node::ascii_set
+  std::string folded_value;  // Node::folds_ascii_value: the value, lower-cased
 };
 
 }  // namespace eql
