@@ -244,7 +244,7 @@ TEST_CASE("wildcards: the ASCII fast path agrees with the code-point matcher") {
     state ^= state << 17;
     return static_cast<std::size_t>(state % bound);
   };
-  std::size_t compared = 0, matched = 0, disagreements = 0;
+  std::size_t compared = 0, compared_folded = 0, matched = 0, disagreements = 0;
   for (int round = 0; round < 4000; ++round) {
     std::string pattern;
     for (std::size_t n = next(6); n > 0; --n) pattern += pattern_pieces[next(pattern_pieces.size())];
@@ -263,11 +263,23 @@ TEST_CASE("wildcards: the ASCII fast path agrees with the code-point matcher") {
         CHECK_MESSAGE(fast == reference, "pattern `" << pattern << "` (insensitive " << insensitive
                                                      << ") on `" << value << "`");
       }
+      // The variant for a value lower-cased once for several patterns (match nodes).
+      if (eql::text::is_ascii(value)) {
+        std::string folded_storage;
+        const std::string_view folded = eql::text::fold_ascii_into(value, folded_storage);
+        ++compared_folded;
+        if (compiled.matches_ascii(value, folded) != reference) {
+          ++disagreements;
+          CHECK_MESSAGE(false, "folded: pattern `" << pattern << "` (insensitive " << insensitive
+                                                   << ") on `" << value << "`");
+        }
+      }
     }
   }
   CHECK(disagreements == 0);
   CHECK(matched > 1000);  // the cases exercise matches, not only rejections
   CHECK(compared == 100000);
+  CHECK(compared_folded > 50000);  // most values are ASCII
   // The cases that motivate the code-point path: an ASCII pattern matching non-ASCII text.
   CHECK(Wildcard("*k*", true).matches("\xE2\x84\xAA"));
   CHECK(Wildcard("i?", true).matches("\xC4\xB0x"));

@@ -3,6 +3,7 @@
 // multi-valued field with one matching element, one with none, and single values.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "eval_builder.h"
@@ -226,4 +227,122 @@ TEST_CASE("the compiled form shows the normalisations") {
   CHECK(compiled.program->describe() == R"((and (not (== $a "x")) (not (in $b 1))))");
   auto folded = compile_condition(*eq(call("add", list(num(4), num(5))), field("n")), {});
   CHECK(folded.program->describe() == "(== 9 $n)");
+}
+
+// The boolean layer runs from a preorder array (program.h, Step) with the leaf memo shared
+// by every program of one context. Random and/or/not trees over a few leaves, with boolean
+// literals that the compiler simplifies away, must give what the rules say (a leaf is
+// true when some value of the field equals the constant; not, and, or two-valued) on
+// random events, each program asked twice per event and in a changing order.
+TEST_CASE("random and/or/not trees over shared leaves agree with the two-valued rules") {
+  std::uint64_t state = 0x243F6A8885A308D3ULL;
+  auto next = [&](std::size_t bound) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return static_cast<std::size_t>(state % bound);
+  };
+  const char* const kFields[] = {"a", "b", "c"};
+  // A tree as the test decides it: leaf (field, value), literal, not, and, or.
+  struct Tree {
+    enum Kind { Leaf, Literal, Not, And, Or } kind = Leaf;
+    std::size_t field = 0;
+    std::int64_t value = 0;
+    bool literal = false;
+    std::vector<Tree> children;
+  };
+  std::function<Tree(int)> random_tree = [&](int depth) {
+    Tree tree;
+    const std::size_t pick = depth == 0 ? next(5) % 2 : next(5);
+    if (pick == 0 || (pick == 1 && next(4) != 0)) {
+      tree.kind = Tree::Leaf;
+      tree.field = next(3);
+      tree.value = static_cast<std::int64_t>(next(2) + 1);
+    } else if (pick == 1) {
+      tree.kind = Tree::Literal;
+      tree.literal = next(2) == 1;
+    } else if (pick == 2) {
+      tree.kind = Tree::Not;
+      tree.children.push_back(random_tree(depth - 1));
+    } else {
+      tree.kind = pick == 3 ? Tree::And : Tree::Or;
+      for (std::size_t n = next(4) + 1; n > 0; --n) tree.children.push_back(random_tree(depth - 1));
+    }
+    return tree;
+  };
+  std::function<ast::ExprPtr(const Tree&)> to_expr = [&](const Tree& tree) -> ast::ExprPtr {
+    switch (tree.kind) {
+      case Tree::Leaf: return eq(field(kFields[tree.field]), num(tree.value));
+      case Tree::Literal: return boolean(tree.literal);
+      case Tree::Not: return not_(to_expr(tree.children[0]));
+      default: {
+        std::vector<ast::ExprPtr> operands;
+        for (const Tree& child : tree.children) operands.push_back(to_expr(child));
+        return logical(tree.kind == Tree::And ? ast::LogicOp::And : ast::LogicOp::Or, std::move(operands));
+      }
+    }
+  };
+  using Values = std::vector<std::int64_t>;  // the non-null values of one field
+  std::function<bool(const Tree&, const Values*)> decide = [&](const Tree& tree, const Values* fields) {
+    switch (tree.kind) {
+      case Tree::Leaf: {
+        const Values& values = fields[tree.field];
+        return std::find(values.begin(), values.end(), tree.value) != values.end();
+      }
+      case Tree::Literal: return tree.literal;
+      case Tree::Not: return !decide(tree.children[0], fields);
+      case Tree::And:
+        return std::all_of(tree.children.begin(), tree.children.end(),
+                           [&](const Tree& child) { return decide(child, fields); });
+      case Tree::Or:
+        return std::any_of(tree.children.begin(), tree.children.end(),
+                           [&](const Tree& child) { return decide(child, fields); });
+    }
+    return false;
+  };
+  std::vector<Tree> trees;
+  std::vector<FilterProgram> programs;
+  for (int i = 0; i < 300; ++i) {
+    trees.push_back(random_tree(4));
+    auto compiled = compile_condition(*to_expr(trees.back()), {});
+    REQUIRE(compiled.program);
+    programs.push_back(*compiled.program);
+  }
+  // Field shapes: JSON text and the non-null values it gives.
+  const std::pair<const char*, Values> kShapes[] = {
+      {nullptr, {}}, {"null", {}}, {"1", {1}}, {"2", {2}}, {"[1,2]", {1, 2}}, {"[null,2]", {2}}, {"[]", {}},
+  };
+  EvalContext context;
+  std::size_t checked = 0, true_results = 0, wrong = 0;
+  for (int e = 0; e < 400; ++e) {
+    std::string json = "{";
+    Values fields[3];
+    for (std::size_t f = 0; f < 3; ++f) {
+      const auto& shape = kShapes[next(std::size(kShapes))];
+      fields[f] = shape.second;
+      if (!shape.first) continue;
+      if (json.size() > 1) json += ",";
+      json += std::string("\"") + kFields[f] + "\":" + shape.first;
+    }
+    json += "}";
+    const Event parsed = event(json);
+    const std::size_t start = next(programs.size());
+    for (int round = 0; round < 2; ++round) {
+      for (std::size_t k = 0; k < programs.size(); ++k) {
+        const std::size_t i = (round == 0 ? start + k : start + programs.size() - k) % programs.size();
+        const bool expected = decide(trees[i], fields);
+        const bool actual = programs[i].matches(parsed, context);
+        ++checked;
+        if (expected) ++true_results;
+        if (actual != expected) {
+          ++wrong;
+          CHECK_MESSAGE(actual == expected, programs[i].describe() << " on " << json);
+        }
+      }
+    }
+  }
+  CHECK(wrong == 0);
+  CHECK(checked == 240000);
+  CHECK(true_results > 40000);  // both outcomes are well represented
+  CHECK(true_results < 200000);
 }

@@ -695,6 +695,9 @@ void index_long_lists(Program& program) {
     return text;
   };
   for (Node& node : program.nodes) {
+    node.folds_ascii_value = std::any_of(node.matchers.begin(), node.matchers.end(), [](const Matcher& m) {
+      return m.kind == Matcher::Kind::Wildcard && m.case_insensitive;
+    });
     std::vector<std::string> set;
     std::vector<std::uint32_t> unlisted;
     bool case_insensitive = node.case_insensitive;
@@ -760,7 +763,7 @@ bool FilterProgram::matches(const Event& event, EvalContext& context) const {
   if (scratch.cursor.size() < program_->max_leaf_slots) scratch.cursor.resize(program_->max_leaf_slots);
   if (scratch.field_memo.size() < program_->field_id_end) scratch.field_memo.resize(program_->field_id_end);
   if (scratch.leaf_memo.size() < program_->memo_id_end) scratch.leaf_memo.resize(program_->memo_id_end);
-  return detail::evaluate_bool(*program_, program_->root, event, scratch);
+  return detail::evaluate_steps(*program_, 0, event, event.serial(), scratch);
 }
 
 std::vector<std::string> FilterProgram::fields() const {
@@ -800,6 +803,7 @@ FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
     leaf.memo_id = detail::intern_leaf(detail::leaf_key(program, leaf));
     program.memo_id_end = std::max(program.memo_id_end, leaf.memo_id + 1);
   }
+  detail::build_steps(program);
   result.program = FilterProgram(std::make_shared<const detail::Program>(std::move(compiler.program)));
   return result;
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <ranges>
 
 #include "eval/program.h"
 
@@ -147,10 +148,14 @@ Value arithmetic(Op op, const Value& a, const Value& b) {
   }
 }
 
-bool matcher_matches(const Matcher& matcher, std::string_view value, bool value_is_ascii) {
+// `folded`: `value` lower-cased, when the node folds_ascii_value and `value` is ASCII.
+bool matcher_matches(const Matcher& matcher, std::string_view value, bool value_is_ascii,
+                     std::optional<std::string_view> folded) {
   switch (matcher.kind) {
     case Matcher::Kind::Equal: return text::equals(value, matcher.literal, matcher.case_insensitive);
-    case Matcher::Kind::Wildcard: return matcher.wildcard.matches(value, value_is_ascii);
+    case Matcher::Kind::Wildcard:
+      if (folded) return matcher.wildcard.matches_ascii(value, *folded);
+      return matcher.wildcard.matches(value, value_is_ascii);
     case Matcher::Kind::Regex:
       return RE2::FullMatch(re2::StringPiece(value.data(), value.size()), *matcher.regex);
   }
@@ -236,33 +241,22 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
     case Op::In: {
       Value value = arg(0);
       if (value.is_null()) return Value::null();
-      bool saw_null = false;
       if (listed(node, value, scratch)) return Value::of_bool(true);
-      if (can_skip_listed(node, value)) {
-        // No listed candidate equals the value: only the others can still (or be null).
-        for (std::uint32_t i : node.unlisted) {
+      // True when a candidate equals the value; else null when one is null or does not
+      // compare, else false.
+      auto any_equal = [&](const auto& candidates) {
+        bool saw_null = false;
+        for (std::uint32_t i : candidates) {
           Value candidate = arg(i);
-          if (candidate.is_null()) {
-            saw_null = true;
-            continue;
-          }
-          auto equal = equal_values(value, candidate, node);
+          auto equal = candidate.is_null() ? std::nullopt : equal_values(value, candidate, node);
           if (!equal) saw_null = true;
           else if (*equal) return Value::of_bool(true);
         }
         return saw_null ? Value::null() : Value::of_bool(false);
-      }
-      for (std::size_t i = 1; i < node.args.size(); ++i) {
-        Value candidate = arg(i);
-        if (candidate.is_null()) {
-          saw_null = true;
-          continue;
-        }
-        auto equal = equal_values(value, candidate, node);
-        if (!equal) saw_null = true;
-        else if (*equal) return Value::of_bool(true);
-      }
-      return saw_null ? Value::null() : Value::of_bool(false);
+      };
+      // When no listed candidate can equal the value, only the others are tried.
+      if (can_skip_listed(node, value)) return any_equal(node.unlisted);
+      return any_equal(std::views::iota(std::uint32_t{1}, static_cast<std::uint32_t>(node.args.size())));
     }
     case Op::Match: {
       Value value = arg(0);
@@ -271,16 +265,17 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       // One scan for ASCII-ness serves the list lookup and every pattern of the node.
       const bool ascii = is_ascii(text);
       if (listed(node, Value::of_string(text), scratch, ascii)) return Value::of_bool(true);
-      if (can_skip_listed(node, Value::of_string(text), ascii)) {
-        for (std::uint32_t i : node.unlisted) {
-          if (matcher_matches(node.matchers[i], text, ascii)) return Value::of_bool(true);
+      // Lower-cased once here rather than byte by byte in each case-insensitive pattern.
+      std::optional<std::string_view> folded;
+      if (ascii && node.folds_ascii_value) folded = text::fold_ascii_into(text, scratch.folded_value);
+      auto any_match = [&](const auto& matchers) {
+        for (std::uint32_t i : matchers) {
+          if (matcher_matches(node.matchers[i], text, ascii, folded)) return Value::of_bool(true);
         }
         return Value::of_bool(false);
-      }
-      for (const Matcher& matcher : node.matchers) {
-        if (matcher_matches(matcher, text, ascii)) return Value::of_bool(true);
-      }
-      return Value::of_bool(false);
+      };
+      if (can_skip_listed(node, Value::of_string(text), ascii)) return any_match(node.unlisted);
+      return any_match(std::views::iota(std::uint32_t{0}, static_cast<std::uint32_t>(node.matchers.size())));
     }
     case Op::IsNull: return Value::of_bool(arg(0).is_null());
     case Op::And: {

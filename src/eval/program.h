@@ -64,6 +64,9 @@ struct Node {
   std::vector<std::string> ascii_set;
   bool ascii_set_case_insensitive = false;
   std::vector<std::uint32_t> unlisted;
+  // Match: some matcher is a case-insensitive wildcard, so an ASCII value is lower-cased
+  // once for all of them (Wildcard::matches_ascii(value, folded)).
+  bool folds_ascii_value = false;
 };
 
 /// One occurrence of a field in a leaf.
@@ -96,17 +99,33 @@ struct BoolNode {
   std::uint32_t leaf = 0;
 };
 
+/// The boolean layer as run: the BoolNode tree from `root`, laid out in preorder in one
+/// array (a node's children follow it, each child's subtree ends where its next sibling
+/// starts), with each leaf's memo id copied in. Evaluating walks contiguous memory and a
+/// leaf already computed for this event costs one load of its memo entry, without
+/// touching the Leaf (built by build_steps at compile time).
+struct Step {
+  BoolOp op = BoolOp::True;
+  std::uint32_t end = 0;      // one past this step's subtree
+  std::uint32_t leaf = 0;     // BoolOp::Leaf: index into Program::leaves
+  std::uint32_t memo_id = 0;  // BoolOp::Leaf: its Leaf::memo_id
+};
+
 struct Program {
   std::vector<Node> nodes;
   std::vector<Slot> slots;
   std::vector<Leaf> leaves;
   std::vector<BoolNode> bools;
   std::uint32_t root = 0;
+  std::vector<Step> steps;  // from `root`; steps[0] is the root (build_steps)
   std::deque<std::string> strings;  // owns every string constant (stable addresses)
   std::size_t max_leaf_slots = 0;
   std::uint32_t field_id_end = 0;  // above every Slot::field_id
   std::uint32_t memo_id_end = 0;   // above every Leaf::memo_id
 };
+
+/// Fills Program::steps from `bools` and `root`, once the leaves have their memo ids.
+void build_steps(Program& program);
 
 /// Builds the ascii_set of every long `in` and match list of a program (at compile time).
 void index_long_lists(Program& program);
@@ -144,10 +163,10 @@ struct EvalContext::Scratch {
     std::uint64_t serial = 0;
     std::span<const Value> values;
   };
-  struct LeafMemo {
-    std::uint64_t serial = 0;
-    bool result = false;
-  };
+  // A leaf's memo entry: (serial << 1) | result, 0 when never computed. One word, not a
+  // pair, so that the memo of the ~10,000 distinct corpus leaves takes half the cache.
+  // Serials are below 2^63 (a counter from 1), and serial 0 is never looked up.
+  using LeafMemo = std::uint64_t;
   std::vector<FieldMemo> field_memo;  // by Slot::field_id
   std::vector<LeafMemo> leaf_memo;    // by Leaf::memo_id
 
@@ -164,6 +183,7 @@ struct EvalContext::Scratch {
   std::vector<std::size_t> offsets_a;
   std::string text_buffer;
   std::string list_key;  // a lower-cased value looked up in a Node::ascii_set
+  std::string folded_value;  // Node::folds_ascii_value: the value, lower-cased
 };
 
 }  // namespace eql
@@ -190,8 +210,9 @@ Value kleene_not(const Value& a);
 Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Scratch& scratch);
 bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
                    EvalContext::Scratch& scratch);
-bool evaluate_bool(const Program& program, std::uint32_t index, const Event& event,
-                   EvalContext::Scratch& scratch);
+/// Runs program.steps from step `index` (0: the whole filter); `serial` is event.serial().
+bool evaluate_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
+                    EvalContext::Scratch& scratch);
 
 /// Comparison of two non-null values in a domain: <0, 0, >0, or nothing when they do not
 /// compare (which makes the comparison null).

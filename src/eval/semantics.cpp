@@ -111,38 +111,61 @@ bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& ev
 
 }  // namespace
 
-bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
-                   EvalContext::Scratch& scratch) {
-  // A leaf's result depends on the event alone, so it is computed once per event and
-  // context, whichever program asks (see Leaf::memo_id).
-  const std::uint64_t serial = event.serial();
-  EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[leaf.memo_id];
-  if (serial != 0 && memo.serial == serial) return memo.result;
-  bool result = evaluate_leaf_now(program, leaf, event, serial, scratch);
-  memo = {serial, result};
-  return result;
-}
-
-bool evaluate_bool(const Program& program, std::uint32_t index, const Event& event,
-                   EvalContext::Scratch& scratch) {
-  const BoolNode& node = program.bools[index];
-  switch (node.op) {
+bool evaluate_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
+                    EvalContext::Scratch& scratch) {
+  const Step& step = program.steps[index];
+  switch (step.op) {
     case BoolOp::True: return true;
     case BoolOp::False: return false;
-    case BoolOp::Leaf: return evaluate_leaf(program, program.leaves[node.leaf], event, scratch);
-    case BoolOp::Not: return !evaluate_bool(program, node.children[0], event, scratch);
+    case BoolOp::Leaf: {
+      // A leaf's result depends on the event alone, so it is computed once per event and
+      // context, whichever program asks (see Leaf::memo_id).
+      EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[step.memo_id];
+      if (serial != 0 && (memo >> 1) == serial) return (memo & 1) != 0;
+      bool result = evaluate_leaf_now(program, program.leaves[step.leaf], event, serial, scratch);
+      memo = (serial << 1) | static_cast<std::uint64_t>(result);
+      return result;
+    }
+    case BoolOp::Not: return !evaluate_steps(program, index + 1, event, serial, scratch);
     case BoolOp::And:
-      for (auto child : node.children) {
-        if (!evaluate_bool(program, child, event, scratch)) return false;
+      for (std::uint32_t child = index + 1; child < step.end; child = program.steps[child].end) {
+        if (!evaluate_steps(program, child, event, serial, scratch)) return false;
       }
       return true;
     case BoolOp::Or:
-      for (auto child : node.children) {
-        if (evaluate_bool(program, child, event, scratch)) return true;
+      for (std::uint32_t child = index + 1; child < step.end; child = program.steps[child].end) {
+        if (evaluate_steps(program, child, event, serial, scratch)) return true;
       }
       return false;
   }
   return false;
+}
+
+namespace {
+
+void append_steps(Program& program, std::uint32_t index) {
+  const BoolNode& node = program.bools[index];
+  const auto at = static_cast<std::uint32_t>(program.steps.size());
+  Step step;
+  step.op = node.op;
+  if (node.op == BoolOp::Leaf) {
+    step.leaf = node.leaf;
+    step.memo_id = program.leaves[node.leaf].memo_id;
+  }
+  program.steps.push_back(step);
+  // Not has one child; And/Or their list; the others none.
+  for (std::uint32_t child : node.children) {
+    append_steps(program, child);
+    if (node.op == BoolOp::Not) break;
+  }
+  program.steps[at].end = static_cast<std::uint32_t>(program.steps.size());
+}
+
+}  // namespace
+
+void build_steps(Program& program) {
+  program.steps.clear();
+  append_steps(program, program.root);
 }
 
 }  // namespace eql::detail

@@ -190,22 +190,25 @@ bool Wildcard::matches(std::string_view value) const {
   return matches_by_code_point(value);
 }
 
-bool Wildcard::matches_ascii(std::string_view value) const {
-  if (needs_non_ascii_) return false;
-  if (!contains_ascii(value, required_run_, case_insensitive_)) return false;
-  // The backtracking of matches_by_code_point, one byte per code point.
+namespace {
+
+// The backtracking of Wildcard::matches_by_code_point over ASCII text, one byte per code
+// point; kFold folds each byte of `value` first.
+template <bool kFold>
+bool match_ascii_bytes(const std::vector<char32_t>& tokens, char32_t star, char32_t any_one,
+                       std::string_view value) {
   std::size_t p = 0;
   std::size_t v = 0;
   std::size_t star_p = std::string::npos;
   std::size_t star_v = 0;
   while (v < value.size()) {
-    char32_t c = static_cast<unsigned char>(case_insensitive_ ? fold_ascii(value[v]) : value[v]);
-    if (p < tokens_.size() && tokens_[p] == kStar) {
+    char32_t c = static_cast<unsigned char>(kFold ? fold_ascii(value[v]) : value[v]);
+    if (p < tokens.size() && tokens[p] == star) {
       star_p = p++;
       star_v = v;
       continue;
     }
-    if (p < tokens_.size() && (tokens_[p] == kAnyOne || tokens_[p] == c)) {
+    if (p < tokens.size() && (tokens[p] == any_one || tokens[p] == c)) {
       ++p;
       ++v;
       continue;
@@ -214,8 +217,30 @@ bool Wildcard::matches_ascii(std::string_view value) const {
     p = star_p + 1;
     v = ++star_v;
   }
-  while (p < tokens_.size() && tokens_[p] == kStar) ++p;
-  return p == tokens_.size();
+  while (p < tokens.size() && tokens[p] == star) ++p;
+  return p == tokens.size();
+}
+
+}  // namespace
+
+bool Wildcard::matches_ascii(std::string_view value) const {
+  if (needs_non_ascii_) return false;
+  if (!contains_ascii(value, required_run_, case_insensitive_)) return false;
+  return case_insensitive_ ? match_ascii_bytes<true>(tokens_, kStar, kAnyOne, value)
+                           : match_ascii_bytes<false>(tokens_, kStar, kAnyOne, value);
+}
+
+bool Wildcard::matches_ascii(std::string_view value, std::string_view folded) const {
+  if (needs_non_ascii_) return false;
+  const std::string_view text = case_insensitive_ ? folded : value;
+  if (!contains_ascii(text, required_run_, false)) return false;
+  return match_ascii_bytes<false>(tokens_, kStar, kAnyOne, text);
+}
+
+std::string_view fold_ascii_into(std::string_view s, std::string& out) {
+  out.resize(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) out[i] = fold_ascii(s[i]);
+  return out;
 }
 
 bool Wildcard::matches_by_code_point(std::string_view value) const {

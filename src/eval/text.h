@@ -25,6 +25,9 @@ bool equals(std::string_view a, std::string_view b, bool case_insensitive);
 /// Whether every byte is below 0x80 (read a word at a time).
 bool is_ascii(std::string_view s);
 
+/// `s` with A-Z lower-cased (for ASCII text this is fold_case), into `out`.
+std::string_view fold_ascii_into(std::string_view s, std::string& out);
+
 /// A compiled wildcard pattern: `*` any run of code points (also empty), `?` exactly one;
 /// every other character, backslash included, is literal.
 class Wildcard {
@@ -37,6 +40,11 @@ class Wildcard {
   bool matches(std::string_view value, bool value_is_ascii) const {
     return value_is_ascii ? matches_ascii(value) : matches_by_code_point(value);
   }
+  /// matches() for an ASCII `value`, given also `folded`, the same value with A-Z
+  /// lower-cased (fold_ascii_into): a case-insensitive pattern then reads `folded` and
+  /// compares bytes as they are, so that a value tried against many such patterns is
+  /// folded once rather than byte by byte in each of them.
+  bool matches_ascii(std::string_view value, std::string_view folded) const;
   /// The same decision over decoded, case-folded code points, without the ASCII fast path
   /// of matches(): the reference the fast path is tested against.
   bool matches_by_code_point(std::string_view value) const;
