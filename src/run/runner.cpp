@@ -10,6 +10,7 @@
 #include <array>
 #include <bit>
 #include <cctype>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
@@ -432,8 +433,12 @@ struct RuleRunner::Impl {
     std::vector<std::uint32_t> list;
     std::vector<std::uint64_t> bits;  // built by build_bit_sets()
   };
+  struct ValueHash {  // looks values up as views: an event's value is looked up as it is
+    using is_transparent = void;
+    std::size_t operator()(std::string_view value) const { return std::hash<std::string_view>{}(value); }
+  };
   struct GateField {  // the rules with a gate of one kind on one field
-    std::unordered_map<std::string, RuleSet> by_value;  // lower-cased
+    std::unordered_map<std::string, RuleSet, ValueHash, std::equal_to<>> by_value;  // lower-cased
     RuleSet all;  // for values the index cannot read (numbers, non-ASCII)
   };
   bool bit_sets_built = false;
@@ -454,14 +459,65 @@ struct RuleRunner::Impl {
         build(gate->all);
       }
     }
+    build_field_table();
     bit_sets_built = true;
   }
+
   struct FieldUse {  // what the index reads of one event field
     std::array<std::unique_ptr<GateField>, kGateKinds> gates;
     std::uint32_t presence = UINT32_MAX;  // its index in presence_seen, when a rule needs it
   };
   std::deque<std::string> field_names;  // a deque: field_uses holds views of the names
   std::unordered_map<std::string_view, FieldUse> field_uses;
+  // The fields the index reads, in an open-addressing table under a hash of a path's
+  // length and its first and last 8 bytes: an event's ~60 paths are looked up per event,
+  // most of them absent, and hashing every byte of each (std::hash) cost more than the
+  // lookups themselves. The FieldUse pointers stay valid: field_uses is node-based.
+  struct FieldSlot {
+    std::string_view path;
+    const FieldUse* use = nullptr;
+  };
+  std::vector<FieldSlot> field_table;
+  std::size_t field_table_mask = 0;
+
+  static std::uint64_t load_bytes(const char* bytes, std::size_t count) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes, count);
+    return word;
+  }
+  static std::size_t path_hash(std::string_view path) {
+    std::uint64_t head, tail;
+    if (path.size() >= 8) {
+      head = load_bytes(path.data(), 8);
+      tail = load_bytes(path.data() + path.size() - 8, 8);
+    } else {
+      head = load_bytes(path.data(), path.size());
+      tail = 0;
+    }
+    std::uint64_t h = (path.size() + 1) * 0x9E3779B97F4A7C15ULL;
+    h ^= head * 0xFF51AFD7ED558CCDULL;
+    h = std::rotl(h, 29) ^ (tail * 0xC4CEB9FE1A85EC53ULL);
+    h ^= h >> 32;
+    return static_cast<std::size_t>(h);
+  }
+  void build_field_table() {
+    std::size_t capacity = 16;
+    while (capacity < field_uses.size() * 4) capacity *= 2;
+    field_table.assign(capacity, FieldSlot{});
+    field_table_mask = capacity - 1;
+    for (const auto& [path, use] : field_uses) {
+      std::size_t slot = path_hash(path) & field_table_mask;
+      while (field_table[slot].use) slot = (slot + 1) & field_table_mask;
+      field_table[slot] = {path, &use};
+    }
+  }
+  const FieldUse* find_field(std::string_view path) const {
+    for (std::size_t slot = path_hash(path) & field_table_mask;; slot = (slot + 1) & field_table_mask) {
+      const FieldSlot& at = field_table[slot];
+      if (!at.use) return nullptr;
+      if (at.path.size() == path.size() && std::memcmp(at.path.data(), path.data(), path.size()) == 0) return at.use;
+    }
+  }
   std::array<std::vector<std::uint64_t>, kGateKinds> free_bits;  // rules without a gate of the kind
   std::array<std::vector<std::uint64_t>, kGateKinds> kind_bits;  // per event
   std::vector<std::uint64_t> presence_seen;  // per field: the current event's stamp when it has it
@@ -1033,9 +1089,9 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   for (std::size_t kind = 0; kind < kGateKinds; ++kind) impl.kind_bits[kind] = impl.free_bits[kind];
   const std::uint64_t stamp = impl.stats.events + 1;
   for (const Event::Entry& entry : event->entries()) {
-    auto found = impl.field_uses.find(entry.path);
-    if (found == impl.field_uses.end()) continue;
-    const Impl::FieldUse& use = found->second;
+    const Impl::FieldUse* found = impl.find_field(entry.path);
+    if (!found) continue;
+    const Impl::FieldUse& use = *found;
     if (use.presence != UINT32_MAX) impl.presence_seen[use.presence] = stamp;
     for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
       if (!use.gates[kind]) continue;
@@ -1050,8 +1106,13 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
       };
       for (const Value& value : event->values_of(entry)) {
         if (value.kind == ValueKind::String && is_ascii(value.string)) {
-          lower_into(impl.key_buffer, value.string);
-          auto hit = gate.by_value.find(impl.key_buffer);
+          // Most values are lower-case already: looked up as they are, without a copy.
+          std::string_view key = value.string;
+          if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+            lower_into(impl.key_buffer, key);
+            key = impl.key_buffer;
+          }
+          auto hit = gate.by_value.find(key);
           if (hit != gate.by_value.end()) {
             mark(hit->second);
             continue;
