@@ -393,6 +393,15 @@ std::string event_index(const Event& event) {
 // Marks a held event (or a rule of a waiting event) as one of the sequence's first stage.
 constexpr std::uint32_t kFirstStage = 1u << 31;
 
+// A sequence rule that can use a waiting event: the rule (with kFirstStage) and the
+// verdicts of its terms on the event (bit t: term t, then `until`), decided when the event
+// was pushed, or kTermsUndecided for the matcher to decide.
+constexpr std::uint64_t kTermsUndecided = ~std::uint64_t{0};
+struct SequenceUse {
+  std::uint32_t flagged = 0;
+  std::uint64_t term_matches = kTermsUndecided;
+};
+
 struct RuleRunner::Impl {
   enum class Kind { Event, Sequence, Sample };
 
@@ -559,7 +568,7 @@ struct RuleRunner::Impl {
     // in it with the rules that can use it.
     struct Waiting {
       EventRef event;
-      std::vector<std::uint32_t> rules;
+      std::vector<SequenceUse> rules;
     };
     struct LaterWaiting {
       bool operator()(const Waiting& a, const Waiting& b) const { return earlier(b.event, a.event); }
@@ -567,7 +576,7 @@ struct RuleRunner::Impl {
     // A heap (std::push_heap/pop_heap) rather than a priority_queue, whose top() can only
     // be copied out: the oldest event leaves with its rules moved, not copied.
     std::vector<Waiting> window;
-    std::vector<std::uint32_t> current_rules;  // of the current event, while it is evaluated
+    std::vector<SequenceUse> current_rules;  // of the current event, while it is evaluated
     std::optional<EpochNanos> newest;
     EventRef last_released;
     // Optimistic exact mode: the kind of tiebreaker values seen (-1 none yet; see
@@ -678,7 +687,7 @@ struct RuleRunner::Impl {
     return true;
   }
 
-  void feed_sequence(std::size_t rule, const EventRef& event, bool first_stage) {
+  void feed_sequence(std::size_t rule, const EventRef& event, bool first_stage, std::uint64_t term_matches) {
     const std::uint32_t flag = first_stage ? kFirstStage : 0;
     CompiledRule& compiled = *rules[rule];
     EventRef view = ordered_view(compiled, event);
@@ -695,7 +704,7 @@ struct RuleRunner::Impl {
       compiled.held.push_back(static_cast<std::uint32_t>(ordering.held.size() - 1) | flag);
       return;
     }
-    orderings[compiled.ordering_index].current_rules.push_back(static_cast<std::uint32_t>(rule) | flag);
+    orderings[compiled.ordering_index].current_rules.push_back({static_cast<std::uint32_t>(rule) | flag, term_matches});
   }
 
   // Stream mode, after the current event was evaluated: it enters each ordering's window
@@ -705,7 +714,7 @@ struct RuleRunner::Impl {
     for (Ordering& ordering : orderings) {
       if (ordering.current_rules.empty()) continue;
       EventRef view = ordering.current_event == stats.events ? ordering.current : nullptr;
-      std::vector<std::uint32_t> users = std::move(ordering.current_rules);
+      std::vector<SequenceUse> users = std::move(ordering.current_rules);
       ordering.current_rules.clear();
       if (!view) continue;  // cannot happen: feed_sequence made the view
       if (phase == Phase::Optimistic && !ordering.options.tiebreaker_field.empty()) {
@@ -750,10 +759,14 @@ struct RuleRunner::Impl {
     Ordering::Waiting oldest = std::move(ordering.window.back());
     ordering.window.pop_back();
     ordering.last_released = oldest.event;
-    for (std::uint32_t flagged : oldest.rules) {
-      std::uint32_t rule = flagged & ~kFirstStage;
-      if (!arm(*rules[rule], flagged)) continue;
-      rules[rule]->sequence->push(oldest.event, context);
+    for (const SequenceUse& use : oldest.rules) {
+      std::uint32_t rule = use.flagged & ~kFirstStage;
+      if (!arm(*rules[rule], use.flagged)) continue;
+      if (use.term_matches == kTermsUndecided) {
+        rules[rule]->sequence->push(oldest.event, context);
+      } else {
+        rules[rule]->sequence->push(oldest.event, context, use.term_matches);
+      }
       if (phase == Phase::Optimistic) {
         if (deferred.size() < rules.size()) deferred.resize(rules.size());
         for (JoinResult& result : rules[rule]->sequence->take_results()) deferred[rule].push_back(std::move(result));
@@ -834,6 +847,17 @@ struct RuleRunner::Impl {
       if (compiled.filter->matches(*event, context)) emit(rule, {ordered_view(compiled, event)}, {}, false);
       return;
     }
+    if (compiled.kind == Kind::Sequence && compiled.stage_filters.size() < 64) {
+      // Every term decided now, while the evaluator's per-event caches hold this event:
+      // a reorder window passes the verdicts on to the matcher, which would otherwise
+      // evaluate them again, events later, with nothing cached.
+      std::uint64_t term_matches = 0;
+      for (std::size_t t = 0; t < compiled.stage_filters.size(); ++t) {
+        if (compiled.stage_filters[t].matches(*event, context)) term_matches |= std::uint64_t{1} << t;
+      }
+      if (term_matches != 0) feed_sequence(rule, event, (term_matches & 1) != 0, term_matches);
+      return;
+    }
     bool first_stage = compiled.stage_filters.front().matches(*event, context);
     bool usable = first_stage || std::any_of(compiled.stage_filters.begin() + 1, compiled.stage_filters.end(),
                                              [&](const FilterProgram& stage) { return stage.matches(*event, context); });
@@ -841,7 +865,7 @@ struct RuleRunner::Impl {
     if (compiled.kind == Kind::Sample) {
       compiled.sample->push(event, context);
     } else {
-      feed_sequence(rule, event, first_stage);
+      feed_sequence(rule, event, first_stage, kTermsUndecided);
     }
   }
 };
