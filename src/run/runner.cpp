@@ -396,6 +396,65 @@ constexpr std::uint32_t kFirstStage = 1u << 31;
 // A sequence rule that can use a waiting event: the rule (with kFirstStage) and the
 // verdicts of its terms on the event (bit t: term t, then `until`), decided when the event
 // was pushed, or kTermsUndecided for the matcher to decide.
+// Strings looked up per event (an event's field paths, its values of gate fields) in an
+// open-addressing table under a hash of a string's length and its first and last 8 bytes:
+// std::hash over every byte, a division by the bucket count and a walk of the bucket's
+// chain cost more than the rest of the lookup. The items are not owned; the keys are
+// views of strings that must outlive the table.
+template <class Item>
+class ViewTable {
+ public:
+  template <class Range>  // of pairs (a string or view, an Item)
+  void build(const Range& range) {
+    std::size_t count = 0;
+    for (const auto& entry : range) {
+      (void)entry;
+      ++count;
+    }
+    std::size_t capacity = 8;
+    while (capacity < count * 2) capacity *= 2;
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (const auto& [key, item] : range) {
+      std::string_view view = key;
+      std::size_t slot = hash(view) & mask_;
+      while (slots_[slot].item) slot = (slot + 1) & mask_;
+      slots_[slot] = {view, &item};
+    }
+  }
+  const Item* find(std::string_view key) const {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t slot = hash(key) & mask_;; slot = (slot + 1) & mask_) {
+      const Slot& at = slots_[slot];
+      if (!at.item) return nullptr;
+      if (at.key.size() == key.size() && std::memcmp(at.key.data(), key.data(), key.size()) == 0) return at.item;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::string_view key;
+    const Item* item = nullptr;
+  };
+  static std::uint64_t load(const char* bytes, std::size_t count) {
+    std::uint64_t word = 0;
+    if (count > 0) std::memcpy(&word, bytes, count);
+    return word;
+  }
+  static std::size_t hash(std::string_view key) {
+    const std::size_t size = key.size();
+    std::uint64_t head = load(key.data(), std::min<std::size_t>(size, 8));
+    std::uint64_t tail = size > 8 ? load(key.data() + size - 8, 8) : 0;
+    std::uint64_t h = (size + 1) * 0x9E3779B97F4A7C15ULL;
+    h ^= head * 0xFF51AFD7ED558CCDULL;
+    h = std::rotl(h, 29) ^ (tail * 0xC4CEB9FE1A85EC53ULL);
+    h ^= h >> 32;
+    return static_cast<std::size_t>(h);
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
 constexpr std::uint64_t kTermsUndecided = ~std::uint64_t{0};
 struct SequenceUse {
   std::uint32_t flagged = 0;
@@ -413,11 +472,6 @@ struct RuleRunner::Impl {
     std::unique_ptr<SequenceMatcher> sequence;
     SequenceOptions sequence_options;  // to compile the matcher afresh (give_up_sequences)
     std::unique_ptr<SampleMatcher> sample;
-    // Per event filter (each stage), the fields it needs as clauses of FieldUse::presence
-    // ids (required_fields): an event may matter only when it satisfies every clause of
-    // some filter. Flattened into one array, as read by has_required_fields:
-    // filter count, then per filter its clause count, then per clause its id count and ids.
-    std::vector<std::uint32_t> required_presence;
     std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
     std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
     // Exact mode: the events it can use, as indexes into its ordering's held events, each
@@ -442,13 +496,10 @@ struct RuleRunner::Impl {
     std::vector<std::uint32_t> list;
     std::vector<std::uint64_t> bits;  // built by build_bit_sets()
   };
-  struct ValueHash {  // looks values up as views: an event's value is looked up as it is
-    using is_transparent = void;
-    std::size_t operator()(std::string_view value) const { return std::hash<std::string_view>{}(value); }
-  };
   struct GateField {  // the rules with a gate of one kind on one field
-    std::unordered_map<std::string, RuleSet, ValueHash, std::equal_to<>> by_value;  // lower-cased
+    std::unordered_map<std::string, RuleSet> by_value;  // lower-cased
     RuleSet all;  // for values the index cannot read (numbers, non-ASCII)
+    ViewTable<RuleSet> value_table;  // by_value, for the lookups (built by build_bit_sets())
   };
   bool bit_sets_built = false;
 
@@ -465,10 +516,11 @@ struct RuleRunner::Impl {
       for (auto& gate : use.gates) {
         if (!gate) continue;
         for (auto& [value, set] : gate->by_value) build(set);
+        gate->value_table.build(gate->by_value);
         build(gate->all);
       }
     }
-    build_field_table();
+    field_table.build(field_uses);
     bit_sets_built = true;
   }
 
@@ -478,55 +530,9 @@ struct RuleRunner::Impl {
   };
   std::deque<std::string> field_names;  // a deque: field_uses holds views of the names
   std::unordered_map<std::string_view, FieldUse> field_uses;
-  // The fields the index reads, in an open-addressing table under a hash of a path's
-  // length and its first and last 8 bytes: an event's ~60 paths are looked up per event,
-  // most of them absent, and hashing every byte of each (std::hash) cost more than the
-  // lookups themselves. The FieldUse pointers stay valid: field_uses is node-based.
-  struct FieldSlot {
-    std::string_view path;
-    const FieldUse* use = nullptr;
-  };
-  std::vector<FieldSlot> field_table;
-  std::size_t field_table_mask = 0;
-
-  static std::uint64_t load_bytes(const char* bytes, std::size_t count) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, bytes, count);
-    return word;
-  }
-  static std::size_t path_hash(std::string_view path) {
-    std::uint64_t head, tail;
-    if (path.size() >= 8) {
-      head = load_bytes(path.data(), 8);
-      tail = load_bytes(path.data() + path.size() - 8, 8);
-    } else {
-      head = load_bytes(path.data(), path.size());
-      tail = 0;
-    }
-    std::uint64_t h = (path.size() + 1) * 0x9E3779B97F4A7C15ULL;
-    h ^= head * 0xFF51AFD7ED558CCDULL;
-    h = std::rotl(h, 29) ^ (tail * 0xC4CEB9FE1A85EC53ULL);
-    h ^= h >> 32;
-    return static_cast<std::size_t>(h);
-  }
-  void build_field_table() {
-    std::size_t capacity = 16;
-    while (capacity < field_uses.size() * 4) capacity *= 2;
-    field_table.assign(capacity, FieldSlot{});
-    field_table_mask = capacity - 1;
-    for (const auto& [path, use] : field_uses) {
-      std::size_t slot = path_hash(path) & field_table_mask;
-      while (field_table[slot].use) slot = (slot + 1) & field_table_mask;
-      field_table[slot] = {path, &use};
-    }
-  }
-  const FieldUse* find_field(std::string_view path) const {
-    for (std::size_t slot = path_hash(path) & field_table_mask;; slot = (slot + 1) & field_table_mask) {
-      const FieldSlot& at = field_table[slot];
-      if (!at.use) return nullptr;
-      if (at.path.size() == path.size() && std::memcmp(at.path.data(), path.data(), path.size()) == 0) return at.use;
-    }
-  }
+  // The fields the index reads, for the per-event lookups of an event's ~60 paths (most
+  // of them absent). The FieldUse pointers stay valid: field_uses is node-based.
+  ViewTable<FieldUse> field_table;
   std::array<std::vector<std::uint64_t>, kGateKinds> free_bits;  // rules without a gate of the kind
   std::array<std::vector<std::uint64_t>, kGateKinds> kind_bits;  // per event
   std::vector<std::uint64_t> presence_seen;  // per field: the current event's stamp when it has it
@@ -534,6 +540,19 @@ struct RuleRunner::Impl {
   // (so alerts of one event come out in the order rules were added) without sorting.
   std::vector<std::uint64_t> candidate_bits;
   std::string key_buffer;  // a lower-cased value, reused from event to event
+  // What is checked of every candidate before it is evaluated, per rule in flat arrays
+  // rather than in each CompiledRule: most candidates fail a check, and reading their
+  // CompiledRule (one allocation each) cost a cache miss apiece.
+  struct CandidateChecks {
+    std::vector<std::uint32_t> pattern_set;  // CompiledRule::pattern_set
+    // Per event filter (each stage) of a rule, the fields it needs as clauses of
+    // FieldUse::presence ids (required_fields): an event may matter only when it satisfies
+    // every clause of some filter. Flattened, as read by has_required_fields: filter
+    // count, then per filter its clause count, then per clause its id count and ids; the
+    // rules one after another, rule r's from required[required_at[r]].
+    std::vector<std::uint32_t> required_at;
+    std::vector<std::uint32_t> required;
+  } candidate_checks;
 
   // ---- index patterns: rules share a few pattern sets, decided once per event ----
   struct PatternSet {
@@ -608,9 +627,12 @@ struct RuleRunner::Impl {
   const std::vector<bool>* only = nullptr;  // during a push: the rules it may evaluate
 
   bool sees_index(const CompiledRule& compiled, std::string_view index) {
+    return sees_index(compiled.pattern_set, index);
+  }
+  bool sees_index(std::uint32_t pattern_set, std::string_view index) {
     if (options.ignore_index || index.empty()) return true;
-    std::int8_t& verdict = (*verdicts)[compiled.pattern_set];
-    if (verdict < 0) verdict = decide_index(pattern_sets[compiled.pattern_set], index) ? 1 : 0;
+    std::int8_t& verdict = (*verdicts)[pattern_set];
+    if (verdict < 0) verdict = decide_index(pattern_sets[pattern_set], index) ? 1 : 0;
     return verdict == 1;
   }
 
@@ -801,9 +823,9 @@ struct RuleRunner::Impl {
   }
 
   // Whether the event (whose fields carry `stamp` in presence_seen) satisfies every
-  // required-field clause of some filter of the rule (see required_presence).
-  bool has_required_fields(const CompiledRule& compiled, std::uint64_t stamp) const {
-    const std::uint32_t* at = compiled.required_presence.data();
+  // required-field clause of some filter of the rule (see CandidateChecks::required).
+  bool has_required_fields(std::size_t rule, std::uint64_t stamp) const {
+    const std::uint32_t* at = candidate_checks.required.data() + candidate_checks.required_at[rule];
     std::uint32_t filters = *at++;
     if (filters == 0) return true;
     for (; filters > 0; --filters) {
@@ -1048,7 +1070,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     }
     return found->second;
   };
-  std::vector<std::uint32_t>& required = compiled->required_presence;
+  std::vector<std::uint32_t> required;
   required.push_back(static_cast<std::uint32_t>(filter_fields.size()));
   for (const FieldClauses& clauses : filter_fields) {
     required.push_back(static_cast<std::uint32_t>(clauses.size()));
@@ -1064,6 +1086,9 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
       }
     }
   }
+  impl.candidate_checks.pattern_set.push_back(compiled->pattern_set);
+  impl.candidate_checks.required_at.push_back(static_cast<std::uint32_t>(impl.candidate_checks.required.size()));
+  impl.candidate_checks.required.insert(impl.candidate_checks.required.end(), required.begin(), required.end());
   impl.rules.push_back(std::move(compiled));
   const std::size_t words = (impl.rules.size() + 63) / 64;
   impl.candidate_bits.resize(words);
@@ -1113,7 +1138,7 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   for (std::size_t kind = 0; kind < kGateKinds; ++kind) impl.kind_bits[kind] = impl.free_bits[kind];
   const std::uint64_t stamp = impl.stats.events + 1;
   for (const Event::Entry& entry : event->entries()) {
-    const Impl::FieldUse* found = impl.find_field(entry.path);
+    const Impl::FieldUse* found = impl.field_table.find(entry.path);
     if (!found) continue;
     const Impl::FieldUse& use = *found;
     if (use.presence != UINT32_MAX) impl.presence_seen[use.presence] = stamp;
@@ -1136,9 +1161,8 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
             lower_into(impl.key_buffer, key);
             key = impl.key_buffer;
           }
-          auto hit = gate.by_value.find(key);
-          if (hit != gate.by_value.end()) {
-            mark(hit->second);
+          if (const Impl::RuleSet* hit = gate.value_table.find(key)) {
+            mark(*hit);
             continue;
           }
           // Text that reads as a number may equal a literal written otherwise: every rule.
@@ -1158,8 +1182,8 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
     for (std::uint64_t rest = bits[word]; rest != 0; rest &= rest - 1) {
       auto rule = static_cast<std::size_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(rest)));
       // The index patterns first: their verdict is decided once per event and pattern set.
-      if (!impl.sees_index(*impl.rules[rule], effective)) continue;
-      if (impl.has_required_fields(*impl.rules[rule], stamp)) impl.evaluate(rule, event, effective);
+      if (!impl.sees_index(impl.candidate_checks.pattern_set[rule], effective)) continue;
+      if (impl.has_required_fields(rule, stamp)) impl.evaluate(rule, event, effective);
     }
   }
   if (impl.windowed()) impl.advance_windows();
