@@ -461,6 +461,68 @@ struct SequenceUse {
   std::uint64_t term_matches = kTermsUndecided;
 };
 
+// A stream reorder window: the events waiting for release, each with the sequence rules
+// that can use it, given back oldest first (sequence_order_before). Events that come in
+// order (the usual case) wait in a queue, in order already; only those older than the
+// queue's newest go to a heap, and the oldest of the two fronts leaves first. The event's
+// timestamp is kept beside it, so most comparisons read no Event.
+class ReorderWindow {
+ public:
+  struct Waiting {
+    EventRef event;
+    std::vector<SequenceUse> rules;
+    EpochNanos time = 0;  // *event->timestamp
+  };
+
+  bool empty() const { return in_order_.empty() && late_.empty(); }
+  void push(EventRef event, std::vector<SequenceUse> rules) {
+    Waiting waiting{std::move(event), std::move(rules), 0};
+    waiting.time = *waiting.event->timestamp;
+    if (in_order_.empty() || !before(waiting, in_order_.back())) {
+      in_order_.push_back(std::move(waiting));
+      return;
+    }
+    late_.push_back(std::move(waiting));
+    std::push_heap(late_.begin(), late_.end(), Later{});
+  }
+  EpochNanos oldest_time() const { return oldest_in_order() ? in_order_.front().time : late_.front().time; }
+  Waiting pop_oldest() {
+    Waiting oldest;
+    if (oldest_in_order()) {
+      oldest = std::move(in_order_.front());
+      in_order_.pop_front();
+    } else {
+      // A heap (std::pop_heap) rather than a priority_queue, whose top() can only be copied
+      // out: the oldest event leaves with its rules moved, not copied.
+      std::pop_heap(late_.begin(), late_.end(), Later{});
+      oldest = std::move(late_.back());
+      late_.pop_back();
+    }
+    return oldest;
+  }
+  void clear() {
+    in_order_ = {};  // the memory too
+    late_ = {};
+  }
+
+ private:
+  static bool before(const Waiting& a, const Waiting& b) {
+    if (a.time != b.time) return a.time < b.time;
+    return sequence_order_before(*a.event, *b.event);
+  }
+  struct Later {
+    bool operator()(const Waiting& a, const Waiting& b) const { return before(b, a); }
+  };
+  // Needs a non-empty window.
+  bool oldest_in_order() const {
+    if (late_.empty()) return true;
+    if (in_order_.empty()) return false;
+    return before(in_order_.front(), late_.front());
+  }
+  std::deque<Waiting> in_order_;
+  std::vector<Waiting> late_;  // a min-heap under Later
+};
+
 struct RuleRunner::Impl {
   enum class Kind { Event, Sequence, Sample };
 
@@ -585,16 +647,7 @@ struct RuleRunner::Impl {
     std::uint64_t last_held_event = UINT64_MAX;
     // Stream mode: one reorder window for all of the ordering's sequence rules; each event
     // in it with the rules that can use it.
-    struct Waiting {
-      EventRef event;
-      std::vector<SequenceUse> rules;
-    };
-    struct LaterWaiting {
-      bool operator()(const Waiting& a, const Waiting& b) const { return earlier(b.event, a.event); }
-    };
-    // A heap (std::push_heap/pop_heap) rather than a priority_queue, whose top() can only
-    // be copied out: the oldest event leaves with its rules moved, not copied.
-    std::vector<Waiting> window;
+    ReorderWindow window;
     std::vector<SequenceUse> current_rules;  // of the current event, while it is evaluated
     std::optional<EpochNanos> newest;
     EventRef last_released;
@@ -759,9 +812,8 @@ struct RuleRunner::Impl {
         continue;
       }
       ordering.newest = ordering.newest ? std::max(*ordering.newest, *view->timestamp) : *view->timestamp;
-      ordering.window.push_back({std::move(view), std::move(users)});
-      std::push_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
-      while (!ordering.window.empty() && *ordering.window.front().event->timestamp <= *ordering.newest - lateness) {
+      ordering.window.push(std::move(view), std::move(users));
+      while (!ordering.window.empty() && ordering.window.oldest_time() <= *ordering.newest - lateness) {
         release(ordering);
       }
     }
@@ -777,9 +829,7 @@ struct RuleRunner::Impl {
   // The oldest event of a window goes to its rules. Stream mode emits what completes;
   // optimistic exact mode keeps it for finish(), where the held replay would emit it.
   void release(Ordering& ordering) {
-    std::pop_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
-    Ordering::Waiting oldest = std::move(ordering.window.back());
-    ordering.window.pop_back();
+    ReorderWindow::Waiting oldest = ordering.window.pop_oldest();
     ordering.last_released = oldest.event;
     for (const SequenceUse& use : oldest.rules) {
       std::uint32_t rule = use.flagged & ~kFirstStage;
@@ -806,7 +856,7 @@ struct RuleRunner::Impl {
     phase = Phase::Abandoned;
     deferred = {};
     for (Ordering& ordering : orderings) {
-      ordering.window = {};  // the memory too
+      ordering.window.clear();
       ordering.current_rules.clear();
       ordering.newest.reset();
       ordering.last_released = nullptr;
