@@ -229,3 +229,39 @@ TEST_CASE("samples: one event per filter, several samples per key, keys in order
   CHECK(run(2) == Lines{"3,4,db", "1,2,web", "5,6,web"});
   CHECK(run(5) == Lines{"3,4,db", "1,2,web", "5,6,web"});  // no third b for web
 }
+
+namespace {
+
+/// Runs a sequence query over events whose term verdicts the caller decides (the push that
+/// takes them); the events' own categories match no term.
+std::vector<std::string> run_with_verdicts(const std::string& text,
+                                           const std::vector<std::pair<int, std::uint64_t>>& pushes) {
+  auto parsed = eql::parse_query(text);
+  REQUIRE(parsed.ok());
+  auto compiled = eql::SequenceMatcher::compile(*parsed.query->sequence(), {});
+  REQUIRE(compiled.matcher);
+  eql::EvalContext context;
+  for (const auto& [id, verdicts] : pushes) compiled.matcher->push(event(id, id * 1000, "none"), context, verdicts);
+  compiled.matcher->finish();
+  std::vector<std::string> out;
+  for (const auto& match : compiled.matcher->take_results()) {
+    std::string line;
+    for (const auto& e : match.events) line += (line.empty() ? "" : ",") + std::to_string(e->first("id").integer);
+    out.push_back(line);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("term verdicts given to push decide the stages instead of the filters") {
+  const char* query = "sequence [a where true] [b where true] until [u where true]";
+  CHECK(run_with_verdicts(query, {{1, 0b001}, {2, 0b010}}) == Lines{"1,2"});
+  // Bit 2 (after the terms) is `until`: it drops the pending sequence.
+  CHECK(run_with_verdicts(query, {{1, 0b001}, {2, 0b100}, {3, 0b010}}).empty());
+  // No verdict set: the event is no stage's, whatever its filters would say.
+  CHECK(run_with_verdicts("sequence [none where true] [none where true]", {{1, 0}, {2, 0}}).empty());
+  // `with runs=2` repeats term 0: both of its stages follow bit 0, the next term bit 1.
+  CHECK(run_with_verdicts("sequence [a where true] with runs=2 [b where true]",
+                          {{1, 0b01}, {2, 0b01}, {3, 0b10}}) == Lines{"1,2,3"});
+}

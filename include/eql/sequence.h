@@ -103,6 +103,12 @@ class SequenceMatcher {
 
   /// Feeds the next event. Events must come in non-decreasing timestamp order.
   void push(const EventRef& event, EvalContext& context);
+  /// The same, with the verdicts of the query's term filters already decided by the
+  /// caller (compiled with the same FilterOptions): bit t for `terms[t]`, bit
+  /// `terms.size()` for `until`. The matcher evaluates none of them; a caller that holds
+  /// events before pushing them (a reorder window) so evaluates each filter once, while
+  /// the evaluator's per-event caches still hold the event. Needs at most 64 terms.
+  void push(const EventRef& event, EvalContext& context, std::uint64_t term_matches);
   /// End of input: sequences waiting for a trailing missing-event window are decided.
   void finish();
   /// Results decided since the last call, ordered by completion (last event), then first

@@ -10,6 +10,7 @@
 #include <array>
 #include <bit>
 #include <cctype>
+#include <cstring>
 #include <deque>
 #include <map>
 #include <optional>
@@ -392,6 +393,136 @@ std::string event_index(const Event& event) {
 // Marks a held event (or a rule of a waiting event) as one of the sequence's first stage.
 constexpr std::uint32_t kFirstStage = 1u << 31;
 
+// A sequence rule that can use a waiting event: the rule (with kFirstStage) and the
+// verdicts of its terms on the event (bit t: term t, then `until`), decided when the event
+// was pushed, or kTermsUndecided for the matcher to decide.
+// Strings looked up per event (an event's field paths, its values of gate fields) in an
+// open-addressing table under a hash of a string's length and its first and last 8 bytes:
+// std::hash over every byte, a division by the bucket count and a walk of the bucket's
+// chain cost more than the rest of the lookup. The items are not owned; the keys are
+// views of strings that must outlive the table.
+template <class Item>
+class ViewTable {
+ public:
+  template <class Range>  // of pairs (a string or view, an Item)
+  void build(const Range& range) {
+    std::size_t count = 0;
+    for (const auto& entry : range) {
+      (void)entry;
+      ++count;
+    }
+    std::size_t capacity = 8;
+    while (capacity < count * 2) capacity *= 2;
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    for (const auto& [key, item] : range) {
+      std::string_view view = key;
+      std::size_t slot = hash(view) & mask_;
+      while (slots_[slot].item) slot = (slot + 1) & mask_;
+      slots_[slot] = {view, &item};
+    }
+  }
+  const Item* find(std::string_view key) const {
+    if (slots_.empty()) return nullptr;
+    for (std::size_t slot = hash(key) & mask_;; slot = (slot + 1) & mask_) {
+      const Slot& at = slots_[slot];
+      if (!at.item) return nullptr;
+      if (at.key.size() == key.size() && std::memcmp(at.key.data(), key.data(), key.size()) == 0) return at.item;
+    }
+  }
+
+ private:
+  struct Slot {
+    std::string_view key;
+    const Item* item = nullptr;
+  };
+  static std::uint64_t load(const char* bytes, std::size_t count) {
+    std::uint64_t word = 0;
+    if (count > 0) std::memcpy(&word, bytes, count);
+    return word;
+  }
+  static std::size_t hash(std::string_view key) {
+    const std::size_t size = key.size();
+    std::uint64_t head = load(key.data(), std::min<std::size_t>(size, 8));
+    std::uint64_t tail = size > 8 ? load(key.data() + size - 8, 8) : 0;
+    std::uint64_t h = (size + 1) * 0x9E3779B97F4A7C15ULL;
+    h ^= head * 0xFF51AFD7ED558CCDULL;
+    h = std::rotl(h, 29) ^ (tail * 0xC4CEB9FE1A85EC53ULL);
+    h ^= h >> 32;
+    return static_cast<std::size_t>(h);
+  }
+  std::vector<Slot> slots_;
+  std::size_t mask_ = 0;
+};
+
+constexpr std::uint64_t kTermsUndecided = ~std::uint64_t{0};
+struct SequenceUse {
+  std::uint32_t flagged = 0;
+  std::uint64_t term_matches = kTermsUndecided;
+};
+
+// A stream reorder window: the events waiting for release, each with the sequence rules
+// that can use it, given back oldest first (sequence_order_before). Events that come in
+// order (the usual case) wait in a queue, in order already; only those older than the
+// queue's newest go to a heap, and the oldest of the two fronts leaves first. The event's
+// timestamp is kept beside it, so most comparisons read no Event.
+class ReorderWindow {
+ public:
+  struct Waiting {
+    EventRef event;
+    std::vector<SequenceUse> rules;
+    EpochNanos time = 0;  // *event->timestamp
+  };
+
+  bool empty() const { return in_order_.empty() && late_.empty(); }
+  void push(EventRef event, std::vector<SequenceUse> rules) {
+    Waiting waiting{std::move(event), std::move(rules), 0};
+    waiting.time = *waiting.event->timestamp;
+    if (in_order_.empty() || !before(waiting, in_order_.back())) {
+      in_order_.push_back(std::move(waiting));
+      return;
+    }
+    late_.push_back(std::move(waiting));
+    std::push_heap(late_.begin(), late_.end(), Later{});
+  }
+  EpochNanos oldest_time() const { return oldest_in_order() ? in_order_.front().time : late_.front().time; }
+  Waiting pop_oldest() {
+    Waiting oldest;
+    if (oldest_in_order()) {
+      oldest = std::move(in_order_.front());
+      in_order_.pop_front();
+    } else {
+      // A heap (std::pop_heap) rather than a priority_queue, whose top() can only be copied
+      // out: the oldest event leaves with its rules moved, not copied.
+      std::pop_heap(late_.begin(), late_.end(), Later{});
+      oldest = std::move(late_.back());
+      late_.pop_back();
+    }
+    return oldest;
+  }
+  void clear() {
+    in_order_ = {};  // the memory too
+    late_ = {};
+  }
+
+ private:
+  static bool before(const Waiting& a, const Waiting& b) {
+    if (a.time != b.time) return a.time < b.time;
+    return sequence_order_before(*a.event, *b.event);
+  }
+  struct Later {
+    bool operator()(const Waiting& a, const Waiting& b) const { return before(b, a); }
+  };
+  // Needs a non-empty window.
+  bool oldest_in_order() const {
+    if (late_.empty()) return true;
+    if (in_order_.empty()) return false;
+    return before(in_order_.front(), late_.front());
+  }
+  std::deque<Waiting> in_order_;
+  std::vector<Waiting> late_;  // a min-heap under Later
+};
+
 struct RuleRunner::Impl {
   enum class Kind { Event, Sequence, Sample };
 
@@ -403,11 +534,6 @@ struct RuleRunner::Impl {
     std::unique_ptr<SequenceMatcher> sequence;
     SequenceOptions sequence_options;  // to compile the matcher afresh (give_up_sequences)
     std::unique_ptr<SampleMatcher> sample;
-    // Per event filter (each stage), the fields it needs as clauses of FieldUse::presence
-    // ids (required_fields): an event may matter only when it satisfies every clause of
-    // some filter. Flattened into one array, as read by has_required_fields:
-    // filter count, then per filter its clause count, then per clause its id count and ids.
-    std::vector<std::uint32_t> required_presence;
     std::size_t ordering_index = 0;  // into Impl::orderings (0: the reader's, @timestamp)
     std::uint32_t pattern_set = 0;   // into Impl::pattern_sets
     // Exact mode: the events it can use, as indexes into its ordering's held events, each
@@ -435,6 +561,7 @@ struct RuleRunner::Impl {
   struct GateField {  // the rules with a gate of one kind on one field
     std::unordered_map<std::string, RuleSet> by_value;  // lower-cased
     RuleSet all;  // for values the index cannot read (numbers, non-ASCII)
+    ViewTable<RuleSet> value_table;  // by_value, for the lookups (built by build_bit_sets())
   };
   bool bit_sets_built = false;
 
@@ -451,17 +578,23 @@ struct RuleRunner::Impl {
       for (auto& gate : use.gates) {
         if (!gate) continue;
         for (auto& [value, set] : gate->by_value) build(set);
+        gate->value_table.build(gate->by_value);
         build(gate->all);
       }
     }
+    field_table.build(field_uses);
     bit_sets_built = true;
   }
+
   struct FieldUse {  // what the index reads of one event field
     std::array<std::unique_ptr<GateField>, kGateKinds> gates;
     std::uint32_t presence = UINT32_MAX;  // its index in presence_seen, when a rule needs it
   };
   std::deque<std::string> field_names;  // a deque: field_uses holds views of the names
   std::unordered_map<std::string_view, FieldUse> field_uses;
+  // The fields the index reads, for the per-event lookups of an event's ~60 paths (most
+  // of them absent). The FieldUse pointers stay valid: field_uses is node-based.
+  ViewTable<FieldUse> field_table;
   std::array<std::vector<std::uint64_t>, kGateKinds> free_bits;  // rules without a gate of the kind
   std::array<std::vector<std::uint64_t>, kGateKinds> kind_bits;  // per event
   std::vector<std::uint64_t> presence_seen;  // per field: the current event's stamp when it has it
@@ -469,6 +602,19 @@ struct RuleRunner::Impl {
   // (so alerts of one event come out in the order rules were added) without sorting.
   std::vector<std::uint64_t> candidate_bits;
   std::string key_buffer;  // a lower-cased value, reused from event to event
+  // What is checked of every candidate before it is evaluated, per rule in flat arrays
+  // rather than in each CompiledRule: most candidates fail a check, and reading their
+  // CompiledRule (one allocation each) cost a cache miss apiece.
+  struct CandidateChecks {
+    std::vector<std::uint32_t> pattern_set;  // CompiledRule::pattern_set
+    // Per event filter (each stage) of a rule, the fields it needs as clauses of
+    // FieldUse::presence ids (required_fields): an event may matter only when it satisfies
+    // every clause of some filter. Flattened, as read by has_required_fields: filter
+    // count, then per filter its clause count, then per clause its id count and ids; the
+    // rules one after another, rule r's from required[required_at[r]].
+    std::vector<std::uint32_t> required_at;
+    std::vector<std::uint32_t> required;
+  } candidate_checks;
 
   // ---- index patterns: rules share a few pattern sets, decided once per event ----
   struct PatternSet {
@@ -501,17 +647,8 @@ struct RuleRunner::Impl {
     std::uint64_t last_held_event = UINT64_MAX;
     // Stream mode: one reorder window for all of the ordering's sequence rules; each event
     // in it with the rules that can use it.
-    struct Waiting {
-      EventRef event;
-      std::vector<std::uint32_t> rules;
-    };
-    struct LaterWaiting {
-      bool operator()(const Waiting& a, const Waiting& b) const { return earlier(b.event, a.event); }
-    };
-    // A heap (std::push_heap/pop_heap) rather than a priority_queue, whose top() can only
-    // be copied out: the oldest event leaves with its rules moved, not copied.
-    std::vector<Waiting> window;
-    std::vector<std::uint32_t> current_rules;  // of the current event, while it is evaluated
+    ReorderWindow window;
+    std::vector<SequenceUse> current_rules;  // of the current event, while it is evaluated
     std::optional<EpochNanos> newest;
     EventRef last_released;
     // Optimistic exact mode: the kind of tiebreaker values seen (-1 none yet; see
@@ -543,9 +680,12 @@ struct RuleRunner::Impl {
   const std::vector<bool>* only = nullptr;  // during a push: the rules it may evaluate
 
   bool sees_index(const CompiledRule& compiled, std::string_view index) {
+    return sees_index(compiled.pattern_set, index);
+  }
+  bool sees_index(std::uint32_t pattern_set, std::string_view index) {
     if (options.ignore_index || index.empty()) return true;
-    std::int8_t& verdict = (*verdicts)[compiled.pattern_set];
-    if (verdict < 0) verdict = decide_index(pattern_sets[compiled.pattern_set], index) ? 1 : 0;
+    std::int8_t& verdict = (*verdicts)[pattern_set];
+    if (verdict < 0) verdict = decide_index(pattern_sets[pattern_set], index) ? 1 : 0;
     return verdict == 1;
   }
 
@@ -622,7 +762,7 @@ struct RuleRunner::Impl {
     return true;
   }
 
-  void feed_sequence(std::size_t rule, const EventRef& event, bool first_stage) {
+  void feed_sequence(std::size_t rule, const EventRef& event, bool first_stage, std::uint64_t term_matches) {
     const std::uint32_t flag = first_stage ? kFirstStage : 0;
     CompiledRule& compiled = *rules[rule];
     EventRef view = ordered_view(compiled, event);
@@ -639,7 +779,7 @@ struct RuleRunner::Impl {
       compiled.held.push_back(static_cast<std::uint32_t>(ordering.held.size() - 1) | flag);
       return;
     }
-    orderings[compiled.ordering_index].current_rules.push_back(static_cast<std::uint32_t>(rule) | flag);
+    orderings[compiled.ordering_index].current_rules.push_back({static_cast<std::uint32_t>(rule) | flag, term_matches});
   }
 
   // Stream mode, after the current event was evaluated: it enters each ordering's window
@@ -649,7 +789,7 @@ struct RuleRunner::Impl {
     for (Ordering& ordering : orderings) {
       if (ordering.current_rules.empty()) continue;
       EventRef view = ordering.current_event == stats.events ? ordering.current : nullptr;
-      std::vector<std::uint32_t> users = std::move(ordering.current_rules);
+      std::vector<SequenceUse> users = std::move(ordering.current_rules);
       ordering.current_rules.clear();
       if (!view) continue;  // cannot happen: feed_sequence made the view
       if (phase == Phase::Optimistic && !ordering.options.tiebreaker_field.empty()) {
@@ -672,9 +812,8 @@ struct RuleRunner::Impl {
         continue;
       }
       ordering.newest = ordering.newest ? std::max(*ordering.newest, *view->timestamp) : *view->timestamp;
-      ordering.window.push_back({std::move(view), std::move(users)});
-      std::push_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
-      while (!ordering.window.empty() && *ordering.window.front().event->timestamp <= *ordering.newest - lateness) {
+      ordering.window.push(std::move(view), std::move(users));
+      while (!ordering.window.empty() && ordering.window.oldest_time() <= *ordering.newest - lateness) {
         release(ordering);
       }
     }
@@ -690,14 +829,16 @@ struct RuleRunner::Impl {
   // The oldest event of a window goes to its rules. Stream mode emits what completes;
   // optimistic exact mode keeps it for finish(), where the held replay would emit it.
   void release(Ordering& ordering) {
-    std::pop_heap(ordering.window.begin(), ordering.window.end(), Ordering::LaterWaiting{});
-    Ordering::Waiting oldest = std::move(ordering.window.back());
-    ordering.window.pop_back();
+    ReorderWindow::Waiting oldest = ordering.window.pop_oldest();
     ordering.last_released = oldest.event;
-    for (std::uint32_t flagged : oldest.rules) {
-      std::uint32_t rule = flagged & ~kFirstStage;
-      if (!arm(*rules[rule], flagged)) continue;
-      rules[rule]->sequence->push(oldest.event, context);
+    for (const SequenceUse& use : oldest.rules) {
+      std::uint32_t rule = use.flagged & ~kFirstStage;
+      if (!arm(*rules[rule], use.flagged)) continue;
+      if (use.term_matches == kTermsUndecided) {
+        rules[rule]->sequence->push(oldest.event, context);
+      } else {
+        rules[rule]->sequence->push(oldest.event, context, use.term_matches);
+      }
       if (phase == Phase::Optimistic) {
         if (deferred.size() < rules.size()) deferred.resize(rules.size());
         for (JoinResult& result : rules[rule]->sequence->take_results()) deferred[rule].push_back(std::move(result));
@@ -715,7 +856,7 @@ struct RuleRunner::Impl {
     phase = Phase::Abandoned;
     deferred = {};
     for (Ordering& ordering : orderings) {
-      ordering.window = {};  // the memory too
+      ordering.window.clear();
       ordering.current_rules.clear();
       ordering.newest.reset();
       ordering.last_released = nullptr;
@@ -732,9 +873,9 @@ struct RuleRunner::Impl {
   }
 
   // Whether the event (whose fields carry `stamp` in presence_seen) satisfies every
-  // required-field clause of some filter of the rule (see required_presence).
-  bool has_required_fields(const CompiledRule& compiled, std::uint64_t stamp) const {
-    const std::uint32_t* at = compiled.required_presence.data();
+  // required-field clause of some filter of the rule (see CandidateChecks::required).
+  bool has_required_fields(std::size_t rule, std::uint64_t stamp) const {
+    const std::uint32_t* at = candidate_checks.required.data() + candidate_checks.required_at[rule];
     std::uint32_t filters = *at++;
     if (filters == 0) return true;
     for (; filters > 0; --filters) {
@@ -778,6 +919,17 @@ struct RuleRunner::Impl {
       if (compiled.filter->matches(*event, context)) emit(rule, {ordered_view(compiled, event)}, {}, false);
       return;
     }
+    if (compiled.kind == Kind::Sequence && compiled.stage_filters.size() < 64) {
+      // Every term decided now, while the evaluator's per-event caches hold this event:
+      // a reorder window passes the verdicts on to the matcher, which would otherwise
+      // evaluate them again, events later, with nothing cached.
+      std::uint64_t term_matches = 0;
+      for (std::size_t t = 0; t < compiled.stage_filters.size(); ++t) {
+        if (compiled.stage_filters[t].matches(*event, context)) term_matches |= std::uint64_t{1} << t;
+      }
+      if (term_matches != 0) feed_sequence(rule, event, (term_matches & 1) != 0, term_matches);
+      return;
+    }
     bool first_stage = compiled.stage_filters.front().matches(*event, context);
     bool usable = first_stage || std::any_of(compiled.stage_filters.begin() + 1, compiled.stage_filters.end(),
                                              [&](const FilterProgram& stage) { return stage.matches(*event, context); });
@@ -785,7 +937,7 @@ struct RuleRunner::Impl {
     if (compiled.kind == Kind::Sample) {
       compiled.sample->push(event, context);
     } else {
-      feed_sequence(rule, event, first_stage);
+      feed_sequence(rule, event, first_stage, kTermsUndecided);
     }
   }
 };
@@ -968,7 +1120,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     }
     return found->second;
   };
-  std::vector<std::uint32_t>& required = compiled->required_presence;
+  std::vector<std::uint32_t> required;
   required.push_back(static_cast<std::uint32_t>(filter_fields.size()));
   for (const FieldClauses& clauses : filter_fields) {
     required.push_back(static_cast<std::uint32_t>(clauses.size()));
@@ -984,6 +1136,9 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
       }
     }
   }
+  impl.candidate_checks.pattern_set.push_back(compiled->pattern_set);
+  impl.candidate_checks.required_at.push_back(static_cast<std::uint32_t>(impl.candidate_checks.required.size()));
+  impl.candidate_checks.required.insert(impl.candidate_checks.required.end(), required.begin(), required.end());
   impl.rules.push_back(std::move(compiled));
   const std::size_t words = (impl.rules.size() + 63) / 64;
   impl.candidate_bits.resize(words);
@@ -1033,9 +1188,9 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   for (std::size_t kind = 0; kind < kGateKinds; ++kind) impl.kind_bits[kind] = impl.free_bits[kind];
   const std::uint64_t stamp = impl.stats.events + 1;
   for (const Event::Entry& entry : event->entries()) {
-    auto found = impl.field_uses.find(entry.path);
-    if (found == impl.field_uses.end()) continue;
-    const Impl::FieldUse& use = found->second;
+    const Impl::FieldUse* found = impl.field_table.find(entry.path);
+    if (!found) continue;
+    const Impl::FieldUse& use = *found;
     if (use.presence != UINT32_MAX) impl.presence_seen[use.presence] = stamp;
     for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
       if (!use.gates[kind]) continue;
@@ -1050,10 +1205,14 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
       };
       for (const Value& value : event->values_of(entry)) {
         if (value.kind == ValueKind::String && is_ascii(value.string)) {
-          lower_into(impl.key_buffer, value.string);
-          auto hit = gate.by_value.find(impl.key_buffer);
-          if (hit != gate.by_value.end()) {
-            mark(hit->second);
+          // Most values are lower-case already: looked up as they are, without a copy.
+          std::string_view key = value.string;
+          if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+            lower_into(impl.key_buffer, key);
+            key = impl.key_buffer;
+          }
+          if (const Impl::RuleSet* hit = gate.value_table.find(key)) {
+            mark(*hit);
             continue;
           }
           // Text that reads as a number may equal a literal written otherwise: every rule.
@@ -1073,8 +1232,8 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
     for (std::uint64_t rest = bits[word]; rest != 0; rest &= rest - 1) {
       auto rule = static_cast<std::size_t>(word * 64 + static_cast<std::size_t>(std::countr_zero(rest)));
       // The index patterns first: their verdict is decided once per event and pattern set.
-      if (!impl.sees_index(*impl.rules[rule], effective)) continue;
-      if (impl.has_required_fields(*impl.rules[rule], stamp)) impl.evaluate(rule, event, effective);
+      if (!impl.sees_index(impl.candidate_checks.pattern_set[rule], effective)) continue;
+      if (impl.has_required_fields(rule, stamp)) impl.evaluate(rule, event, effective);
     }
   }
   if (impl.windowed()) impl.advance_windows();

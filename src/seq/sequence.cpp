@@ -30,6 +30,9 @@ struct Stage {
   /// For a missing stage: how many normal stages come before it (0 = leading,
   /// normal_count = trailing). For a normal stage: its index among the normal stages.
   std::size_t position = 0;
+  /// The query term it came from (`with runs=N` repeats one term): its bit in the stage
+  /// matches a caller may give push().
+  std::size_t term = 0;
 };
 
 struct Partial {
@@ -325,7 +328,15 @@ struct SequenceMatcher::Impl {
     }
   }
 
-  void push(const EventRef& event, EvalContext& context) {
+  // `term_matches`: the caller's verdicts of the term filters (see SequenceMatcher::push),
+  // or nullopt to evaluate them here.
+  bool stage_matches(const Stage& stage, const Event& event, EvalContext& context,
+                     std::optional<std::uint64_t> term_matches) const {
+    if (term_matches) return (*term_matches >> stage.term) & 1;
+    return stage.filter.matches(event, context);
+  }
+
+  void push(const EventRef& event, EvalContext& context, std::optional<std::uint64_t> term_matches) {
     ++stats.events_seen;
     if (!event->timestamp) {
       ++stats.events_without_timestamp;
@@ -338,7 +349,7 @@ struct SequenceMatcher::Impl {
     // Later stages first: one event may complete a sequence and start the next.
     for (std::size_t i = stages.size(); i-- > 0;) {
       const Stage& stage = stages[i];
-      if (!stage.filter.matches(*event, context)) continue;
+      if (!stage_matches(stage, *event, context, term_matches)) continue;
       bool overflow = false;
       std::vector<CompositeKey> keys =
           seq::keys_of(*event, stage.keys, options.max_keys_per_event, overflow);
@@ -393,7 +404,7 @@ struct SequenceMatcher::Impl {
         }
       }
     }
-    if (until && until->filter.matches(*event, context)) {
+    if (until && stage_matches(*until, *event, context, term_matches)) {
       bool overflow = false;
       for (const CompositeKey& key :
            seq::keys_of(*event, until->keys, options.max_keys_per_event, overflow)) {
@@ -440,7 +451,7 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
   JsonFieldTypes json_types;
   const FieldTypes& types = options.filter.field_types ? *options.filter.field_types : json_types;
 
-  auto compile_stage = [&](const ast::Term& term) -> std::optional<Stage> {
+  auto compile_stage = [&](const ast::Term& term, std::size_t term_index) -> std::optional<Stage> {
     FilterCompileResult filter = compile_filter(term.filter, options.filter);
     for (auto& d : filter.diagnostics) result.diagnostics.push_back(std::move(d));
     if (!filter.program) return std::nullopt;
@@ -449,12 +460,13 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
     for (const auto& k : sequence.keys) keys.push_back(k.get());
     for (const auto& k : term.keys) keys.push_back(k.get());
     return Stage{std::move(*filter.program), seq::compile_keys(keys, types, result.diagnostics),
-                 term.missing, 0};
+                 term.missing, 0, term_index};
   };
 
   std::size_t normal_count = 0;
-  for (const ast::Term& term : sequence.terms) {
-    std::optional<Stage> stage = compile_stage(term);
+  for (std::size_t t = 0; t < sequence.terms.size(); ++t) {
+    const ast::Term& term = sequence.terms[t];
+    std::optional<Stage> stage = compile_stage(term, t);
     if (!stage) return result;
     for (std::int64_t run = 0; run < term.runs; ++run) {  // `with runs=N`: N equal stages
       Stage copy = *stage;
@@ -473,7 +485,7 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
     if (impl->stages[m].position == normal_count) impl->has_trailing = true;
   }
   if (sequence.until) {
-    impl->until = compile_stage(*sequence.until);
+    impl->until = compile_stage(*sequence.until, sequence.terms.size());
     if (!impl->until) return result;
   }
   if (has_errors(result.diagnostics) || impl->normal.empty()) return result;
@@ -482,7 +494,11 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
 }
 
 void SequenceMatcher::push(const EventRef& event, EvalContext& context) {
-  impl_->push(event, context);
+  impl_->push(event, context, std::nullopt);
+}
+
+void SequenceMatcher::push(const EventRef& event, EvalContext& context, std::uint64_t term_matches) {
+  impl_->push(event, context, term_matches);
 }
 
 void SequenceMatcher::finish() {
