@@ -455,6 +455,47 @@ TEST_CASE("the rule index reads necessary values through `and` and `or`") {
   }
 }
 
+TEST_CASE("the rule index gates a conjunction by its narrowest coarse field, not its fewest values") {
+  // `event.module == "endpoint"` holds on every endpoint event; the action tells them apart.
+  const std::string query =
+      R"(network where event.module == "endpoint" and event.action in~ ("connection_attempted", "disconnect_received"))";
+  const std::vector<std::string> events{
+      R"({"event":{"category":"network","module":"endpoint","action":"connection_attempted"}})",
+      R"({"event":{"category":"network","module":"endpoint","action":["other","DISCONNECT_RECEIVED"]}})",
+      R"({"event":{"category":"network","module":"endpoint","action":"Connection_Attempted"}})",
+      R"({"event":{"category":"network","module":"ENDPOINT","action":"connection_attempted"}})",
+      R"({"event":{"category":"network","module":"endpoint","action":"process_started"}})",
+      R"({"event":{"category":"network","module":"endpoint","action":null}})",
+      R"({"event":{"category":"network","module":"endpoint"}})",
+  };
+  Rule rule;
+  rule.rule_id = "r";
+  rule.query = query;
+  rule.has_query = true;
+  RuleRunner runner;
+  REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+  std::vector<std::uint64_t> by_runner;
+  runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
+  FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), {});
+  REQUIRE(alone.program);
+  EvalContext context;
+  std::vector<std::uint64_t> by_itself;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    std::string error;
+    std::optional<Event> event = parse_event(events[i], error);
+    REQUIRE(event);
+    if (alone.program->matches(*event, context)) by_itself.push_back(i);
+    runner.push(std::move(*event), "");
+  }
+  runner.finish();
+  CHECK(by_runner == by_itself);
+  CHECK(by_itself == std::vector<std::uint64_t>{0, 1, 2});
+  // Gated by event.action, only the four events holding a listed action are evaluated (the
+  // index compares lower-cased, so `==` on "ENDPOINT" is left to the evaluator); gated by
+  // event.module, all seven would be. A null action cannot equal a listed one.
+  CHECK(runner.rule_stats(0).evaluations == 4);
+}
+
 TEST_CASE("eql run: a rule with errors is shown where it is wrong and the others still run") {
   RunOutput output = run({"--rules", kRunData + "/bad-rules", kEvents});
   CHECK(output.exit_code == cli::kExitOk);
