@@ -496,6 +496,50 @@ TEST_CASE("the rule index gates a conjunction by its narrowest coarse field, not
   CHECK(runner.rule_stats(0).evaluations == 4);
 }
 
+TEST_CASE("the rule index checks a stage's required fields only on events of its category") {
+  // The process events carry dns.question.name too: without the category, the second
+  // stage's `!= null` would make every one of them a candidate.
+  const std::string query =
+      R"(sequence by host.id [process where process.name == "a"] [network where dns.question.name != null])";
+  const std::vector<std::string> events{
+      R"({"@timestamp":"2024-01-01T00:00:00Z","host":{"id":"h"},"event":{"category":"process"},"process":{"name":"a"}})",
+      R"({"@timestamp":"2024-01-01T00:00:01Z","host":{"id":"h"},"event":{"category":"process"},"dns":{"question":{"name":"x"}}})",
+      R"({"@timestamp":"2024-01-01T00:00:02Z","host":{"id":"h"},"event":{"category":"process"}})",
+      R"({"@timestamp":"2024-01-01T00:00:03Z","host":{"id":"h"},"event":{"category":"network"},"dns":{"question":{"name":null}}})",
+      R"({"@timestamp":"2024-01-01T00:00:04Z","host":{"id":"h"},"event":{"category":["dns","network"]},"dns":{"question":{"name":"x"}}})",
+  };
+  for (auto order : {RunnerOptions::Order::Exact, RunnerOptions::Order::Stream}) {
+    CAPTURE(static_cast<int>(order));
+    Rule rule;
+    rule.rule_id = "r";
+    rule.query = query;
+    rule.has_query = true;
+    RunnerOptions options;
+    options.order = order;
+    RuleRunner runner(options);
+    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+    std::vector<std::vector<std::uint64_t>> alerts;
+    runner.set_alert_sink([&](Alert&& alert) {
+      std::vector<std::uint64_t> ordinals;
+      for (const EventRef& event : alert.events) ordinals.push_back(event->ordinal);
+      alerts.push_back(ordinals);
+    });
+    for (const std::string& line : events) {
+      std::string error;
+      std::optional<Event> event = parse_event(line, error);
+      REQUIRE(event);
+      extract_ordering(*event, {});
+      runner.push(std::move(*event), "");
+    }
+    runner.finish();
+    CHECK(alerts == std::vector<std::vector<std::uint64_t>>{{0, 4}});
+    // Event 0 (the first stage's fields), 3 (network, the field present though null) and 4
+    // (network among its categories); not 1 (process: the second stage's field on another
+    // category) nor 2.
+    CHECK(runner.rule_stats(0).evaluations == 3);
+  }
+}
+
 TEST_CASE("eql run: a rule with errors is shown where it is wrong and the others still run") {
   RunOutput output = run({"--rules", kRunData + "/bad-rules", kEvents});
   CHECK(output.exit_code == cli::kExitOk);

@@ -98,6 +98,11 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
+void lower_into(std::string& out, std::string_view text) {
+  out.assign(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
 bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
@@ -639,11 +644,40 @@ struct RuleRunner::Impl {
     // Per event filter (each stage) of a rule, the fields it needs as clauses of
     // FieldUse::presence ids (required_fields): an event may matter only when it satisfies
     // every clause of some filter. Flattened, as read by has_required_fields: filter
-    // count, then per filter its clause count, then per clause its id count and ids; the
-    // rules one after another, rule r's from required[required_at[r]].
+    // count, then per filter its category mask (see category_bit), its clause count, then
+    // per clause its id count and ids; the rules one after another, rule r's from
+    // required[required_at[r]].
     std::vector<std::uint32_t> required_at;
     std::vector<std::uint32_t> required;
   } candidate_checks;
+  // The event categories filters test (`process where`), lower-cased, each a bit of a
+  // mask: a filter can match only an event holding its category, so a sequence's
+  // `network where dns.question.name != null` stage does not make a process event that
+  // has the field a candidate. Past 31 names the rest share the last bit, which only
+  // widens the candidates.
+  std::unordered_map<std::string, std::uint32_t> category_bits;
+  static constexpr std::uint32_t kAnyCategory = ~std::uint32_t{0};
+  std::uint32_t category_bit(const std::string& lowered_category) {
+    auto found = category_bits.find(lowered_category);
+    if (found == category_bits.end()) {
+      auto bit = static_cast<std::uint32_t>(std::min<std::size_t>(category_bits.size(), 31));
+      found = category_bits.emplace(lowered_category, std::uint32_t{1} << bit).first;
+    }
+    return found->second;
+  }
+  // The current event's mask: the bits of the categories it holds; every bit when it holds
+  // a value the mask cannot read (a number, non-ASCII text).
+  std::uint32_t event_categories(const Event& event) {
+    std::uint32_t mask = 0;
+    for (const Value& value : event.values(kDefaultCategoryField)) {
+      if (value.is_null()) continue;
+      if (value.kind != ValueKind::String || !is_ascii(value.string)) return kAnyCategory;
+      lower_into(key_buffer, value.string);
+      if (auto found = category_bits.find(key_buffer); found != category_bits.end()) mask |= found->second;
+    }
+    return mask;
+  }
+  std::uint32_t current_categories = kAnyCategory;
 
   // ---- index patterns: rules share a few pattern sets, decided once per event ----
   struct PatternSet {
@@ -908,7 +942,12 @@ struct RuleRunner::Impl {
     std::uint32_t filters = *at++;
     if (filters == 0) return true;
     for (; filters > 0; --filters) {
+      std::uint32_t categories = *at++;
       std::uint32_t clauses = *at++;
+      if (categories != kAnyCategory && (categories & current_categories) == 0) {
+        for (; clauses > 0; --clauses) at += *at + 1;
+        continue;
+      }
       bool all = true;
       for (; clauses > 0; --clauses) {
         std::uint32_t ids = *at++;
@@ -1036,6 +1075,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   std::array<bool, kGateKinds> every_filter_gated;
   every_filter_gated.fill(true);
   std::vector<FieldClauses> filter_fields;
+  std::vector<std::optional<std::string>> filter_categories;  // lower-cased; none: any category
   GateFieldResolver resolve = [&](const std::string& field) -> std::optional<std::string> {
     if (!filter_options.field_types) return field;
     std::optional<FieldInfo> info = filter_options.field_types->lookup(field);
@@ -1073,6 +1113,11 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
     FieldClauses fields;
     if (filter.condition) fields = required_fields(*filter.condition, path_of);
     filter_fields.push_back(std::move(fields));
+    if (!filter.any && !filter.category.empty() && filter_options.category_field == kDefaultCategoryField) {
+      filter_categories.push_back(lowered(filter.category));
+    } else {
+      filter_categories.push_back(std::nullopt);
+    }
   };
   auto add_stage = [&](const ast::Term& term) -> bool {
     note_filter(term.filter);
@@ -1151,7 +1196,9 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   };
   std::vector<std::uint32_t> required;
   required.push_back(static_cast<std::uint32_t>(filter_fields.size()));
-  for (const FieldClauses& clauses : filter_fields) {
+  for (std::size_t f = 0; f < filter_fields.size(); ++f) {
+    const FieldClauses& clauses = filter_fields[f];
+    required.push_back(filter_categories[f] ? impl.category_bit(*filter_categories[f]) : Impl::kAnyCategory);
     required.push_back(static_cast<std::uint32_t>(clauses.size()));
     for (const std::set<std::string>& clause : clauses) {
       required.push_back(static_cast<std::uint32_t>(clause.size()));
@@ -1193,15 +1240,6 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   return diagnostics;
 }
 
-namespace {
-
-void lower_into(std::string& out, std::string_view text) {
-  out.assign(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-}  // namespace
-
 void RuleRunner::push(Event&& parsed, std::string_view index) {
   Impl& impl = *impl_;
   parsed.ordinal = impl.stats.events;
@@ -1216,6 +1254,7 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   if (!impl.bit_sets_built) impl.build_bit_sets();
   for (std::size_t kind = 0; kind < kGateKinds; ++kind) impl.kind_bits[kind] = impl.free_bits[kind];
   const std::uint64_t stamp = impl.stats.events + 1;
+  impl.current_categories = impl.event_categories(*event);
   for (const Event::Entry& entry : event->entries()) {
     const Impl::FieldUse* found = impl.field_table.find(entry.path);
     if (!found) continue;
