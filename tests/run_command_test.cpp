@@ -496,6 +496,59 @@ TEST_CASE("the rule index gates a conjunction by its narrowest coarse field, not
   CHECK(runner.rule_stats(0).evaluations == 4);
 }
 
+TEST_CASE("the rule index reads a wildcard pattern's literal prefix") {
+  const std::vector<std::string> queries{
+      R"(process where process.name : ("python*", "perl"))",
+      R"(process where process.name like ("Py?hon*", "perl"))",
+  };
+  const std::vector<std::string> events{
+      R"({"event":{"category":"process"},"process":{"name":"Python3.11"}})",
+      R"({"event":{"category":"process"},"process":{"name":["x","python"]}})",
+      R"({"event":{"category":"process"},"process":{"name":"py"}})",
+      R"({"event":{"category":"process"},"process":{"name":null}})",
+      R"({"event":{"category":"process"}})",
+      R"({"event":{"category":"process"},"process":{"name":"PERL"}})",
+      R"({"event":{"category":"process"},"process":{"name":"xpython"}})",
+      R"({"event":{"category":"process"},"process":{"name":3}})",
+      R"({"event":{"category":"process"},"process":{"name":"Pyxhon"}})",
+  };
+  for (const std::string& query : queries) {
+    CAPTURE(query);
+    Rule rule;
+    rule.rule_id = "r";
+    rule.query = query;
+    rule.has_query = true;
+    RuleRunner runner;
+    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+    std::vector<std::uint64_t> by_runner;
+    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
+    FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), {});
+    REQUIRE(alone.program);
+    EvalContext context;
+    std::vector<std::uint64_t> by_itself;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      std::string error;
+      std::optional<Event> event = parse_event(events[i], error);
+      REQUIRE(event);
+      if (alone.program->matches(*event, context)) by_itself.push_back(i);
+      runner.push(std::move(*event), "");
+    }
+    runner.finish();
+    CHECK(by_runner == by_itself);
+    CHECK_FALSE(by_itself.empty());
+    if (query == queries[0]) {
+      CHECK(by_itself == std::vector<std::uint64_t>{0, 1, 5});
+      // Those three and the number (which the index cannot read); not "py", "xpython",
+      // "Pyxhon", the null or the event without the field.
+      CHECK(runner.rule_stats(0).evaluations == 4);
+    } else {
+      // The prefix stops at the `?`: "py" lets "py", "Pyxhon" and both pythons through (with
+      // "PERL" and the number).
+      CHECK(runner.rule_stats(0).evaluations == 6);
+    }
+  }
+}
+
 TEST_CASE("the rule index checks a stage's required fields only on events of its category") {
   // The process events carry dns.question.name too: without the category, the second
   // stage's `!= null` would make every one of them a candidate.

@@ -113,8 +113,19 @@ bool is_ascii(std::string_view text) {
 // `or`s of such conditions, on whatever fields (`process.name : "a" or
 // process.pe.original_file_name : "a"`). Lower-casing both sides and ignoring the
 // operator's case rule only widens the set of candidates, so the index never hides a match.
+// Marks a gate value as a prefix: the event's value must start with the rest. Literal
+// values that start with it are not used as gate values, so it tells the two apart.
+constexpr std::string_view kPrefixMark{"\0", 1};
+
 struct Gate {
   std::map<std::string, std::vector<std::string>> values;  // field -> lower-cased values
+
+  bool has_prefix() const {
+    return std::any_of(values.begin(), values.end(), [](const auto& entry) {
+      return std::any_of(entry.second.begin(), entry.second.end(),
+                         [](const std::string& value) { return value.starts_with(kPrefixMark); });
+    });
+  }
 
   std::size_t size() const {
     std::size_t total = 0;
@@ -184,7 +195,7 @@ std::optional<Gate> gate_of(const ast::Expr& conjunct, const GateFieldResolver& 
   // so requiring its value of the event is still necessary.
   auto field_of = [](const ast::Expr& expr) -> const ast::Field* { return expr.as<ast::Field>(); };
   auto literal = [](std::string_view text, bool wildcards) -> std::optional<std::string> {
-    if (!is_ascii(text)) return std::nullopt;
+    if (!is_ascii(text) || text.starts_with(kPrefixMark)) return std::nullopt;
     if (wildcards && text.find_first_of("*?\\") != std::string_view::npos) return std::nullopt;
     return lowered(text);
   };
@@ -210,7 +221,13 @@ std::optional<Gate> gate_of(const ast::Expr& conjunct, const GateFieldResolver& 
     field = name->name;
     for (const ast::StringLiteral& pattern : match->patterns) {
       auto text = literal(pattern.value, true);
-      if (!text) return std::nullopt;
+      if (!text) {
+        // A pattern that starts with literal text ("python*") needs a value starting with
+        // it: a prefix value, marked as such.
+        std::string_view head = std::string_view(pattern.value).substr(0, pattern.value.find_first_of("*?\\"));
+        if (head.empty() || !is_ascii(head)) return std::nullopt;
+        text = std::string(kPrefixMark) + lowered(head);
+      }
       values.push_back(*text);
     }
   } else if (const auto* in = conjunct.as<ast::In>()) {
@@ -262,6 +279,8 @@ bool narrower(const Gate& a, const Gate& b) {
   };
   int breadth_a = breadth(a), breadth_b = breadth(b);
   if (breadth_a != breadth_b) return breadth_a < breadth_b;
+  bool prefix_a = a.has_prefix(), prefix_b = b.has_prefix();
+  if (prefix_a != prefix_b) return prefix_b;  // a prefix lets more values through
   return a.size() < b.size();
 }
 
@@ -596,6 +615,9 @@ struct RuleRunner::Impl {
     std::unordered_map<std::string, RuleSet> by_value;  // lower-cased
     RuleSet all;  // for values the index cannot read (numbers, non-ASCII)
     ViewTable<RuleSet> value_table;  // by_value, for the lookups (built by build_bit_sets())
+    std::unordered_map<std::string, RuleSet> by_prefix;  // lower-cased, without kPrefixMark
+    std::vector<std::size_t> prefix_lengths;              // the distinct lengths in by_prefix
+    ViewTable<RuleSet> prefix_table;
   };
   bool bit_sets_built = false;
 
@@ -613,6 +635,15 @@ struct RuleRunner::Impl {
         if (!gate) continue;
         for (auto& [value, set] : gate->by_value) build(set);
         gate->value_table.build(gate->by_value);
+        gate->prefix_lengths.clear();
+        for (auto& [prefix, set] : gate->by_prefix) {
+          build(set);
+          gate->prefix_lengths.push_back(prefix.size());
+        }
+        std::sort(gate->prefix_lengths.begin(), gate->prefix_lengths.end());
+        gate->prefix_lengths.erase(std::unique(gate->prefix_lengths.begin(), gate->prefix_lengths.end()),
+                                   gate->prefix_lengths.end());
+        gate->prefix_table.build(gate->by_prefix);
         build(gate->all);
       }
     }
@@ -1232,7 +1263,10 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
       auto add_once = [&](Impl::RuleSet& rules) {
         if (rules.list.empty() || rules.list.back() != index) rules.list.push_back(index);
       };
-      for (const std::string& value : values) add_once(gate.by_value[value]);
+      for (const std::string& value : values) {
+        if (value.starts_with(kPrefixMark)) add_once(gate.by_prefix[value.substr(kPrefixMark.size())]);
+        else add_once(gate.by_value[value]);
+      }
       add_once(gate.all);
     }
   }
@@ -1278,6 +1312,10 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
           if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
             lower_into(impl.key_buffer, key);
             key = impl.key_buffer;
+          }
+          for (std::size_t length : gate.prefix_lengths) {
+            if (length > key.size()) break;
+            if (const Impl::RuleSet* hit = gate.prefix_table.find(key.substr(0, length))) mark(*hit);
           }
           if (const Impl::RuleSet* hit = gate.value_table.find(key)) {
             mark(*hit);
