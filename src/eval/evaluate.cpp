@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <ranges>
 
 #include "eval/program.h"
 
@@ -53,6 +52,24 @@ bool text_of(const Value& value, EvalContext::Scratch& scratch, std::string_view
 // ---- comparison --------------------------------------------------------------------------
 
 namespace {
+
+// The indexes first..last-1 for a range-for. (std::views::iota does not compile with clang
+// over libstdc++ 12, which the fuzz build uses.)
+struct IndexRange {
+  struct Iterator {
+    std::uint32_t at;
+    std::uint32_t operator*() const { return at; }
+    Iterator& operator++() {
+      ++at;
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return at != other.at; }
+  };
+  std::uint32_t first;
+  std::uint32_t last;
+  Iterator begin() const { return {first}; }
+  Iterator end() const { return {last}; }
+};
 
 int sign(int c) { return c < 0 ? -1 : c > 0 ? 1 : 0; }
 
@@ -256,7 +273,7 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       };
       // When no listed candidate can equal the value, only the others are tried.
       if (can_skip_listed(node, value)) return any_equal(node.unlisted);
-      return any_equal(std::views::iota(std::uint32_t{1}, static_cast<std::uint32_t>(node.args.size())));
+      return any_equal(IndexRange{1, static_cast<std::uint32_t>(node.args.size())});
     }
     case Op::Match: {
       Value value = arg(0);
@@ -275,7 +292,7 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
         return Value::of_bool(false);
       };
       if (can_skip_listed(node, Value::of_string(text), ascii)) return any_match(node.unlisted);
-      return any_match(std::views::iota(std::uint32_t{0}, static_cast<std::uint32_t>(node.matchers.size())));
+      return any_match(IndexRange{0, static_cast<std::uint32_t>(node.matchers.size())});
     }
     case Op::IsNull: return Value::of_bool(arg(0).is_null());
     case Op::And: {
