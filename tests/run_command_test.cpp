@@ -274,6 +274,47 @@ TEST_CASE("eql run: the detection-rules corpus over the corpus events") {
   CHECK(alone_counts == run_counts);
 }
 
+namespace {
+
+// One event rule over the same events twice: through a RuleRunner (with its index) and
+// compiled alone (no index). The index may only narrow: the two must find the same events.
+struct IndexedAndAlone {
+  std::vector<std::uint64_t> by_runner;  // ordinals of the runner's alerts
+  std::vector<std::uint64_t> by_itself;  // indexes of the events the filter matches alone
+  std::uint64_t evaluations = 0;         // how often the runner evaluated the rule
+};
+
+IndexedAndAlone run_indexed_and_alone(const std::string& query, const std::vector<std::string>& events,
+                                      const FieldTypes* field_types = nullptr) {
+  Rule rule;
+  rule.rule_id = "r";
+  rule.query = query;
+  rule.has_query = true;
+  RunnerOptions options;
+  options.field_types = field_types;
+  RuleRunner runner(options);
+  IndexedAndAlone result;
+  REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
+  runner.set_alert_sink([&](Alert&& alert) { result.by_runner.push_back(alert.events[0]->ordinal); });
+  FilterOptions filter_options;
+  filter_options.field_types = field_types;
+  FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), filter_options);
+  REQUIRE(alone.program);
+  EvalContext context;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    std::string error;
+    std::optional<Event> event = parse_event(events[i], error);
+    REQUIRE(event);
+    if (alone.program->matches(*event, context)) result.by_itself.push_back(i);
+    runner.push(std::move(*event), "");
+  }
+  runner.finish();
+  result.evaluations = runner.rule_stats(0).evaluations;
+  return result;
+}
+
+}  // namespace
+
 TEST_CASE("the rule index gives every rule exactly the events it matches alone") {
   // Required-value gates lower-case ASCII only; numbers, nulls and other text reach every
   // gated rule of the field, so case, multi-values, numbers and Unicode folding still match.
@@ -301,33 +342,8 @@ TEST_CASE("the rule index gives every rule exactly the events it matches alone")
   SchemaFieldTypes schema_types(embedded_schema_all());
   for (const std::string& query : queries) {
     CAPTURE(query);
-    Rule rule;
-    rule.rule_id = "r";
-    rule.query = query;
-    rule.has_query = true;
-    RunnerOptions options;
-    options.field_types = &schema_types;
-    RuleRunner runner(options);
-    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
-    std::vector<std::uint64_t> by_runner;
-    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
-
-    ParseResult parsed = parse_query(query);
-    FilterOptions filter_options;
-    filter_options.field_types = &schema_types;
-    FilterCompileResult alone = compile_filter(*parsed.query->event(), filter_options);
-    REQUIRE(alone.program);
-    EvalContext context;
-    std::vector<std::uint64_t> by_itself;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      std::string error;
-      std::optional<Event> event = parse_event(events[i], error);
-      REQUIRE(event);
-      if (alone.program->matches(*event, context)) by_itself.push_back(i);
-      runner.push(std::move(*event), "");
-    }
-    runner.finish();
-    CHECK(by_runner == by_itself);
+    IndexedAndAlone run = run_indexed_and_alone(query, events, &schema_types);
+    CHECK(run.by_runner == run.by_itself);
   }
 }
 
@@ -428,30 +444,11 @@ TEST_CASE("the rule index reads necessary values through `and` and `or`") {
   };
   for (const std::string& query : queries) {
     CAPTURE(query);
-    Rule rule;
-    rule.rule_id = "r";
-    rule.query = query;
-    rule.has_query = true;
-    RuleRunner runner;
-    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
-    std::vector<std::uint64_t> by_runner;
-    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
-    FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), {});
-    REQUIRE(alone.program);
-    EvalContext context;
-    std::vector<std::uint64_t> by_itself;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      std::string error;
-      std::optional<Event> event = parse_event(events[i], error);
-      REQUIRE(event);
-      if (alone.program->matches(*event, context)) by_itself.push_back(i);
-      runner.push(std::move(*event), "");
-    }
-    runner.finish();
-    CHECK(by_runner == by_itself);
-    CHECK_FALSE(by_itself.empty());
+    IndexedAndAlone run = run_indexed_and_alone(query, events);
+    CHECK(run.by_runner == run.by_itself);
+    CHECK_FALSE(run.by_itself.empty());
     // The first query needs process.name in {a.exe, b.exe, c.exe}: d.exe is never evaluated.
-    if (query == queries[0]) CHECK(runner.rule_stats(0).evaluations == 3);
+    if (query == queries[0]) CHECK(run.evaluations == 3);
   }
 }
 
@@ -468,32 +465,13 @@ TEST_CASE("the rule index gates a conjunction by its narrowest coarse field, not
       R"({"event":{"category":"network","module":"endpoint","action":null}})",
       R"({"event":{"category":"network","module":"endpoint"}})",
   };
-  Rule rule;
-  rule.rule_id = "r";
-  rule.query = query;
-  rule.has_query = true;
-  RuleRunner runner;
-  REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
-  std::vector<std::uint64_t> by_runner;
-  runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
-  FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), {});
-  REQUIRE(alone.program);
-  EvalContext context;
-  std::vector<std::uint64_t> by_itself;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    std::string error;
-    std::optional<Event> event = parse_event(events[i], error);
-    REQUIRE(event);
-    if (alone.program->matches(*event, context)) by_itself.push_back(i);
-    runner.push(std::move(*event), "");
-  }
-  runner.finish();
-  CHECK(by_runner == by_itself);
-  CHECK(by_itself == std::vector<std::uint64_t>{0, 1, 2});
+  IndexedAndAlone run = run_indexed_and_alone(query, events);
+  CHECK(run.by_runner == run.by_itself);
+  CHECK(run.by_itself == std::vector<std::uint64_t>{0, 1, 2});
   // Gated by event.action, only the four events holding a listed action are evaluated (the
   // index compares lower-cased, so `==` on "ENDPOINT" is left to the evaluator); gated by
   // event.module, all seven would be. A null action cannot equal a listed one.
-  CHECK(runner.rule_stats(0).evaluations == 4);
+  CHECK(run.evaluations == 4);
 }
 
 TEST_CASE("the rule index reads a wildcard pattern's literal prefix") {
@@ -514,37 +492,18 @@ TEST_CASE("the rule index reads a wildcard pattern's literal prefix") {
   };
   for (const std::string& query : queries) {
     CAPTURE(query);
-    Rule rule;
-    rule.rule_id = "r";
-    rule.query = query;
-    rule.has_query = true;
-    RuleRunner runner;
-    REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
-    std::vector<std::uint64_t> by_runner;
-    runner.set_alert_sink([&](Alert&& alert) { by_runner.push_back(alert.events[0]->ordinal); });
-    FilterCompileResult alone = compile_filter(*parse_query(query).query->event(), {});
-    REQUIRE(alone.program);
-    EvalContext context;
-    std::vector<std::uint64_t> by_itself;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-      std::string error;
-      std::optional<Event> event = parse_event(events[i], error);
-      REQUIRE(event);
-      if (alone.program->matches(*event, context)) by_itself.push_back(i);
-      runner.push(std::move(*event), "");
-    }
-    runner.finish();
-    CHECK(by_runner == by_itself);
-    CHECK_FALSE(by_itself.empty());
+    IndexedAndAlone run = run_indexed_and_alone(query, events);
+    CHECK(run.by_runner == run.by_itself);
+    CHECK_FALSE(run.by_itself.empty());
     if (query == queries[0]) {
-      CHECK(by_itself == std::vector<std::uint64_t>{0, 1, 5});
+      CHECK(run.by_itself == std::vector<std::uint64_t>{0, 1, 5});
       // Those three and the number (which the index cannot read); not "py", "xpython",
       // "Pyxhon", the null or the event without the field.
-      CHECK(runner.rule_stats(0).evaluations == 4);
+      CHECK(run.evaluations == 4);
     } else {
       // The prefix stops at the `?`: "py" lets "py", "Pyxhon" and both pythons through (with
       // "PERL" and the number).
-      CHECK(runner.rule_stats(0).evaluations == 6);
+      CHECK(run.evaluations == 6);
     }
   }
 }
