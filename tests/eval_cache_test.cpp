@@ -112,3 +112,37 @@ TEST_CASE("long `in` and match lists, looked up rather than scanned, decide as a
   CHECK_FALSE(compile(R"(any where x in ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"KILL"})"), fresh));
   CHECK(compile(R"(any where x : ("a", "b", "c", "kill"))").matches(event_of(R"({"x":"KILL"})"), fresh));
 }
+
+TEST_CASE("the folded text of an event's strings is reused for that event only, never for computed text") {
+  // Case-insensitive patterns read a lower-cased copy of the value, kept per event for the
+  // event's own strings. Computed text (concat's result in the scratch arena) takes the same
+  // address leaf after leaf with other contents (here: names of one length), so it must be
+  // folded anew every time.
+  FilterProgram own = compile(R"(process where process.name : "ABC.*" and process.parent.name : "*yz*")");
+  FilterProgram computed = compile(
+      R"(process where concat(process.name, "") : "abc.*" and concat(process.parent.name, "") : "xyz.*")");
+  FilterProgram swapped = compile(
+      R"(process where concat(process.parent.name, "") : "abc.*" or concat(process.name, "") : "xyz.*")");
+  Event first = event_of(R"({"event":{"category":"process"},"process":{"name":"ABC.EXE","parent":{"name":"XYZ.EXE"}}})");
+  Event second = event_of(R"({"event":{"category":"process"},"process":{"name":"XYZ.EXE","parent":{"name":"ABC.EXE"}}})");
+  EvalContext context;
+  for (int round = 0; round < 2; ++round) {
+    CHECK(own.matches(first, context));
+    CHECK(computed.matches(first, context));
+    CHECK_FALSE(swapped.matches(first, context));
+    CHECK_FALSE(own.matches(second, context));
+    CHECK_FALSE(computed.matches(second, context));
+    CHECK(swapped.matches(second, context));
+  }
+  // More distinct strings in one event than the cache keeps: the rest are folded each time.
+  std::string many = R"({"event":{"category":"process"},"process":{"args":[)";
+  for (int i = 0; i < 40; ++i) many += (i ? "," : "") + std::string("\"ARG") + std::to_string(i) + "\"";
+  many += "]}}";
+  Event crowded = event_of(many);
+  for (int i = 0; i < 40; i += 13) {
+    FilterProgram arg = compile("process where process.args : \"arg" + std::to_string(i) + "\"");
+    CHECK(arg.matches(crowded, context));
+    CHECK(arg.matches(crowded, context));
+  }
+  CHECK_FALSE(compile(R"(process where process.args : "arg40")").matches(crowded, context));
+}

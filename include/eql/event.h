@@ -41,6 +41,10 @@ class Event {
   std::span<const Entry> entries() const;
   std::span<const Value> values_of(const Entry& entry) const;
 
+  /// Whether `text` lies in the event's own storage (its paths and string values), so that
+  /// it keeps its address and content for as long as the event lives.
+  bool holds(std::string_view text) const;
+
   /// The event as compact JSON, as it was read (or as built).
   const std::string& json() const;
 

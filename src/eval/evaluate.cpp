@@ -200,9 +200,7 @@ bool listed(const Node& node, const Value& value, EvalContext::Scratch& scratch,
   if (!(ascii ? *ascii : is_ascii(value.string))) return false;
   std::string_view key = value.string;
   if (node.ascii_set_case_insensitive) {
-    scratch.list_key.assign(value.string);
-    for (char& c : scratch.list_key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    key = scratch.list_key;
+    key = text::fold_ascii_into(value.string, scratch.list_key);
   }
   return std::binary_search(node.ascii_set.begin(), node.ascii_set.end(), key,
                             [](std::string_view a, std::string_view b) { return a < b; });
@@ -284,7 +282,7 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       if (listed(node, Value::of_string(text), scratch, ascii)) return Value::of_bool(true);
       // Lower-cased once here rather than byte by byte in each case-insensitive pattern.
       std::optional<std::string_view> folded;
-      if (ascii && node.folds_ascii_value) folded = text::fold_ascii_into(text, scratch.folded_value);
+      if (ascii && node.folds_ascii_value) folded = scratch.folded_ascii(text);
       auto any_match = [&](const auto& matchers) {
         for (std::uint32_t i : matchers) {
           if (matcher_matches(node.matchers[i], text, ascii, folded)) return Value::of_bool(true);

@@ -184,6 +184,49 @@ struct EvalContext::Scratch {
   std::string text_buffer;
   std::string list_key;  // a lower-cased value looked up in a Node::ascii_set
   std::string folded_value;  // Node::folds_ascii_value: the value, lower-cased
+
+  // The event whose leaf is being evaluated (nullptr when folding constants), and its serial.
+  const Event* current_event = nullptr;
+  std::uint64_t current_serial = 0;
+
+  /// `text` lower-cased (ASCII), kept for the rest of the event when `text` is one of the
+  /// event's own strings: a rule set's case-insensitive patterns fold the same command
+  /// lines and paths over and over, one rule after another. Other text (a function's
+  /// result in the arena, whose address the next leaf reuses) is folded anew each time.
+  std::string_view folded_ascii(std::string_view text) {
+    if (current_event == nullptr || current_serial == 0 || !current_event->holds(text)) {
+      return text::fold_ascii_into(text, folded_value);
+    }
+    if (folded_serial != current_serial) {
+      folded_serial = current_serial;
+      folded_texts.clear();
+      folded_store.clear();
+    }
+    for (const FoldedText& known : folded_texts) {
+      if (known.data == text.data() && known.size == text.size()) {
+        return std::string_view(folded_store).substr(known.offset, known.size);
+      }
+    }
+    if (folded_texts.size() == kMaxFoldedTexts) return text::fold_ascii_into(text, folded_value);
+    const std::size_t offset = folded_store.size();
+    folded_store.resize(offset + text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) folded_store[offset + i] = text::fold_ascii(text[i]);
+    folded_texts.push_back({text.data(), text.size(), offset});
+    return std::string_view(folded_store).substr(offset, text.size());
+  }
+
+ private:
+  // A few dozen distinct strings are folded per event; a linear scan over them costs less
+  // than hashing, and the bound keeps an event with thousands of values from making it slow.
+  static constexpr std::size_t kMaxFoldedTexts = 32;
+  struct FoldedText {
+    const char* data;
+    std::size_t size;
+    std::size_t offset;  // into folded_store, which may grow (and move) as texts are added
+  };
+  std::uint64_t folded_serial = 0;
+  std::vector<FoldedText> folded_texts;
+  std::string folded_store;
 };
 
 }  // namespace eql

@@ -163,8 +163,6 @@ bool is_ascii(std::string_view value) {
 
 namespace {
 
-char fold_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
 // Whether `needle` (already folded when ignoring case) occurs in the ASCII `haystack`.
 bool contains_ascii(std::string_view haystack, std::string_view needle, bool case_insensitive) {
   if (needle.empty()) return true;

@@ -25,6 +25,9 @@ bool equals(std::string_view a, std::string_view b, bool case_insensitive);
 /// Whether every byte is below 0x80 (read a word at a time).
 bool is_ascii(std::string_view s);
 
+/// `c` lower-cased when it is A-Z.
+inline char fold_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+
 /// `s` with A-Z lower-cased (for ASCII text this is fold_case), into `out`.
 std::string_view fold_ascii_into(std::string_view s, std::string& out);
 

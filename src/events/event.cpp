@@ -54,6 +54,13 @@ std::uint64_t next_serial() {
 
 }  // namespace
 
+bool Event::holds(std::string_view text) const {
+  if (!body_ || body_->storage.empty()) return false;
+  const auto begin = reinterpret_cast<std::uintptr_t>(body_->storage.data());
+  const auto at = reinterpret_cast<std::uintptr_t>(text.data());
+  return at >= begin && at + text.size() <= begin + body_->storage.size();
+}
+
 std::uint64_t Event::serial() const { return body_ ? body_->serial : 0; }
 
 const std::string& Event::json() const {
