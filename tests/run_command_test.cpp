@@ -508,6 +508,39 @@ TEST_CASE("the rule index reads a wildcard pattern's literal prefix") {
   }
 }
 
+TEST_CASE("the rule index reads a wildcard pattern's literal suffix when it has no prefix") {
+  // `?:\Windows\System32\cmd.exe` and `*.PS1` start with a wildcard: the value must end
+  // with "cmd.exe" (the text after the last backslash) or ".ps1". A pattern with neither
+  // (`*temp*`) gates nothing, so its rule sees every process event.
+  const std::vector<std::string> queries{
+      R"(process where process.executable : ("?:\\Windows\\System32\\cmd.exe", "*.PS1"))",
+      R"(process where process.executable like~ ("*\\cmd.exe", "/usr/bin/perl"))",
+      R"(process where process.executable : ("*.ps1", "*temp*"))",
+  };
+  const std::vector<std::string> events{
+      R"({"event":{"category":"process"},"process":{"executable":"C:\\Windows\\System32\\CMD.EXE"}})",
+      R"({"event":{"category":"process"},"process":{"executable":["x","D:\\Scripts\\run.ps1"]}})",
+      R"({"event":{"category":"process"},"process":{"executable":"C:\\Windows\\cmd.exe"}})",
+      R"({"event":{"category":"process"},"process":{"executable":"cmd.exe.bak"}})",
+      R"({"event":{"category":"process"},"process":{"executable":null}})",
+      R"({"event":{"category":"process"}})",
+      R"({"event":{"category":"process"},"process":{"executable":"/usr/bin/perl"}})",
+      R"({"event":{"category":"process"},"process":{"executable":"C:\\Temp\\x.exe"}})",
+      R"({"event":{"category":"process"},"process":{"executable":7}})",
+  };
+  const std::vector<std::uint64_t> evaluations{4, 4, 8};
+  for (std::size_t q = 0; q < queries.size(); ++q) {
+    CAPTURE(queries[q]);
+    IndexedAndAlone run = run_indexed_and_alone(queries[q], events);
+    CHECK(run.by_runner == run.by_itself);
+    CHECK_FALSE(run.by_itself.empty());
+    // The first: both cmd.exe paths, the .ps1 and the number (which the index cannot read);
+    // the second: the cmd.exe paths, the perl path and the number; the third, ungated,
+    // every process event that has the field (null included).
+    CHECK(run.evaluations == evaluations[q]);
+  }
+}
+
 TEST_CASE("the rule index checks a stage's required fields only on events of its category") {
   // The process events carry dns.question.name too: without the category, the second
   // stage's `!= null` would make every one of them a candidate.

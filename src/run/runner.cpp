@@ -113,17 +113,22 @@ bool is_ascii(std::string_view text) {
 // `or`s of such conditions, on whatever fields (`process.name : "a" or
 // process.pe.original_file_name : "a"`). Lower-casing both sides and ignoring the
 // operator's case rule only widens the set of candidates, so the index never hides a match.
-// Marks a gate value as a prefix: the event's value must start with the rest. Literal
-// values that start with it are not used as gate values, so it tells the two apart.
+// Marks a gate value as a prefix: the event's value must start with the rest; or as a
+// suffix: it must end with it. Literal values that start with a mark are not used as gate
+// values, so the marks tell the three apart.
 constexpr std::string_view kPrefixMark{"\0", 1};
+constexpr std::string_view kSuffixMark{"\1", 1};
+
+bool is_affix(std::string_view gate_value) {
+  return gate_value.starts_with(kPrefixMark) || gate_value.starts_with(kSuffixMark);
+}
 
 struct Gate {
   std::map<std::string, std::vector<std::string>> values;  // field -> lower-cased values
 
-  bool has_prefix() const {
+  bool has_affix() const {
     return std::any_of(values.begin(), values.end(), [](const auto& entry) {
-      return std::any_of(entry.second.begin(), entry.second.end(),
-                         [](const std::string& value) { return value.starts_with(kPrefixMark); });
+      return std::any_of(entry.second.begin(), entry.second.end(), is_affix);
     });
   }
 
@@ -195,7 +200,7 @@ std::optional<Gate> gate_of(const ast::Expr& conjunct, const GateFieldResolver& 
   // so requiring its value of the event is still necessary.
   auto field_of = [](const ast::Expr& expr) -> const ast::Field* { return expr.as<ast::Field>(); };
   auto literal = [](std::string_view text, bool wildcards) -> std::optional<std::string> {
-    if (!is_ascii(text) || text.starts_with(kPrefixMark)) return std::nullopt;
+    if (!is_ascii(text) || is_affix(text)) return std::nullopt;
     if (wildcards && text.find_first_of("*?\\") != std::string_view::npos) return std::nullopt;
     return lowered(text);
   };
@@ -223,10 +228,19 @@ std::optional<Gate> gate_of(const ast::Expr& conjunct, const GateFieldResolver& 
       auto text = literal(pattern.value, true);
       if (!text) {
         // A pattern that starts with literal text ("python*") needs a value starting with
-        // it: a prefix value, marked as such.
-        std::string_view head = std::string_view(pattern.value).substr(0, pattern.value.find_first_of("*?\\"));
-        if (head.empty() || !is_ascii(head)) return std::nullopt;
-        text = std::string(kPrefixMark) + lowered(head);
+        // it: a prefix value, marked as such; else one that ends with literal text
+        // ("?:\\Windows\\System32\\cmd.exe", "*.ps1") a value ending with it. A backslash
+        // ends the literal text, as a wildcard does, whatever the pattern language makes of it.
+        const std::string_view whole = pattern.value;
+        std::string_view head = whole.substr(0, whole.find_first_of("*?\\"));
+        std::string_view tail = whole.substr(whole.find_last_of("*?\\") + 1);
+        if (!head.empty() && is_ascii(head)) {
+          text = std::string(kPrefixMark) + lowered(head);
+        } else if (!tail.empty() && is_ascii(tail)) {
+          text = std::string(kSuffixMark) + lowered(tail);
+        } else {
+          return std::nullopt;
+        }
       }
       values.push_back(*text);
     }
@@ -279,8 +293,8 @@ bool narrower(const Gate& a, const Gate& b) {
   };
   int breadth_a = breadth(a), breadth_b = breadth(b);
   if (breadth_a != breadth_b) return breadth_a < breadth_b;
-  bool prefix_a = a.has_prefix(), prefix_b = b.has_prefix();
-  if (prefix_a != prefix_b) return prefix_b;  // a prefix lets more values through
+  bool affix_a = a.has_affix(), affix_b = b.has_affix();
+  if (affix_a != affix_b) return affix_b;  // a prefix or suffix lets more values through
   return a.size() < b.size();
 }
 
@@ -615,9 +629,13 @@ struct RuleRunner::Impl {
     std::unordered_map<std::string, RuleSet> by_value;  // lower-cased
     RuleSet all;  // for values the index cannot read (numbers, non-ASCII)
     ViewTable<RuleSet> value_table;  // by_value, for the lookups (built by build_bit_sets())
-    std::unordered_map<std::string, RuleSet> by_prefix;  // lower-cased, without kPrefixMark
-    std::vector<std::size_t> prefix_lengths;              // the distinct lengths in by_prefix
-    ViewTable<RuleSet> prefix_table;
+    // Rules by the start (or end) of the value they need: lower-cased, without the mark.
+    struct Affixes {
+      std::unordered_map<std::string, RuleSet> rules;
+      std::vector<std::size_t> lengths;  // the distinct lengths of the keys of `rules`, ascending
+      ViewTable<RuleSet> table;          // `rules`, for the lookups (built by build_bit_sets())
+    };
+    Affixes prefixes, suffixes;
   };
   bool bit_sets_built = false;
 
@@ -635,15 +653,16 @@ struct RuleRunner::Impl {
         if (!gate) continue;
         for (auto& [value, set] : gate->by_value) build(set);
         gate->value_table.build(gate->by_value);
-        gate->prefix_lengths.clear();
-        for (auto& [prefix, set] : gate->by_prefix) {
-          build(set);
-          gate->prefix_lengths.push_back(prefix.size());
+        for (GateField::Affixes* affixes : {&gate->prefixes, &gate->suffixes}) {
+          affixes->lengths.clear();
+          for (auto& [affix, set] : affixes->rules) {
+            build(set);
+            affixes->lengths.push_back(affix.size());
+          }
+          std::sort(affixes->lengths.begin(), affixes->lengths.end());
+          affixes->lengths.erase(std::unique(affixes->lengths.begin(), affixes->lengths.end()), affixes->lengths.end());
+          affixes->table.build(affixes->rules);
         }
-        std::sort(gate->prefix_lengths.begin(), gate->prefix_lengths.end());
-        gate->prefix_lengths.erase(std::unique(gate->prefix_lengths.begin(), gate->prefix_lengths.end()),
-                                   gate->prefix_lengths.end());
-        gate->prefix_table.build(gate->by_prefix);
         build(gate->all);
       }
     }
@@ -1264,7 +1283,8 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
         if (rules.list.empty() || rules.list.back() != index) rules.list.push_back(index);
       };
       for (const std::string& value : values) {
-        if (value.starts_with(kPrefixMark)) add_once(gate.by_prefix[value.substr(kPrefixMark.size())]);
+        if (value.starts_with(kPrefixMark)) add_once(gate.prefixes.rules[value.substr(kPrefixMark.size())]);
+        else if (value.starts_with(kSuffixMark)) add_once(gate.suffixes.rules[value.substr(kSuffixMark.size())]);
         else add_once(gate.by_value[value]);
       }
       add_once(gate.all);
@@ -1313,9 +1333,13 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
             lower_into(impl.key_buffer, key);
             key = impl.key_buffer;
           }
-          for (std::size_t length : gate.prefix_lengths) {
+          for (std::size_t length : gate.prefixes.lengths) {
             if (length > key.size()) break;
-            if (const Impl::RuleSet* hit = gate.prefix_table.find(key.substr(0, length))) mark(*hit);
+            if (const Impl::RuleSet* hit = gate.prefixes.table.find(key.substr(0, length))) mark(*hit);
+          }
+          for (std::size_t length : gate.suffixes.lengths) {
+            if (length > key.size()) break;
+            if (const Impl::RuleSet* hit = gate.suffixes.table.find(key.substr(key.size() - length))) mark(*hit);
           }
           if (const Impl::RuleSet* hit = gate.value_table.find(key)) {
             mark(*hit);
