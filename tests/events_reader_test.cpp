@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "eql/event.h"
+#include "eql/sequence.h"
 
 using namespace eql;
 
@@ -224,4 +225,42 @@ TEST_CASE("random bytes never crash the readers; every reported problem has a po
     auto got = read_text(text);
     for (const auto& problem : got.problems) CHECK(problem.rfind("t.json:", 0) == 0);
   }
+}
+
+TEST_CASE("an event without its fields keeps its text and order, and gets its fields back") {
+  EventReadOptions options;
+  options.tiebreaker_field = "seq";
+  Event full = parse(R"({"@timestamp":"2024-01-01T00:00:01.5Z","seq":"b-7","process":{"name":"cmd.exe","args":["a","b"]}})");
+  full.ordinal = 41;
+  extract_ordering(full, options);
+  REQUIRE(full.tiebreaker.kind == ValueKind::String);
+
+  Event thin = full.without_fields();
+  CHECK(thin.fields_dropped());
+  CHECK_FALSE(full.fields_dropped());
+  CHECK(thin.json() == full.json());
+  CHECK(thin.entries().empty());
+  CHECK(thin.timestamp == full.timestamp);
+  CHECK(thin.ordinal == 41);
+  CHECK(thin.tiebreaker.string == "b-7");
+  CHECK(thin.holds(thin.tiebreaker.string));  // its own copy, not a view into `full`
+  CHECK(thin.without_fields().serial() == thin.serial());  // already thin: the same event
+
+  Event back = thin.restored();
+  CHECK_FALSE(back.fields_dropped());
+  CHECK(back.paths() == full.paths());
+  CHECK(show(back.values("process.args")) == R"(["a","b"])");
+  CHECK(back.timestamp == full.timestamp);
+  CHECK(back.ordinal == 41);
+  CHECK(back.tiebreaker.string == "b-7");
+  CHECK(back.holds(back.tiebreaker.string));
+  CHECK(sequence_order_before(full, back) == false);
+  CHECK(sequence_order_before(back, full) == false);
+
+  // A changed event keeps its fields: its JSON text does not tell the change.
+  Event changed = full;
+  changed.set("process.name", Value::of_string("sh"));
+  Event kept = changed.without_fields();
+  CHECK_FALSE(kept.fields_dropped());
+  CHECK(kept.first("process.name").string == "sh");
 }

@@ -41,6 +41,17 @@ class Event {
   std::span<const Entry> entries() const;
   std::span<const Value> values_of(const Entry& entry) const;
 
+  /// A copy that keeps the JSON text and the ordering data only, for an event that waits
+  /// (in a partial sequence) for events that may never come: a few times smaller than the
+  /// parsed fields. restored() reads the fields back. An event changed by set() is kept
+  /// whole, as its JSON text does not tell the change.
+  Event without_fields() const;
+  /// Whether without_fields() dropped the fields of this event.
+  bool fields_dropped() const;
+  /// The event with its fields read back from its JSON text (the same event when it has
+  /// them); ordering data as in this one.
+  Event restored() const;
+
   /// Whether `text` lies in the event's own storage (its paths and string values), so that
   /// it keeps its address and content for as long as the event lives.
   bool holds(std::string_view text) const;

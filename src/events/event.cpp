@@ -19,11 +19,14 @@ struct Event::Body {
   std::vector<Value> values;
   std::string json;
   std::uint64_t serial = 0;
+  bool edited = false;          // set() changed the fields: `json` no longer tells them all
+  bool fields_dropped = false;  // without_fields(): only `json` (and `storage` for the tiebreaker)
 
   Body() = default;
   // A deep copy whose views point into its own storage.
   Body(const Body& other)
-      : storage(other.storage), entries(other.entries), values(other.values), json(other.json) {
+      : storage(other.storage), entries(other.entries), values(other.values), json(other.json),
+        edited(other.edited), fields_dropped(other.fields_dropped) {
     rebase(other.storage.data(), nullptr);
   }
   Body& operator=(const Body&) = delete;
@@ -59,6 +62,48 @@ bool Event::holds(std::string_view text) const {
   const auto begin = reinterpret_cast<std::uintptr_t>(body_->storage.data());
   const auto at = reinterpret_cast<std::uintptr_t>(text.data());
   return at >= begin && at + text.size() <= begin + body_->storage.size();
+}
+
+Event Event::without_fields() const {
+  if (!body_ || body_->edited || body_->fields_dropped) return *this;
+  auto body = std::make_shared<Body>();
+  body->json = body_->json;
+  body->serial = next_serial();
+  body->fields_dropped = true;
+  Event thin;
+  thin.timestamp = timestamp;
+  thin.tiebreaker = tiebreaker;
+  thin.ordinal = ordinal;
+  if (tiebreaker.kind == ValueKind::String) {
+    body->storage.assign(tiebreaker.string);
+    thin.tiebreaker.string = body->storage;
+  }
+  thin.body_ = std::move(body);
+  return thin;
+}
+
+bool Event::fields_dropped() const { return body_ && body_->fields_dropped; }
+
+Event Event::restored() const {
+  if (!fields_dropped()) return *this;
+  std::string error;
+  // The text was read as an event before, so it parses again, to the same fields.
+  std::optional<Event> full = parse_event(body_->json, error, nullptr, std::numeric_limits<std::size_t>::max());
+  if (!full) return *this;
+  full->timestamp = timestamp;
+  full->ordinal = ordinal;
+  full->tiebreaker = tiebreaker;
+  if (tiebreaker.kind == ValueKind::String) {
+    // The tiebreaker's text goes into the new storage (the body is this function's alone
+    // until it returns), and every view moves with it when the storage reallocates.
+    auto& body = const_cast<Body&>(*full->body_);
+    const char* old_base = body.storage.data();
+    const std::size_t offset = body.storage.size();
+    body.storage.append(tiebreaker.string);
+    if (body.storage.data() != old_base) body.rebase(old_base, nullptr);
+    full->tiebreaker.string = std::string_view(body.storage).substr(offset, tiebreaker.string.size());
+  }
+  return std::move(*full);
 }
 
 std::uint64_t Event::serial() const { return body_ ? body_->serial : 0; }
@@ -157,6 +202,7 @@ void Event::set(std::string_view path_in, const Value& value_in) {
     }
   }
   body->serial = next_serial();
+  body->edited = true;
   // Copy the new strings into storage; a reallocation moves every view.
   std::string_view path_copy;
   std::string_view string_copy;

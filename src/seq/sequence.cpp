@@ -35,6 +35,26 @@ struct Stage {
   std::size_t term = 0;
 };
 
+// An event that waits in a partial sequence is needed again only for its order (time,
+// tiebreaker, input position) and, should the sequence complete, for the result, which
+// reads its fields back from its JSON text (emit): so a partial holds a copy without the
+// parsed fields, a few times smaller. Partials last up to maxspan, or to the end of the
+// input without one, and outnumber the events of a reorder window. One event that starts
+// partials of several matchers in a row (the rules of a runner) gets one copy.
+EventRef waiting_copy(const EventRef& event) {
+  thread_local EventRef last_event;  // held, so that its address cannot be reused meanwhile
+  thread_local EventRef last_copy;
+  if (event != last_event) {
+    last_event = event;
+    last_copy = std::make_shared<const Event>(event->without_fields());
+  }
+  return last_copy;
+}
+
+EventRef with_fields(const EventRef& event) {
+  return event && event->fields_dropped() ? std::make_shared<const Event>(event->restored()) : event;
+}
+
 struct Partial {
   std::uint64_t id = 0;
   std::vector<EventRef> events;  ///< one per normal stage reached so far
@@ -166,7 +186,7 @@ struct SequenceMatcher::Impl {
   void start_partial(Slot& slot, std::uint64_t key_id, const EventRef& event) {
     Partial partial;
     partial.id = next_partial_id++;
-    partial.events.push_back(event);
+    partial.events.push_back(waiting_copy(event));
     partial.first_time = *event->timestamp;
     if (maxspan_nanos) {
       deadlines.push({partial.first_time + *maxspan_nanos, key_id, partial.id});
@@ -282,7 +302,7 @@ struct SequenceMatcher::Impl {
     // Lay the events out in stage order with a placeholder for each missing stage.
     std::size_t next_normal = 0;
     for (const Stage& stage : stages) {
-      done.result.events.push_back(stage.missing ? nullptr : normal_events[next_normal++]);
+      done.result.events.push_back(stage.missing ? nullptr : with_fields(normal_events[next_normal++]));
     }
     completed.push_back(std::move(done));
     ++stats.completed;
@@ -395,7 +415,7 @@ struct SequenceMatcher::Impl {
           drop_if_empty(key_id);
           continue;
         }
-        partial.events.push_back(event);
+        partial.events.push_back(n + 1 == normal.size() ? event : waiting_copy(event));
         if (n + 1 == normal.size()) {
           complete(key_id, key, std::move(partial));
           drop_if_empty(key_id);
