@@ -18,6 +18,8 @@ struct KeyField {
   std::optional<std::string> null_value;  ///< mapping null_value: what a JSON null counts as
   bool optional = false;  ///< `?field`: no value is the value null
   bool always_null = false;  ///< `?field` unknown to a closed schema: folded to null
+
+  bool operator==(const KeyField&) const = default;
 };
 
 /// Builds the readers for `keys`; reports keys that are not fields.

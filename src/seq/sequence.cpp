@@ -37,6 +37,10 @@ struct Stage {
   /// The query term it came from (`with runs=N` repeats one term): its bit in the stage
   /// matches a caller may give push().
   std::size_t term = 0;
+  /// The first stage whose keys read the same fields the same way: stages that share it
+  /// share one reading of an event's keys (a sequence's stages mostly join on its `by`
+  /// fields alone, and `with runs=N` stages always match together).
+  std::size_t key_reading = 0;
 };
 
 /// A partial sequence, or (id 0) an empty place for one. Places keep their event buffer
@@ -474,12 +478,16 @@ struct SequenceMatcher::Impl {
     advance_time(time);
 
     // Later stages first: one event may complete a sequence and start the next.
+    std::optional<std::size_t> keys_read_as;  // the key_reading event_keys holds now
+    bool overflow = false;
     for (std::size_t i = stages.size(); i-- > 0;) {
       const Stage& stage = stages[i];
       if (!stage_matches(stage, *event, context, term_matches)) continue;
-      bool overflow = false;
-      event_keys.read(*event, stage.keys, options.max_keys_per_event, overflow);
-      if (overflow) ++stats.key_overflow;
+      if (keys_read_as != stage.key_reading) {
+        event_keys.read(*event, stage.keys, options.max_keys_per_event, overflow);
+        keys_read_as = stage.key_reading;
+      }
+      if (overflow) ++stats.key_overflow;  // once per stage, as each stage drops the event
       for (std::size_t k = 0; k < event_keys.size(); ++k) {
         if (stage.missing) {
           mark_missing(i, k, *event);
@@ -499,8 +507,8 @@ struct SequenceMatcher::Impl {
       }
     }
     if (until && stage_matches(*until, *event, context, term_matches)) {
-      bool overflow = false;
-      until_keys.read(*event, until->keys, options.max_keys_per_event, overflow);
+      bool until_overflow = false;  // not counted: the key overflow counts stage matches
+      until_keys.read(*event, until->keys, options.max_keys_per_event, until_overflow);
       for (std::size_t k = 0; k < until_keys.size(); ++k) {
         auto found = find_key(until_keys, k);
         if (!found) continue;
@@ -569,6 +577,11 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
       }
       impl->stages.push_back(std::move(copy));
     }
+  }
+  for (Stage& stage : impl->stages) {
+    auto same = std::find_if(impl->stages.begin(), impl->stages.end(),
+                             [&](const Stage& other) { return other.keys == stage.keys; });
+    stage.key_reading = static_cast<std::size_t>(same - impl->stages.begin());
   }
   for (std::size_t m : impl->missing_stages) {
     if (impl->stages[m].position == 0) impl->has_leading = true;
