@@ -8,13 +8,17 @@
 // remembered per key, and a completed candidate is kept only if none lies in its gaps.
 // Partials expire with event time through a heap of deadlines and are capped in number
 // through a FIFO of creation order, so no step ever scans all pending state.
+//
+// The per-event path is kept free of allocation once warm: an event's keys are read into
+// reused buffers (seq::EventKeys) and looked up by hash in an index over the key slots
+// (seq::HandleIndex), so a lookup builds no key; slots, partial places and their event
+// buffers are reused as keys and partials come and go.
 #include <algorithm>
 #include <deque>
-#include <map>
 #include <queue>
-#include <unordered_map>
 
 #include "eql/sequence.h"
+#include "seq/key_index.h"
 #include "seq/keys.h"
 
 namespace eql {
@@ -33,6 +37,10 @@ struct Stage {
   /// The query term it came from (`with runs=N` repeats one term): its bit in the stage
   /// matches a caller may give push().
   std::size_t term = 0;
+  /// The first stage whose keys read the same fields the same way: stages that share it
+  /// share one reading of an event's keys (a sequence's stages mostly join on its `by`
+  /// fields alone, and `with runs=N` stages always match together).
+  std::size_t key_reading = 0;
 };
 
 // An event that waits in a partial sequence is needed again only for its order (time,
@@ -55,10 +63,19 @@ EventRef with_fields(const EventRef& event) {
   return event && event->fields_dropped() ? std::make_shared<const Event>(event->restored()) : event;
 }
 
+/// A partial sequence, or (id 0) an empty place for one. Places keep their event buffer
+/// when a partial moves on, completes or is dropped, so partials reuse buffers instead of
+/// allocating one per start.
 struct Partial {
   std::uint64_t id = 0;
   std::vector<EventRef> events;  ///< one per normal stage reached so far
   EpochNanos first_time = 0;
+
+  bool live() const { return id != 0; }
+  void clear() {
+    id = 0;
+    events.clear();
+  }
 };
 
 /// An event that matched a missing stage: its time and place in the input order.
@@ -68,8 +85,8 @@ struct Mark {
 };
 
 struct KeyState {
-  std::vector<std::optional<Partial>> pending;  ///< one slot per normal stage
-  std::vector<std::deque<Mark>> marks;          ///< per missing stage
+  std::vector<Partial> pending;        ///< one place per normal stage
+  std::vector<std::deque<Mark>> marks; ///< per missing stage
   std::size_t live_partials = 0;
 
   bool empty() const {
@@ -86,16 +103,59 @@ struct Waiting {
   std::optional<EpochNanos> latest_leading;  ///< floating window: latest leading mark
 };
 
+/// Where a key's state is: its slot, and the key id that slot must still hold (ids are
+/// never reused, so a reference outliving its key finds a different id or a free slot).
+struct KeyRef {
+  std::uint32_t slot = 0;
+  std::uint64_t key_id = 0;
+};
+
 struct Deadline {
   EpochNanos time;
-  std::uint64_t key_id;
+  KeyRef key;
   std::uint64_t partial_id;  ///< 0: a mark's expiry (prune the key's marks)
   bool operator>(const Deadline& other) const { return time > other.time; }
 };
 
 struct Created {
-  std::uint64_t key_id;
+  KeyRef key;
   std::uint64_t partial_id;
+};
+
+/// A FIFO over one vector that keeps its storage: popped entries are compacted away in
+/// place once they make up half of it, so steady use allocates nothing (a std::deque
+/// allocates a block every few dozen pushes).
+template <class T>
+class Fifo {
+ public:
+  void push_back(const T& item) { items_.push_back(item); }
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  const T& front() const { return items_[head_]; }
+  void pop_front() {
+    ++head_;
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    } else if (head_ >= 1024 && head_ * 2 >= items_.size()) {
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  /// Keeps the entries `keep` accepts, in order.
+  template <class Keep>
+  void retain(Keep&& keep) {
+    std::size_t kept = 0;
+    for (std::size_t i = head_; i < items_.size(); ++i) {
+      if (keep(items_[i])) items_[kept++] = items_[i];
+    }
+    items_.resize(kept);
+    head_ = 0;
+  }
+
+ private:
+  std::vector<T> items_;
+  std::size_t head_ = 0;
 };
 
 struct Completed {
@@ -116,83 +176,116 @@ struct SequenceMatcher::Impl {
   bool has_leading = false;
   bool has_trailing = false;
 
-  std::map<CompositeKey, std::uint64_t, CompositeKeyLess> key_ids;
+  /// The state of one composite key. Slots of dropped keys are reused (key_id 0 while
+  /// free), with their buffers.
   struct Slot {
+    std::uint64_t key_id = 0;
+    std::uint64_t hash = 0;
+    CompositeKey key;
     KeyState state;
-    std::map<CompositeKey, std::uint64_t, CompositeKeyLess>::iterator key;
   };
-  std::unordered_map<std::uint64_t, Slot> states;
+  std::vector<Slot> slots;
+  std::vector<std::uint32_t> free_slots;
+  seq::HandleIndex key_index;  ///< hash of a key -> its slot
   std::uint64_t next_key_id = 1;
   std::uint64_t next_partial_id = 1;
 
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines;
-  std::deque<Created> creation_order;
+  Fifo<Created> creation_order;
   std::vector<Waiting> waiting;
   std::vector<Completed> completed;
   SequenceStats stats;
   EpochNanos now = INT64_MIN;
 
-  Slot& slot_for(const CompositeKey& key) {
-    auto [it, inserted] = key_ids.try_emplace(key, next_key_id);
-    if (inserted) {
-      ++next_key_id;
-      Slot slot;
-      slot.state.pending.resize(normal.size());
-      slot.state.marks.resize(missing_stages.size());
-      slot.key = it;
-      states.emplace(it->second, std::move(slot));
+  // Scratch reused from event to event: the current event's keys for the stages and for
+  // `until`, and the partial being completed.
+  seq::EventKeys event_keys;
+  seq::EventKeys until_keys;
+  Partial completing;
+
+  KeyRef ref_of(std::uint32_t slot) const { return {slot, slots[slot].key_id}; }
+
+  std::optional<std::uint32_t> find_key(const seq::EventKeys& keys, std::size_t k) const {
+    return key_index.find(keys.hash(k), [&](std::uint32_t slot) { return keys.equals(k, slots[slot].key); });
+  }
+
+  std::optional<std::uint32_t> find_key(const CompositeKey& key) const {
+    return key_index.find(seq::hash_key(key),
+                          [&](std::uint32_t slot) { return compare(key, slots[slot].key) == 0; });
+  }
+
+  /// The slot of key `k` of `keys`, made when the key has no state.
+  std::uint32_t slot_for(const seq::EventKeys& keys, std::size_t k) {
+    std::uint64_t hash = keys.hash(k);
+    if (auto found = key_index.find(hash, [&](std::uint32_t slot) { return keys.equals(k, slots[slot].key); })) {
+      return *found;
     }
-    return states.at(it->second);
+    std::uint32_t index;
+    if (!free_slots.empty()) {
+      index = free_slots.back();
+      free_slots.pop_back();  // a free slot's state is empty, its places sized
+    } else {
+      index = static_cast<std::uint32_t>(slots.size());
+      slots.emplace_back();
+      slots.back().state.pending.resize(normal.size());
+      slots.back().state.marks.resize(missing_stages.size());
+    }
+    Slot& slot = slots[index];
+    slot.key_id = next_key_id++;
+    slot.hash = hash;
+    keys.copy_to(k, slot.key);
+    key_index.insert(hash, index);
+    return index;
   }
 
-  Slot* find_slot(std::uint64_t key_id) {
-    auto it = states.find(key_id);
-    return it == states.end() ? nullptr : &it->second;
+  Slot* find_slot(KeyRef ref) {
+    Slot& slot = slots[ref.slot];
+    return slot.key_id == ref.key_id ? &slot : nullptr;
   }
 
-  void drop_if_empty(std::uint64_t key_id) {
-    auto it = states.find(key_id);
-    if (it == states.end() || !it->second.state.empty()) return;
-    key_ids.erase(it->second.key);
-    states.erase(it);
+  void drop_if_empty(KeyRef ref) {
+    Slot* slot = find_slot(ref);
+    if (!slot || !slot->state.empty()) return;
+    key_index.erase(slot->hash, ref.slot);
+    slot->key_id = 0;
+    free_slots.push_back(ref.slot);
+  }
+
+  /// Empties a place that holds a live partial.
+  void discard(KeyState& state, Partial& place) {
+    place.clear();
+    --state.live_partials;
+    --stats.pending;
   }
 
   /// Removes the partial `partial_id` of a key wherever it waits; false when it is gone.
   bool remove_partial(Slot& slot, std::uint64_t partial_id) {
-    for (auto& pending : slot.state.pending) {
-      if (pending && pending->id == partial_id) {
-        pending.reset();
-        --slot.state.live_partials;
-        --stats.pending;
+    for (auto& place : slot.state.pending) {
+      if (place.id == partial_id) {
+        discard(slot.state, place);
         return true;
       }
     }
     return false;
   }
 
-  void store_partial(Slot& slot, std::size_t stage, Partial partial) {
-    auto& target = slot.state.pending[stage];
-    if (target) {
-      // At most one partial per stage and key: the newer one wins.
+  void start_partial(std::uint32_t index, const EventRef& event) {
+    Slot& slot = slots[index];
+    Partial& place = slot.state.pending[0];
+    if (place.live()) {
       --slot.state.live_partials;
       --stats.pending;
     }
-    target = std::move(partial);
+    place.events.clear();
+    place.events.reserve(normal.size());
+    place.id = next_partial_id++;
+    place.events.push_back(waiting_copy(event));
+    place.first_time = *event->timestamp;
     ++slot.state.live_partials;
     ++stats.pending;
     stats.peak_pending = std::max(stats.peak_pending, stats.pending);
-  }
-
-  void start_partial(Slot& slot, std::uint64_t key_id, const EventRef& event) {
-    Partial partial;
-    partial.id = next_partial_id++;
-    partial.events.push_back(waiting_copy(event));
-    partial.first_time = *event->timestamp;
-    if (maxspan_nanos) {
-      deadlines.push({partial.first_time + *maxspan_nanos, key_id, partial.id});
-    }
-    creation_order.push_back({key_id, partial.id});
-    store_partial(slot, 0, std::move(partial));
+    if (maxspan_nanos) deadlines.push({place.first_time + *maxspan_nanos, ref_of(index), place.id});
+    creation_order.push_back({ref_of(index), place.id});
     enforce_cap();
   }
 
@@ -200,26 +293,19 @@ struct SequenceMatcher::Impl {
     while (stats.pending > options.max_pending && !creation_order.empty()) {
       Created oldest = creation_order.front();
       creation_order.pop_front();
-      if (Slot* slot = find_slot(oldest.key_id); slot && remove_partial(*slot, oldest.partial_id)) {
+      if (Slot* slot = find_slot(oldest.key); slot && remove_partial(*slot, oldest.partial_id)) {
         ++stats.evicted;
-        drop_if_empty(oldest.key_id);
+        drop_if_empty(oldest.key);
       }
     }
     // The FIFO also holds entries of partials that completed or expired; trim them when
     // they dominate, so it stays proportional to the live state.
     if (creation_order.size() > 4 * (stats.pending + 1024)) {
-      std::deque<Created> live;
-      for (const Created& c : creation_order) {
-        Slot* slot = find_slot(c.key_id);
-        if (!slot) continue;
-        for (const auto& pending : slot->state.pending) {
-          if (pending && pending->id == c.partial_id) {
-            live.push_back(c);
-            break;
-          }
-        }
-      }
-      creation_order = std::move(live);
+      creation_order.retain([&](const Created& c) {
+        const Slot* slot = find_slot(c.key);
+        return slot && std::any_of(slot->state.pending.begin(), slot->state.pending.end(),
+                                   [&](const Partial& place) { return place.id == c.partial_id; });
+      });
     }
   }
 
@@ -230,14 +316,14 @@ struct SequenceMatcher::Impl {
     while (!deadlines.empty() && deadlines.top().time < now) {
       Deadline d = deadlines.top();
       deadlines.pop();
-      Slot* slot = find_slot(d.key_id);
+      Slot* slot = find_slot(d.key);
       if (!slot) continue;
       if (d.partial_id != 0) {
         if (remove_partial(*slot, d.partial_id)) ++stats.expired;
       } else {
         prune_marks(slot->state);
       }
-      drop_if_empty(d.key_id);
+      drop_if_empty(d.key);
     }
   }
 
@@ -258,8 +344,8 @@ struct SequenceMatcher::Impl {
     });
   }
 
-  void complete(std::uint64_t key_id, const CompositeKey& key, Partial partial) {
-    Slot& slot = states.at(key_id);
+  /// A candidate of key `k` of the current event: kept, waiting or emitted.
+  void complete(const Slot& slot, std::size_t k, const Partial& partial) {
     const auto& events = partial.events;
     // Middle gaps: no missing event between the two normal events around it.
     std::optional<EpochNanos> latest_leading;
@@ -282,24 +368,27 @@ struct SequenceMatcher::Impl {
       }
     }
     if (latest_leading && !has_trailing) return;
+    // The result carries the current event's spelling of the key (it may compare equal to
+    // the stored one and still print otherwise: `1` and `1.0`, an IPv4 and its IPv6 form).
     if (has_trailing) {
       Waiting w;
       w.deadline = partial.first_time + *maxspan_nanos;
-      w.key = key;
-      w.events = std::move(partial.events);
+      w.key = event_keys.materialize(k);
+      w.events = events;
       w.latest_leading = latest_leading;
       waiting.push_back(std::move(w));
       return;
     }
-    emit(key, std::move(partial.events));
+    emit(event_keys.materialize(k), events);
   }
 
-  void emit(const CompositeKey& key, std::vector<EventRef> normal_events) {
+  void emit(CompositeKey key, const std::vector<EventRef>& normal_events) {
     Completed done;
     done.first_order = normal_events.front()->ordinal;
     done.last_order = normal_events.back()->ordinal;
-    done.result.keys = key;
+    done.result.keys = std::move(key);
     // Lay the events out in stage order with a placeholder for each missing stage.
+    done.result.events.reserve(stages.size());
     std::size_t next_normal = 0;
     for (const Stage& stage : stages) {
       done.result.events.push_back(stage.missing ? nullptr : with_fields(normal_events[next_normal++]));
@@ -311,14 +400,15 @@ struct SequenceMatcher::Impl {
   /// Decides the candidates whose trailing window ends before `time`.
   void decide_waiting(EpochNanos time, bool everything) {
     auto ready = [&](const Waiting& w) { return everything || w.deadline < time; };
+    if (std::none_of(waiting.begin(), waiting.end(), ready)) return;
     std::vector<Waiting> still;
     std::vector<Waiting> decided;
     for (auto& w : waiting) (ready(w) ? decided : still).push_back(std::move(w));
     waiting = std::move(still);
     for (Waiting& w : decided) {
       // By key, not id: the key's state may have been dropped and made anew since.
-      auto id = key_ids.find(w.key);
-      Slot* slot = id == key_ids.end() ? nullptr : find_slot(id->second);
+      auto found = find_key(w.key);
+      const Slot* slot = found ? &slots[*found] : nullptr;
       std::optional<EpochNanos> earliest_trailing;
       if (slot) {
         for (std::size_t m = 0; m < missing_stages.size(); ++m) {
@@ -344,7 +434,7 @@ struct SequenceMatcher::Impl {
         if (earliest_trailing) hi = std::min(hi, *earliest_trailing - *maxspan_nanos - 1);
         keep = lo <= hi;
       }
-      if (keep) emit(w.key, std::move(w.events));
+      if (keep) emit(std::move(w.key), w.events);
     }
   }
 
@@ -354,6 +444,47 @@ struct SequenceMatcher::Impl {
                      std::optional<std::uint64_t> term_matches) const {
     if (term_matches) return (*term_matches >> stage.term) & 1;
     return stage.filter.matches(event, context);
+  }
+
+  /// Stage `i` (a missing one) matched: the event is remembered under key `k`.
+  void mark_missing(std::size_t i, std::size_t k, const Event& event) {
+    std::uint32_t index = slot_for(event_keys, k);
+    KeyState& state = slots[index].state;
+    prune_marks(state);
+    auto m = static_cast<std::size_t>(
+        std::find(missing_stages.begin(), missing_stages.end(), i) - missing_stages.begin());
+    state.marks[m].push_back({*event.timestamp, event.ordinal});
+    deadlines.push({*event.timestamp + *maxspan_nanos + 1, ref_of(index), 0});
+  }
+
+  /// Normal stage `n` > 0 matched: the partial of key `k` waiting at stage n-1 moves on.
+  void advance_partial(std::size_t n, std::size_t k, const EventRef& event) {
+    auto found = find_key(event_keys, k);
+    if (!found) return;
+    KeyRef ref = ref_of(*found);
+    Slot& slot = slots[*found];
+    Partial& previous = slot.state.pending[n - 1];
+    if (!previous.live()) return;
+    if (maxspan_nanos && *event->timestamp - previous.first_time > *maxspan_nanos) {
+      discard(slot.state, previous);
+      ++stats.expired;
+      drop_if_empty(ref);
+      return;
+    }
+    if (n + 1 == normal.size()) {
+      std::swap(completing, previous);  // the partial leaves its place for the scratch
+      discard(slot.state, previous);
+      completing.events.push_back(event);
+      complete(slot, k, completing);
+      completing.clear();
+      drop_if_empty(ref);
+      return;
+    }
+    // At most one partial per stage and key: the newer one wins.
+    Partial& next = slot.state.pending[n];
+    if (next.live()) discard(slot.state, next);
+    std::swap(previous, next);  // `previous` becomes the empty place, with next's buffer
+    next.events.push_back(waiting_copy(event));
   }
 
   void push(const EventRef& event, EvalContext& context, std::optional<std::uint64_t> term_matches) {
@@ -367,81 +498,48 @@ struct SequenceMatcher::Impl {
     advance_time(time);
 
     // Later stages first: one event may complete a sequence and start the next.
+    std::optional<std::size_t> keys_read_as;  // the key_reading event_keys holds now
+    bool overflow = false;
     for (std::size_t i = stages.size(); i-- > 0;) {
       const Stage& stage = stages[i];
       if (!stage_matches(stage, *event, context, term_matches)) continue;
-      bool overflow = false;
-      std::vector<CompositeKey> keys =
-          seq::keys_of(*event, stage.keys, options.max_keys_per_event, overflow);
-      if (overflow) ++stats.key_overflow;
-      for (const CompositeKey& key : keys) {
+      if (keys_read_as != stage.key_reading) {
+        event_keys.read(*event, stage.keys, options.max_keys_per_event, overflow);
+        keys_read_as = stage.key_reading;
+      }
+      if (overflow) ++stats.key_overflow;  // once per stage, as each stage drops the event
+      for (std::size_t k = 0; k < event_keys.size(); ++k) {
         if (stage.missing) {
-          Slot& slot = slot_for(key);
-          std::uint64_t key_id = slot.key->second;
-          prune_marks(slot.state);
-          auto m = static_cast<std::size_t>(
-              std::find(missing_stages.begin(), missing_stages.end(), i) - missing_stages.begin());
-          slot.state.marks[m].push_back({time, event->ordinal});
-          deadlines.push({time + *maxspan_nanos + 1, key_id, 0});
-          continue;
-        }
-        std::size_t n = stage.position;
-        if (n == 0) {
-          Slot& slot = slot_for(key);
-          std::uint64_t key_id = slot.key->second;
-          if (normal.size() == 1) {
-            Partial single;
-            single.events.push_back(event);
-            single.first_time = time;
-            complete(key_id, key, std::move(single));
-            drop_if_empty(key_id);
-          } else {
-            start_partial(slot, key_id, event);
-          }
-          continue;
-        }
-        auto id = key_ids.find(key);
-        if (id == key_ids.end()) continue;
-        std::uint64_t key_id = id->second;
-        Slot& slot = states.at(key_id);
-        auto& previous = slot.state.pending[n - 1];
-        if (!previous) continue;
-        Partial partial = std::move(*previous);
-        previous.reset();
-        --slot.state.live_partials;
-        --stats.pending;
-        if (maxspan_nanos && time - partial.first_time > *maxspan_nanos) {
-          ++stats.expired;
-          drop_if_empty(key_id);
-          continue;
-        }
-        partial.events.push_back(n + 1 == normal.size() ? event : waiting_copy(event));
-        if (n + 1 == normal.size()) {
-          complete(key_id, key, std::move(partial));
-          drop_if_empty(key_id);
+          mark_missing(i, k, *event);
+        } else if (stage.position > 0) {
+          advance_partial(stage.position, k, event);
+        } else if (normal.size() > 1) {
+          start_partial(slot_for(event_keys, k), event);
         } else {
-          store_partial(slot, n, std::move(partial));
+          std::uint32_t index = slot_for(event_keys, k);
+          completing.clear();
+          completing.events.push_back(event);
+          completing.first_time = time;
+          complete(slots[index], k, completing);
+          completing.clear();
+          drop_if_empty(ref_of(index));
         }
       }
     }
     if (until && stage_matches(*until, *event, context, term_matches)) {
-      bool overflow = false;
-      for (const CompositeKey& key :
-           seq::keys_of(*event, until->keys, options.max_keys_per_event, overflow)) {
-        auto id = key_ids.find(key);
-        if (id == key_ids.end()) continue;
-        Slot& slot = states.at(id->second);
-        for (auto& pending : slot.state.pending) {
-          if (pending) {
-            pending.reset();
-            --slot.state.live_partials;
-            --stats.pending;
-          }
+      bool until_overflow = false;  // not counted: the key overflow counts stage matches
+      until_keys.read(*event, until->keys, options.max_keys_per_event, until_overflow);
+      for (std::size_t k = 0; k < until_keys.size(); ++k) {
+        auto found = find_key(until_keys, k);
+        if (!found) continue;
+        KeyState& state = slots[*found].state;
+        for (auto& place : state.pending) {
+          if (place.live()) discard(state, place);
         }
-        drop_if_empty(id->second);
+        drop_if_empty(ref_of(*found));
       }
     }
-    stats.keys = states.size();
+    stats.keys = key_index.size();
   }
 };
 
@@ -500,6 +598,11 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
       impl->stages.push_back(std::move(copy));
     }
   }
+  for (Stage& stage : impl->stages) {
+    auto same = std::find_if(impl->stages.begin(), impl->stages.end(),
+                             [&](const Stage& other) { return other.keys == stage.keys; });
+    stage.key_reading = static_cast<std::size_t>(same - impl->stages.begin());
+  }
   for (std::size_t m : impl->missing_stages) {
     if (impl->stages[m].position == 0) impl->has_leading = true;
     if (impl->stages[m].position == normal_count) impl->has_trailing = true;
@@ -509,6 +612,7 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
     if (!impl->until) return result;
   }
   if (has_errors(result.diagnostics) || impl->normal.empty()) return result;
+  impl->completing.events.reserve(impl->normal.size());
   result.matcher.reset(new SequenceMatcher(std::move(impl)));
   return result;
 }
