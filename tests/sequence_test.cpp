@@ -265,3 +265,18 @@ TEST_CASE("term verdicts given to push decide the stages instead of the filters"
   CHECK(run_with_verdicts("sequence [a where true] with runs=2 [b where true]",
                           {{1, 0b01}, {2, 0b01}, {3, 0b10}}) == Lines{"1,2,3"});
 }
+
+TEST_CASE("missing events are placed by the order events are pushed in, not by input position") {
+  // Out-of-order input is pushed sorted by time: an event read later may come first. Here
+  // the ids (which are the input positions) disagree with time.
+  // Trailing: the `b` comes before the `a` in time, so the window after `a` holds none.
+  CHECK(run_sequence("sequence with maxspan=1m [a where true] ![b where true]",
+                     {event(2, 5, "b"), event(1, 10, "a")}) == Lines{"1,-"});
+  // Middle: the `b` lies between `a` and `c` in time: no sequence.
+  CHECK(run_sequence("sequence with maxspan=1m [a where true] ![b where true] [c where true]",
+                     {event(3, 1, "a"), event(1, 2, "b"), event(2, 3, "c")})
+            .empty());
+  // Leading: the `b` comes after the `a` in time, so the window before `a` holds none.
+  CHECK(run_sequence("sequence with maxspan=1m ![b where true] [a where true] [c where true]",
+                     {event(3, 1, "a"), event(1, 2, "b"), event(2, 3, "c")}) == Lines{"-,3,2"});
+}

@@ -69,16 +69,21 @@ EventRef with_fields(const EventRef& event) {
 struct Partial {
   std::uint64_t id = 0;
   std::vector<EventRef> events;  ///< one per normal stage reached so far
+  std::vector<std::uint64_t> orders;  ///< of each event: its place in the matcher's order (Mark::order)
   EpochNanos first_time = 0;
 
   bool live() const { return id != 0; }
   void clear() {
     id = 0;
     events.clear();
+    orders.clear();
   }
 };
 
-/// An event that matched a missing stage: its time and place in the input order.
+/// An event that matched a missing stage: its time, and its place in the order the
+/// matcher was given events in (time, tiebreaker, input position: its push count), which
+/// tells whether it lies between, before or after a sequence's events. (Not the input
+/// position: out-of-order input is pushed sorted, and an event read later may come first.)
 struct Mark {
   EpochNanos time = 0;
   std::uint64_t order = 0;
@@ -100,6 +105,7 @@ struct Waiting {
   EpochNanos deadline = 0;
   CompositeKey key;
   std::vector<EventRef> events;
+  std::vector<std::uint64_t> orders;  ///< as Partial::orders
   std::optional<EpochNanos> latest_leading;  ///< floating window: latest leading mark
 };
 
@@ -201,6 +207,7 @@ struct SequenceMatcher::Impl {
   // `until`, and the partial being completed.
   seq::EventKeys event_keys;
   seq::EventKeys until_keys;
+  std::uint64_t push_order = 0;  // events pushed with a timestamp, the current one included
   Partial completing;
 
   KeyRef ref_of(std::uint32_t slot) const { return {slot, slots[slot].key_id}; }
@@ -280,6 +287,8 @@ struct SequenceMatcher::Impl {
     place.events.reserve(normal.size());
     place.id = next_partial_id++;
     place.events.push_back(waiting_copy(event));
+    place.orders.clear();
+    place.orders.push_back(push_order);
     place.first_time = *event->timestamp;
     ++slot.state.live_partials;
     ++stats.pending;
@@ -353,15 +362,14 @@ struct SequenceMatcher::Impl {
       const Stage& stage = stages[missing_stages[m]];
       const auto& marks = slot.state.marks[m];
       if (stage.position > 0 && stage.position < normal.size()) {
-        if (any_mark_between(marks, events[stage.position - 1]->ordinal,
-                             events[stage.position]->ordinal)) {
+        if (any_mark_between(marks, partial.orders[stage.position - 1], partial.orders[stage.position])) {
           return;
         }
       } else if (stage.position == 0) {
         // Leading: the window reaches back maxspan from the last event.
         EpochNanos window_start = *events.back()->timestamp - *maxspan_nanos;
         for (const Mark& mark : marks) {
-          if (mark.order < events.front()->ordinal && mark.time >= window_start) {
+          if (mark.order < partial.orders.front() && mark.time >= window_start) {
             latest_leading = std::max(latest_leading.value_or(INT64_MIN), mark.time);
           }
         }
@@ -375,6 +383,7 @@ struct SequenceMatcher::Impl {
       w.deadline = partial.first_time + *maxspan_nanos;
       w.key = event_keys.materialize(k);
       w.events = events;
+      w.orders = partial.orders;
       w.latest_leading = latest_leading;
       waiting.push_back(std::move(w));
       return;
@@ -414,7 +423,7 @@ struct SequenceMatcher::Impl {
         for (std::size_t m = 0; m < missing_stages.size(); ++m) {
           if (stages[missing_stages[m]].position != normal.size()) continue;
           for (const Mark& mark : slot->state.marks[m]) {
-            if (mark.order > w.events.back()->ordinal && mark.time <= w.deadline) {
+            if (mark.order > w.orders.back() && mark.time <= w.deadline) {
               earliest_trailing = std::min(earliest_trailing.value_or(INT64_MAX), mark.time);
             }
           }
@@ -453,7 +462,7 @@ struct SequenceMatcher::Impl {
     prune_marks(state);
     auto m = static_cast<std::size_t>(
         std::find(missing_stages.begin(), missing_stages.end(), i) - missing_stages.begin());
-    state.marks[m].push_back({*event.timestamp, event.ordinal});
+    state.marks[m].push_back({*event.timestamp, push_order});
     deadlines.push({*event.timestamp + *maxspan_nanos + 1, ref_of(index), 0});
   }
 
@@ -475,6 +484,7 @@ struct SequenceMatcher::Impl {
       std::swap(completing, previous);  // the partial leaves its place for the scratch
       discard(slot.state, previous);
       completing.events.push_back(event);
+      completing.orders.push_back(push_order);
       complete(slot, k, completing);
       completing.clear();
       drop_if_empty(ref);
@@ -485,6 +495,7 @@ struct SequenceMatcher::Impl {
     if (next.live()) discard(slot.state, next);
     std::swap(previous, next);  // `previous` becomes the empty place, with next's buffer
     next.events.push_back(waiting_copy(event));
+    next.orders.push_back(push_order);
   }
 
   void push(const EventRef& event, EvalContext& context, std::optional<std::uint64_t> term_matches) {
@@ -494,6 +505,7 @@ struct SequenceMatcher::Impl {
       return;
     }
     EpochNanos time = *event->timestamp;
+    ++push_order;
     if (has_trailing) decide_waiting(time, false);
     advance_time(time);
 
@@ -519,6 +531,7 @@ struct SequenceMatcher::Impl {
           std::uint32_t index = slot_for(event_keys, k);
           completing.clear();
           completing.events.push_back(event);
+          completing.orders.push_back(push_order);
           completing.first_time = time;
           complete(slots[index], k, completing);
           completing.clear();
