@@ -266,7 +266,7 @@ TEST_CASE("term verdicts given to push decide the stages instead of the filters"
                           {{1, 0b01}, {2, 0b01}, {3, 0b10}}) == Lines{"1,2,3"});
 }
 
-TEST_CASE("missing events are placed by the order events are pushed in, not by input position") {
+TEST_CASE("missing events and the order of results follow the order events are pushed in, not input positions") {
   // Out-of-order input is pushed sorted by time: an event read later may come first. Here
   // the ids (which are the input positions) disagree with time.
   // Trailing: the `b` comes before the `a` in time, so the window after `a` holds none.
@@ -279,4 +279,8 @@ TEST_CASE("missing events are placed by the order events are pushed in, not by i
   // Leading: the `b` comes after the `a` in time, so the window before `a` holds none.
   CHECK(run_sequence("sequence with maxspan=1m ![b where true] [a where true] [c where true]",
                      {event(3, 1, "a"), event(1, 2, "b"), event(2, 3, "c")}) == Lines{"-,3,2"});
+  // Results come in the order they completed in, the same order.
+  CHECK(run_sequence("sequence [a where true] [b where true]",
+                     {event(4, 1, "a"), event(3, 2, "b"), event(2, 3, "a"), event(1, 4, "b")}) ==
+        Lines{"4,3", "2,1"});
 }

@@ -112,7 +112,8 @@ class SequenceMatcher {
   /// End of input: sequences waiting for a trailing missing-event window are decided.
   void finish();
   /// Results decided since the last call, ordered by completion (last event), then first
-  /// event, then key. After finish() the whole remainder.
+  /// event (both in the order events were pushed in), then key. After finish() the whole
+  /// remainder.
   std::vector<JoinResult> take_results();
 
   const SequenceStats& stats() const;

@@ -165,7 +165,7 @@ class Fifo {
 };
 
 struct Completed {
-  std::uint64_t last_order;
+  std::uint64_t last_order;   // Partial::orders of its last and first events
   std::uint64_t first_order;
   JoinResult result;
 };
@@ -388,13 +388,13 @@ struct SequenceMatcher::Impl {
       waiting.push_back(std::move(w));
       return;
     }
-    emit(event_keys.materialize(k), events);
+    emit(event_keys.materialize(k), events, partial.orders);
   }
 
-  void emit(CompositeKey key, const std::vector<EventRef>& normal_events) {
+  void emit(CompositeKey key, const std::vector<EventRef>& normal_events, const std::vector<std::uint64_t>& orders) {
     Completed done;
-    done.first_order = normal_events.front()->ordinal;
-    done.last_order = normal_events.back()->ordinal;
+    done.first_order = orders.front();
+    done.last_order = orders.back();
     done.result.keys = std::move(key);
     // Lay the events out in stage order with a placeholder for each missing stage.
     done.result.events.reserve(stages.size());
@@ -443,7 +443,7 @@ struct SequenceMatcher::Impl {
         if (earliest_trailing) hi = std::min(hi, *earliest_trailing - *maxspan_nanos - 1);
         keep = lo <= hi;
       }
-      if (keep) emit(std::move(w.key), w.events);
+      if (keep) emit(std::move(w.key), w.events, w.orders);
     }
   }
 
