@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <bit>
-#include <cctype>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -20,6 +19,7 @@
 
 #include "eql/eval.h"
 #include "eql/parser.h"
+#include "eval/text.h"
 
 namespace eql {
 
@@ -28,9 +28,11 @@ namespace {
 constexpr std::string_view kDefaultTimestampField = "@timestamp";
 constexpr std::string_view kDefaultCategoryField = "event.category";
 
+using text::is_ascii;
+
 std::string lowered(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string out;
+  text::fold_ascii_into(text, out);
   return out;
 }
 
@@ -98,21 +100,6 @@ std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
   return hash;
 }
 
-void lower_into(std::string& out, std::string_view text) {
-  out.assign(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-bool is_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
-// A necessary condition of a rule: the event holds, in at least one of `values`' fields,
-// one of that field's values (lower-cased). Read from conjuncts `field == "v"`,
-// `field : "v"`, `field like "v"` or `field in ("v", ...)` without wildcards, and from
-// `or`s of such conditions, on whatever fields (`process.name : "a" or
-// process.pe.original_file_name : "a"`). Lower-casing both sides and ignoring the
-// operator's case rule only widens the set of candidates, so the index never hides a match.
 // Marks a gate value as a prefix: the event's value must start with the rest; or as a
 // suffix: it must end with it. Literal values that start with a mark are not used as gate
 // values, so the marks tell the three apart.
@@ -122,6 +109,13 @@ constexpr std::string_view kSuffixMark{"\1", 1};
 bool is_affix(std::string_view gate_value) {
   return gate_value.starts_with(kPrefixMark) || gate_value.starts_with(kSuffixMark);
 }
+
+// A necessary condition of a rule: the event holds, in at least one of `values`' fields,
+// one of that field's values (lower-cased). Read from conjuncts `field == "v"`,
+// `field : "v"`, `field like "v"` or `field in ("v", ...)` without wildcards, and from
+// `or`s of such conditions, on whatever fields (`process.name : "a" or
+// process.pe.original_file_name : "a"`). Lower-casing both sides and ignoring the
+// operator's case rule only widens the set of candidates, so the index never hides a match.
 
 struct Gate {
   std::map<std::string, std::vector<std::string>> values;  // field -> lower-cased values
@@ -634,8 +628,22 @@ struct RuleRunner::Impl {
       std::unordered_map<std::string, RuleSet> rules;
       std::vector<std::size_t> lengths;  // the distinct lengths of the keys of `rules`, ascending
       ViewTable<RuleSet> table;          // `rules`, for the lookups (built by build_bit_sets())
+      bool at_end;                       // suffixes: the keys are the ends of values
+
+      explicit Affixes(bool ends) : at_end(ends) {}
+
+      // Calls `hit` with the rules of every start (or end) of `value` that is a key.
+      template <class Hit>
+      void each_hit(std::string_view value, Hit&& hit) const {
+        for (std::size_t length : lengths) {
+          if (length > value.size()) break;
+          if (const RuleSet* rules_hit = table.find(at_end ? value.substr(value.size() - length) : value.substr(0, length))) {
+            hit(*rules_hit);
+          }
+        }
+      }
     };
-    Affixes prefixes, suffixes;
+    Affixes prefixes{false}, suffixes{true};
   };
   bool bit_sets_built = false;
 
@@ -722,7 +730,7 @@ struct RuleRunner::Impl {
     for (const Value& value : event.values(kDefaultCategoryField)) {
       if (value.is_null()) continue;
       if (value.kind != ValueKind::String || !is_ascii(value.string)) return kAnyCategory;
-      lower_into(key_buffer, value.string);
+      text::fold_ascii_into(value.string, key_buffer);
       if (auto found = category_bits.find(key_buffer); found != category_bits.end()) mask |= found->second;
     }
     return mask;
@@ -1330,17 +1338,10 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
           // Most values are lower-case already: looked up as they are, without a copy.
           std::string_view key = value.string;
           if (std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-            lower_into(impl.key_buffer, key);
-            key = impl.key_buffer;
+            key = text::fold_ascii_into(key, impl.key_buffer);
           }
-          for (std::size_t length : gate.prefixes.lengths) {
-            if (length > key.size()) break;
-            if (const Impl::RuleSet* hit = gate.prefixes.table.find(key.substr(0, length))) mark(*hit);
-          }
-          for (std::size_t length : gate.suffixes.lengths) {
-            if (length > key.size()) break;
-            if (const Impl::RuleSet* hit = gate.suffixes.table.find(key.substr(key.size() - length))) mark(*hit);
-          }
+          gate.prefixes.each_hit(key, mark);
+          gate.suffixes.each_hit(key, mark);
           if (const Impl::RuleSet* hit = gate.value_table.find(key)) {
             mark(*hit);
             continue;
