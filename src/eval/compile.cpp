@@ -763,7 +763,9 @@ bool FilterProgram::matches(const Event& event, EvalContext& context) const {
   if (scratch.cursor.size() < program_->max_leaf_slots) scratch.cursor.resize(program_->max_leaf_slots);
   if (scratch.field_memo.size() < program_->field_id_end) scratch.field_memo.resize(program_->field_id_end);
   if (scratch.leaf_memo.size() < program_->memo_id_end) scratch.leaf_memo.resize(program_->memo_id_end);
-  return detail::evaluate_steps(*program_, 0, event, event.serial(), scratch);
+  scratch.current_event = &event;
+  scratch.current_serial = event.serial();
+  return detail::evaluate_steps(*program_, 0, event, scratch.current_serial, scratch);
 }
 
 std::vector<std::string> FilterProgram::fields() const {

@@ -185,7 +185,7 @@ struct EvalContext::Scratch {
   std::string list_key;  // a lower-cased value looked up in a Node::ascii_set
   std::string folded_value;  // Node::folds_ascii_value: the value, lower-cased
 
-  // The event whose leaf is being evaluated (nullptr when folding constants), and its serial.
+  // The event FilterProgram::matches evaluates (nullptr when folding constants), and its serial.
   const Event* current_event = nullptr;
   std::uint64_t current_serial = 0;
 

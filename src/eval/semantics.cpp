@@ -45,8 +45,6 @@ namespace {
 
 bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& event, std::uint64_t serial,
                        EvalContext::Scratch& scratch) {
-  scratch.current_event = &event;
-  scratch.current_serial = serial;
   const std::size_t count = leaf.slots.size();
   if (count == 0) {
     scratch.arena.reset();
