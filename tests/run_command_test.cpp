@@ -286,10 +286,7 @@ struct IndexedAndAlone {
 
 IndexedAndAlone run_indexed_and_alone(const std::string& query, const std::vector<std::string>& events,
                                       const FieldTypes* field_types = nullptr) {
-  Rule rule;
-  rule.rule_id = "r";
-  rule.query = query;
-  rule.has_query = true;
+  Rule rule = testing::rule_of("r", query);
   RunnerOptions options;
   options.field_types = field_types;
   RuleRunner runner(options);
@@ -352,10 +349,7 @@ TEST_CASE("index pattern verdicts are remembered per index name, also for rules 
   // events from alternating indexes, named by the caller or by the event, and a rule added
   // after some names were seen must still alert exactly where their patterns allow.
   auto make_rule = [](std::string id, std::vector<std::string> index) {
-    Rule rule;
-    rule.rule_id = std::move(id);
-    rule.query = R"(process where process.name == "a.exe")";
-    rule.has_query = true;
+    Rule rule = testing::rule_of(id, R"(process where process.name == "a.exe")");
     rule.index = std::move(index);
     return rule;
   };
@@ -412,10 +406,7 @@ TEST_CASE("eql run: exception lists of a Kibana export keep events from their ru
 }
 
 TEST_CASE("an event rule's alert is timed by the rule's timestamp_override, else @timestamp") {
-  Rule rule;
-  rule.rule_id = "ingested";
-  rule.query = R"(process where process.name : "cmd.exe")";
-  rule.has_query = true;
+  Rule rule = testing::rule_of("ingested", R"(process where process.name : "cmd.exe")");
   rule.timestamp_override = "event.ingested";
   RuleRunner runner;
   REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
@@ -555,10 +546,7 @@ TEST_CASE("the rule index checks a stage's required fields only on events of its
   };
   for (auto order : {RunnerOptions::Order::Exact, RunnerOptions::Order::Stream}) {
     CAPTURE(static_cast<int>(order));
-    Rule rule;
-    rule.rule_id = "r";
-    rule.query = query;
-    rule.has_query = true;
+    Rule rule = testing::rule_of("r", query);
     RunnerOptions options;
     options.order = order;
     RuleRunner runner(options);

@@ -11,8 +11,10 @@
 
 #include "eql/event.h"
 #include "eql/runner.h"
+#include "run_harness.h"
 
 using namespace eql;
+using eql::testing::rule_of;
 
 namespace {
 
@@ -22,14 +24,6 @@ struct Run {
   OutOfOrder::Why why = OutOfOrder::Why::Late;
   RunnerStats stats;
 };
-
-Rule rule_of(const std::string& id, const std::string& query) {
-  Rule rule;
-  rule.rule_id = id;
-  rule.query = query;
-  rule.has_query = true;
-  return rule;
-}
 
 // The events are pushed as a file would be by `eql run`: once, and a second time when the
 // runner asks for it.

@@ -1,5 +1,6 @@
-// Test helper: runs `eql run` in process (cli::run_rules_command) with stdout and stderr
-// captured, so that every test of the command reads its output the same way.
+// Test helpers for `eql run`: a rule as a loaded file gives it, and the command run in
+// process (cli::run_rules_command) with stdout and stderr captured, so that every test of
+// the command reads its output the same way.
 #pragma once
 
 #include <doctest/doctest.h>
@@ -10,8 +11,18 @@
 #include <vector>
 
 #include "cli/run.h"
+#include "eql/rules.h"
 
 namespace eql::testing {
+
+// An EQL rule with an id and a query, the rest as a file that says nothing more gives it.
+inline Rule rule_of(const std::string& id, const std::string& query) {
+  Rule rule;
+  rule.rule_id = id;
+  rule.query = query;
+  rule.has_query = true;
+  return rule;
+}
 
 struct RunCapture {
   int exit_code = 0;
