@@ -93,6 +93,8 @@ struct Rule {
   std::uint32_t file_offset = 0;  ///< where the rule starts in the file ([rule] or its JSON line)
 
   std::string rule_id;
+  /// Where the rule_id's value is in the file; empty (0, 0) when the rule has none.
+  Span rule_id_span;
   std::string name;
   std::string description;
   std::string severity;
@@ -176,5 +178,36 @@ struct LoadedRules {
 /// are not entered. A path that does not exist, or a file named directly with another
 /// extension, is an I/O error.
 LoadedRules load_rule_paths(const std::vector<std::string>& paths);
+
+/// The format of a rule text that comes without a file name (standard input): a Kibana
+/// export when its first non-blank character is `{`, TOML when a line opens the `[rule]` or
+/// `[metadata]` table, otherwise a plain query.
+RuleFormat detect_rule_format(std::string_view text);
+
+/// The metadata checks detection-rules' schema makes, for one EQL rule (docs/validate.md
+/// lists each with its code): required keys, enumerations, ranges, dates, unknown keys,
+/// type and language, MITRE ATT&CK ids, references and parents. Detection-rules TOML gets
+/// every check at the key or value concerned; a Kibana export rule gets the checks of the
+/// values it holds, each message naming the rule. Plain `.eql` files have no metadata.
+/// Spans are in file coordinates.
+Diagnostics check_rule_metadata(const RuleFile& file, const Rule& rule);
+
+/// One rule among the loaded files, as the rule_id checks name it.
+struct RulePlace {
+  const RuleFile* file = nullptr;
+  const Rule* rule = nullptr;  ///< set for EQL rules; null for a rule in another language
+  std::string name;
+  std::uint32_t file_offset = 0;  ///< the rule_id's value (or the rule's start)
+};
+
+/// A rule_id held by more than one rule (of any language) among the loaded files, in the
+/// order the files were loaded.
+struct DuplicateRuleId {
+  std::string rule_id;
+  std::vector<RulePlace> places;
+};
+
+/// Every rule_id held by two or more rules. Detection-rules and Kibana refuse such sets.
+std::vector<DuplicateRuleId> find_duplicate_rule_ids(const std::vector<RuleFile>& files);
 
 }  // namespace eql

@@ -60,6 +60,8 @@ std::size_t skip_value(std::string_view text, std::size_t at) {
   return i;
 }
 
+}  // namespace
+
 // RapidJSON keeps no positions, so the raw line is walked once more to find where a
 // top-level member's value starts. The line is known to be a valid JSON object.
 std::optional<std::size_t> member_value_offset(std::string_view line, std::string_view key) {
@@ -80,6 +82,8 @@ std::optional<std::size_t> member_value_offset(std::string_view line, std::strin
     ++i;
   }
 }
+
+namespace {
 
 const char* described_type(const JsonValue& value) {
   switch (value.GetType()) {
@@ -295,6 +299,10 @@ void load_rule_object(RuleFile& file, const JsonValue& object, std::string_view 
   rule.type = type;
   JsonFields fields(object, line, line_offset, rule.field_diagnostics);
   rule.rule_id = fields.string("rule_id");
+  if (!rule.rule_id.empty()) {
+    std::uint32_t at = fields.value_offset("rule_id");
+    rule.rule_id_span = Span{at, at + to_u32(skip_string(line, at - line_offset) - (at - line_offset))};
+  }
   rule.name = fields.string("name");
   rule.description = fields.string("description");
   rule.severity = fields.string("severity");

@@ -130,6 +130,24 @@ RuleFile load_rule_text(std::string name, std::string text, RuleFormat format) {
   return file;
 }
 
+RuleFormat detect_rule_format(std::string_view text) {
+  std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && text[first] == '{') return RuleFormat::Kibana;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = text.find('\n', at);
+    std::string_view line = text.substr(at, end == std::string_view::npos ? end : end - at);
+    std::size_t start = line.find_first_not_of(" \t");
+    if (start != std::string_view::npos) {
+      line.remove_prefix(start);
+      if (line.rfind("[rule]", 0) == 0 || line.rfind("[metadata]", 0) == 0) return RuleFormat::Toml;
+    }
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return RuleFormat::Eql;
+}
+
 LoadedRules load_rule_paths(const std::vector<std::string>& paths) {
   LoadedRules loaded;
   auto load_file = [&loaded](const fs::path& path, RuleFormat format) {

@@ -2,7 +2,9 @@
 // and reports every problem as a diagnostic in file coordinates.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "eql/rules.h"
 
@@ -17,6 +19,9 @@ std::string skipped_language_label(const std::string& language, const std::strin
 
 /// Whether a rule with this language and type holds an EQL query.
 bool is_eql_rule(const std::string& language, const std::string& type);
+
+/// Where the value of a top-level member of a one-line JSON object starts, or none.
+std::optional<std::size_t> member_value_offset(std::string_view line, std::string_view key);
 
 /// Orders diagnostics as a reader meets them in the file.
 void sort_by_position(Diagnostics& diagnostics);

@@ -302,6 +302,7 @@ void load_toml_rules(RuleFile& file) {
   rule.type = type;
   TomlFields fields(file, rule.field_diagnostics);
   rule.rule_id = fields.string(*rule_table, "rule_id", "rule.rule_id");
+  if (const toml::node* id = rule_table->get("rule_id")) rule.rule_id_span = fields.span_of(*id);
   rule.name = fields.string(*rule_table, "name", "rule.name");
   rule.description = fields.string(*rule_table, "description", "rule.description");
   rule.severity = fields.string(*rule_table, "severity", "rule.severity");
