@@ -38,10 +38,11 @@ LocatedDiagnostic locate(const Diagnostic& diagnostic, const SourceText& file,
 
 struct RenderOptions {
   bool color = false;
+  bool show_code = false;  ///< append the code to the first line: `message [code]`
 };
 
 /// Compiler-style rendering:
-///   file:line:col: error: message
+///   file:line:col: error: message [code]   (the code with show_code)
 ///      <the source line>
 ///            ^~~~
 std::string render(const Diagnostic& diagnostic, const SourceText& file,

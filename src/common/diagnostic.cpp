@@ -106,7 +106,9 @@ std::string render(const Diagnostic& diagnostic, const SourceText& file,
   out += ":";
   out += reset;
   out += " ";
-  out += bold + diagnostic.message + reset + "\n";
+  out += bold + diagnostic.message + reset;
+  if (options.show_code && !diagnostic.code.empty()) out += " [" + diagnostic.code + "]";
+  out += "\n";
 
   std::string_view source_line = file.line(at.begin.line);
   std::uint32_t line_chars = count_characters(source_line);
