@@ -54,7 +54,9 @@ TEST_CASE("usage errors exit 2 with a message on stderr") {
 
   cli::ValidateRun format = validate({"--format", "xml", kData});
   CHECK(format.exit_code == cli::kExitUsage);
-  CHECK(format.err.rfind("eql validate: unknown format 'xml' (use text or json)\n", 0) == 0);
+  // One line and a pointer to --help, not the whole usage.
+  CHECK(format.err == "eql validate: unknown format 'xml' (use text, json, sarif or github)\n"
+                      "Try 'eql validate --help'.\n");
 
   cli::ValidateRun dangling = validate({kData, "--format"});
   CHECK(dangling.exit_code == cli::kExitUsage);
@@ -81,19 +83,27 @@ TEST_CASE("golden text: broken files are reported at their positions, then the s
   CHECK(run.err.empty());
   CHECK(relative(run.out) ==
         "broken/bad_syntax.toml:8:19: error: invalid TOML: Error while parsing string: unescaped "
-        "control characters other than TAB (U+0009) are explicitly prohibited\n"
+        "control characters other than TAB (U+0009) are explicitly prohibited [rule.toml-syntax]\n"
         "   severity = \"medium\n"
         "                     ^\n"
         "   hint: the string is not closed on its line: add the closing quote, or use ''' for a "
         "string of several lines\n"
-        "broken/wrong_types.toml:4:1: error: this EQL rule has no `query`\n"
+        "broken/wrong_types.toml:1:1: error: missing required key `metadata.creation_date` [meta.required]\n"
+        "   [metadata]\n"
+        "   ^\n"
+        "   hint: add creation_date = ... to the [metadata] table\n"
+        "broken/wrong_types.toml:1:1: error: missing required key `metadata.updated_date` [meta.required]\n"
+        "   [metadata]\n"
+        "   ^\n"
+        "   hint: add updated_date = ... to the [metadata] table\n"
+        "broken/wrong_types.toml:4:1: error: this EQL rule has no `query` [rule.missing-query]\n"
         "   [rule]\n"
         "   ^\n"
         "   hint: add query = '''...''' to the [rule] table\n"
-        "broken/wrong_types.toml:8:14: error: `rule.risk_score` must be an integer, not a string\n"
+        "broken/wrong_types.toml:8:14: error: `rule.risk_score` must be an integer, not a string [rule.wrong-type]\n"
         "   risk_score = \"high\"\n"
         "                ^~~~~~\n"
-        "broken/wrong_types.toml:9:15: error: `rule.tags[]` must be a string, not an integer\n"
+        "broken/wrong_types.toml:9:15: error: `rule.tags[]` must be a string, not an integer [rule.wrong-type]\n"
         "   tags = [\"ok\", 3]\n"
         "                 ^\n"
         "3 files: 0 EQL rules valid, 1 invalid; 1 rule in other languages skipped (kuery 1); "
@@ -151,12 +161,32 @@ TEST_CASE("golden JSON: summary, one entry per rule, file-level errors") {
       "file": "broken/wrong_types.toml",
       "format": "toml",
       "line": 4,
-      "rule_id": "",
+      "rule_id": "00000000-0000-4000-8000-000000000005",
       "name": "Broken fields",
       "language": "eql",
       "type": "eql",
       "status": "invalid",
       "diagnostics": [
+        {
+          "severity": "error",
+          "code": "meta.required",
+          "message": "missing required key `metadata.creation_date`",
+          "line": 1,
+          "column": 1,
+          "end_line": 1,
+          "end_column": 1,
+          "hint": "add creation_date = ... to the [metadata] table"
+        },
+        {
+          "severity": "error",
+          "code": "meta.required",
+          "message": "missing required key `metadata.updated_date`",
+          "line": 1,
+          "column": 1,
+          "end_line": 1,
+          "end_column": 1,
+          "hint": "add updated_date = ... to the [metadata] table"
+        },
         {
           "severity": "error",
           "code": "rule.missing-query",
@@ -262,24 +292,24 @@ TEST_CASE("golden text: query errors are shown in the rule file, through every f
   CHECK(run.exit_code == cli::kExitFindings);
   CHECK(relative(run.out) ==
         // A TOML basic string: the column counts the file's escapes, not the query's.
-        "invalid/escaped.toml:6:75: error: the pipe `count` is not supported by Elasticsearch EQL\n"
+        "invalid/escaped.toml:6:75: error: the pipe `count` is not supported by Elasticsearch EQL [syntax.pipe-unsupported]\n"
         R"(   query = "file where file.path : \"C:\\\\Temp\\\\*\" and file.size > 10 |  count")" "\n"
         "                                                                             ^~~~~\n"
         "   hint: Elasticsearch supports head and tail; eql query and eql shell also run count\n"
         // A Kibana export: the query's column on its JSON line, after the \" and \\ escapes.
-        "invalid/export.ndjson:1:198: error: unknown time unit `x`; use ms, s, m, h or d\n"
+        "invalid/export.ndjson:1:198: error: unknown time unit `x`; use ms, s, m, h or d [syntax.maxspan-unit]\n"
         // The rule is one long JSON line: a window of it around the caret is shown.
         R"(   ...:"low","query":"sequence by host.id with maxspan=5x\n  [process where process.name == \"a\\\\b.exe\"]\n  [network where ...)" "\n"
         "                                                        ^\n"
         // Non-ASCII text earlier in the file does not move columns.
-        "invalid/single_equals.toml:7:28: error: use == to compare; = is not a comparison\n"
+        "invalid/single_equals.toml:7:28: error: use == to compare; = is not a comparison [syntax.single-equals]\n"
         "   process where process.name = \"cmd.exe\" and\n"
         "                              ^\n"
-        "invalid/unbalanced.eql:2:29: error: expected ')' to close the list of patterns\n"
+        "invalid/unbalanced.eql:2:29: error: expected ')' to close the list of patterns [syntax.expected-close-paren]\n"
         "     process.args : (\"/c\", \"/k\"\n"
         "                               ^\n"
         // The query starts on the line of its ''' delimiter.
-        "invalid/x.toml:14:54: error: expected ')' to close the argument list\n"
+        "invalid/x.toml:14:54: error: expected ')' to close the argument list [syntax.expected-close-paren]\n"
         "   query = '''process where startsWith(process.name, \"a\"\n"
         "                                                        ^\n"
         "5 files: 0 EQL rules valid, 5 invalid\n");
@@ -361,15 +391,15 @@ TEST_CASE("golden text and JSON: type errors from the checker, each at its token
   CHECK(text.exit_code == cli::kExitFindings);
   CHECK(relative(text.out) ==
         "typecheck/type_errors.toml:20:15: error: unknown field `process.parnet.name` for process "
-        "events; did you mean `process.parent.name`?\n"
+        "events; did you mean `process.parent.name`? [check.unknown-field]\n"
         "   process where process.parnet.name == \"explorer.exe\" and\n"
         "                 ^~~~~~~~~~~~~~~~~~~\n"
         "typecheck/type_errors.toml:21:18: error: `process.pid` is a number (long) and cannot be "
-        "compared with the string \"4\"\n"
+        "compared with the string \"4\" [check.type-mismatch]\n"
         "     process.pid == \"4\" and\n"
         "                    ^~~\n"
         "   hint: write the number without quotes\n"
-        "typecheck/type_errors.toml:22:13: error: cidrMatch needs an ip field; `host.name` is a keyword\n"
+        "typecheck/type_errors.toml:22:13: error: cidrMatch needs an ip field; `host.name` is a keyword [check.function-argument]\n"
         "     cidrMatch(host.name, \"10.0.0.0/8\")\n"
         "               ^~~~~~~~~\n"
         "   hint: cidrMatch tests ip fields such as source.ip\n"

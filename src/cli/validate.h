@@ -1,6 +1,7 @@
 // `eql validate`, callable in-process so tests can check its exact output and exit code.
 #pragma once
 
+#include <iosfwd>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,8 +31,8 @@ struct ValidateRun {
   int exit_code = kExitOk;
 };
 
-/// Runs the command without touching the process's streams. `stdout_terminal` decides
-/// colour under `--color=auto`.
-ValidateRun validate_command(Args args, bool stdout_terminal);
+/// Runs the command without writing to the process's streams. `stdout_terminal` decides
+/// colour under `--color=auto`; `in` is what the path `-` reads (standard input when null).
+ValidateRun validate_command(Args args, bool stdout_terminal, std::istream* in = nullptr);
 
 }  // namespace eql::cli

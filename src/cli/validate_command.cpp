@@ -1,10 +1,13 @@
-// `eql validate PATH...`: load every rule file, parse every EQL query, report each problem in
-// the rule file's own lines and columns, then one summary line (or one JSON document).
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
+// `eql validate PATH...`: load every rule file, check every EQL rule (its metadata, its
+// rule_id among the others, its query), report each problem in the rule file's own lines and
+// columns, then one summary line; or one JSON or SARIF document, or GitHub annotations.
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +15,7 @@
 
 #include "cli/args.h"
 #include "cli/validate.h"
+#include "cli/validate_report.h"
 #include "eql/checker.h"
 #include "eql/parser.h"
 #include "eql/schema.h"
@@ -20,46 +24,140 @@ namespace eql::cli {
 
 namespace {
 
+using namespace validate_internal;
+
 constexpr const char* kValidateUsage =
     "usage: eql validate [options] PATH...\n"
     "\n"
     "Checks EQL rules: detection-rules TOML files, Kibana rule exports (.ndjson) and plain\n"
-    ".eql files. Directories are searched recursively for .toml, .ndjson and .eql files.\n"
+    ".eql files. Directories are searched recursively for .toml, .ndjson and .eql files;\n"
+    "PATH - reads one rule from standard input (TOML, a Kibana export line or a query).\n"
     "Every problem is reported at its line and column in the rule file, then one summary.\n"
     "Each query is parsed with Elasticsearch's syntax, then type-checked against the\n"
-    "schema its rule targets (ECS, index-pattern fields, integration packages: embedded).\n"
+    "schema its rule targets (ECS, index-pattern fields, integration packages: embedded);\n"
+    "each rule's metadata is checked as detection-rules' schema does, and every rule_id\n"
+    "must be present (TOML) and unique.\n"
     "\n"
     "options:\n"
     "  --schema FILE          add a schema ({\"field\": \"es_type\"} or ECS flat); repeatable\n"
     "  --syntax-only          parse only: no schema, no type checks\n"
+    "  --allow CODE           do not report CODE (e.g. meta.unknown-key; meta.* for a\n"
+    "                         family); repeatable\n"
+    "  --config FILE          read settings (allow = [...], warnings_as_errors = true) from\n"
+    "                         FILE; default: .eql.toml in the current directory, if any\n"
+    "  --warnings-as-errors   a warning makes its rule invalid (exit 1)\n"
     "  --notes                also print notes (e.g. packages without an embedded schema)\n"
-    "  --format text|json     output format (default text); json prints one document\n"
+    "  --format text|json|sarif|github\n"
+    "                         output format (default text); json and sarif print one\n"
+    "                         document, github one workflow annotation per problem\n"
     "  --color auto|always|never\n"
     "                         colour the text output (default auto: when stdout is a terminal)\n"
-    "  -q, --quiet            text format: print only the summary line\n"
+    "  --errors-only          text and github: print errors, not warnings or notes\n"
+    "  -q, --quiet            text and github: print only the summary line\n"
     "  -h, --help             this text\n"
     "\n"
     "exit codes: 0 every EQL rule is valid, 1 a rule or file has an error,\n"
-    "            2 usage error or a path that cannot be read\n";
+    "            2 usage error, a path that cannot be read, or no rule found\n";
 
-enum class OutputFormat { Text, Json };
+enum class OutputFormat { Text, Json, Sarif, Github };
 enum class ColorMode { Auto, Always, Never };
 
 struct ValidateOptions {
   std::vector<std::string> paths;
   OutputFormat format = OutputFormat::Text;
   ColorMode color = ColorMode::Auto;
-  bool quiet = false;
+  Shown shown = Shown::All;
   bool help = false;
   bool notes = false;        ///< also print notes (packages without an embedded schema)
   bool syntax_only = false;  ///< parse only: no schema, no type checks
+  bool warnings_as_errors = false;
   std::vector<std::string> schemas;  ///< --schema FILE, searched before the embedded tables
+  std::vector<std::string> allowed;  ///< --allow CODE and the config file's allow
+  std::optional<std::string> config;  ///< --config FILE
 };
 
 bool names_option(std::string_view argument, std::string_view name) {
   return argument == name ||
          (argument.size() > name.size() && argument.substr(0, name.size()) == name &&
           argument[name.size()] == '=');
+}
+
+std::optional<std::string> read_format(const std::string& value, ValidateOptions& options) {
+  static const std::map<std::string, OutputFormat> kFormats = {
+      {"text", OutputFormat::Text}, {"json", OutputFormat::Json},
+      {"sarif", OutputFormat::Sarif}, {"github", OutputFormat::Github}};
+  auto found = kFormats.find(value);
+  if (found == kFormats.end()) {
+    return "unknown format '" + value + "' (use text, json, sarif or github)";
+  }
+  options.format = found->second;
+  return std::nullopt;
+}
+
+std::optional<std::string> read_color(const std::string& value, ValidateOptions& options) {
+  if (value == "auto") {
+    options.color = ColorMode::Auto;
+  } else if (value == "always") {
+    options.color = ColorMode::Always;
+  } else if (value == "never") {
+    options.color = ColorMode::Never;
+  } else {
+    return "unknown colour mode '" + value + "' (use auto, always or never)";
+  }
+  return std::nullopt;
+}
+
+// An option with a value: `--name VALUE` or `--name=VALUE`, passed to `apply`.
+template <typename Apply>
+std::optional<std::string> valued(ArgReader& reader, std::string_view name, Apply apply) {
+  std::string error;
+  auto value = reader.option_value(name, error);
+  if (!value) return error;
+  return apply(*value);
+}
+
+bool read_flag(ArgReader& reader, ValidateOptions& options) {
+  if (reader.flag("--help") || reader.flag("-h")) {
+    options.help = true;
+  } else if (reader.flag("--quiet") || reader.flag("-q")) {
+    options.shown = Shown::SummaryOnly;
+  } else if (reader.flag("--errors-only")) {
+    if (options.shown != Shown::SummaryOnly) options.shown = Shown::ErrorsOnly;
+  } else if (reader.flag("--notes")) {
+    options.notes = true;
+  } else if (reader.flag("--syntax-only")) {
+    options.syntax_only = true;
+  } else if (reader.flag("--warnings-as-errors")) {
+    options.warnings_as_errors = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::string> read_valued(ArgReader& reader, std::string_view current,
+                                       ValidateOptions& options) {
+  auto append_to = [](std::vector<std::string>& list) {
+    return [&list](const std::string& value) -> std::optional<std::string> {
+      list.push_back(value);
+      return std::nullopt;
+    };
+  };
+  if (names_option(current, "--schema")) return valued(reader, "--schema", append_to(options.schemas));
+  if (names_option(current, "--allow")) return valued(reader, "--allow", append_to(options.allowed));
+  if (names_option(current, "--config")) {
+    return valued(reader, "--config", [&](const std::string& value) -> std::optional<std::string> {
+      options.config = value;
+      return std::nullopt;
+    });
+  }
+  if (names_option(current, "--format")) {
+    return valued(reader, "--format", [&](const std::string& v) { return read_format(v, options); });
+  }
+  if (names_option(current, "--color")) {
+    return valued(reader, "--color", [&](const std::string& v) { return read_color(v, options); });
+  }
+  return "unknown option '" + std::string(current) + "'";
 }
 
 // Reads the arguments; returns an error message for a usage mistake.
@@ -75,336 +173,204 @@ std::optional<std::string> read_options(Args args, ValidateOptions& options) {
     if (current == "--") {
       reader.next();
       only_paths = true;
-    } else if (reader.flag("--help") || reader.flag("-h")) {
-      options.help = true;
-    } else if (reader.flag("--quiet") || reader.flag("-q")) {
-      options.quiet = true;
-    } else if (reader.flag("--notes")) {
-      options.notes = true;
-    } else if (reader.flag("--syntax-only")) {
-      options.syntax_only = true;
-    } else if (names_option(current, "--schema")) {
-      std::string error;
-      auto schema = reader.option_value("--schema", error);
-      if (!schema) return error;
-      options.schemas.push_back(*schema);
-    } else if (names_option(current, "--format")) {
-      std::string error;
-      auto format = reader.option_value("--format", error);
-      if (!format) return error;
-      if (*format == "text") {
-        options.format = OutputFormat::Text;
-      } else if (*format == "json") {
-        options.format = OutputFormat::Json;
-      } else {
-        return "unknown format '" + *format + "' (use text or json)";
-      }
-    } else if (names_option(current, "--color")) {
-      std::string error;
-      auto color = reader.option_value("--color", error);
-      if (!color) return error;
-      if (*color == "auto") {
-        options.color = ColorMode::Auto;
-      } else if (*color == "always") {
-        options.color = ColorMode::Always;
-      } else if (*color == "never") {
-        options.color = ColorMode::Never;
-      } else {
-        return "unknown colour mode '" + *color + "' (use auto, always or never)";
-      }
-    } else {
-      return "unknown option '" + std::string(current) + "'";
+    } else if (!read_flag(reader, options)) {
+      if (auto error = read_valued(reader, current, options)) return error;
     }
   }
-  if (!options.help && options.paths.empty()) return std::string("no PATH given");
+  if (options.help) return std::nullopt;
+  if (options.paths.empty()) return std::string("no PATH given");
+  if (std::count(options.paths.begin(), options.paths.end(), "-") > 1) {
+    return std::string("standard input (-) can be read only once");
+  }
   return std::nullopt;
 }
 
-// ---- verdicts ----------------------------------------------------------------------------
+// ---- the config file ---------------------------------------------------------------------
 
-/// One line of the per-rule report: an EQL rule with its verdict, or a skipped rule.
-struct RuleReport {
-  const RuleFile* file = nullptr;
-  const Rule* rule = nullptr;            ///< set for EQL rules
-  const SkippedEntry* skipped = nullptr;  ///< set for rules in other languages
-  Diagnostics query_diagnostics;         ///< query coordinates
-  std::uint32_t file_offset = 0;
+constexpr const char* kDefaultConfig = ".eql.toml";
 
-  bool invalid() const {
-    return rule != nullptr && (has_errors(rule->field_diagnostics) || has_errors(query_diagnostics));
+// Reads `allow` and `warnings_as_errors` from a TOML file. Settings the command line gives
+// add to the file's (allow) or win (a flag set on the command line stays set).
+std::optional<std::string> read_config(const std::string& path, ValidateOptions& options) {
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    const auto& at = error.source().begin;
+    return "config " + path + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
+           ": " + std::string(error.description());
   }
-};
-
-using Counts = std::map<std::string, std::size_t>;
-
-struct Tally {
-  std::size_t files = 0;
-  std::size_t valid = 0;
-  std::size_t invalid = 0;
-  Counts skipped_languages;
-  Counts skipped_objects;
-  std::size_t unreadable_files = 0;
-  std::size_t files_with_errors = 0;  ///< file-level errors, readable files only
-  std::size_t warnings = 0;
-  std::size_t notes = 0;
-};
-
-std::size_t total(const Counts& counts) {
-  std::size_t sum = 0;
-  for (const auto& [name, count] : counts) sum += count;
-  return sum;
-}
-
-// Largest count first; equal counts by name, so the order never depends on the input order.
-std::vector<std::pair<std::string, std::size_t>> by_count(const Counts& counts) {
-  std::vector<std::pair<std::string, std::size_t>> ordered(counts.begin(), counts.end());
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-  return ordered;
-}
-
-std::string plural(std::size_t count, const std::string& noun) {
-  if (count == 1) return noun;
-  if (noun.size() > 1 && noun.back() == 'y') return noun.substr(0, noun.size() - 1) + "ies";
-  return noun + "s";
-}
-
-std::string counted(std::size_t count, const std::string& noun) {
-  return std::to_string(count) + " " + plural(count, noun);
-}
-
-std::string listed(const Counts& counts, bool pluralize) {
-  std::string out;
-  for (const auto& [name, count] : by_count(counts)) {
-    if (!out.empty()) out += ", ";
-    out += (pluralize ? plural(count, name) : name) + " " + std::to_string(count);
-  }
-  return out;
-}
-
-std::string summary_line(const Tally& tally) {
-  std::string line = counted(tally.files, "file") + ": " + counted(tally.valid, "EQL rule") +
-                     " valid, " + std::to_string(tally.invalid) + " invalid";
-  if (std::size_t skipped = total(tally.skipped_languages); skipped > 0) {
-    line += "; " + counted(skipped, "rule") + " in other languages skipped (" +
-            listed(tally.skipped_languages, false) + ")";
-  }
-  if (std::size_t objects = total(tally.skipped_objects); objects > 0) {
-    line += "; " + counted(objects, "other object") + " skipped (" +
-            listed(tally.skipped_objects, true) + ")";
-  }
-  if (tally.unreadable_files > 0) line += "; " + counted(tally.unreadable_files, "file") + " unreadable";
-  if (tally.files_with_errors > 0) {
-    line += "; " + counted(tally.files_with_errors, "file") + " with errors";
-  }
-  if (tally.warnings > 0) line += "; " + counted(tally.warnings, "warning");
-  if (tally.notes > 0) line += "; " + counted(tally.notes, "note");
-  return line;
-}
-
-std::vector<RuleReport> check_file(const RuleFile& file, const CheckContext& context) {
-  std::vector<RuleReport> reports;
-  for (const Rule& rule : file.rules) {
-    RuleReport report;
-    report.file = &file;
-    report.rule = &rule;
-    report.query_diagnostics = check_rule_query(rule, context);
-    report.file_offset = rule.file_offset;
-    reports.push_back(std::move(report));
-  }
-  for (const SkippedEntry& entry : file.skipped) {
-    if (entry.kind != SkippedEntry::Kind::RuleInOtherLanguage) continue;
-    RuleReport report;
-    report.file = &file;
-    report.skipped = &entry;
-    report.file_offset = entry.file_offset;
-    reports.push_back(std::move(report));
-  }
-  std::stable_sort(reports.begin(), reports.end(),
-                   [](const RuleReport& a, const RuleReport& b) { return a.file_offset < b.file_offset; });
-  return reports;
-}
-
-void count_file(const RuleFile& file, const std::vector<RuleReport>& reports, Tally& tally) {
-  ++tally.files;
-  if (file.unreadable) {
-    ++tally.unreadable_files;
-  } else if (has_errors(file.diagnostics)) {
-    ++tally.files_with_errors;
-  }
-  for (const RuleReport& report : reports) {
-    if (report.rule == nullptr) continue;
-    for (const Diagnostic& d : report.query_diagnostics) {
-      if (d.severity == Severity::Warning) ++tally.warnings;
-      if (d.severity == Severity::Note) ++tally.notes;
-    }
-    if (report.invalid()) {
-      ++tally.invalid;
+  for (const auto& [key, value] : root) {
+    std::string where = "config " + path + ":" + std::to_string(value.source().begin.line) + ": ";
+    if (key == "allow") {
+      const auto* list = value.as_array();
+      if (list == nullptr || !list->is_homogeneous(toml::node_type::string)) {
+        return where + "allow must be an array of codes (strings)";
+      }
+      for (const toml::node& code : *list) options.allowed.push_back(*code.value<std::string>());
+    } else if (key == "warnings_as_errors") {
+      const auto* flag = value.as_boolean();
+      if (flag == nullptr) return where + "warnings_as_errors must be true or false";
+      options.warnings_as_errors = options.warnings_as_errors || flag->get();
     } else {
-      ++tally.valid;
+      return where + "unknown setting '" + std::string(key.str()) +
+             "' (use allow or warnings_as_errors)";
     }
   }
-  for (const SkippedEntry& entry : file.skipped) {
-    Counts& counts = entry.kind == SkippedEntry::Kind::RuleInOtherLanguage ? tally.skipped_languages
-                                                                           : tally.skipped_objects;
-    ++counts[entry.what];
-  }
+  return std::nullopt;
 }
 
-// ---- text output -------------------------------------------------------------------------
-
-void write_text(const RuleFile& file, const std::vector<RuleReport>& reports, bool color,
-                bool show_notes, std::string& out) {
-  const QueryOrigin whole_file;
-  RenderOptions options;
-  options.color = color;
-  for (const Diagnostic& diagnostic : file.diagnostics) {
-    out += render(diagnostic, file.source, whole_file, options);
-  }
-  for (const RuleReport& report : reports) {
-    if (report.rule == nullptr) continue;
-    for (const Diagnostic& diagnostic : report.rule->field_diagnostics) {
-      out += render(diagnostic, file.source, whole_file, options);
+std::optional<std::string> read_configuration(ValidateOptions& options) {
+  if (options.config) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(*options.config, error)) {
+      return "cannot read config '" + *options.config + "'";
     }
-    for (const Diagnostic& diagnostic : report.query_diagnostics) {
-      // Notes (e.g. a package without an embedded schema) are counted; shown on request.
-      if (diagnostic.severity == Severity::Note && !show_notes) continue;
-      out += render(diagnostic, file.source, report.rule->query_origin, options);
-    }
+    return read_config(*options.config, options);
   }
-}
-
-// ---- JSON output -------------------------------------------------------------------------
-
-using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-void write_string(JsonWriter& json, const char* key, const std::string& value) {
-  json.Key(key);
-  json.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void write_count(JsonWriter& json, const char* key, std::size_t value) {
-  json.Key(key);
-  json.Uint64(value);
-}
-
-void write_counts(JsonWriter& json, const char* key, const Counts& counts) {
-  json.Key(key);
-  json.StartObject();
-  for (const auto& [name, count] : by_count(counts)) write_count(json, name.c_str(), count);
-  json.EndObject();
-}
-
-void write_diagnostic(JsonWriter& json, const Diagnostic& diagnostic, const SourceText& source,
-                      const QueryOrigin& origin) {
-  LocatedDiagnostic at = locate(diagnostic, source, origin);
-  json.StartObject();
-  write_string(json, "severity", severity_name(diagnostic.severity));
-  write_string(json, "code", diagnostic.code);
-  write_string(json, "message", diagnostic.message);
-  write_count(json, "line", at.begin.line);
-  write_count(json, "column", at.begin.column);
-  write_count(json, "end_line", at.end.line);
-  write_count(json, "end_column", at.end.column);
-  if (!diagnostic.hint.empty()) write_string(json, "hint", diagnostic.hint);
-  json.EndObject();
-}
-
-void write_rule(JsonWriter& json, const RuleReport& report) {
-  const SourceText& source = report.file->source;
-  json.StartObject();
-  write_string(json, "file", source.name());
-  write_string(json, "format", rule_format_name(report.file->format));
-  write_count(json, "line", source.position_at(report.file_offset).line);
-  if (report.rule != nullptr) {
-    const Rule& rule = *report.rule;
-    write_string(json, "rule_id", rule.rule_id);
-    write_string(json, "name", rule.name);
-    write_string(json, "language", rule.language);
-    write_string(json, "type", rule.type);
-    write_string(json, "status", report.invalid() ? "invalid" : "valid");
-    json.Key("diagnostics");
-    json.StartArray();
-    const QueryOrigin whole_file;
-    for (const Diagnostic& diagnostic : rule.field_diagnostics) {
-      write_diagnostic(json, diagnostic, source, whole_file);
-    }
-    for (const Diagnostic& diagnostic : report.query_diagnostics) {
-      write_diagnostic(json, diagnostic, source, rule.query_origin);
-    }
-    json.EndArray();
-  } else {
-    const SkippedEntry& entry = *report.skipped;
-    write_string(json, "rule_id", entry.rule_id);
-    write_string(json, "name", entry.name);
-    write_string(json, "language", entry.what);
-    write_string(json, "type", entry.type);
-    write_string(json, "status", "skipped");
-    json.Key("diagnostics");
-    json.StartArray();
-    json.EndArray();
+  std::error_code error;
+  if (std::filesystem::is_regular_file(kDefaultConfig, error)) {
+    return read_config(kDefaultConfig, options);
   }
-  json.EndObject();
+  return std::nullopt;
 }
 
-std::string json_document(const std::vector<RuleFile>& files,
-                          const std::vector<std::vector<RuleReport>>& reports, const Tally& tally,
-                          const std::vector<std::string>& io_errors, int exit_code) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter json(buffer);
-  json.SetIndent(' ', 2);
-  json.StartObject();
-  json.Key("summary");
-  json.StartObject();
-  write_count(json, "files", tally.files);
-  write_count(json, "eql_rules", tally.valid + tally.invalid);
-  write_count(json, "valid", tally.valid);
-  write_count(json, "invalid", tally.invalid);
-  write_count(json, "skipped_rules", total(tally.skipped_languages));
-  write_counts(json, "skipped_languages", tally.skipped_languages);
-  write_count(json, "skipped_objects", total(tally.skipped_objects));
-  write_counts(json, "skipped_object_kinds", tally.skipped_objects);
-  write_count(json, "unreadable_files", tally.unreadable_files);
-  write_count(json, "files_with_errors", tally.files_with_errors);
-  write_count(json, "warnings", tally.warnings);
-  write_count(json, "notes", tally.notes);
-  json.Key("exit_code");
-  json.Int(exit_code);
-  write_string(json, "text", summary_line(tally));
-  json.EndObject();
+// ---- checking ----------------------------------------------------------------------------
 
-  json.Key("rules");
-  json.StartArray();
-  for (const auto& file_reports : reports) {
-    for (const RuleReport& report : file_reports) write_rule(json, report);
+/// What applies to every diagnostic: --allow, --warnings-as-errors.
+struct Policy {
+  std::vector<std::string> allowed;
+  bool warnings_as_errors = false;
+
+  bool allows(const std::string& code) const {
+    return std::any_of(allowed.begin(), allowed.end(), [&](const std::string& entry) {
+      if (entry == code) return true;
+      // `meta.*` allows the whole family.
+      return entry.size() > 2 && entry.substr(entry.size() - 2) == ".*" &&
+             code.rfind(entry.substr(0, entry.size() - 1), 0) == 0;
+    });
   }
-  json.EndArray();
 
-  json.Key("file_errors");
-  json.StartArray();
-  const QueryOrigin whole_file;
+  Diagnostics apply(Diagnostics diagnostics) const {
+    Diagnostics kept;
+    for (Diagnostic& diagnostic : diagnostics) {
+      if (allows(diagnostic.code)) continue;
+      if (warnings_as_errors && diagnostic.severity == Severity::Warning) {
+        diagnostic.severity = Severity::Error;
+      }
+      kept.push_back(std::move(diagnostic));
+    }
+    return kept;
+  }
+};
+
+Diagnostic diagnostic_at(std::string code, Span span, std::string message, std::string hint = {}) {
+  Diagnostic diagnostic;
+  diagnostic.code = std::move(code);
+  diagnostic.span = span;
+  diagnostic.message = std::move(message);
+  diagnostic.hint = std::move(hint);
+  return diagnostic;
+}
+
+/// rule.missing-id and rule.duplicate-id, per EQL rule.
+std::map<const Rule*, Diagnostics> rule_id_diagnostics(const std::vector<RuleFile>& files) {
+  std::map<const Rule*, Diagnostics> found;
   for (const RuleFile& file : files) {
-    if (file.diagnostics.empty()) continue;
-    json.StartObject();
-    write_string(json, "file", file.source.name());
-    json.Key("unreadable");
-    json.Bool(file.unreadable);
-    json.Key("diagnostics");
-    json.StartArray();
-    for (const Diagnostic& diagnostic : file.diagnostics) {
-      write_diagnostic(json, diagnostic, file.source, whole_file);
+    for (const Rule& rule : file.rules) {
+      if (rule.format != RuleFormat::Toml || !rule.rule_id.empty() || rule.rule_id_span.end > 0) {
+        continue;
+      }
+      found[&rule].push_back(diagnostic_at(
+          "rule.missing-id", Span{rule.file_offset, rule.file_offset}, "this rule has no `rule_id`",
+          "add rule_id = \"...\" (a UUID) to the [rule] table"));
     }
-    json.EndArray();
-    json.EndObject();
   }
-  json.EndArray();
+  for (const DuplicateRuleId& duplicate : find_duplicate_rule_ids(files)) {
+    for (const RulePlace& place : duplicate.places) {
+      if (place.rule == nullptr) continue;
+      std::string others;
+      for (const RulePlace& other : duplicate.places) {
+        if (&other == &place) continue;
+        if (!others.empty()) others += ", ";
+        Position at = other.file->source.position_at(other.file_offset);
+        others += other.file->source.name() + ":" + std::to_string(at.line) + " (\"" + other.name + "\")";
+      }
+      found[place.rule].push_back(diagnostic_at(
+          "rule.duplicate-id", place.rule->rule_id_span,
+          "rule_id \"" + duplicate.rule_id + "\" is also the rule_id of " + others,
+          "each rule needs a rule_id of its own"));
+    }
+  }
+  return found;
+}
 
-  json.Key("io_errors");
-  json.StartArray();
-  for (const std::string& error : io_errors) json.String(error.data(), static_cast<rapidjson::SizeType>(error.size()));
-  json.EndArray();
-  json.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+FileReport check_file(const RuleFile& file, const CheckContext& context, const Policy& policy,
+                      std::map<const Rule*, Diagnostics>& id_problems) {
+  FileReport report;
+  report.file = &file;
+  for (const Rule& rule : file.rules) {
+    RuleReport entry;
+    entry.file = &file;
+    entry.rule = &rule;
+    Diagnostics own = rule.field_diagnostics;
+    Diagnostics metadata = check_rule_metadata(file, rule);
+    own.insert(own.end(), metadata.begin(), metadata.end());
+    Diagnostics& ids = id_problems[&rule];
+    own.insert(own.end(), ids.begin(), ids.end());
+    std::stable_sort(own.begin(), own.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return a.span.begin < b.span.begin;
+    });
+    entry.rule_diagnostics = policy.apply(std::move(own));
+    entry.query_diagnostics = policy.apply(check_rule_query(rule, context));
+    entry.file_offset = rule.file_offset;
+    report.rules.push_back(std::move(entry));
+  }
+  for (const SkippedEntry& skipped : file.skipped) {
+    if (skipped.kind != SkippedEntry::Kind::RuleInOtherLanguage) continue;
+    RuleReport entry;
+    entry.file = &file;
+    entry.skipped = &skipped;
+    entry.file_offset = skipped.file_offset;
+    report.rules.push_back(std::move(entry));
+  }
+  std::stable_sort(report.rules.begin(), report.rules.end(),
+                   [](const RuleReport& a, const RuleReport& b) { return a.file_offset < b.file_offset; });
+  return report;
+}
+
+// The paths in order; `-` is standard input, read as the format its text shows.
+LoadedRules load_inputs(const std::vector<std::string>& paths, std::istream& in) {
+  LoadedRules loaded;
+  for (const std::string& path : paths) {
+    if (path != "-") {
+      LoadedRules one = load_rule_paths({path});
+      std::move(one.files.begin(), one.files.end(), std::back_inserter(loaded.files));
+      std::move(one.io_errors.begin(), one.io_errors.end(), std::back_inserter(loaded.io_errors));
+      continue;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    RuleFormat format = detect_rule_format(text);
+    loaded.files.push_back(load_rule_text("<stdin>", std::move(text), format));
+  }
+  return loaded;
+}
+
+// Nothing to validate is a usage problem: a wrong folder must not pass a CI job.
+std::string nothing_found(const std::vector<std::string>& paths, const Tally& tally) {
+  if (tally.files == 0) {
+    std::string where;
+    for (const std::string& path : paths) {
+      if (!where.empty()) where += ", ";
+      where += "'" + path + "'";
+    }
+    return "eql validate: no rule files in " + where + " (files ending in .toml, .ndjson or .eql)\n";
+  }
+  if (tally.rules() == 0) {
+    std::string files = tally.files == 1 ? "1 file" : std::to_string(tally.files) + " files";
+    return "eql validate: no rules found: " + files + " read, none holds a rule\n";
+  }
+  return {};
 }
 
 }  // namespace
@@ -431,11 +397,13 @@ Diagnostics check_rule_query(const Rule& rule, const CheckContext& context) {
   return out;
 }
 
-ValidateRun validate_command(Args args, bool stdout_terminal) {
+ValidateRun validate_command(Args args, bool stdout_terminal, std::istream* in) {
   ValidateRun run;
   ValidateOptions options;
-  if (auto usage_error = read_options(args, options)) {
-    run.err = "eql validate: " + *usage_error + "\n\n" + kValidateUsage;
+  auto usage_error = read_options(args, options);
+  if (!usage_error && !options.help) usage_error = read_configuration(options);
+  if (usage_error) {
+    run.err = "eql validate: " + *usage_error + "\nTry 'eql validate --help'.\n";
     run.exit_code = kExitUsage;
     return run;
   }
@@ -443,8 +411,11 @@ ValidateRun validate_command(Args args, bool stdout_terminal) {
     run.out = kValidateUsage;
     return run;
   }
-  bool color = options.color == ColorMode::Always ||
+  TextOptions text;
+  text.color = options.color == ColorMode::Always ||
                (options.color == ColorMode::Auto && stdout_terminal);
+  text.notes = options.notes;
+  text.shown = options.shown;
 
   CheckContext context;
   context.syntax_only = options.syntax_only;
@@ -460,31 +431,38 @@ ValidateRun validate_command(Args args, bool stdout_terminal) {
     }
     context.user_tables.push_back(std::move(table));
   }
+  Policy policy{options.allowed, options.warnings_as_errors};
 
-  LoadedRules loaded = load_rule_paths(options.paths);
+  LoadedRules loaded = load_inputs(options.paths, in != nullptr ? *in : std::cin);
   for (const std::string& error : loaded.io_errors) run.err += "eql validate: " + error + "\n";
 
+  std::map<const Rule*, Diagnostics> id_problems = rule_id_diagnostics(loaded.files);
   Tally tally;
-  std::vector<std::vector<RuleReport>> reports;
+  std::vector<FileReport> reports;
   bool file_errors = false;
   for (const RuleFile& file : loaded.files) {
-    reports.push_back(check_file(file, context));
-    count_file(file, reports.back(), tally);
+    reports.push_back(check_file(file, context, policy, id_problems));
+    count_file(reports.back(), tally);
     file_errors = file_errors || has_errors(file.diagnostics);
-    if (options.format == OutputFormat::Text && !options.quiet) {
-      write_text(file, reports.back(), color, options.notes, run.out);
-    }
+    if (options.format == OutputFormat::Text) write_text(reports.back(), text, run.out);
+    if (options.format == OutputFormat::Github) write_github(reports.back(), text, run.out);
   }
 
   if (!loaded.io_errors.empty()) {
     run.exit_code = kExitUsage;
+  } else if (std::string nothing = nothing_found(options.paths, tally); !nothing.empty()) {
+    run.err += nothing;
+    run.exit_code = kExitUsage;
   } else if (tally.invalid > 0 || file_errors) {
     run.exit_code = kExitFindings;
   }
-  if (options.format == OutputFormat::Json) {
-    run.out += json_document(loaded.files, reports, tally, loaded.io_errors, run.exit_code);
-  } else {
-    run.out += summary_line(tally) + "\n";
+  switch (options.format) {
+    case OutputFormat::Json:
+      run.out += json_document(reports, tally, loaded.io_errors, run.exit_code);
+      break;
+    case OutputFormat::Sarif: run.out += sarif_document(reports); break;
+    case OutputFormat::Text:
+    case OutputFormat::Github: run.out += summary_line(tally) + "\n"; break;
   }
   return run;
 }
