@@ -99,6 +99,7 @@ TEST_CASE("golden JSON: each metadata check's code and position") {
         "meta.type-language 17:8-15 error\n"
         "meta.mitre-id 25:6-14 error\n"
         "meta.mitre-id 29:6-13 error\n"
+        "meta.mitre-name 37:8-18 error\n"
         "meta.mitre-reference 38:13-55 error\n"
         "meta.mitre-parent 44:6-17 error\n"
         "meta.mitre-id 48:6-15 error\n"
@@ -124,7 +125,7 @@ TEST_CASE("--allow drops a code or a family; unknown keys are warnings unless --
   std::vector<std::string> allow_errors = {"--allow", "meta.date",          "--allow=meta.enum",
                                            "--allow", "meta.required",      "--allow", "meta.range",
                                            "--allow", "meta.type-language", "--allow", "meta.mitre-id",
-                                           "--allow", "meta.mitre-reference",
+                                           "--allow", "meta.mitre-reference", "--allow", "meta.mitre-name",
                                            "--allow", "meta.mitre-parent"};
   std::vector<std::string> arguments = allow_errors;
   arguments.push_back(file);
@@ -211,12 +212,12 @@ TEST_CASE("SARIF 2.1.0: schema, version, the tool's rules, results with ids, lev
   CHECK(std::string(run0["tool"]["driver"]["name"].GetString()) == "eql");
   const auto& rules = run0["tool"]["driver"]["rules"];
   const auto& results = run0["results"];
-  CHECK(results.Size() == 15);  // 14 metadata problems and x.toml's syntax error
+  CHECK(results.Size() == 16);  // 15 metadata problems and x.toml's syntax error
   std::vector<std::string> ids;
   for (const auto& rule : rules.GetArray()) ids.emplace_back(rule["id"].GetString());
   CHECK(ids == std::vector<std::string>{"meta.date", "meta.enum", "meta.required", "meta.range",
                                         "meta.unknown-key", "meta.type-language", "meta.mitre-id",
-                                        "meta.mitre-reference", "meta.mitre-parent",
+                                        "meta.mitre-name", "meta.mitre-reference", "meta.mitre-parent",
                                         "syntax.expected-close-paren"});
   for (const auto& result : results.GetArray()) {
     CHECK(ids[result["ruleIndex"].GetUint()] == result["ruleId"].GetString());
@@ -231,7 +232,7 @@ TEST_CASE("SARIF 2.1.0: schema, version, the tool's rules, results with ids, lev
   CHECK(place["region"]["startLine"].GetUint() == 15);
   CHECK(place["region"]["startColumn"].GetUint() == 1);
   CHECK(place["region"]["endColumn"].GetUint() == 8);
-  const auto& syntax = results[14];
+  const auto& syntax = results[15];
   CHECK(std::string(syntax["level"].GetString()) == "error");
   CHECK(relative(syntax["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].GetString()) ==
         "invalid/x.toml");
