@@ -115,6 +115,44 @@ TEST_CASE("duplicate rule_ids name the other file; a TOML rule without rule_id i
   CHECK(validate({kData + "/duplicates/first.toml"}).exit_code == cli::kExitOk);
 }
 
+TEST_CASE("a rule_id shared with a rule in another language is a duplicate too") {
+  InTemporaryFolder here("eql-validate-duplicate-test");
+  std::ifstream first(kData + "/duplicates/first.toml");
+  std::ostringstream eql_rule;
+  eql_rule << first.rdbuf();
+  here.write("a.toml", eql_rule.str());
+  here.write("b.toml",
+             "[rule]\nname = \"A KQL rule\"\nlanguage = \"kuery\"\ntype = \"query\"\n"
+             "rule_id = \"00000000-0000-4000-8000-0000000000d1\"\nquery = \"process.name:a.exe\"\n");
+  cli::ValidateRun run = validate({"--errors-only", "a.toml", "b.toml"});
+  CHECK(run.exit_code == cli::kExitFindings);
+  CHECK(run.out ==
+        "a.toml:12:11: error: rule_id \"00000000-0000-4000-8000-0000000000d1\" is also the rule_id "
+        "of b.toml:1 (\"A KQL rule\") [rule.duplicate-id]\n"
+        "   rule_id = \"00000000-0000-4000-8000-0000000000d1\"\n"
+        "             ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+        "   hint: each rule needs a rule_id of its own\n"
+        "2 files: 0 EQL rules valid, 1 invalid; 1 rule in other languages skipped (kuery 1)\n");
+}
+
+TEST_CASE("a required key missing from [rule] is reported at the table, with the key to add") {
+  InTemporaryFolder here("eql-validate-required-test");
+  std::ifstream first(kData + "/duplicates/first.toml");
+  std::ostringstream text;
+  text << first.rdbuf();
+  std::string rule = text.str();
+  rule.erase(rule.find("language = \"eql\"\n"), 17);
+  here.write("no_language.toml", rule);
+  cli::ValidateRun run = validate({"no_language.toml"});
+  CHECK(run.exit_code == cli::kExitFindings);
+  CHECK(run.out ==
+        "no_language.toml:6:1: error: missing required key `rule.language` [meta.required]\n"
+        "   [rule]\n"
+        "   ^\n"
+        "   hint: add language = ... to the [rule] table\n"
+        "1 file: 0 EQL rules valid, 1 invalid\n");
+}
+
 TEST_CASE("--allow drops a code or a family; unknown keys are warnings unless --warnings-as-errors") {
   const std::string file = kData + "/metadata/bad_metadata.toml";
   cli::ValidateRun all_meta = validate({"--allow", "meta.*", file});

@@ -22,8 +22,8 @@ using namespace std::string_view_literals;
 
 /// Keys an EQL rule must have, by table. `rule_id` and `query` have their own checks
 /// (rule.missing-id, rule.missing-query).
-constexpr std::array kRequiredRuleKeys = {"author"sv, "description"sv, "name"sv,
-                                          "risk_score"sv, "severity"sv, "type"sv};
+constexpr std::array kRequiredRuleKeys = {"author"sv,     "description"sv, "language"sv, "name"sv,
+                                          "risk_score"sv, "severity"sv,    "type"sv};
 constexpr std::array kRequiredMetadataKeys = {"creation_date"sv, "maturity"sv, "updated_date"sv};
 
 /// Every key detection-rules' schema knows in `[rule]` (all rule types), `[metadata]` and at
