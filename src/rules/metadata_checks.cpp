@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string_view>
 
 #include "rules/loaders.h"
@@ -212,10 +211,10 @@ class TomlMetadataChecker {
     const toml::table* metadata = root.get_as<toml::table>("metadata");
     check_unknown_keys(root, kKnownTopKeys, "");
     check_unknown_keys(rule, kKnownRuleKeys, "rule.");
-    check_required(rule, kRequiredRuleKeys, "rule", rule);
+    check_required(rule, kRequiredRuleKeys, "rule");
     if (metadata != nullptr) {
       check_unknown_keys(*metadata, kKnownMetadataKeys, "metadata.");
-      check_required(*metadata, kRequiredMetadataKeys, "metadata", *metadata);
+      check_required(*metadata, kRequiredMetadataKeys, "metadata");
     } else {
       Span at = span_of(rule);
       report("meta.required", Severity::Error, Span{at.begin, at.begin},
@@ -279,10 +278,10 @@ class TomlMetadataChecker {
 
   template <std::size_t N>
   void check_required(const toml::table& table, const std::array<std::string_view, N>& keys,
-                      std::string_view name, const toml::node& where) {
+                      std::string_view name) {
     for (std::string_view key : keys) {
       if (table.contains(key)) continue;
-      Span at = span_of(where);
+      Span at = span_of(table);  // the table's header
       std::string message = "missing required key `";
       message.append(name).append(".").append(key).append("`");
       std::string hint = "add ";
