@@ -323,6 +323,8 @@ TEST_CASE("a bad option value is one line and a pointer to --help, never the who
            {{"--format", "x", "."}, "unknown format 'x' (use text, json, sarif or github)"},
            {{"--color=sometimes", "."}, "unknown colour mode 'sometimes' (use auto, always or never)"},
            {{"--allow"}, "--allow needs a value"},
+           {{"--allow", "unknown-key", "."},
+            "cannot allow 'unknown-key': codes start with syntax., check., rule. or meta."},
            {{"--bogus", "."}, "unknown option '--bogus'"},
            {{}, "no PATH given"}}) {
     cli::ValidateRun run = validate(arguments);

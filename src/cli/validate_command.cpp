@@ -235,6 +235,21 @@ std::optional<std::string> read_configuration(ValidateOptions& options) {
   return std::nullopt;
 }
 
+// A code to allow names a family the diagnostics have, so that a typo (`unknown-key` for
+// `meta.unknown-key`) is said instead of silently allowing nothing.
+std::optional<std::string> check_allowed(const std::vector<std::string>& allowed) {
+  static constexpr std::string_view kFamilies[] = {"syntax.", "check.", "rule.", "meta."};
+  for (const std::string& code : allowed) {
+    bool known = std::any_of(std::begin(kFamilies), std::end(kFamilies), [&](std::string_view family) {
+      return code.size() > family.size() && code.rfind(family, 0) == 0;
+    });
+    if (!known) {
+      return "cannot allow '" + code + "': codes start with syntax., check., rule. or meta.";
+    }
+  }
+  return std::nullopt;
+}
+
 // ---- checking ----------------------------------------------------------------------------
 
 /// What applies to every diagnostic: --allow, --warnings-as-errors.
@@ -402,6 +417,7 @@ ValidateRun validate_command(Args args, bool stdout_terminal, std::istream* in) 
   ValidateOptions options;
   auto usage_error = read_options(args, options);
   if (!usage_error && !options.help) usage_error = read_configuration(options);
+  if (!usage_error && !options.help) usage_error = check_allowed(options.allowed);
   if (usage_error) {
     run.err = "eql validate: " + *usage_error + "\nTry 'eql validate --help'.\n";
     run.exit_code = kExitUsage;
