@@ -135,6 +135,33 @@ TEST_CASE("a rule_id shared with a rule in another language is a duplicate too")
         "2 files: 0 EQL rules valid, 1 invalid; 1 rule in other languages skipped (kuery 1)\n");
 }
 
+TEST_CASE("a rule's metadata and query problems are shown in the order of the file") {
+  InTemporaryFolder here("eql-validate-order-test");
+  std::ifstream first(kData + "/duplicates/first.toml");
+  std::ostringstream text;
+  text << first.rdbuf();
+  std::string rule = text.str();
+  rule.replace(rule.find("severity = \"low\""), 16, "severity = \"lo\"");
+  rule.replace(rule.find("== \"a.exe\""), 2, "=");
+  rule += "\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n[rule.threat.tactic]\nid = \"TA2\"\n"
+          "name = \"Execution\"\nreference = \"https://attack.mitre.org/tactics/TA0002/\"\n";
+  here.write("order.toml", rule);
+  cli::ValidateRun text_run = validate({"order.toml"});
+  std::vector<std::string> firsts;
+  std::istringstream lines(text_run.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("order.toml:", 0) == 0) firsts.push_back(line.substr(0, line.find(": error")));
+  }
+  CHECK(firsts == std::vector<std::string>{"order.toml:13:12", "order.toml:16:28", "order.toml:22:6"});
+  // JSON lists them in the same order.
+  rapidjson::Document json = parsed_json(validate({"--format=json", "order.toml"}).out);
+  const auto& diagnostics = json["rules"][0]["diagnostics"];
+  REQUIRE(diagnostics.Size() == 3);
+  CHECK(std::string(diagnostics[0]["code"].GetString()) == "meta.enum");
+  CHECK(std::string(diagnostics[1]["code"].GetString()) == "syntax.single-equals");
+  CHECK(std::string(diagnostics[2]["code"].GetString()) == "meta.mitre-id");
+}
+
 TEST_CASE("a required key missing from [rule] is reported at the table, with the key to add") {
   InTemporaryFolder here("eql-validate-required-test");
   std::ifstream first(kData + "/duplicates/first.toml");

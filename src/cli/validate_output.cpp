@@ -9,16 +9,33 @@
 
 namespace eql::cli::validate_internal {
 
+namespace {
+
+const QueryOrigin kWholeFile;
+
+}  // namespace
+
+std::vector<PlacedDiagnostic> in_file_order(const RuleReport& report) {
+  std::vector<PlacedDiagnostic> placed;
+  if (report.rule == nullptr) return placed;
+  for (const Diagnostic& diagnostic : report.rule_diagnostics) {
+    placed.push_back({&diagnostic, &kWholeFile, diagnostic.span.begin});
+  }
+  const QueryOrigin& origin = report.rule->query_origin;
+  for (const Diagnostic& diagnostic : report.query_diagnostics) {
+    placed.push_back({&diagnostic, &origin, origin.to_file(diagnostic.span.begin)});
+  }
+  std::stable_sort(placed.begin(), placed.end(), [](const PlacedDiagnostic& a, const PlacedDiagnostic& b) {
+    return a.file_offset < b.file_offset;
+  });
+  return placed;
+}
+
 void for_each_diagnostic(const FileReport& report,
                          const std::function<void(const Diagnostic&, const QueryOrigin&)>& visit) {
-  const QueryOrigin whole_file;
-  for (const Diagnostic& diagnostic : report.file->diagnostics) visit(diagnostic, whole_file);
+  for (const Diagnostic& diagnostic : report.file->diagnostics) visit(diagnostic, kWholeFile);
   for (const RuleReport& rule : report.rules) {
-    if (rule.rule == nullptr) continue;
-    for (const Diagnostic& diagnostic : rule.rule_diagnostics) visit(diagnostic, whole_file);
-    for (const Diagnostic& diagnostic : rule.query_diagnostics) {
-      visit(diagnostic, rule.rule->query_origin);
-    }
+    for (const PlacedDiagnostic& placed : in_file_order(rule)) visit(*placed.diagnostic, *placed.origin);
   }
 }
 
@@ -238,12 +255,8 @@ void write_rule(JsonWriter& json, const RuleReport& report) {
   }
   json.Key("diagnostics");
   json.StartArray();
-  const QueryOrigin whole_file;
-  for (const Diagnostic& diagnostic : report.rule_diagnostics) {
-    write_diagnostic(json, diagnostic, source, whole_file);
-  }
-  for (const Diagnostic& diagnostic : report.query_diagnostics) {
-    write_diagnostic(json, diagnostic, source, report.rule->query_origin);
+  for (const PlacedDiagnostic& placed : in_file_order(report)) {
+    write_diagnostic(json, *placed.diagnostic, source, *placed.origin);
   }
   json.EndArray();
   json.EndObject();

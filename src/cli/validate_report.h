@@ -35,8 +35,18 @@ struct FileReport {
   std::vector<RuleReport> rules;
 };
 
+/// A rule's diagnostic with the origin that maps its span into the file.
+struct PlacedDiagnostic {
+  const Diagnostic* diagnostic = nullptr;
+  const QueryOrigin* origin = nullptr;
+  std::uint32_t file_offset = 0;  ///< where it begins in the file
+};
+
+/// A rule's diagnostics (its own and its query's) in the order of the file.
+std::vector<PlacedDiagnostic> in_file_order(const RuleReport& report);
+
 /// Calls `visit` for every diagnostic of a file in the order they are shown: the file's
-/// own, then each rule's fields and metadata, then its query. `origin` maps the span.
+/// own, then each rule's in file order. `origin` maps the span.
 void for_each_diagnostic(const FileReport& report,
                          const std::function<void(const Diagnostic&, const QueryOrigin&)>& visit);
 
