@@ -245,54 +245,70 @@ std::string describe_out_of_order(const OutOfOrder& why, const RunCommandOptions
          " beyond the " + seconds_text(window) + " window: sequence rules re-read the input";
 }
 
-}  // namespace
+// What the load report counts.
+struct LoadCounts {
+  std::size_t rules = 0, files = 0;
+  std::size_t filtered_out = 0, with_errors = 0, refused = 0, unreadable_files = 0;
+  std::map<std::string, std::size_t> skipped_languages, skipped_objects;
+  std::size_t exceptions_applied = 0, exceptions_unsupported = 0, lists_missing = 0;
+};
 
-int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal) {
-  RunCommandOptions options;
-  bool help = false;
-  if (auto error = parse_arguments(args, options, help)) {
-    std::fprintf(err, "eql run: %s\nTry 'eql run --help'.\n", error->c_str());
-    return kExitUsage;
+// The load report on stderr (docs/run.md, "What is loaded, and what is not").
+void print_load_report(std::FILE* err, const LoadCounts& counts) {
+  std::fprintf(err, "eql run: %s loaded from %s", counted(counts.rules, "EQL rule", "EQL rules").c_str(),
+               counted(counts.files, "file", "files").c_str());
+  if (counts.filtered_out) {
+    std::fprintf(err, ", %zu not selected (--severity/--rule-id/--tag/--building-blocks)", counts.filtered_out);
   }
-  if (help) {
-    std::fputs(kRunUsage, out);
-    return kExitOk;
+  if (counts.with_errors) std::fprintf(err, ", %zu with errors (shown above) not run", counts.with_errors);
+  if (counts.refused) std::fprintf(err, ", %zu refused by --strict-rules (findings shown above)", counts.refused);
+  std::fputs("\n", err);
+  if (!counts.skipped_languages.empty()) {
+    std::string list;
+    std::size_t total = 0;
+    for (const auto& [language, count] : counts.skipped_languages) {
+      list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + language;
+      total += count;
+    }
+    std::fprintf(err, "eql run: %s in other languages skipped: %s\n", counted(total, "rule", "rules").c_str(),
+                 list.c_str());
   }
-  const bool err_color = options.color == "always" || (options.color == "auto" && err == stderr && stderr_is_terminal());
-  const bool out_color = options.color == "always" || (options.color == "auto" && out_is_terminal);
-  auto started = std::chrono::steady_clock::now();
+  if (!counts.skipped_objects.empty()) {
+    std::string list;
+    for (const auto& [what, count] : counts.skipped_objects) {
+      list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + what;
+    }
+    std::fprintf(err, "eql run: not rules, skipped: %s\n", list.c_str());
+  }
+  if (counts.exceptions_applied || counts.exceptions_unsupported || counts.lists_missing) {
+    std::fprintf(err, "eql run: exception items: %zu applied", counts.exceptions_applied);
+    if (counts.exceptions_unsupported) {
+      std::fprintf(err, ", %zu not applied (entries of type list or nested are not supported)",
+                   counts.exceptions_unsupported);
+    }
+    if (counts.lists_missing) {
+      std::fprintf(err, ", %s not in the loaded files",
+                   counted(counts.lists_missing, "referenced list", "referenced lists").c_str());
+    }
+    std::fputs("\n", err);
+  }
+  if (counts.unreadable_files) {
+    std::fprintf(err, "eql run: %s unreadable (shown above)\n",
+                 counted(counts.unreadable_files, "rule file", "rule files").c_str());
+  }
+}
 
-  // Load, then compile every selected EQL rule; every rule that cannot run is said why.
-  LoadedRules loaded = load_rule_paths(options.rule_paths);
-  for (const std::string& problem : loaded.io_errors) std::fprintf(err, "eql run: %s\n", problem.c_str());
-  if (!loaded.io_errors.empty()) return kExitUsage;
-  std::vector<std::string> selection_problems = selection_errors(loaded.files, options.selection);
-  for (const std::string& problem : selection_problems) std::fprintf(err, "eql run: %s\n", problem.c_str());
-  if (!selection_problems.empty()) return kExitUsage;
-  for (const std::string& warning : rule_id_warnings(loaded.files)) std::fprintf(err, "eql run: %s\n", warning.c_str());
+// The rules each runner holds, and what the load report counts.
+struct CompiledRules {
+  std::vector<std::unique_ptr<RuleRunner>> runners;  // one per thread
+  LoadCounts counts;
+};
 
-  bool ordered_by_stream = options.order ? *options.order == RunnerOptions::Order::Stream
-                                         : std::all_of(options.inputs.begin(), options.inputs.end(),
-                                                       [](const Input& input) { return input.path == "-"; });
-  RunnerOptions runner_options;
-  runner_options.order = ordered_by_stream ? RunnerOptions::Order::Stream : RunnerOptions::Order::Exact;
-  // Exact order over files that can be read again runs the sequences through the reorder
-  // windows, so memory stays flat on input in time order; when the input turns out not to
-  // be, the sequence rules read it a second time, held (docs/run.md).
-  const bool rereadable = std::all_of(options.inputs.begin(), options.inputs.end(), [](const Input& input) {
-    std::error_code error;
-    return input.path != "-" && std::filesystem::is_regular_file(input.path, error);
-  });
-  runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
-  runner_options.max_lateness_ms = options.max_lateness_ms;
-  runner_options.max_pending = options.max_pending;
-  runner_options.max_samples_per_key = options.max_samples_per_key;
-  runner_options.ignore_index = options.ignore_index;
-  // Field types from the embedded schemas, as `eql query` uses them: dates, ips and
-  // versions compare as Elasticsearch compares them.
-  SchemaFieldTypes schema_types(embedded_schema_all());
-  runner_options.field_types = &schema_types;
-
+// Compiles every selected EQL rule into one runner per thread, with its exception items;
+// every rule that cannot run is said why on `err`, and the type checker's findings are
+// shown as warnings (docs/run.md, "Checks at load").
+CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& options,
+                            const RunnerOptions& runner_options, std::FILE* err, bool err_color) {
   // Exception list items of every loaded file, by list id: a rule of a Kibana export refers
   // to its lists by list_id, and the export holds their items.
   std::map<std::string, std::vector<const ExceptionListItem*>> exception_items;
@@ -398,46 +414,132 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       }
     }
   }
-  std::vector<std::unique_ptr<RuleRunner>> runners;
-  runners.push_back(std::move(first_runner));
-  for (auto& pending : worker_runners) runners.push_back(pending.get());
+  CompiledRules compiled;
+  compiled.runners.push_back(std::move(first_runner));
+  for (auto& pending : worker_runners) compiled.runners.push_back(pending.get());
+  compiled.counts = LoadCounts{runner.rule_count(), loaded.files.size(), filtered_out, with_errors, refused,
+                               unreadable_files, skipped_languages, skipped_objects, exceptions_applied,
+                               exceptions_unsupported, lists_missing};
+  return compiled;
 
-  if (!options.quiet) {
-    std::fprintf(err, "eql run: %s loaded from %s", counted(runner.rule_count(), "EQL rule", "EQL rules").c_str(),
-                 counted(loaded.files.size(), "file", "files").c_str());
-    if (filtered_out) std::fprintf(err, ", %zu not selected (--severity/--rule-id/--tag/--building-blocks)", filtered_out);
-    if (with_errors) std::fprintf(err, ", %zu with errors (shown above) not run", with_errors);
-    if (refused) std::fprintf(err, ", %zu refused by --strict-rules (findings shown above)", refused);
-    std::fputs("\n", err);
-    if (!skipped_languages.empty()) {
-      std::string list;
-      std::size_t total = 0;
-      for (const auto& [language, count] : skipped_languages) {
-        list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + language;
-        total += count;
-      }
-      std::fprintf(err, "eql run: %s in other languages skipped: %s\n", counted(total, "rule", "rules").c_str(),
-                   list.c_str());
+}
+
+// What the summary says besides the runners' counters.
+struct SummaryFacts {
+  std::uint64_t alerts = 0;
+  std::uint64_t skipped_lines = 0;
+  double seconds = 0;
+  std::string reread_note;  // why the sequence rules read the input twice, if they did
+  std::size_t max_pending = 0;
+};
+
+// The summary on stderr at the end of a run (docs/run.md, "Progress and summary").
+void print_summary(std::FILE* err, const ParallelTotals& totals, const std::vector<std::uint64_t>& alerts_per_rule,
+                   const std::function<const Rule&(std::size_t)>& rule_at, const SummaryFacts& facts) {
+  std::vector<std::size_t> alerting;
+  std::size_t never = 0, block_rules = 0;
+  std::uint64_t block_alerts = 0;
+  for (std::size_t i = 0; i < alerts_per_rule.size(); ++i) {
+    if (alerts_per_rule[i] && is_building_block(rule_at(i))) {
+      ++block_rules;
+      block_alerts += alerts_per_rule[i];
     }
-    if (!skipped_objects.empty()) {
-      std::string list;
-      for (const auto& [what, count] : skipped_objects) list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + what;
-      std::fprintf(err, "eql run: not rules, skipped: %s\n", list.c_str());
-    }
-    if (exceptions_applied || exceptions_unsupported || lists_missing) {
-      std::fprintf(err, "eql run: exception items: %zu applied", exceptions_applied);
-      if (exceptions_unsupported) {
-        std::fprintf(err, ", %zu not applied (entries of type list or nested are not supported)",
-                     exceptions_unsupported);
-      }
-      if (lists_missing) std::fprintf(err, ", %zu referenced lists not in the loaded files", lists_missing);
-      std::fputs("\n", err);
-    }
-    if (unreadable_files) {
-      std::fprintf(err, "eql run: %s unreadable (shown above)\n",
-                   counted(unreadable_files, "rule file", "rule files").c_str());
+    if (alerts_per_rule[i]) alerting.push_back(i);
+    else ++never;
+  }
+  std::stable_sort(alerting.begin(), alerting.end(),
+                   [&](std::size_t a, std::size_t b) { return alerts_per_rule[a] > alerts_per_rule[b]; });
+  // Building-block alerts are counted apart, as Kibana leaves them out of its alerts view.
+  std::fprintf(err, "eql run: %s, %s from %s, %s never matched", counted(totals.events, "event", "events").c_str(),
+               counted(facts.alerts - block_alerts, "alert", "alerts").c_str(),
+               counted(alerting.size() - block_rules, "rule", "rules").c_str(),
+               counted(never, "rule", "rules").c_str());
+  if (block_alerts) {
+    std::fprintf(err, ", %s from %s", counted(block_alerts, "building-block alert", "building-block alerts").c_str(),
+                 counted(block_rules, "building-block rule", "building-block rules").c_str());
+  }
+  if (facts.skipped_lines) std::fprintf(err, ", %s skipped", counted(facts.skipped_lines, "line", "lines").c_str());
+  std::fprintf(err, "; %.3f s, %.0f events/s, %.1f rule evaluations per event (of %s)\n", facts.seconds,
+               facts.seconds > 0 ? static_cast<double>(totals.events) / facts.seconds : 0.0,
+               totals.events ? static_cast<double>(totals.evaluations) / static_cast<double>(totals.events) : 0.0,
+               counted(alerts_per_rule.size(), "rule", "rules").c_str());
+  if (totals.late_events || totals.untimed_events) {
+    std::fprintf(err, "eql run: sequence rules: %llu (rule, event) pairs without a timestamp ignored, "
+                      "%llu later than --max-lateness dropped\n",
+                 static_cast<unsigned long long>(totals.untimed_events),
+                 static_cast<unsigned long long>(totals.late_events));
+  }
+  if (!facts.reread_note.empty()) std::fprintf(err, "eql run: %s\n", facts.reread_note.c_str());
+  // What the sequence limits dropped, so that no partial sequence is lost silently.
+  if (totals.evicted || totals.key_overflow) {
+    std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "
+                      "%llu events with more than 10000 join keys dropped\n",
+                 static_cast<unsigned long long>(totals.evicted), facts.max_pending,
+                 static_cast<unsigned long long>(totals.key_overflow));
+  }
+  if (!alerting.empty()) {
+    std::fputs("eql run: alerts per rule (top 10):\n", err);
+    for (std::size_t i = 0; i < alerting.size() && i < 10; ++i) {
+      const Rule& rule = rule_at(alerting[i]);
+      std::fprintf(err, "  %6llu  %s  (%s)%s\n", static_cast<unsigned long long>(alerts_per_rule[alerting[i]]),
+                   rule.name.c_str(), rule.rule_id.empty() ? rule.file.c_str() : rule.rule_id.c_str(),
+                   is_building_block(rule) ? "  [building block]" : "");
     }
   }
+}
+
+}  // namespace
+
+int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal) {
+  RunCommandOptions options;
+  bool help = false;
+  if (auto error = parse_arguments(args, options, help)) {
+    std::fprintf(err, "eql run: %s\nTry 'eql run --help'.\n", error->c_str());
+    return kExitUsage;
+  }
+  if (help) {
+    std::fputs(kRunUsage, out);
+    return kExitOk;
+  }
+  const bool err_color = options.color == "always" || (options.color == "auto" && err == stderr && stderr_is_terminal());
+  const bool out_color = options.color == "always" || (options.color == "auto" && out_is_terminal);
+  auto started = std::chrono::steady_clock::now();
+
+  // Load, then compile every selected EQL rule; every rule that cannot run is said why.
+  LoadedRules loaded = load_rule_paths(options.rule_paths);
+  for (const std::string& problem : loaded.io_errors) std::fprintf(err, "eql run: %s\n", problem.c_str());
+  if (!loaded.io_errors.empty()) return kExitUsage;
+  std::vector<std::string> selection_problems = selection_errors(loaded.files, options.selection);
+  for (const std::string& problem : selection_problems) std::fprintf(err, "eql run: %s\n", problem.c_str());
+  if (!selection_problems.empty()) return kExitUsage;
+  for (const std::string& warning : rule_id_warnings(loaded.files)) std::fprintf(err, "eql run: %s\n", warning.c_str());
+
+  bool ordered_by_stream = options.order ? *options.order == RunnerOptions::Order::Stream
+                                         : std::all_of(options.inputs.begin(), options.inputs.end(),
+                                                       [](const Input& input) { return input.path == "-"; });
+  RunnerOptions runner_options;
+  runner_options.order = ordered_by_stream ? RunnerOptions::Order::Stream : RunnerOptions::Order::Exact;
+  // Exact order over files that can be read again runs the sequences through the reorder
+  // windows, so memory stays flat on input in time order; when the input turns out not to
+  // be, the sequence rules read it a second time, held (docs/run.md).
+  const bool rereadable = std::all_of(options.inputs.begin(), options.inputs.end(), [](const Input& input) {
+    std::error_code error;
+    return input.path != "-" && std::filesystem::is_regular_file(input.path, error);
+  });
+  runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
+  runner_options.max_lateness_ms = options.max_lateness_ms;
+  runner_options.max_pending = options.max_pending;
+  runner_options.max_samples_per_key = options.max_samples_per_key;
+  runner_options.ignore_index = options.ignore_index;
+  // Field types from the embedded schemas, as `eql query` uses them: dates, ips and
+  // versions compare as Elasticsearch compares them.
+  SchemaFieldTypes schema_types(embedded_schema_all());
+  runner_options.field_types = &schema_types;
+
+  CompiledRules compiled = compile_rules(loaded, options, runner_options, err, err_color);
+  std::vector<std::unique_ptr<RuleRunner>> runners = std::move(compiled.runners);
+  RuleRunner& runner = *runners.front();
+  if (!options.quiet) print_load_report(err, compiled.counts);
   if (runner.rule_count() == 0) {
     std::fputs("eql run: no EQL rule to run\n", err);
     return kExitUsage;
@@ -566,60 +668,16 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   auto rule_at = [&](std::size_t index) -> const Rule& { return parallel ? parallel->rule(index) : runner.rule(index); };
 
   if (!options.quiet) {
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::vector<std::size_t> alerting;
-    std::size_t never = 0, block_rules = 0;
-    std::uint64_t block_alerts = 0;
-    for (std::size_t i = 0; i < alerts_per_rule.size(); ++i) {
-      if (alerts_per_rule[i] && is_building_block(rule_at(i))) {
-        ++block_rules;
-        block_alerts += alerts_per_rule[i];
-      }
-      if (alerts_per_rule[i]) alerting.push_back(i);
-      else ++never;
-    }
-    std::stable_sort(alerting.begin(), alerting.end(),
-                     [&](std::size_t a, std::size_t b) { return alerts_per_rule[a] > alerts_per_rule[b]; });
-    // Building-block alerts are counted apart, as Kibana leaves them out of its alerts view.
-    std::fprintf(err, "eql run: %s, %s from %s, %s never matched", counted(totals.events, "event", "events").c_str(),
-                 counted(alerts - block_alerts, "alert", "alerts").c_str(),
-                 counted(alerting.size() - block_rules, "rule", "rules").c_str(),
-                 counted(never, "rule", "rules").c_str());
-    if (block_alerts) {
-      std::fprintf(err, ", %s from %s", counted(block_alerts, "building-block alert", "building-block alerts").c_str(),
-                   counted(block_rules, "building-block rule", "building-block rules").c_str());
-    }
-    if (skipped_lines) std::fprintf(err, ", %llu lines skipped", static_cast<unsigned long long>(skipped_lines));
-    std::fprintf(err, "; %.3f s, %.0f events/s, %.1f rule evaluations per event (of %s)\n", seconds,
-                 seconds > 0 ? static_cast<double>(totals.events) / seconds : 0.0,
-                 totals.events ? static_cast<double>(totals.evaluations) / static_cast<double>(totals.events) : 0.0,
-                 counted(alerts_per_rule.size(), "rule", "rules").c_str());
-    if (totals.late_events || totals.untimed_events) {
-      std::fprintf(err, "eql run: sequence rules: %llu (rule, event) pairs without a timestamp ignored, "
-                        "%llu later than --max-lateness dropped\n",
-                   static_cast<unsigned long long>(totals.untimed_events),
-                   static_cast<unsigned long long>(totals.late_events));
-    }
-    if (!reread_note.empty()) std::fprintf(err, "eql run: %s\n", reread_note.c_str());
-    // What the sequence limits dropped, so that no partial sequence is lost silently.
-    if (totals.evicted || totals.key_overflow) {
-      std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "
-                        "%llu events with more than 10000 join keys dropped\n",
-                   static_cast<unsigned long long>(totals.evicted), options.max_pending,
-                   static_cast<unsigned long long>(totals.key_overflow));
-    }
-    if (!alerting.empty()) {
-      std::fputs("eql run: alerts per rule (top 10):\n", err);
-      for (std::size_t i = 0; i < alerting.size() && i < 10; ++i) {
-        const Rule& rule = rule_at(alerting[i]);
-        std::fprintf(err, "  %6llu  %s  (%s)%s\n", static_cast<unsigned long long>(alerts_per_rule[alerting[i]]),
-                     rule.name.c_str(), rule.rule_id.empty() ? rule.file.c_str() : rule.rule_id.c_str(),
-                     is_building_block(rule) ? "  [building block]" : "");
-      }
-    }
+    SummaryFacts facts;
+    facts.alerts = alerts;
+    facts.skipped_lines = skipped_lines;
+    facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    facts.reread_note = reread_note;
+    facts.max_pending = options.max_pending;
+    print_summary(err, totals, alerts_per_rule, rule_at, facts);
   }
   if (io_error) return kExitUsage;
-  if (options.strict_rules && (refused || with_errors)) return kExitFindings;
+  if (options.strict_rules && (compiled.counts.refused || compiled.counts.with_errors)) return kExitFindings;
   return options.fail_on_alert && alerts > 0 ? kExitFindings : kExitOk;
 }
 
