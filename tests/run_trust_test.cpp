@@ -164,6 +164,13 @@ TEST_CASE("eql run: a selection that matches nothing, or names what is not loade
   CHECK(missing.err == "eql run: --rule-id no-such-rule: no loaded rule has this id\n");
   CHECK(missing.out.empty());
 
+  // A rule of another language is loaded, but not run.
+  testing::RunCapture kql = run({"--rules", EQL_SOURCE_DIR "/rules", "--rule-id",
+                                 "051eee15-68c4-41be-8e05-7aaea1a54b44", kBundledEvents});
+  CHECK(kql.exit_code == cli::kExitUsage);
+  CHECK(kql.err == "eql run: --rule-id 051eee15-68c4-41be-8e05-7aaea1a54b44 is a kuery rule, not EQL: eql run runs "
+                   "EQL rules only\n");
+
   testing::RunCapture tag = run({"--rules", kRunData + "/building-blocks", "--tag", "Tactic:Execution", kEvents});
   CHECK(tag.exit_code == cli::kExitUsage);
   CHECK(tag.err == "eql run: --tag 'Tactic:Execution': no loaded EQL rule has this tag; did you mean "
@@ -177,6 +184,10 @@ TEST_CASE("eql run: a selection that matches nothing, or names what is not loade
   CHECK(empty.err == "eql run: no loaded EQL rule matches the selection (--severity, --rule-id, --tag, "
                      "--building-blocks)\n");
 
+  // --index before a file applies to it (event 6 names no index: it is outside winlogbeat-*).
+  testing::RunCapture before = run({"--rules", rules, "--rule-id", "run-any-event", "--index", "logs-x", kEvents});
+  CHECK(before.exit_code == cli::kExitOk);
+  CHECK(before.lines.size() == 1);
   testing::RunCapture late_index = run({"--rules", rules, kEvents, "--index", "logs-x"});
   CHECK(late_index.exit_code == cli::kExitUsage);
   CHECK(late_index.err == "eql run: --index logs-x is given after the last FILE: it applies to the FILEs after it\n"
