@@ -144,6 +144,9 @@ TEST_CASE("eql run: building-block rules are marked, counted apart and left out 
   std::ifstream golden(kRunData + "/golden/building-blocks.table");
   CHECK(table.out == std::string(std::istreambuf_iterator<char>(golden), {}));
   CHECK_FALSE(contains(table.out, "cmd.exe (building block)"));
+  testing::RunCapture threaded = run({"--rules", folder, "--format", "table", "--threads", "2", kEvents});
+  CHECK(threaded.out == table.out);
+  CHECK(contains(threaded.err, "2 alerts from 1 rule, 0 rules never matched, 3 building-block alerts"));
   CHECK(contains(table.out, "SMB connection"));
   testing::RunCapture all = run({"--rules", folder, "--format", "table", "--building-blocks", "include", kEvents});
   CHECK(contains(all.out, "cmd.exe (building block)"));
