@@ -488,6 +488,78 @@ void print_summary(std::FILE* err, const ParallelTotals& totals, const std::vect
   }
 }
 
+// Optimistic exact order found the input out of order: the same events again, for the
+// sequence rules only. A file that has grown since is read up to the events of the first
+// pass, and its problems were reported then. False when a file could not be read again in full.
+bool read_again(const RunCommandOptions& options, const std::vector<std::uint64_t>& events_per_input, std::FILE* err,
+                const std::function<void(Event&&, const std::string&)>& push) {
+  bool complete = true;
+  for (std::size_t i = 0; i < options.inputs.size(); ++i) {
+    std::uint64_t left = events_per_input[i];
+    if (left == 0) continue;
+    ReadSummary again = read_events(
+        options.inputs[i].path, options.read,
+        [&](Event&& event) {
+          push(std::move(event), options.inputs[i].index);
+          return --left > 0;
+        },
+        [](const InputProblem&) {});
+    if (again.io_error || left > 0) {
+      std::fprintf(err, "eql run: %s: could not be read again in full for the sequence rules\n",
+                   options.inputs[i].path.c_str());
+      complete = false;
+    }
+  }
+  return complete;
+}
+
+// What reading the inputs the first time gave.
+struct FirstPass {
+  std::vector<std::uint64_t> events_per_input;
+  std::uint64_t skipped_lines = 0;
+  bool io_error = false;
+  bool progress_shown = false;  // a progress line is on stderr, to be erased
+};
+
+// Reads every input once, pushing each event with its input's index; on a terminal, keeps a
+// progress line on stderr about once a second.
+FirstPass read_inputs(const RunCommandOptions& options, std::FILE* err, std::chrono::steady_clock::time_point started,
+                      const std::function<std::uint64_t()>& alerts_so_far,
+                      const std::function<void(Event&&, const std::string&)>& push) {
+  FirstPass pass;
+  pass.events_per_input.assign(options.inputs.size(), 0);
+  // On a terminal, a progress line on stderr about once a second.
+  const bool progress = !options.quiet && err == stderr && stderr_is_terminal();
+  std::uint64_t bytes = 0, pushed = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < options.inputs.size(); ++i) {
+    const Input& input = options.inputs[i];
+    ReadSummary summary = read_events(
+        input.path, options.read,
+        [&](Event&& event) {
+          ++pass.events_per_input[i];
+          bytes += event.json().size() + 1;
+          push(std::move(event), input.index);
+          if (progress && (++pushed & 4095) == 0) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_progress >= std::chrono::seconds(1)) {
+              last_progress = now;
+              double elapsed = std::chrono::duration<double>(now - started).count();
+              std::fprintf(err, "\r\x1b[Keql run: %.1f MB, %llu events, %.0f events/s, %llu alerts",
+                           static_cast<double>(bytes) / 1048576.0, static_cast<unsigned long long>(pushed),
+                           static_cast<double>(pushed) / elapsed, static_cast<unsigned long long>(alerts_so_far()));
+              pass.progress_shown = true;
+            }
+          }
+          return true;
+        },
+        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); });
+    pass.skipped_lines += summary.skipped;
+    pass.io_error = pass.io_error || summary.io_error;
+  }
+  return pass;
+}
+
 }  // namespace
 
 int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal) {
@@ -581,71 +653,26 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       write_text(format_alert(alert, runner.rule(alert.rule)));
     });
   }
-  auto alerts_so_far = [&] { return parallel ? parallel->alerts_written() : alerts; };
-  bool io_error = false;
-  std::uint64_t skipped_lines = 0;
-  // On a terminal, a progress line on stderr about once a second.
-  const bool progress = !options.quiet && err == stderr && stderr_is_terminal();
-  std::uint64_t bytes = 0, pushed = 0;
-  auto last_progress = std::chrono::steady_clock::now();
-  bool progress_shown = false;
-  std::vector<std::uint64_t> events_per_input(options.inputs.size(), 0);
-  for (std::size_t i = 0; i < options.inputs.size(); ++i) {
-    const Input& input = options.inputs[i];
-    ReadSummary summary = read_events(
-        input.path, options.read,
-        [&](Event&& event) {
-          ++events_per_input[i];
-          bytes += event.json().size() + 1;
-          if (parallel) parallel->push(std::move(event), input.index);
-          else runner.push(std::move(event), input.index);
-          if (progress && (++pushed & 4095) == 0) {
-            auto now = std::chrono::steady_clock::now();
-            if (now - last_progress >= std::chrono::seconds(1)) {
-              last_progress = now;
-              double elapsed = std::chrono::duration<double>(now - started).count();
-              std::fprintf(err, "\r\x1b[Keql run: %.1f MB, %llu events, %.0f events/s, %llu alerts",
-                           static_cast<double>(bytes) / 1048576.0, static_cast<unsigned long long>(pushed),
-                           static_cast<double>(pushed) / elapsed, static_cast<unsigned long long>(alerts_so_far()));
-              progress_shown = true;
-            }
-          }
-          return true;
-        },
-        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); });
-    skipped_lines += summary.skipped;
-    io_error = io_error || summary.io_error;
-  }
+  FirstPass first = read_inputs(
+      options, err, started, [&] { return parallel ? parallel->alerts_written() : alerts; },
+      [&](Event&& event, const std::string& index) {
+        if (parallel) parallel->push(std::move(event), index);
+        else runner.push(std::move(event), index);
+      });
+  bool io_error = first.io_error;
+  const std::uint64_t skipped_lines = first.skipped_lines;
+  const std::vector<std::uint64_t>& events_per_input = first.events_per_input;
+  const bool progress_shown = first.progress_shown;
   // Counters over every runner: events, rule evaluations, sequence events ignored.
   ParallelTotals totals;
   std::string reread_note;  // why the sequence rules read the input twice, if they did
-  // Optimistic exact order found the input out of order: the same events again, for the
-  // sequence rules only. A file that has grown since is read up to the events of the first
-  // pass, and its problems were reported then.
-  auto read_again = [&](const std::function<void(Event&&, const std::string&)>& push) {
-    for (std::size_t i = 0; i < options.inputs.size(); ++i) {
-      std::uint64_t left = events_per_input[i];
-      if (left == 0) continue;
-      ReadSummary again = read_events(
-          options.inputs[i].path, options.read,
-          [&](Event&& event) {
-            push(std::move(event), options.inputs[i].index);
-            return --left > 0;
-          },
-          [](const InputProblem&) {});
-      if (again.io_error || left > 0) {
-        std::fprintf(err, "eql run: %s: could not be read again in full for the sequence rules\n",
-                     options.inputs[i].path.c_str());
-        io_error = true;
-      }
-    }
-  };
   if (parallel) {
     if (runner_options.optimistic) {
       if (std::optional<OutOfOrder> why = parallel->end_first_pass()) {
         reread_note = describe_out_of_order(*why, options, events_per_input);
         parallel->begin_second_pass();
-        read_again([&](Event&& event, const std::string& index) { parallel->push(std::move(event), index); });
+        io_error |= !read_again(options, events_per_input, err,
+                                [&](Event&& event, const std::string& index) { parallel->push(std::move(event), index); });
       }
     }
     parallel->finish();
@@ -656,7 +683,8 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     if (const std::optional<OutOfOrder>& why = runner.out_of_order()) {
       reread_note = describe_out_of_order(*why, options, events_per_input);
       runner.begin_second_pass();
-      read_again([&](Event&& event, const std::string& index) { runner.push(std::move(event), index); });
+      io_error |= !read_again(options, events_per_input, err,
+                              [&](Event&& event, const std::string& index) { runner.push(std::move(event), index); });
     }
     runner.finish();
     totals.events = runner.stats().events;
