@@ -160,7 +160,7 @@ TEST_CASE("eql run: --severity, --rule-id and --tag select rules") {
   CHECK(tagged.lines.size() == 3);
   RunOutput none = run({"--rules", kRules, "--rule-id", "no-such-rule", kEvents});
   CHECK(none.exit_code == cli::kExitUsage);
-  CHECK(none.err.find("no EQL rule to run") != std::string::npos);
+  CHECK(none.err.find("--rule-id no-such-rule: no loaded rule has this id") != std::string::npos);
   CHECK(run({"--rules", kRules, "--severity", "extreme", kEvents}).exit_code == cli::kExitUsage);
 }
 
@@ -577,7 +577,7 @@ TEST_CASE("eql run: a rule with errors is shown where it is wrong and the others
   RunOutput output = run({"--rules", kRunData + "/bad-rules", kEvents});
   CHECK(output.exit_code == cli::kExitOk);
   CHECK(output.err.find("bad-rules/bad.toml:19:28: error: use == to compare") != std::string::npos);
-  CHECK(output.err.find("eql run: 1 EQL rules loaded from 2 files, 1 with errors (shown above) not run\n") !=
+  CHECK(output.err.find("eql run: 1 EQL rule loaded from 2 files, 1 with errors (shown above) not run\n") !=
         std::string::npos);
   CHECK(alerts_by_rule(output).count("run-cmd-anywhere") == 3);
 }

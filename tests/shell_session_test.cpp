@@ -7,10 +7,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <unistd.h>
 
+#include "run_harness.h"
 #include "shell/shell.h"
 #include "eql/source.h"
 #include "shell/table.h"
@@ -238,6 +240,27 @@ TEST_CASE(".rules and .run: the loaded rules over the loaded events, alerts as r
   std::string out = shell.out.take();
   CHECK(contains(out, "Suspicious Cmd Execution via WMI"));
   CHECK(contains(out, "2 alerts ("));
+  CHECK(contains(out, "timestamp"));
+  CHECK(contains(out, "rule_name"));
+  CHECK(contains(out, "alert_id"));
+}
+
+TEST_CASE(".run writes the alerts `eql run` writes, byte for byte") {
+  Shell shell;
+  CHECK(shell.session.execute(".rules " + kSource + "/rules"));
+  CHECK(shell.session.execute(".run"));
+  const std::string path = std::filesystem::temp_directory_path() / "eql_shell_run_alerts.ndjson";
+  CHECK(shell.session.execute(".output " + path));
+  std::ifstream written(path);
+  std::multiset<std::string> from_shell;
+  for (std::string line; std::getline(written, line);) from_shell.insert(line);
+  std::filesystem::remove(path);
+  // The shell loaded two files; eql run over the same two, every rule seeing every event.
+  eql::testing::RunCapture run = eql::testing::capture_eql_run({"--rules", kSource + "/rules", "--ignore-index", kWmiEvents,
+                                                      kSequenceEvents});
+  REQUIRE(run.exit_code == 0);
+  CHECK(from_shell == std::multiset<std::string>(run.lines.begin(), run.lines.end()));
+  CHECK(from_shell.size() == 2);
 }
 
 TEST_CASE("commands that are unknown or misused fail and say why") {

@@ -50,13 +50,24 @@ struct Alert {
   std::vector<EventRef> events; ///< one for event rules; stage order for sequences/samples
   CompositeKey join_keys;       ///< sequences and samples only
   bool join = false;            ///< a sequence or sample match
-  /// 32 hex digits, a hash of the rule id and the matched events' JSON text: the same
-  /// input gives the same ids.
+  /// 32 hex digits, a hash of the rule's identity (rule_identity) and the matched events'
+  /// JSON text: the same input gives the same ids, and alerts of different rules differ.
   std::string id;
 };
 
-/// The deterministic id of an alert (see Alert::id).
-std::string alert_id(std::string_view rule_id, const std::vector<EventRef>& events);
+/// The deterministic id of an alert (see Alert::id) of the rule with this identity.
+std::string alert_id(std::string_view rule_identity, const std::vector<EventRef>& events);
+
+/// For a rule without a `rule_id` (every `.eql` file, a TOML rule that lacks one): 32 hex
+/// digits hashing what makes the rule what it is, stable across machines and runs: the rule
+/// file's name (its last path component, so the same rule set given by another path, or on
+/// another machine, keeps it), the rule's name, its query text, its index patterns and the
+/// fields that change how events are read (event_category_override, timestamp_override,
+/// tiebreaker_field). Empty for a rule with a rule_id.
+std::string derived_rule_identity(const Rule& rule);
+
+/// What a rule's alert ids hash: its rule_id, else its derived_rule_identity.
+std::string rule_identity(const Rule& rule);
 
 /// Whether an index name matches an index pattern (`*` matches any run of characters). A
 /// data stream backing index (`.ds-NAME-2024.01.01-000001`) also matches as NAME.

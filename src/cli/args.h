@@ -1,6 +1,7 @@
 // A small, strict reader of command-line arguments shared by the subcommands.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +51,13 @@ class ArgReader {
   Args args_;
   std::size_t index_ = 0;
 };
+
+/// A duration option's value: a whole number and a unit (ms, s, m, h, d), zero allowed
+/// ("0s", "500ms", "10s", "5m"); none when the text is not one.
+std::optional<std::int64_t> duration_millis(std::string_view text);
+
+/// "1 rule", "2 rules": the count and the noun in the form the count needs.
+std::string counted(std::size_t count, std::string_view singular, std::string_view plural);
 
 /// Whether standard output/error is an interactive terminal (for colour).
 bool stdout_is_terminal();

@@ -197,9 +197,9 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
       else if (*order == "auto") options.order = JoinQueryOptions::Order::Auto;
       else return "unknown order '" + *order + "' (exact, stream or auto)";
     } else if (auto lateness = reader.option_value("--max-lateness", error)) {
-      ParseResult duration = parse_query("sequence with maxspan=" + *lateness + " [a where true] [a where true]");
-      if (!duration.ok()) return "--max-lateness needs a duration such as 30s or 5m";
-      options.max_lateness_ms = duration.query->sequence()->maxspan->millis;
+      std::optional<std::int64_t> millis = duration_millis(*lateness);
+      if (!millis) return "--max-lateness needs a duration such as 0s, 30s or 5m";
+      options.max_lateness_ms = *millis;
     } else if (auto pending = reader.option_value("--max-pending", error)) {
       auto n = positive_number(*pending);
       if (!n) return "--max-pending needs a number above 0";

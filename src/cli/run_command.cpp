@@ -15,7 +15,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/run.h"
+#include "cli/run_alerts.h"
 #include "cli/run_parallel.h"
+#include "cli/run_selection.h"
 #include "eql/event.h"
 #include "eql/parser.h"
 #include "eql/rules.h"
@@ -37,7 +39,8 @@ constexpr const char* kRunUsage =
     "\n"
     "options:\n"
     "  --rules PATH             a rule file or folder (repeatable; at least one)\n"
-    "  --format FORMAT          ndjson (default: one alert per line) or table\n"
+    "  --format FORMAT          ndjson (default: one alert per line), json (one array), csv\n"
+    "                           or table\n"
     "  --index NAME             the index of the FILEs that follow, for events that name none\n"
     "                           (no `_index`, no data_stream.*)\n"
     "  --ignore-index           every rule sees every event, whatever its index patterns\n"
@@ -45,6 +48,11 @@ constexpr const char* kRunUsage =
     "                           critical)\n"
     "  --rule-id ID             only this rule (repeatable)\n"
     "  --tag TAG                only rules with this tag (repeatable: any of them)\n"
+    "  --building-blocks WHICH  building-block rules (building_block_type): by default run,\n"
+    "                           their alerts marked and left out of --format table; include\n"
+    "                           shows them there too, exclude does not run them, only runs\n"
+    "                           nothing else\n"
+    "  --strict-rules           do not run a rule the type checker finds a problem in\n"
     "  --fail-on-alert          exit 1 when there is any alert (for CI)\n"
     "  --order ORDER            sequences: exact gives Elasticsearch's results whatever the\n"
     "                           input order (files in time order run through the reorder\n"
@@ -63,13 +71,12 @@ constexpr const char* kRunUsage =
     "  --threads N              N workers, the events partitioned by --partition-by\n"
     "                           (default 1: no worker threads)\n"
     "  --partition-by FIELD     the field that partitions the events (default host.id)\n"
-    "  --quiet                  no load report or summary (rule errors are still shown)\n"
+    "  -q, --quiet              no load report or summary (rule errors are still shown)\n"
     "  --color=WHEN             colour: auto (default), always, never\n"
     "\n"
     "exit codes: 0 ran (alerts or not), 1 alerts were found and --fail-on-alert was given,\n"
-    "            2 usage error, no EQL rule to run, or an unreadable rule path or input\n";
-
-enum class Format { Ndjson, Table };
+    "            2 usage error, a selection that matches no rule, no EQL rule to run, a rule\n"
+    "            refused by --strict-rules, or an unreadable rule path or input\n";
 
 struct Input {
   std::string path;
@@ -79,14 +86,13 @@ struct Input {
 struct RunCommandOptions {
   std::vector<std::string> rule_paths;
   std::vector<Input> inputs;
-  Format format = Format::Ndjson;
+  AlertFormat format = AlertFormat::Ndjson;
   std::string color = "auto";
   bool quiet = false;
   bool fail_on_alert = false;
   bool ignore_index = false;
-  std::optional<int> min_severity;
-  std::vector<std::string> rule_ids;
-  std::vector<std::string> tags;
+  RuleSelection selection;
+  bool strict_rules = false;
   std::optional<RunnerOptions::Order> order;
   bool hold_sequences = false;  // --order held: exact without the optimistic window
   std::int64_t max_lateness_ms = 10'000;
@@ -97,30 +103,11 @@ struct RunCommandOptions {
   std::string partition_by = "host.id";
 };
 
-// low < medium < high < critical; anything else ranks below low.
-int severity_rank(std::string_view severity) {
-  std::string lower;
-  for (char c : severity) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  if (lower == "low") return 1;
-  if (lower == "medium") return 2;
-  if (lower == "high") return 3;
-  if (lower == "critical") return 4;
-  return 0;
-}
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options, bool& help) {
   ArgReader reader(args);
   std::string error;
   std::string current_index;
+  bool index_given = false;  // an --index not followed by a FILE yet
   auto number = [](const std::string& text) -> std::optional<std::size_t> {
     if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
       return std::nullopt;
@@ -132,28 +119,36 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       help = true;
       return std::nullopt;
     }
-    if (reader.flag("--quiet")) {
+    if (reader.flag("--quiet") || reader.flag("-q")) {
       options.quiet = true;
     } else if (reader.flag("--fail-on-alert")) {
       options.fail_on_alert = true;
+    } else if (reader.flag("--strict-rules")) {
+      options.strict_rules = true;
     } else if (reader.flag("--ignore-index")) {
       options.ignore_index = true;
     } else if (auto path = reader.option_value("--rules", error)) {
       options.rule_paths.push_back(*path);
     } else if (auto format = reader.option_value("--format", error)) {
-      if (*format == "ndjson") options.format = Format::Ndjson;
-      else if (*format == "table") options.format = Format::Table;
-      else return "unknown format '" + *format + "' (ndjson or table)";
+      if (!alert_format_named(*format, options.format)) {
+        return "unknown format '" + *format + "' (ndjson, json, csv or table)";
+      }
     } else if (auto index = reader.option_value("--index", error)) {
       current_index = *index;
+      index_given = true;
     } else if (auto severity = reader.option_value("--severity", error)) {
       int rank = severity_rank(*severity);
       if (rank == 0) return "unknown severity '" + *severity + "' (low, medium, high or critical)";
-      options.min_severity = rank;
+      options.selection.min_severity = rank;
     } else if (auto id = reader.option_value("--rule-id", error)) {
-      options.rule_ids.push_back(*id);
+      options.selection.rule_ids.push_back(*id);
     } else if (auto tag = reader.option_value("--tag", error)) {
-      options.tags.push_back(*tag);
+      options.selection.tags.push_back(*tag);
+    } else if (auto which = reader.option_value("--building-blocks", error)) {
+      if (*which == "include") options.selection.building_blocks = BuildingBlocks::Include;
+      else if (*which == "exclude") options.selection.building_blocks = BuildingBlocks::Exclude;
+      else if (*which == "only") options.selection.building_blocks = BuildingBlocks::Only;
+      else return "unknown --building-blocks '" + *which + "' (include, exclude or only)";
     } else if (auto when = reader.option_value("--color", error)) {
       if (*when != "auto" && *when != "always" && *when != "never") {
         return "unknown --color '" + *when + "' (auto, always or never)";
@@ -166,9 +161,9 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       else if (*order == "auto") options.order.reset();
       else return "unknown order '" + *order + "' (exact, stream, held or auto)";
     } else if (auto lateness = reader.option_value("--max-lateness", error)) {
-      ParseResult duration = parse_query("sequence with maxspan=" + *lateness + " [a where true] [a where true]");
-      if (!duration.ok()) return "--max-lateness needs a duration such as 30s or 5m";
-      options.max_lateness_ms = duration.query->sequence()->maxspan->millis;
+      std::optional<std::int64_t> millis = duration_millis(*lateness);
+      if (!millis) return "--max-lateness needs a duration such as 0s, 30s or 5m";
+      options.max_lateness_ms = *millis;
     } else if (auto pending = reader.option_value("--max-pending", error)) {
       auto n = number(*pending);
       if (!n) return std::string("--max-pending needs a number");
@@ -198,27 +193,15 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       return "unknown option " + std::string(reader.peek());
     } else {
       options.inputs.push_back({std::string(reader.next()), current_index});
+      index_given = false;
     }
+  }
+  if (index_given && !options.inputs.empty()) {
+    return "--index " + current_index + " is given after the last FILE: it applies to the FILEs after it";
   }
   if (options.rule_paths.empty()) return std::string("no --rules PATH given");
   if (options.inputs.empty()) options.inputs.push_back({"-", current_index});
   return std::nullopt;
-}
-
-bool selected(const Rule& rule, const RunCommandOptions& options) {
-  if (options.min_severity && severity_rank(rule.severity) < *options.min_severity) return false;
-  if (!options.rule_ids.empty() &&
-      std::find(options.rule_ids.begin(), options.rule_ids.end(), rule.rule_id) == options.rule_ids.end()) {
-    return false;
-  }
-  if (!options.tags.empty()) {
-    bool tagged = std::any_of(options.tags.begin(), options.tags.end(), [&](const std::string& wanted) {
-      return std::any_of(rule.tags.begin(), rule.tags.end(),
-                         [&](const std::string& tag) { return equal_ignoring_case(tag, wanted); });
-    });
-    if (!tagged) return false;
-  }
-  return true;
 }
 
 // "12s", "2.5s", "0.001s"; long spans in minutes, hours or days ("3.5h", "1854.7d").
@@ -262,179 +245,70 @@ std::string describe_out_of_order(const OutOfOrder& why, const RunCommandOptions
          " beyond the " + seconds_text(window) + " window: sequence rules re-read the input";
 }
 
-void append_string(std::string& out, std::string_view text) { append_json(out, Value::of_string(text)); }
+// What the load report counts.
+struct LoadCounts {
+  std::size_t rules = 0, files = 0;
+  std::size_t filtered_out = 0, with_errors = 0, refused = 0, unreadable_files = 0;
+  std::map<std::string, std::size_t> skipped_languages, skipped_objects;
+  std::size_t exceptions_applied = 0, exceptions_unsupported = 0, lists_missing = 0;
+};
 
-void append_string_array(std::string& out, const std::vector<std::string>& items) {
-  out += '[';
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    append_string(out, items[i]);
+// The load report on stderr (docs/run.md, "What is loaded, and what is not").
+void print_load_report(std::FILE* err, const LoadCounts& counts) {
+  std::fprintf(err, "eql run: %s loaded from %s", counted(counts.rules, "EQL rule", "EQL rules").c_str(),
+               counted(counts.files, "file", "files").c_str());
+  if (counts.filtered_out) {
+    std::fprintf(err, ", %zu not selected (--severity/--rule-id/--tag/--building-blocks)", counts.filtered_out);
   }
-  out += ']';
-}
-
-// MITRE ids in rule order, each once: tactics, and techniques with their subtechniques.
-void mitre_ids(const Rule& rule, std::vector<std::string>& tactics, std::vector<std::string>& techniques) {
-  auto add = [](std::vector<std::string>& list, const std::string& id) {
-    if (!id.empty() && std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
-  };
-  for (const MitreThreat& threat : rule.threat) {
-    add(tactics, threat.tactic_id);
-    for (const MitreTechnique& technique : threat.techniques) {
-      add(techniques, technique.id);
-      for (const MitreSubtechnique& sub : technique.subtechniques) add(techniques, sub.id);
+  if (counts.with_errors) std::fprintf(err, ", %zu with errors (shown above) not run", counts.with_errors);
+  if (counts.refused) std::fprintf(err, ", %zu refused by --strict-rules (findings shown above)", counts.refused);
+  std::fputs("\n", err);
+  if (!counts.skipped_languages.empty()) {
+    std::string list;
+    std::size_t total = 0;
+    for (const auto& [language, count] : counts.skipped_languages) {
+      list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + language;
+      total += count;
     }
+    std::fprintf(err, "eql run: %s in other languages skipped: %s\n", counted(total, "rule", "rules").c_str(),
+                 list.c_str());
   }
-}
-
-std::string alert_json(const Alert& alert, const Rule& rule) {
-  std::string out = "{\"alert_id\":";
-  append_string(out, alert.id);
-  out += ",\"rule_id\":";
-  append_string(out, rule.rule_id);
-  out += ",\"rule_name\":";
-  append_string(out, rule.name);
-  out += ",\"severity\":";
-  append_string(out, rule.severity);
-  out += ",\"risk_score\":";
-  out += rule.risk_score ? std::to_string(*rule.risk_score) : "null";
-  std::vector<std::string> tactics, techniques;
-  mitre_ids(rule, tactics, techniques);
-  out += ",\"tactics\":";
-  append_string_array(out, tactics);
-  out += ",\"techniques\":";
-  append_string_array(out, techniques);
-  out += ",\"rule_file\":";
-  append_string(out, rule.file);
-  // The alert's time: the (last) matched event's, as the rule orders it.
-  const Event* last = nullptr;
-  for (const EventRef& event : alert.events) {
-    if (event) last = event.get();
-  }
-  out += ",\"timestamp\":";
-  if (last && last->timestamp) append_string(out, format_date(*last->timestamp, false));
-  else out += "null";
-  if (!alert.join) {
-    out += ",\"event\":";
-    out += alert.events.front()->json();
-  } else {
-    out += ",\"join_keys\":[";
-    for (std::size_t i = 0; i < alert.join_keys.size(); ++i) {
-      if (i) out += ',';
-      append_string(out, alert.join_keys[i].display());
+  if (!counts.skipped_objects.empty()) {
+    std::string list;
+    for (const auto& [what, count] : counts.skipped_objects) {
+      list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + what;
     }
-    out += "],\"events\":[";
-    for (std::size_t i = 0; i < alert.events.size(); ++i) {
-      if (i) out += ',';
-      out += alert.events[i] ? alert.events[i]->json() : "null";
+    std::fprintf(err, "eql run: not rules, skipped: %s\n", list.c_str());
+  }
+  if (counts.exceptions_applied || counts.exceptions_unsupported || counts.lists_missing) {
+    std::fprintf(err, "eql run: exception items: %zu applied", counts.exceptions_applied);
+    if (counts.exceptions_unsupported) {
+      std::fprintf(err, ", %zu not applied (entries of type list or nested are not supported)",
+                   counts.exceptions_unsupported);
     }
-    out += ']';
+    if (counts.lists_missing) {
+      std::fprintf(err, ", %s not in the loaded files",
+                   counted(counts.lists_missing, "referenced list", "referenced lists").c_str());
+    }
+    std::fputs("\n", err);
   }
-  out += "}\n";
-  return out;
+  if (counts.unreadable_files) {
+    std::fprintf(err, "eql run: %s unreadable (shown above)\n",
+                 counted(counts.unreadable_files, "rule file", "rule files").c_str());
+  }
 }
 
-std::string short_text(std::string text, std::size_t limit) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-  }
-  if (count_characters(text) <= limit) return text;
-  std::size_t cut = 0;
-  for (std::uint32_t chars = 0; cut < text.size() && chars < limit - 1; ++cut) {
-    if ((static_cast<unsigned char>(text[cut]) & 0xC0) != 0x80) ++chars;
-  }
-  while (cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) ++cut;
-  return text.substr(0, cut) + "…";
-}
+// The rules each runner holds, and what the load report counts.
+struct CompiledRules {
+  std::vector<std::unique_ptr<RuleRunner>> runners;  // one per thread
+  LoadCounts counts;
+};
 
-std::string event_summary(const Event& event) {
-  std::string out;
-  for (const char* field : {"event.category", "host.name", "user.name", "process.name", "process.command_line",
-                            "file.path", "destination.ip", "registry.path", "dns.question.name"}) {
-    Value value = event.first(field);
-    if (value.is_null()) continue;
-    if (!out.empty()) out += "  ";
-    out += std::string(field) + "=" + short_text(to_display_string(value), 60);
-  }
-  return out.empty() ? short_text(event.json(), 120) : out;
-}
-
-std::string alert_table_entry(const Alert& alert, const Rule& rule, bool color) {
-  const char* paint = "";
-  switch (severity_rank(rule.severity)) {
-    case 4: paint = "\x1b[1;31m"; break;
-    case 3: paint = "\x1b[31m"; break;
-    case 2: paint = "\x1b[33m"; break;
-    default: paint = "\x1b[36m"; break;
-  }
-  std::string severity = rule.severity.empty() ? "-" : rule.severity;
-  severity.resize(std::max<std::size_t>(severity.size(), 8), ' ');
-  const Event* last = nullptr;
-  for (const EventRef& event : alert.events) {
-    if (event) last = event.get();
-  }
-  std::string stamp = last && last->timestamp ? format_date(*last->timestamp, false) : "-";
-  std::string out = color ? std::string(paint) + severity + "\x1b[0m" : severity;
-  out += "  " + stamp + "  " + rule.name + "  (" + rule.rule_id + ")\n";
-  if (alert.join) {
-    std::string keys;
-    for (const JoinValue& key : alert.join_keys) keys += (keys.empty() ? "" : ", ") + key.display();
-    if (!keys.empty()) out += "          join keys: " + keys + "\n";
-  }
-  for (std::size_t i = 0; i < alert.events.size(); ++i) {
-    const EventRef& event = alert.events[i];
-    out += "          ";
-    if (alert.join) out += "[" + std::to_string(i + 1) + "] ";
-    out += event ? event_summary(*event) : std::string("(missing event: none occurred)");
-    out += "\n";
-  }
-  return out;
-}
-
-}  // namespace
-
-int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal) {
-  RunCommandOptions options;
-  bool help = false;
-  if (auto error = parse_arguments(args, options, help)) {
-    std::fprintf(err, "eql run: %s\n\n%s", error->c_str(), kRunUsage);
-    return kExitUsage;
-  }
-  if (help) {
-    std::fputs(kRunUsage, out);
-    return kExitOk;
-  }
-  const bool err_color = options.color == "always" || (options.color == "auto" && err == stderr && stderr_is_terminal());
-  const bool out_color = options.color == "always" || (options.color == "auto" && out_is_terminal);
-  auto started = std::chrono::steady_clock::now();
-
-  // Load, then compile every selected EQL rule; every rule that cannot run is said why.
-  LoadedRules loaded = load_rule_paths(options.rule_paths);
-  for (const std::string& problem : loaded.io_errors) std::fprintf(err, "eql run: %s\n", problem.c_str());
-  if (!loaded.io_errors.empty()) return kExitUsage;
-
-  bool ordered_by_stream = options.order ? *options.order == RunnerOptions::Order::Stream
-                                         : std::all_of(options.inputs.begin(), options.inputs.end(),
-                                                       [](const Input& input) { return input.path == "-"; });
-  RunnerOptions runner_options;
-  runner_options.order = ordered_by_stream ? RunnerOptions::Order::Stream : RunnerOptions::Order::Exact;
-  // Exact order over files that can be read again runs the sequences through the reorder
-  // windows, so memory stays flat on input in time order; when the input turns out not to
-  // be, the sequence rules read it a second time, held (docs/run.md).
-  const bool rereadable = std::all_of(options.inputs.begin(), options.inputs.end(), [](const Input& input) {
-    std::error_code error;
-    return input.path != "-" && std::filesystem::is_regular_file(input.path, error);
-  });
-  runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
-  runner_options.max_lateness_ms = options.max_lateness_ms;
-  runner_options.max_pending = options.max_pending;
-  runner_options.max_samples_per_key = options.max_samples_per_key;
-  runner_options.ignore_index = options.ignore_index;
-  // Field types from the embedded schemas, as `eql query` uses them: dates, ips and
-  // versions compare as Elasticsearch compares them.
-  SchemaFieldTypes schema_types(embedded_schema_all());
-  runner_options.field_types = &schema_types;
-
+// Compiles every selected EQL rule into one runner per thread, with its exception items;
+// every rule that cannot run is said why on `err`, and the type checker's findings are
+// shown as warnings (docs/run.md, "Checks at load").
+CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& options,
+                            const RunnerOptions& runner_options, std::FILE* err, bool err_color) {
   // Exception list items of every loaded file, by list id: a rule of a Kibana export refers
   // to its lists by list_id, and the export holds their items.
   std::map<std::string, std::vector<const ExceptionListItem*>> exception_items;
@@ -468,10 +342,16 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     std::vector<ExceptionListItem> exceptions;
   };
   std::vector<Candidate> candidates;
+  // The type checker's findings (as `eql validate` reports them), shown as warnings;
+  // --strict-rules does not run a rule that has any.
+  std::map<const Rule*, Diagnostics> findings;
   for (const RuleFile& file : loaded.files) {
     for (const Rule& rule : file.rules) {
-      if (selected(rule, options) && rule.has_query && !has_errors(rule.field_diagnostics)) {
-        candidates.push_back({&rule, exceptions_of(rule)});
+      if (selected(rule, options.selection) && rule.has_query && !has_errors(rule.field_diagnostics)) {
+        Diagnostics found = type_check_findings(rule);
+        const bool refused = options.strict_rules && !found.empty();
+        if (!found.empty()) findings[&rule] = std::move(found);
+        if (!refused) candidates.push_back({&rule, exceptions_of(rule)});
       }
     }
   }
@@ -490,7 +370,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
 
   RenderOptions render_options{err_color};
   const QueryOrigin whole_file;
-  std::size_t with_errors = 0, filtered_out = 0, unreadable_files = 0;
+  std::size_t with_errors = 0, filtered_out = 0, unreadable_files = 0, refused = 0;
   std::map<std::string, std::size_t> skipped_languages, skipped_objects;
   std::size_t next_candidate = 0;
   for (const RuleFile& file : loaded.files) {
@@ -503,9 +383,18 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       else ++skipped_objects[entry.what];
     }
     for (const Rule& rule : file.rules) {
-      if (!selected(rule, options)) {
+      if (!selected(rule, options.selection)) {
         ++filtered_out;
         continue;
+      }
+      if (auto found = findings.find(&rule); found != findings.end()) {
+        for (const Diagnostic& d : found->second) {
+          std::fputs(render(d, file.source, rule.query_origin, render_options).c_str(), err);
+        }
+        if (options.strict_rules) {
+          ++refused;
+          continue;
+        }
       }
       if (!rule.has_query || has_errors(rule.field_diagnostics)) {
         ++with_errors;
@@ -525,50 +414,223 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       }
     }
   }
-  std::vector<std::unique_ptr<RuleRunner>> runners;
-  runners.push_back(std::move(first_runner));
-  for (auto& pending : worker_runners) runners.push_back(pending.get());
+  CompiledRules compiled;
+  compiled.runners.push_back(std::move(first_runner));
+  for (auto& pending : worker_runners) compiled.runners.push_back(pending.get());
+  compiled.counts = LoadCounts{runner.rule_count(), loaded.files.size(), filtered_out, with_errors, refused,
+                               unreadable_files, skipped_languages, skipped_objects, exceptions_applied,
+                               exceptions_unsupported, lists_missing};
+  return compiled;
 
-  if (!options.quiet) {
-    std::fprintf(err, "eql run: %zu EQL rules loaded from %zu files", runner.rule_count(), loaded.files.size());
-    if (filtered_out) std::fprintf(err, ", %zu not selected (--severity/--rule-id/--tag)", filtered_out);
-    if (with_errors) std::fprintf(err, ", %zu with errors (shown above) not run", with_errors);
-    std::fputs("\n", err);
-    if (!skipped_languages.empty()) {
-      std::string list;
-      std::size_t total = 0;
-      for (const auto& [language, count] : skipped_languages) {
-        list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + language;
-        total += count;
-      }
-      std::fprintf(err, "eql run: %zu rules in other languages skipped: %s\n", total, list.c_str());
+}
+
+// What the summary says besides the runners' counters.
+struct SummaryFacts {
+  std::uint64_t alerts = 0;
+  std::uint64_t skipped_lines = 0;
+  double seconds = 0;
+  std::string reread_note;  // why the sequence rules read the input twice, if they did
+  std::size_t max_pending = 0;
+};
+
+// The summary on stderr at the end of a run (docs/run.md, "Progress and summary").
+void print_summary(std::FILE* err, const ParallelTotals& totals, const std::vector<std::uint64_t>& alerts_per_rule,
+                   const std::function<const Rule&(std::size_t)>& rule_at, const SummaryFacts& facts) {
+  std::vector<std::size_t> alerting;
+  std::size_t never = 0, block_rules = 0;
+  std::uint64_t block_alerts = 0;
+  for (std::size_t i = 0; i < alerts_per_rule.size(); ++i) {
+    if (alerts_per_rule[i] && is_building_block(rule_at(i))) {
+      ++block_rules;
+      block_alerts += alerts_per_rule[i];
     }
-    if (!skipped_objects.empty()) {
-      std::string list;
-      for (const auto& [what, count] : skipped_objects) list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + what;
-      std::fprintf(err, "eql run: not rules, skipped: %s\n", list.c_str());
-    }
-    if (exceptions_applied || exceptions_unsupported || lists_missing) {
-      std::fprintf(err, "eql run: exception items: %zu applied", exceptions_applied);
-      if (exceptions_unsupported) {
-        std::fprintf(err, ", %zu not applied (entries of type list or nested are not supported)",
-                     exceptions_unsupported);
-      }
-      if (lists_missing) std::fprintf(err, ", %zu referenced lists not in the loaded files", lists_missing);
-      std::fputs("\n", err);
-    }
-    if (unreadable_files) std::fprintf(err, "eql run: %zu rule files unreadable (shown above)\n", unreadable_files);
+    if (alerts_per_rule[i]) alerting.push_back(i);
+    else ++never;
   }
+  std::stable_sort(alerting.begin(), alerting.end(),
+                   [&](std::size_t a, std::size_t b) { return alerts_per_rule[a] > alerts_per_rule[b]; });
+  // Building-block alerts are counted apart, as Kibana leaves them out of its alerts view.
+  std::fprintf(err, "eql run: %s, %s from %s, %s never matched", counted(totals.events, "event", "events").c_str(),
+               counted(facts.alerts - block_alerts, "alert", "alerts").c_str(),
+               counted(alerting.size() - block_rules, "rule", "rules").c_str(),
+               counted(never, "rule", "rules").c_str());
+  if (block_alerts) {
+    std::fprintf(err, ", %s from %s", counted(block_alerts, "building-block alert", "building-block alerts").c_str(),
+                 counted(block_rules, "building-block rule", "building-block rules").c_str());
+  }
+  if (facts.skipped_lines) std::fprintf(err, ", %s skipped", counted(facts.skipped_lines, "line", "lines").c_str());
+  std::fprintf(err, "; %.3f s, %.0f events/s, %.1f rule evaluations per event (of %s)\n", facts.seconds,
+               facts.seconds > 0 ? static_cast<double>(totals.events) / facts.seconds : 0.0,
+               totals.events ? static_cast<double>(totals.evaluations) / static_cast<double>(totals.events) : 0.0,
+               counted(alerts_per_rule.size(), "rule", "rules").c_str());
+  if (totals.late_events || totals.untimed_events) {
+    std::fprintf(err, "eql run: sequence rules: %llu (rule, event) pairs without a timestamp ignored, "
+                      "%llu later than --max-lateness dropped\n",
+                 static_cast<unsigned long long>(totals.untimed_events),
+                 static_cast<unsigned long long>(totals.late_events));
+  }
+  if (!facts.reread_note.empty()) std::fprintf(err, "eql run: %s\n", facts.reread_note.c_str());
+  // What the sequence limits dropped, so that no partial sequence is lost silently.
+  if (totals.evicted || totals.key_overflow) {
+    std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "
+                      "%llu events with more than 10000 join keys dropped\n",
+                 static_cast<unsigned long long>(totals.evicted), facts.max_pending,
+                 static_cast<unsigned long long>(totals.key_overflow));
+  }
+  if (!alerting.empty()) {
+    std::fputs("eql run: alerts per rule (top 10):\n", err);
+    for (std::size_t i = 0; i < alerting.size() && i < 10; ++i) {
+      const Rule& rule = rule_at(alerting[i]);
+      std::fprintf(err, "  %6llu  %s  (%s)%s\n", static_cast<unsigned long long>(alerts_per_rule[alerting[i]]),
+                   rule.name.c_str(), rule.rule_id.empty() ? rule.file.c_str() : rule.rule_id.c_str(),
+                   is_building_block(rule) ? "  [building block]" : "");
+    }
+  }
+}
+
+// Optimistic exact order found the input out of order: the same events again, for the
+// sequence rules only. A file that has grown since is read up to the events of the first
+// pass, and its problems were reported then. False when a file could not be read again in full.
+bool read_again(const RunCommandOptions& options, const std::vector<std::uint64_t>& events_per_input, std::FILE* err,
+                const std::function<void(Event&&, const std::string&)>& push) {
+  bool complete = true;
+  for (std::size_t i = 0; i < options.inputs.size(); ++i) {
+    std::uint64_t left = events_per_input[i];
+    if (left == 0) continue;
+    ReadSummary again = read_events(
+        options.inputs[i].path, options.read,
+        [&](Event&& event) {
+          push(std::move(event), options.inputs[i].index);
+          return --left > 0;
+        },
+        [](const InputProblem&) {});
+    if (again.io_error || left > 0) {
+      std::fprintf(err, "eql run: %s: could not be read again in full for the sequence rules\n",
+                   options.inputs[i].path.c_str());
+      complete = false;
+    }
+  }
+  return complete;
+}
+
+// What reading the inputs the first time gave.
+struct FirstPass {
+  std::vector<std::uint64_t> events_per_input;
+  std::uint64_t skipped_lines = 0;
+  bool io_error = false;
+  bool progress_shown = false;  // a progress line is on stderr, to be erased
+};
+
+// Reads every input once, pushing each event with its input's index; on a terminal, keeps a
+// progress line on stderr about once a second.
+FirstPass read_inputs(const RunCommandOptions& options, std::FILE* err, std::chrono::steady_clock::time_point started,
+                      const std::function<std::uint64_t()>& alerts_so_far,
+                      const std::function<void(Event&&, const std::string&)>& push) {
+  FirstPass pass;
+  pass.events_per_input.assign(options.inputs.size(), 0);
+  // On a terminal, a progress line on stderr about once a second.
+  const bool progress = !options.quiet && err == stderr && stderr_is_terminal();
+  std::uint64_t bytes = 0, pushed = 0;
+  auto last_progress = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < options.inputs.size(); ++i) {
+    const Input& input = options.inputs[i];
+    ReadSummary summary = read_events(
+        input.path, options.read,
+        [&](Event&& event) {
+          ++pass.events_per_input[i];
+          bytes += event.json().size() + 1;
+          push(std::move(event), input.index);
+          if (progress && (++pushed & 4095) == 0) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_progress >= std::chrono::seconds(1)) {
+              last_progress = now;
+              double elapsed = std::chrono::duration<double>(now - started).count();
+              std::fprintf(err, "\r\x1b[Keql run: %.1f MB, %llu events, %.0f events/s, %llu alerts",
+                           static_cast<double>(bytes) / 1048576.0, static_cast<unsigned long long>(pushed),
+                           static_cast<double>(pushed) / elapsed, static_cast<unsigned long long>(alerts_so_far()));
+              pass.progress_shown = true;
+            }
+          }
+          return true;
+        },
+        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); });
+    pass.skipped_lines += summary.skipped;
+    pass.io_error = pass.io_error || summary.io_error;
+  }
+  return pass;
+}
+
+}  // namespace
+
+int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal) {
+  RunCommandOptions options;
+  bool help = false;
+  if (auto error = parse_arguments(args, options, help)) {
+    std::fprintf(err, "eql run: %s\nTry 'eql run --help'.\n", error->c_str());
+    return kExitUsage;
+  }
+  if (help) {
+    std::fputs(kRunUsage, out);
+    return kExitOk;
+  }
+  const bool err_color = options.color == "always" || (options.color == "auto" && err == stderr && stderr_is_terminal());
+  const bool out_color = options.color == "always" || (options.color == "auto" && out_is_terminal);
+  auto started = std::chrono::steady_clock::now();
+
+  // Load, then compile every selected EQL rule; every rule that cannot run is said why.
+  LoadedRules loaded = load_rule_paths(options.rule_paths);
+  for (const std::string& problem : loaded.io_errors) std::fprintf(err, "eql run: %s\n", problem.c_str());
+  if (!loaded.io_errors.empty()) return kExitUsage;
+  std::vector<std::string> selection_problems = selection_errors(loaded.files, options.selection);
+  for (const std::string& problem : selection_problems) std::fprintf(err, "eql run: %s\n", problem.c_str());
+  if (!selection_problems.empty()) return kExitUsage;
+  for (const std::string& warning : rule_id_warnings(loaded.files)) std::fprintf(err, "eql run: %s\n", warning.c_str());
+
+  bool ordered_by_stream = options.order ? *options.order == RunnerOptions::Order::Stream
+                                         : std::all_of(options.inputs.begin(), options.inputs.end(),
+                                                       [](const Input& input) { return input.path == "-"; });
+  RunnerOptions runner_options;
+  runner_options.order = ordered_by_stream ? RunnerOptions::Order::Stream : RunnerOptions::Order::Exact;
+  // Exact order over files that can be read again runs the sequences through the reorder
+  // windows, so memory stays flat on input in time order; when the input turns out not to
+  // be, the sequence rules read it a second time, held (docs/run.md).
+  const bool rereadable = std::all_of(options.inputs.begin(), options.inputs.end(), [](const Input& input) {
+    std::error_code error;
+    return input.path != "-" && std::filesystem::is_regular_file(input.path, error);
+  });
+  runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
+  runner_options.max_lateness_ms = options.max_lateness_ms;
+  runner_options.max_pending = options.max_pending;
+  runner_options.max_samples_per_key = options.max_samples_per_key;
+  runner_options.ignore_index = options.ignore_index;
+  // Field types from the embedded schemas, as `eql query` uses them: dates, ips and
+  // versions compare as Elasticsearch compares them.
+  SchemaFieldTypes schema_types(embedded_schema_all());
+  runner_options.field_types = &schema_types;
+
+  CompiledRules compiled = compile_rules(loaded, options, runner_options, err, err_color);
+  std::vector<std::unique_ptr<RuleRunner>> runners = std::move(compiled.runners);
+  RuleRunner& runner = *runners.front();
+  if (!options.quiet) print_load_report(err, compiled.counts);
   if (runner.rule_count() == 0) {
     std::fputs("eql run: no EQL rule to run\n", err);
     return kExitUsage;
   }
 
   // One pass over the inputs: into the one runner, or partitioned over the workers.
-  auto format_alert = [&options, out_color](const Alert& alert, const Rule& rule) {
-    return options.format == Format::Ndjson ? alert_json(alert, rule) : alert_table_entry(alert, rule, out_color);
+  // Building-block alerts are written, marked, but left out of the table (as Kibana's
+  // alerts view leaves them out) unless --building-blocks asks for them.
+  AlertWriter writer(options.format, out_color,
+                     [out](const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); });
+  const bool table_hides_building_blocks =
+      options.format == AlertFormat::Table && options.selection.building_blocks == BuildingBlocks::Default;
+  auto format_alert = [&writer, table_hides_building_blocks](const Alert& alert, const Rule& rule) {
+    return table_hides_building_blocks && is_building_block(rule) ? std::string() : writer.format(alert, rule);
   };
-  auto write_text = [out](const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); };
+  auto write_text = [&writer](const std::string& text) {
+    if (!text.empty()) writer.add(text);
+  };
+  writer.begin();
   std::unique_ptr<ParallelRun> parallel;
   std::uint64_t alerts = 0;
   std::vector<std::uint64_t> alerts_per_rule(runner.rule_count(), 0);
@@ -591,71 +653,26 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       write_text(format_alert(alert, runner.rule(alert.rule)));
     });
   }
-  auto alerts_so_far = [&] { return parallel ? parallel->alerts_written() : alerts; };
-  bool io_error = false;
-  std::uint64_t skipped_lines = 0;
-  // On a terminal, a progress line on stderr about once a second.
-  const bool progress = !options.quiet && err == stderr && stderr_is_terminal();
-  std::uint64_t bytes = 0, pushed = 0;
-  auto last_progress = std::chrono::steady_clock::now();
-  bool progress_shown = false;
-  std::vector<std::uint64_t> events_per_input(options.inputs.size(), 0);
-  for (std::size_t i = 0; i < options.inputs.size(); ++i) {
-    const Input& input = options.inputs[i];
-    ReadSummary summary = read_events(
-        input.path, options.read,
-        [&](Event&& event) {
-          ++events_per_input[i];
-          bytes += event.json().size() + 1;
-          if (parallel) parallel->push(std::move(event), input.index);
-          else runner.push(std::move(event), input.index);
-          if (progress && (++pushed & 4095) == 0) {
-            auto now = std::chrono::steady_clock::now();
-            if (now - last_progress >= std::chrono::seconds(1)) {
-              last_progress = now;
-              double elapsed = std::chrono::duration<double>(now - started).count();
-              std::fprintf(err, "\r\x1b[Keql run: %.1f MB, %llu events, %.0f events/s, %llu alerts",
-                           static_cast<double>(bytes) / 1048576.0, static_cast<unsigned long long>(pushed),
-                           static_cast<double>(pushed) / elapsed, static_cast<unsigned long long>(alerts_so_far()));
-              progress_shown = true;
-            }
-          }
-          return true;
-        },
-        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); });
-    skipped_lines += summary.skipped;
-    io_error = io_error || summary.io_error;
-  }
+  FirstPass first = read_inputs(
+      options, err, started, [&] { return parallel ? parallel->alerts_written() : alerts; },
+      [&](Event&& event, const std::string& index) {
+        if (parallel) parallel->push(std::move(event), index);
+        else runner.push(std::move(event), index);
+      });
+  bool io_error = first.io_error;
+  const std::uint64_t skipped_lines = first.skipped_lines;
+  const std::vector<std::uint64_t>& events_per_input = first.events_per_input;
+  const bool progress_shown = first.progress_shown;
   // Counters over every runner: events, rule evaluations, sequence events ignored.
   ParallelTotals totals;
   std::string reread_note;  // why the sequence rules read the input twice, if they did
-  // Optimistic exact order found the input out of order: the same events again, for the
-  // sequence rules only. A file that has grown since is read up to the events of the first
-  // pass, and its problems were reported then.
-  auto read_again = [&](const std::function<void(Event&&, const std::string&)>& push) {
-    for (std::size_t i = 0; i < options.inputs.size(); ++i) {
-      std::uint64_t left = events_per_input[i];
-      if (left == 0) continue;
-      ReadSummary again = read_events(
-          options.inputs[i].path, options.read,
-          [&](Event&& event) {
-            push(std::move(event), options.inputs[i].index);
-            return --left > 0;
-          },
-          [](const InputProblem&) {});
-      if (again.io_error || left > 0) {
-        std::fprintf(err, "eql run: %s: could not be read again in full for the sequence rules\n",
-                     options.inputs[i].path.c_str());
-        io_error = true;
-      }
-    }
-  };
   if (parallel) {
     if (runner_options.optimistic) {
       if (std::optional<OutOfOrder> why = parallel->end_first_pass()) {
         reread_note = describe_out_of_order(*why, options, events_per_input);
         parallel->begin_second_pass();
-        read_again([&](Event&& event, const std::string& index) { parallel->push(std::move(event), index); });
+        io_error |= !read_again(options, events_per_input, err,
+                                [&](Event&& event, const std::string& index) { parallel->push(std::move(event), index); });
       }
     }
     parallel->finish();
@@ -666,58 +683,29 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     if (const std::optional<OutOfOrder>& why = runner.out_of_order()) {
       reread_note = describe_out_of_order(*why, options, events_per_input);
       runner.begin_second_pass();
-      read_again([&](Event&& event, const std::string& index) { runner.push(std::move(event), index); });
+      io_error |= !read_again(options, events_per_input, err,
+                              [&](Event&& event, const std::string& index) { runner.push(std::move(event), index); });
     }
     runner.finish();
     totals.events = runner.stats().events;
     totals.add(runner);
   }
+  writer.finish();
   std::fflush(out);
   if (progress_shown) std::fputs("\r\x1b[K", err);
   auto rule_at = [&](std::size_t index) -> const Rule& { return parallel ? parallel->rule(index) : runner.rule(index); };
 
   if (!options.quiet) {
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::vector<std::size_t> alerting;
-    std::size_t never = 0;
-    for (std::size_t i = 0; i < alerts_per_rule.size(); ++i) {
-      if (alerts_per_rule[i]) alerting.push_back(i);
-      else ++never;
-    }
-    std::stable_sort(alerting.begin(), alerting.end(),
-                     [&](std::size_t a, std::size_t b) { return alerts_per_rule[a] > alerts_per_rule[b]; });
-    std::fprintf(err, "eql run: %llu events, %llu alerts from %zu rules, %zu rules never matched",
-                 static_cast<unsigned long long>(totals.events), static_cast<unsigned long long>(alerts),
-                 alerting.size(), never);
-    if (skipped_lines) std::fprintf(err, ", %llu lines skipped", static_cast<unsigned long long>(skipped_lines));
-    std::fprintf(err, "; %.3f s, %.0f events/s, %.1f rule evaluations per event (of %zu rules)\n", seconds,
-                 seconds > 0 ? static_cast<double>(totals.events) / seconds : 0.0,
-                 totals.events ? static_cast<double>(totals.evaluations) / static_cast<double>(totals.events) : 0.0,
-                 alerts_per_rule.size());
-    if (totals.late_events || totals.untimed_events) {
-      std::fprintf(err, "eql run: sequence rules: %llu (rule, event) pairs without a timestamp ignored, "
-                        "%llu later than --max-lateness dropped\n",
-                   static_cast<unsigned long long>(totals.untimed_events),
-                   static_cast<unsigned long long>(totals.late_events));
-    }
-    if (!reread_note.empty()) std::fprintf(err, "eql run: %s\n", reread_note.c_str());
-    // What the sequence limits dropped, so that no partial sequence is lost silently.
-    if (totals.evicted || totals.key_overflow) {
-      std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "
-                        "%llu events with more than 10000 join keys dropped\n",
-                   static_cast<unsigned long long>(totals.evicted), options.max_pending,
-                   static_cast<unsigned long long>(totals.key_overflow));
-    }
-    if (!alerting.empty()) {
-      std::fputs("eql run: alerts per rule (top 10):\n", err);
-      for (std::size_t i = 0; i < alerting.size() && i < 10; ++i) {
-        const Rule& rule = rule_at(alerting[i]);
-        std::fprintf(err, "  %6llu  %s  (%s)\n", static_cast<unsigned long long>(alerts_per_rule[alerting[i]]),
-                     rule.name.c_str(), rule.rule_id.c_str());
-      }
-    }
+    SummaryFacts facts;
+    facts.alerts = alerts;
+    facts.skipped_lines = skipped_lines;
+    facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    facts.reread_note = reread_note;
+    facts.max_pending = options.max_pending;
+    print_summary(err, totals, alerts_per_rule, rule_at, facts);
   }
   if (io_error) return kExitUsage;
+  if (options.strict_rules && (compiled.counts.refused || compiled.counts.with_errors)) return kExitFindings;
   return options.fail_on_alert && alerts > 0 ? kExitFindings : kExitOk;
 }
 

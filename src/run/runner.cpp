@@ -91,15 +91,6 @@ std::optional<std::string_view> data_stream_of_backing_index(std::string_view in
 
 bool earlier(const EventRef& a, const EventRef& b) { return sequence_order_before(*a, *b); }
 
-
-std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
-  for (char c : bytes) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
-}
-
 // Marks a gate value as a prefix: the event's value must start with the rest; or as a
 // suffix: it must end with it. Literal values that start with a mark are not used as gate
 // values, so the marks tell the three apart.
@@ -376,26 +367,6 @@ FieldClauses required_fields(const ast::Expr& expr, const GateFieldResolver& pat
 
 }  // namespace
 
-std::string alert_id(std::string_view rule_id, const std::vector<EventRef>& events) {
-  // Two FNV-1a passes from different starting points: 128 bits, stable across runs and
-  // machines (std::hash is neither).
-  std::uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
-  auto feed = [&](std::string_view bytes) {
-    a = fnv1a(a, bytes);
-    b = fnv1a(b, bytes);
-    a = fnv1a(a, std::string_view("\x1f", 1));
-    b = fnv1a(b, std::string_view("\x1e", 1));
-  };
-  feed(rule_id);
-  for (const EventRef& event : events) feed(event ? std::string_view(event->json()) : "null");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  for (std::uint64_t part : {a, b}) {
-    for (int shift = 60; shift >= 0; shift -= 4) id += kHex[(part >> shift) & 0xF];
-  }
-  return id;
-}
-
 bool index_matches(std::string_view pattern, std::string_view index) {
   // A cross-cluster pattern (`remote:logs-*`) is matched by its index part.
   if (auto colon = pattern.find(':'); colon != std::string_view::npos) pattern = pattern.substr(colon + 1);
@@ -589,6 +560,7 @@ struct RuleRunner::Impl {
 
   struct CompiledRule {
     Rule rule;
+    std::string identity;  // what its alert ids hash: rule_identity(rule)
     Kind kind = Kind::Event;
     std::optional<FilterProgram> filter;      // event rules
     std::vector<FilterProgram> stage_filters;  // sequences and samples: what they can use
@@ -842,7 +814,7 @@ struct RuleRunner::Impl {
     ++compiled.stats.alerts;
     Alert alert;
     alert.rule = rule;
-    alert.id = alert_id(compiled.rule.rule_id, events);
+    alert.id = alert_id(compiled.identity, events);
     alert.events = std::move(events);
     alert.join_keys = std::move(keys);
     alert.join = join;
@@ -1104,6 +1076,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
 
   auto compiled = std::make_unique<Impl::CompiledRule>();
   compiled->rule = rule;
+  compiled->identity = rule_identity(rule);
   compiled->exceptions = std::move(exceptions);
   FilterOptions filter_options;
   filter_options.field_types = impl_->options.field_types;

@@ -15,6 +15,7 @@
 #include "eql/parser.h"
 #include "eql/pipes.h"
 #include "eql/printer.h"
+#include "cli/run_alerts.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
 #include "eql/schema.h"
@@ -677,35 +678,13 @@ struct Session::Impl {
     Results results;
     results.kind = Results::Kind::Rows;
     for (const Alert& alert : alerts) {
-      const Rule& rule = runner.rule(alert.rule);
-      std::string json = "{\"@timestamp\":";
-      const Event* first = nullptr;
-      for (const auto& e : alert.events) {
-        if (e) {
-          first = e.get();
-          break;
-        }
-      }
-      if (first && first->timestamp) append_json(json, Value::of_string(format_date(*first->timestamp, false)));
-      else json += "null";
-      json += ",\"rule\":{\"name\":";
-      append_json(json, Value::of_string(rule.name));
-      json += ",\"id\":";
-      append_json(json, Value::of_string(rule.rule_id));
-      json += ",\"severity\":";
-      append_json(json, Value::of_string(rule.severity));
-      json += "},\"alert\":{\"id\":\"" + alert.id + "\",\"events\":" + std::to_string(alert.events.size());
-      if (alert.join) json += ",\"join_keys\":" + keys_json(alert.join_keys);
-      json += "},\"events\":[";
-      for (std::size_t i = 0; i < alert.events.size(); ++i) {
-        json += (i ? "," : "") + (alert.events[i] ? alert.events[i]->json() : std::string("null"));
-      }
-      json += "]}";
+      // The alert as `eql run` writes it (one writer: docs/json-format.md, "Alerts").
+      const std::string json = cli::alert_object(alert, runner.rule(alert.rule));
       std::string problem;
       std::optional<Event> row = parse_event(json, problem);
       if (row) results.rows.push_back(std::make_shared<const Event>(static_cast<const Event&>(*row)));
     }
-    results.columns = chosen_columns({"@timestamp", "rule.severity", "rule.name", "alert.events", "alert.id"});
+    results.columns = chosen_columns({"timestamp", "severity", "rule_name", "alert_id"});
     last = std::move(results);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     show_rows(seconds, "alerts");
