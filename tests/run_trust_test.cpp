@@ -100,8 +100,8 @@ TEST_CASE("eql run: a duplicate rule_id and a TOML rule without one are warned a
   const std::string folder = kRunData + "/rule-ids";
   CHECK(contains(output.err, "eql run: " + folder + "/no_id.toml:5: warning: the rule has no rule_id; its alerts "
                                                     "carry a derived rule_identity\n"));
-  CHECK(contains(output.err, "eql run: warning: rule_id run-dup is used by 2 rules: " + folder + "/first.toml:5, " +
-                                 folder + "/second.toml:5\n"));
+  CHECK(contains(output.err, "eql run: warning: rule_id run-dup is used by 2 rules: " + folder + "/first.toml:13, " +
+                                 folder + "/second.toml:13\n"));
   CHECK(contains(output.err, "eql run: 3 EQL rules loaded from 3 files\n"));
 }
 

@@ -128,22 +128,22 @@ std::vector<std::string> selection_errors(const std::vector<RuleFile>& files, co
 
 std::vector<std::string> rule_id_warnings(const std::vector<RuleFile>& files) {
   std::vector<std::string> warnings;
-  std::map<std::string, std::vector<std::string>> places;  // rule_id -> file:line of each rule
   for (const RuleFile& file : files) {
     for (const Rule& rule : file.rules) {
-      if (!rule.rule_id.empty()) {
-        places[rule.rule_id].push_back(located(file, rule.file_offset));
-      } else if (rule.format == RuleFormat::Toml) {
+      if (rule.rule_id.empty() && rule.format == RuleFormat::Toml) {
         warnings.push_back(located(file, rule.file_offset) +
                            ": warning: the rule has no rule_id; its alerts carry a derived rule_identity");
       }
     }
   }
-  for (const auto& [id, where] : places) {
-    if (where.size() < 2) continue;
+  // The same finder as `eql validate`'s rule.duplicate-id error (rules other than EQL count).
+  for (const DuplicateRuleId& duplicate : find_duplicate_rule_ids(files)) {
     std::string list;
-    for (const std::string& place : where) list += (list.empty() ? "" : ", ") + place;
-    warnings.push_back("warning: rule_id " + id + " is used by " + std::to_string(where.size()) + " rules: " + list);
+    for (const RulePlace& place : duplicate.places) {
+      list += (list.empty() ? "" : ", ") + located(*place.file, place.file_offset);
+    }
+    warnings.push_back("warning: rule_id " + duplicate.rule_id + " is used by " +
+                       std::to_string(duplicate.places.size()) + " rules: " + list);
   }
   return warnings;
 }
