@@ -815,4 +815,17 @@ std::vector<std::string> query_datasets(const ast::Query& query) {
   return out;
 }
 
+bool holds_for_any_data(const Diagnostic& finding) {
+  return finding.severity == Severity::Error &&
+         (finding.code == "check.function-arity" || finding.code == "check.invalid-regex" ||
+          finding.code == "check.invalid-cidr");
+}
+
+bool settle_adhoc_findings(Diagnostics& findings, bool refuse_errors) {
+  for (Diagnostic& d : findings) {
+    if (!refuse_errors && d.severity == Severity::Error && !holds_for_any_data(d)) d.severity = Severity::Warning;
+  }
+  return !has_errors(findings);
+}
+
 }  // namespace eql
