@@ -1,6 +1,9 @@
 // A small, strict reader of command-line arguments shared by the subcommands.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +53,31 @@ class ArgReader {
   Args args_;
   std::size_t index_ = 0;
 };
+
+/// A bad option or argument of `eql COMMAND`: one line that starts with the command's name
+/// (`eql query: --size needs a number`) and a pointer to its help, on stderr, not the whole
+/// usage. Returns the usage exit code (2).
+inline int usage_error(std::string_view command, std::string_view message) {
+  std::fprintf(stderr, "eql %.*s: %.*s\nTry 'eql %.*s --help'.\n", static_cast<int>(command.size()),
+               command.data(), static_cast<int>(message.size()), message.data(),
+               static_cast<int>(command.size()), command.data());
+  return kExitUsage;
+}
+
+/// A duration option (`--max-lateness 30s`): a whole number, 0 included, then a unit ms, s,
+/// m, h or d. Nothing when `text` is not one (or is beyond 100 years).
+inline std::optional<std::int64_t> duration_millis(std::string_view text) {
+  static constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits{
+      {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+  std::size_t digits = text.find_first_not_of("0123456789");
+  if (digits == 0 || digits == std::string_view::npos || digits > 12) return std::nullopt;
+  std::int64_t amount = 0;
+  for (char c : text.substr(0, digits)) amount = amount * 10 + (c - '0');
+  for (const auto& [unit, factor] : kUnits) {
+    if (text.substr(digits) == unit && amount <= 36'525 * kUnits[4].second / factor) return amount * factor;
+  }
+  return std::nullopt;
+}
 
 /// Whether standard output/error is an interactive terminal (for colour).
 bool stdout_is_terminal();
