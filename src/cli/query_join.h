@@ -14,7 +14,7 @@
 namespace eql::cli {
 
 struct JoinQueryOptions {
-  enum class Format { Ndjson, Json, Table };
+  enum class Format { Ndjson, Json, Table, Csv };
   /// exact: read everything, sort, then match (results as Elasticsearch gives them, any input
   /// order). stream: match as events arrive, reordering within max_lateness. auto: exact for
   /// files, stream for standard input.
