@@ -239,6 +239,55 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
   return std::nullopt;
 }
 
+// What reading the input gave: the matches kept, in no particular order.
+struct Matches {
+  std::vector<Event> kept;
+  std::size_t count = 0;  ///< every match, kept or not
+  std::uint64_t read = 0, skipped = 0;
+  bool io_error = false, strict_failure = false;
+};
+
+// Reads every file and keeps its matches; with `bound` (tail?, N) only the first or last N in
+// event order (a bounded heap), so `| head 10` over a large file needs little memory.
+Matches read_matches(const QueryOptions& options, const FilterProgram& program, EvalContext& context,
+                     std::optional<std::pair<bool, std::size_t>> bound) {
+  Matches found;
+  std::vector<Event>& matched = found.kept;
+  std::uint64_t ordinal = 0;
+  auto heap_order = [&](const Event& a, const Event& b) {
+    return bound && bound->first ? event_before(b, a) : event_before(a, b);
+  };
+
+  for (const std::string& file : options.files) {
+    ReadSummary summary = read_events(
+        file, options.read,
+        [&](Event&& event) {
+          event.ordinal = ordinal++;
+          if (!program.matches(event, context)) return true;
+          ++found.count;
+          if (bound && bound->second == 0) return true;
+          matched.push_back(std::move(event));
+          if (bound) {
+            std::push_heap(matched.begin(), matched.end(), heap_order);
+            if (matched.size() > bound->second) {
+              std::pop_heap(matched.begin(), matched.end(), heap_order);
+              matched.pop_back();
+            }
+          }
+          return true;
+        },
+        [&](const InputProblem& problem) {
+          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+          if (options.strict && problem.line > 0) found.strict_failure = true;  // the reader stops
+        });
+    found.read += summary.events;
+    found.skipped += summary.skipped;
+    found.io_error = found.io_error || summary.io_error;
+    if (found.strict_failure) break;
+  }
+  return found;
+}
+
 // The query parsed, its --schema files loaded and the type checker run; the exit code when
 // the query cannot run.
 struct Prepared {
@@ -396,45 +445,11 @@ int run_query(Args args) {
   } else if (!limits->pipes.empty()) {
     bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
   } else if (options.size) bound = std::make_pair(false, *options.size);
-  auto heap_order = [&](const Event& a, const Event& b) {
-    return bound && bound->first ? event_before(b, a) : event_before(a, b);
-  };
-
-  // Read and match.
   auto started = std::chrono::steady_clock::now();
   EvalContext context;
-  std::vector<Event> matched;
-  std::size_t matched_count = 0;
-  std::uint64_t read = 0, skipped = 0, ordinal = 0;
-  bool io_error = false, strict_failure = false;
-  for (const std::string& file : options.files) {
-    ReadSummary summary = read_events(
-        file, options.read,
-        [&](Event&& event) {
-          event.ordinal = ordinal++;
-          if (!program.matches(event, context)) return true;
-          ++matched_count;
-          if (bound && bound->second == 0) return true;
-          matched.push_back(std::move(event));
-          if (bound) {
-            std::push_heap(matched.begin(), matched.end(), heap_order);
-            if (matched.size() > bound->second) {
-              std::pop_heap(matched.begin(), matched.end(), heap_order);
-              matched.pop_back();
-            }
-          }
-          return true;
-        },
-        [&](const InputProblem& problem) {
-          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
-          if (options.strict && problem.line > 0) strict_failure = true;  // the reader stops
-        });
-    read += summary.events;
-    skipped += summary.skipped;
-    io_error = io_error || summary.io_error;
-    if (strict_failure) break;
-  }
-  if (strict_failure) {
+  Matches found = read_matches(options, program, context, bound);
+  std::vector<Event>& matched = found.kept;
+  if (found.strict_failure) {
     std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
     return kExitUsage;
   }
@@ -460,10 +475,10 @@ int run_query(Args args) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options.quiet) {
     std::fprintf(stderr, "eql query: %s read, %zu matched, %zu shown, %s skipped, %.3f s\n",
-                 count_of(read, "event").c_str(), matched_count, shown.size(), count_of(skipped, "line").c_str(),
+                 count_of(found.read, "event").c_str(), found.count, shown.size(), count_of(found.skipped, "line").c_str(),
                  seconds);
   }
-  return io_error ? kExitUsage : kExitOk;
+  return found.io_error ? kExitUsage : kExitOk;
 }
 
 }  // namespace eql::cli
