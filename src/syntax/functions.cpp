@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/edit_distance.h"
 #include "eql/parser.h"
 
 namespace eql {
@@ -70,31 +71,14 @@ bool function_accepts_tilde(std::string_view canonical_name) {
 
 namespace syntax {
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> previous(b.size() + 1);
-  std::vector<std::size_t> current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (same ? 0 : 1)});
-    }
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
-
 namespace {
 
-bool same_letters(std::string_view a, std::string_view b) {
+// The edit distance of eql::edit_distance, letters compared without regard to case.
+std::size_t folded_distance(std::string_view a, std::string_view b, std::size_t limit) {
   std::string x(a), y(b);
   for (char& c : x) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (char& c : y) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::sort(x.begin(), x.end());
-  std::sort(y.begin(), y.end());
-  return x == y;
+  return edit_distance(x, y, limit);
 }
 
 // `a, b, c` of argument texts from `first` on; several in parentheses when `parenthesised`.
@@ -140,11 +124,11 @@ std::string_view closest_keyword(std::string_view word) {
   std::size_t best_distance = 3;
   for (std::string_view keyword : kKeywords) {
     if (word == keyword) return {};
-    std::size_t d = edit_distance(word, keyword);
+    std::size_t d = folded_distance(word, keyword, 2);
     if (d == 0) return keyword;  // keywords are lower case: `AND` is `and`
     if (keyword.size() < 3) continue;  // too many short words are near `by`, `in`, `or`
-    // A short word two edits away is a typo only when it has the keyword's letters (adn).
-    bool likely = d == 1 || (d == 2 && (keyword.size() > 4 || same_letters(word, keyword)));
+    // A swap of two letters is one edit (`adn`); a short word two edits away is no typo.
+    bool likely = d == 1 || (d == 2 && keyword.size() > 4);
     if (likely && d < best_distance) {
       best_distance = d;
       best = keyword;
@@ -157,7 +141,7 @@ std::string_view closest_function_name(std::string_view name) {
   std::string_view best;
   std::size_t best_distance = 3;  // farther than two edits is not a typo
   for (const auto& f : kFunctions) {
-    std::size_t d = edit_distance(name, f.name);
+    std::size_t d = folded_distance(name, f.name, best_distance);
     if (d < best_distance) {
       best_distance = d;
       best = f.name;

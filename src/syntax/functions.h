@@ -12,10 +12,6 @@ namespace eql::syntax {
 /// when none is close enough to be a likely typo.
 std::string_view closest_function_name(std::string_view name);
 
-/// Edit distance between two names (insertions, deletions, substitutions; ASCII letters
-/// compared without regard to case).
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
 /// For a function of Python eql that Elasticsearch EQL lacks (`wildcard`, `arrayContains`,
 /// `match`, ...), how to write the call in Elasticsearch EQL, built from the call's argument
 /// texts; empty for any other name.
