@@ -367,7 +367,8 @@ void print_events(const std::vector<Event>& shown, Format format, const std::vec
   std::fflush(stdout);
 }
 
-int run_join(const QueryOptions& options, const ast::Query& query, const FieldTypes& types) {
+int run_join(const QueryOptions& options, const ast::Query& query, const FieldTypes& types,
+             const SourceText& source, const RenderOptions& render_options) {
   JoinQueryOptions join;
   join.files = options.files;
   join.read = options.read;
@@ -384,6 +385,8 @@ int run_join(const QueryOptions& options, const ast::Query& query, const FieldTy
   join.strict = options.strict;
   join.quiet = options.quiet;
   join.field_types = &types;
+  join.source = &source;
+  join.render = render_options;
   return run_join_query(query, join);
 }
 
@@ -410,7 +413,7 @@ int run_query(Args args) {
   // compares instants, `source.ip` compares addresses, as in Elasticsearch.
   SchemaFieldTypes schema_types(embedded_schema_all(prepared.user_tables));
   const ast::EventFilter* filter = query.event();
-  if (!filter) return run_join(options, query, schema_types);
+  if (!filter) return run_join(options, query, schema_types, source, render_options);
   // Only head and tail: the bounded path below. Any hunting pipe: every match is kept and
   // the pipes run over them in order (eql/pipes.h).
   std::optional<PipeProgram> hunting;

@@ -167,7 +167,10 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
     problems = std::move(compiled.diagnostics);
   }
   if (!sequence && !sample) {
-    for (const Diagnostic& d : problems) std::fprintf(stderr, "eql query: %s\n", d.message.c_str());
+    for (const Diagnostic& d : problems) {
+      if (options.source) std::fputs(render(d, *options.source, QueryOrigin{}, options.render).c_str(), stderr);
+      else std::fprintf(stderr, "eql query: %s\n", d.message.c_str());
+    }
     return kExitFindings;
   }
 

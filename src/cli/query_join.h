@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "eql/ast.h"
+#include "eql/diagnostic.h"
+#include "eql/source.h"
 #include "eql/eval.h"
 #include "eql/event.h"
 
@@ -32,6 +34,8 @@ struct JoinQueryOptions {
   bool strict = false;
   bool quiet = false;
   const FieldTypes* field_types = nullptr;  ///< nullptr: types from the JSON values
+  const SourceText* source = nullptr;       ///< the query text, for diagnostics with a caret
+  RenderOptions render;
 };
 
 /// Runs a sequence or sample query and prints each match; returns the exit code.

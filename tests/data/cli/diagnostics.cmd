@@ -11,3 +11,4 @@
 "$EQL" parse 'process where match(process.command_line, ".*http.*")'
 "$EQL" query 'sequence [process where true] [network where true] | count host.id' tests/data/events/sequence_out_of_order.ndjson; echo "exit $?"
 "$EQL" query 'sample by host.id [process where true] [network where true] | sort host.id' tests/data/events/sequence_out_of_order.ndjson; echo "exit $?"
+"$EQL" query --check off 'sequence [process where cidrMatch(source.ip, "x")] [network where true]' tests/data/events/sequence_out_of_order.ndjson; echo "exit $?"
