@@ -278,7 +278,7 @@ Matches read_matches(const QueryOptions& options, const FilterProgram& program, 
           return true;
         },
         [&](const InputProblem& problem) {
-          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+          report_input_problem(problem);
           if (options.strict && problem.line > 0) found.strict_failure = true;  // the reader stops
         });
     found.read += summary.events;

@@ -135,6 +135,10 @@ class Printer {
 
 }  // namespace
 
+void report_input_problem(const InputProblem& problem) {
+  std::fprintf(stderr, "%s%s\n", problem.line > 0 ? "" : "eql query: ", problem.to_string().c_str());
+}
+
 int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
   std::string unsupported;
   std::optional<ResultLimits> limits = ResultLimits::of(query, options.size, unsupported);
@@ -229,7 +233,7 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
           return !printer.full();
         },
         [&](const InputProblem& problem) {
-          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+          report_input_problem(problem);
           if (options.strict && problem.line > 0) strict_failure = true;  // the reader stops
         });
     read += summary.events;

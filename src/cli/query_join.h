@@ -38,6 +38,10 @@ struct JoinQueryOptions {
   RenderOptions render;
 };
 
+/// Prints a problem of the input on stderr: `file:line:column: message` for a place in a file,
+/// else (a file that cannot be read) `eql query: file: message`.
+void report_input_problem(const InputProblem& problem);
+
 /// Runs a sequence or sample query and prints each match; returns the exit code.
 int run_join_query(const ast::Query& query, const JoinQueryOptions& options);
 

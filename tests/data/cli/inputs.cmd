@@ -6,3 +6,5 @@
 "$EQL" query 'any where true' tests/data/cli/empty_hits_one_line.json
 "$EQL" query 'any where true' tests/data/cli/eql_events_response.json
 "$EQL" query --format table 'any where true' tests/data/cli/eql_sequences_response.json
+# A file that cannot be read: a line that starts with the command's name, exit 2.
+"$EQL" query -q 'any where true' tests/data/cli/no_such_file.ndjson; echo "exit $?"
