@@ -355,8 +355,8 @@ struct Session::Impl {
     bool ok = false;
   };
 
-  /// Parses and type-checks; renders every problem. Checker findings are warnings (data may hold
-  /// fields schemas lack; one the loaded events have is no typo) unless --check error or sure.
+  /// Parses and type-checks; renders every problem. A checker error becomes a warning (data may
+  /// hold fields the schemas lack) unless --check error or it holds for any data.
   Prepared prepare(const std::string& text, const SourceText& source) const {
     Prepared p;
     ParseOptions parse_options;
