@@ -533,7 +533,7 @@ TEST_CASE("eql run: a line past --max-line-bytes or --max-nesting is reported, c
                                     EQL_SOURCE_DIR "/tests/data/hostile/limits.ndjson"});
   CHECK(evicting.exit_code == 0);
   CHECK(count_lines(evicting.out) == 1);
-  CHECK(evicting.err.find("1 partial sequences evicted by --max-pending 1") != std::string::npos);
+  CHECK(evicting.err.find("1 partial sequence evicted by --max-pending 1") != std::string::npos);
   RunResult keeping = run_eql_run({"--rules", sequence.path, "--ignore-index",
                                    EQL_SOURCE_DIR "/tests/data/hostile/limits.ndjson"});
   CHECK(count_lines(keeping.out) == 2);
@@ -550,7 +550,7 @@ TEST_CASE("eql run: a line past --max-line-bytes or --max-nesting is reported, c
                        "{\"@timestamp\":2,\"n\":1,\"a\":1,\"b\":2}\n{\"@timestamp\":3,\"n\":3,\"a\":1,\"b\":2}\n");
   RunResult product = run_eql_run({"--rules", product_rule.path, "--ignore-index", product_events.path});
   CHECK(count_lines(product.out) == 1);
-  CHECK(product.err.find("1 events with more than 10000 join keys dropped") != std::string::npos);
+  CHECK(product.err.find("1 event with more than 10000 join keys dropped") != std::string::npos);
 
   for (const char* bad : {"0", "-1", "abc", "99999999999999999999"}) {
     INFO(bad);

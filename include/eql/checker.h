@@ -39,6 +39,18 @@ struct CheckOptions {
 Diagnostics check_query(const ast::Query& query, const Schema& schema,
                         const CheckOptions& options = {});
 
+/// Whether a finding of check_query holds whatever the data and the schemas (a wrong number
+/// of arguments, an invalid regular expression or address block): the evaluator refuses such
+/// a query too.
+bool holds_for_any_data(const Diagnostic& finding);
+
+/// The findings on an ad-hoc query (`eql query`, `eql shell`), settled: unless
+/// `refuse_errors` (`--check error`), the errors that depend on the data become warnings (the
+/// data may hold fields no schema knows), while those that hold for any data stay errors,
+/// so that the evaluator does not report them a second time. Returns whether the query may
+/// run (no error is left).
+bool settle_adhoc_findings(Diagnostics& findings, bool refuse_errors);
+
 /// Dataset and module names the query compares `event.dataset`, `data_stream.dataset` or
 /// `event.module` with (`==`, `in`, or `:`/`like` without wildcards): the integration
 /// packages it targets, for SchemaRequest::datasets.

@@ -119,6 +119,9 @@ struct EventReadOptions {
   std::size_t max_document_bytes = 1u << 30;
   /// Deepest nesting of objects and arrays in one event (see parse_event).
   std::size_t max_nesting = kDefaultMaxNesting;
+  /// Stop reading at the first problem (a malformed or refused line) instead of reporting
+  /// it and going on (`eql query --strict`).
+  bool stop_at_problem = false;
 };
 
 /// What one reader pass did.
@@ -132,7 +135,8 @@ struct ReadSummary {
 /// The format is detected: a JSON array of events, one JSON document (an event, or a
 /// search response whose `hits.hits[]._source` are the events), or NDJSON. Each event
 /// is passed to `sink` in input order; a false return stops reading. Each problem is passed
-/// to `problem` and the reader goes on with the next line.
+/// to `problem` and the reader goes on with the next line (or stops, with
+/// `options.stop_at_problem`). A search response with no hits holds no events.
 ReadSummary read_events(const std::string& path, const EventReadOptions& options,
                         const std::function<bool(Event&&)>& sink,
                         const std::function<void(const InputProblem&)>& problem);

@@ -70,4 +70,9 @@ struct PipeCompileResult {
 void drop_pipe_created_fields(Diagnostics& findings, const ast::Query& query,
                               std::string_view query_text);
 
+/// The hunting pipes of a sequence or sample query, each an error (`pipes.pipe-on-join`)
+/// spanning the pipe: they work on the rows of an event query; sequences and samples take
+/// head and tail only. Empty for an event query.
+Diagnostics pipes_on_joins(const ast::Query& query);
+
 }  // namespace eql

@@ -11,6 +11,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "common/edit_distance.h"
 #include "schema/catalog.h"
 
 namespace eql {
@@ -43,30 +44,6 @@ const std::set<std::string, std::less<>>& ecs_field_sets() {
     return names;
   }();
   return sets;
-}
-
-/// Optimal string alignment distance, giving up above `limit`.
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
-  std::size_t length_gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
-  if (length_gap > limit) return limit + 1;
-  std::vector<std::size_t> before(b.size() + 1), previous(b.size() + 1), row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    row[0] = i;
-    std::size_t best = row[0];
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      row[j] = std::min({previous[j] + 1, row[j - 1] + 1, previous[j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        row[j] = std::min(row[j], before[j - 2] + 1);
-      }
-      best = std::min(best, row[j]);
-    }
-    if (best > limit) return limit + 1;
-    before.swap(previous);
-    previous.swap(row);
-  }
-  return previous[b.size()];
 }
 
 /// Text quoted in a message: at most 60 bytes, cut on a UTF-8 character boundary, with
@@ -813,6 +790,19 @@ std::vector<std::string> query_datasets(const ast::Query& query) {
     for (const auto& term : sample->terms) collect_filter_datasets(term.filter, out);
   }
   return out;
+}
+
+bool holds_for_any_data(const Diagnostic& finding) {
+  return finding.severity == Severity::Error &&
+         (finding.code == "check.function-arity" || finding.code == "check.invalid-regex" ||
+          finding.code == "check.invalid-cidr");
+}
+
+bool settle_adhoc_findings(Diagnostics& findings, bool refuse_errors) {
+  for (Diagnostic& d : findings) {
+    if (!refuse_errors && d.severity == Severity::Error && !holds_for_any_data(d)) d.severity = Severity::Warning;
+  }
+  return !has_errors(findings);
 }
 
 }  // namespace eql

@@ -25,8 +25,4 @@ std::optional<std::int64_t> duration_millis(std::string_view text) {
   return value * scale;  // at most 10^12 days in ms: below 2^63
 }
 
-std::string counted(std::size_t count, std::string_view singular, std::string_view plural) {
-  return std::to_string(count) + " " + std::string(count == 1 ? singular : plural);
-}
-
 }  // namespace eql::cli

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cli/commands.h"
@@ -52,12 +54,23 @@ class ArgReader {
   std::size_t index_ = 0;
 };
 
+/// A bad option or argument of `eql COMMAND`: one line that starts with the command's name
+/// (`eql query: --size needs a number`) and a pointer to its help, not the whole usage.
+inline std::string usage_text(std::string_view command, std::string_view message) {
+  std::string text = "eql ";
+  text.append(command).append(": ").append(message).append("\nTry 'eql ");
+  return text.append(command).append(" --help'.\n");
+}
+
+/// usage_text on stderr; returns the usage exit code (2).
+inline int usage_error(std::string_view command, std::string_view message) {
+  std::fputs(usage_text(command, message).c_str(), stderr);
+  return kExitUsage;
+}
+
 /// A duration option's value: a whole number and a unit (ms, s, m, h, d), zero allowed
 /// ("0s", "500ms", "10s", "5m"); none when the text is not one.
 std::optional<std::int64_t> duration_millis(std::string_view text);
-
-/// "1 rule", "2 rules": the count and the noun in the form the count needs.
-std::string counted(std::size_t count, std::string_view singular, std::string_view plural);
 
 /// Whether standard output/error is an interactive terminal (for colour).
 bool stdout_is_terminal();

@@ -29,6 +29,8 @@ constexpr const char* kParseUsage =
     "  --eql              print the query as canonical EQL instead of the tree\n"
     "  --extensions       accept the hunting pipes (count, unique, unique_count, sort, filter)\n"
     "  --max-depth N      deepest nesting accepted (default 200, at most 500)\n"
+    "  -q, --quiet        print nothing for a valid query: the exit code tells (errors are\n"
+    "                     still printed)\n"
     "  --color=WHEN       colour diagnostics: auto (default), always, never\n"
     "\n"
     "exit codes: 0 valid, 1 the query has errors, 2 usage error\n";
@@ -39,6 +41,7 @@ int run_parse(Args args) {
   ArgReader reader(args);
   ParseOptions options;
   bool as_eql = false;
+  bool quiet = false;
   std::string color = "auto";
   std::optional<std::string> query_text;
   std::string error;
@@ -49,6 +52,8 @@ int run_parse(Args args) {
     }
     if (reader.flag("--eql")) {
       as_eql = true;
+    } else if (reader.flag("--quiet") || reader.flag("-q")) {
+      quiet = true;
     } else if (reader.flag("--extensions")) {
       options.extension_pipes = true;
     } else if (auto depth = reader.option_value("--max-depth", error)) {
@@ -64,6 +69,10 @@ int run_parse(Args args) {
       }
       options.max_depth = value;
     } else if (auto when = reader.option_value("--color", error)) {
+      if (*when != "auto" && *when != "always" && *when != "never") {
+        error = "--color takes auto, always or never, not '" + *when + "'";
+        break;
+      }
       color = *when;
     } else if (!error.empty()) {
       break;
@@ -83,10 +92,7 @@ int run_parse(Args args) {
     }
   }
   if (error.empty() && !query_text) error = "no query given";
-  if (!error.empty()) {
-    std::fprintf(stderr, "eql parse: %s\n\n%s", error.c_str(), kParseUsage);
-    return kExitUsage;
-  }
+  if (!error.empty()) return usage_error("parse", error);
 
   ParseResult result = parse_query(*query_text, options);
   SourceText source("<query>", *query_text);
@@ -95,6 +101,7 @@ int run_parse(Args args) {
     std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
   }
   if (!result.ok()) return kExitFindings;
+  if (quiet) return kExitOk;
   std::string printed = as_eql ? to_eql(*result.query) : dump(*result.query);
   std::fputs((printed + "\n").c_str(), stdout);
   return kExitOk;

@@ -10,7 +10,9 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/limits.h"
+#include "cli/plural.h"
 #include "cli/query_join.h"
+#include "cli/user_schemas.h"
 #include "shell/table.h"
 #include "eql/eval.h"
 #include "eql/event.h"
@@ -28,12 +30,14 @@ constexpr const char* kQueryUsage =
     "usage: eql query [options] QUERY [FILE...]\n"
     "\n"
     "Runs an EQL query over events and prints what matches. FILE is NDJSON, a JSON\n"
-    "array of events or a search response (hits.hits[]._source), optionally gzipped; `-` or no\n"
-    "FILE reads standard input. Matches are printed in (timestamp, tiebreaker) order.\n"
+    "array of events, a search response (hits.hits[]._source) or an EQL search response\n"
+    "(hits.events, hits.sequences), optionally gzipped; `-` or no FILE reads standard input.\n"
+    "Matches are printed in (timestamp, tiebreaker) order.\n"
     "\n"
     "options:\n"
-    "  --format FORMAT          ndjson (default), json (one array) or table\n"
-    "  --size N                 print at most N events (after | head / | tail)\n"
+    "  --format FORMAT          ndjson (default), json (one array), table or csv\n"
+    "  --size N                 print at most N results (after | head / | tail); --limit N\n"
+    "                         is the same\n"
     "  --strict                 stop at the first malformed line (exit 2) instead of skipping it\n"
     "  --category-field FIELD   field that `<category> where` tests (default event.category)\n"
     "  --timestamp-field FIELD  field that orders events (default @timestamp)\n"
@@ -42,7 +46,7 @@ constexpr const char* kQueryUsage =
     "                         are reported at FILE:LINE, counted and skipped\n"
     "  --max-nesting N          deepest nesting of objects and arrays in an event (default\n"
     "                         1000); deeper events are reported, counted and skipped\n"
-    "  --quiet                  no summary on stderr\n"
+    "  -q, --quiet              no summary and no notes on stderr (errors and warnings stay)\n"
     "  --color=WHEN             colour diagnostics: auto (default), always, never\n"
     "\n"
     "  --check warn|error|off   type-check the query against the embedded schemas (ECS and\n"
@@ -63,7 +67,7 @@ constexpr const char* kQueryUsage =
     "exit codes: 0 ran (whether or not events matched), 1 the query has errors,\n"
     "            2 usage error, unreadable input, or a malformed line with --strict\n";
 
-enum class Format { Ndjson, Json, Table };
+enum class Format { Ndjson, Json, Table, Csv };
 
 struct QueryOptions {
   Format format = Format::Ndjson;
@@ -108,6 +112,16 @@ std::string cell_text(const Event& event, const std::string& path) {
   return shell::fit_text(shell::cell_text(event, path), kMaxCell);
 }
 
+void print_csv(const std::vector<Event>& events, const std::vector<std::string>& columns) {
+  std::printf("%s\n", shell::csv_line(columns).c_str());
+  std::vector<std::string> cells;
+  for (const auto& event : events) {
+    cells.clear();
+    for (const auto& column : columns) cells.push_back(shell::full_text(event, column));
+    std::printf("%s\n", shell::csv_line(cells).c_str());
+  }
+}
+
 void print_table(const std::vector<Event>& events, std::vector<std::string> columns) {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::size_t> widths;
@@ -136,12 +150,16 @@ void print_table(const std::vector<Event>& events, std::vector<std::string> colu
 }
 
 // A count or size option: decimal digits only (std::stoull would take "-1" as 2^64 - 1).
-std::optional<std::size_t> positive_number(const std::string& text) {
+std::optional<std::size_t> whole_number(const std::string& text) {
   if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
-  std::size_t n = static_cast<std::size_t>(std::stoull(text));
-  if (n == 0) return std::nullopt;
+  return static_cast<std::size_t>(std::stoull(text));
+}
+
+std::optional<std::size_t> positive_number(const std::string& text) {
+  auto n = whole_number(text);
+  if (!n || *n == 0) return std::nullopt;
   return n;
 }
 
@@ -155,19 +173,20 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
     }
     if (reader.flag("--strict")) {
       options.strict = true;
-    } else if (reader.flag("--quiet")) {
+    } else if (reader.flag("--quiet") || reader.flag("-q")) {
       options.quiet = true;
     } else if (auto format = reader.option_value("--format", error)) {
       if (*format == "ndjson") options.format = Format::Ndjson;
       else if (*format == "json") options.format = Format::Json;
       else if (*format == "table") options.format = Format::Table;
-      else return "unknown format '" + *format + "' (ndjson, json or table)";
+      else if (*format == "csv") options.format = Format::Csv;
+      else return "unknown format '" + *format + "' (ndjson, json, table or csv)";
     } else if (auto size = reader.option_value("--size", error)) {
-      try {
-        options.size = std::stoull(*size);
-      } catch (const std::exception&) {
-        return "--size needs a number";
-      }
+      options.size = whole_number(*size);
+      if (!options.size) return "--size needs a number";
+    } else if (auto limit = reader.option_value("--limit", error)) {  // the shell's name
+      options.size = whole_number(*limit);
+      if (!options.size) return "--limit needs a number";
     } else if (auto field = reader.option_value("--category-field", error)) {
       options.category_field = *field;
     } else if (auto stamp = reader.option_value("--timestamp-field", error)) {
@@ -185,9 +204,7 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
     } else if (auto when = reader.option_value("--color", error)) {
       options.color = *when;
     } else if (auto check = reader.option_value("--check", error)) {
-      if (*check != "warn" && *check != "error" && *check != "off") {
-        return "unknown --check mode '" + *check + "' (warn, error or off)";
-      }
+      if (!check_mode(*check)) return "unknown --check mode '" + *check + "' (warn, error or off)";
       options.check = *check;
     } else if (auto schema = reader.option_value("--schema", error)) {
       options.schemas.push_back(*schema);
@@ -205,11 +222,9 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
       if (!n) return "--max-pending needs a number above 0";
       options.max_pending = *n;
     } else if (auto samples = reader.option_value("--max-samples-per-key", error)) {
-      try {
-        options.max_samples_per_key = std::max<std::size_t>(std::stoull(*samples), 1);
-      } catch (const std::exception&) {
-        return "--max-samples-per-key needs a number";
-      }
+      auto n = whole_number(*samples);
+      if (!n) return "--max-samples-per-key needs a number";
+      options.max_samples_per_key = std::max<std::size_t>(*n, 1);
     } else if (!error.empty()) {
       return error;
     } else if (reader.peek().size() > 1 && reader.peek().front() == '-' && reader.peek() != "-") {
@@ -225,136 +240,32 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
   return std::nullopt;
 }
 
-}  // namespace
+// What reading the input gave: the matches kept, in no particular order.
+struct Matches {
+  std::vector<Event> kept;
+  std::size_t count = 0;  ///< every match, kept or not
+  std::uint64_t read = 0, skipped = 0;
+  bool io_error = false, strict_failure = false;
+};
 
-int run_query(Args args) {
-  QueryOptions options;
-  bool help = false;
-  if (auto error = parse_arguments(args, options, help)) {
-    std::fprintf(stderr, "eql query: %s\n\n%s", error->c_str(), kQueryUsage);
-    return kExitUsage;
-  }
-  if (help) {
-    std::fputs(kQueryUsage, stdout);
-    return kExitOk;
-  }
-
-  // Parse and compile; mistakes in the query are rendered against the query text.
-  const std::string& text = *options.query;
-  SourceText source("<query>", text);
-  RenderOptions render_options{options.color == "always" || (options.color == "auto" && stderr_is_terminal())};
-  ParseOptions parse_options;
-  parse_options.extension_pipes = true;
-  ParseResult parsed = parse_query(text, parse_options);
-  for (const Diagnostic& d : parsed.diagnostics) {
-    std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
-  }
-  if (!parsed.ok()) return kExitFindings;
-  std::vector<std::shared_ptr<const SchemaTable>> user_tables;
-  for (const std::string& path : options.schemas) {
-    Diagnostics problems;
-    auto table = load_schema_file(path, problems);
-    for (const Diagnostic& d : problems) {
-      std::fprintf(stderr, "eql query: schema %s: %s\n", path.c_str(), d.message.c_str());
-    }
-    if (!table || has_errors(problems)) return kExitUsage;
-    user_tables.push_back(std::move(table));
-  }
-  if (options.check != "off") {
-    // The same checker as `eql validate`, against every embedded schema (an ad-hoc query
-    // targets no index): a hunter sees typos and type mistakes before the data is read.
-    CheckOptions check_options;
-    check_options.category_field = options.category_field;
-    check_options.query_text = text;
-    Diagnostics findings = check_query(*parsed.query, embedded_schema_all(user_tables), check_options);
-    drop_pipe_created_fields(findings, *parsed.query, text);
-    bool refuse = options.check == "error" && has_errors(findings);
-    for (Diagnostic& d : findings) {
-      if (!refuse && d.severity == Severity::Error) d.severity = Severity::Warning;
-      std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
-    }
-    if (refuse) return kExitFindings;
-  }
-  // Field types from the embedded schemas (and --schema files): `@timestamp > "2024-01-01"`
-  // compares instants, `source.ip` compares addresses, as in Elasticsearch.
-  SchemaFieldTypes schema_types(embedded_schema_all(user_tables));
-  const ast::EventFilter* filter = parsed.query->event();
-  if (!filter) {
-    JoinQueryOptions join;
-    join.files = options.files;
-    join.read = options.read;
-    join.category_field = options.category_field;
-    join.format = options.format == Format::Table  ? JoinQueryOptions::Format::Table
-                  : options.format == Format::Json ? JoinQueryOptions::Format::Json
-                                                   : JoinQueryOptions::Format::Ndjson;
-    join.order = options.order;
-    join.max_lateness_ms = options.max_lateness_ms;
-    join.max_pending = options.max_pending;
-    join.max_samples_per_key = options.max_samples_per_key;
-    join.size = options.size;
-    join.strict = options.strict;
-    join.quiet = options.quiet;
-    join.field_types = &schema_types;
-    return run_join_query(*parsed.query, join);
-  }
-  // Only head and tail: the bounded path below. Any hunting pipe: every match is kept and
-  // the pipes run over them in order (eql/pipes.h).
-  std::optional<PipeProgram> hunting;
-  if (has_extension_pipes(*parsed.query)) {
-    PipeOptions pipe_options;
-    pipe_options.field_types = &schema_types;
-    pipe_options.category_field = options.category_field;
-    PipeCompileResult pipes = PipeProgram::compile(parsed.query->pipes, pipe_options);
-    for (const Diagnostic& d : pipes.diagnostics) {
-      std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
-    }
-    if (!pipes.program) return kExitFindings;
-    hunting = std::move(pipes.program);
-  }
-  std::string unsupported;
-  std::optional<ResultLimits> limits =
-      hunting ? ResultLimits{{}, options.size} : ResultLimits::of(*parsed.query, options.size, unsupported);
-  if (!limits) {
-    std::fprintf(stderr, "eql query: the pipe `%s` is not supported here\n", unsupported.c_str());
-    return kExitUsage;
-  }
-  FilterOptions filter_options;
-  filter_options.field_types = &schema_types;
-  filter_options.category_field = options.category_field;
-  FilterCompileResult compiled = compile_filter(*filter, filter_options);
-  for (const Diagnostic& d : compiled.diagnostics) {
-    std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
-  }
-  if (!compiled.program) return kExitFindings;
-  const FilterProgram& program = *compiled.program;
-
-  // Only the events the first limit can keep are held (a bounded heap in event order), so
-  // `| head 10` over a large file needs little memory.
-  std::optional<std::pair<bool, std::size_t>> bound;
-  if (hunting) {
-    // every match goes into the pipes
-  } else if (!limits->pipes.empty()) {
-    bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
-  } else if (options.size) bound = std::make_pair(false, *options.size);
+// Reads every file and keeps its matches; with `bound` (tail?, N) only the first or last N in
+// event order (a bounded heap), so `| head 10` over a large file needs little memory.
+Matches read_matches(const QueryOptions& options, const FilterProgram& program, EvalContext& context,
+                     std::optional<std::pair<bool, std::size_t>> bound) {
+  Matches found;
+  std::vector<Event>& matched = found.kept;
+  std::uint64_t ordinal = 0;
   auto heap_order = [&](const Event& a, const Event& b) {
     return bound && bound->first ? event_before(b, a) : event_before(a, b);
   };
 
-  // Read and match.
-  auto started = std::chrono::steady_clock::now();
-  EvalContext context;
-  std::vector<Event> matched;
-  std::size_t matched_count = 0;
-  std::uint64_t read = 0, skipped = 0, ordinal = 0;
-  bool io_error = false, strict_failure = false;
   for (const std::string& file : options.files) {
     ReadSummary summary = read_events(
         file, options.read,
         [&](Event&& event) {
           event.ordinal = ordinal++;
-          if (strict_failure) return false;  // --strict: stop at the first malformed line
           if (!program.matches(event, context)) return true;
-          ++matched_count;
+          ++found.count;
           if (bound && bound->second == 0) return true;
           matched.push_back(std::move(event));
           if (bound) {
@@ -367,15 +278,182 @@ int run_query(Args args) {
           return true;
         },
         [&](const InputProblem& problem) {
-          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
-          if (options.strict && problem.line > 0) strict_failure = true;
+          report_input_problem(problem);
+          if (options.strict && problem.line > 0) found.strict_failure = true;  // the reader stops
         });
-    read += summary.events;
-    skipped += summary.skipped;
-    io_error = io_error || summary.io_error;
-    if (strict_failure) break;
+    found.read += summary.events;
+    found.skipped += summary.skipped;
+    found.io_error = found.io_error || summary.io_error;
+    if (found.strict_failure) break;
   }
-  if (strict_failure) {
+  return found;
+}
+
+// The query parsed, its --schema files loaded and the type checker run; the exit code when
+// the query cannot run.
+struct Prepared {
+  ParseResult parsed;
+  std::vector<std::shared_ptr<const SchemaTable>> user_tables;
+};
+
+std::optional<int> prepare(const QueryOptions& options, const SourceText& source,
+                           const RenderOptions& render_options, Prepared& prepared) {
+  const std::string& text = *options.query;
+  auto show = [&](const Diagnostic& d) { std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr); };
+  ParseOptions parse_options;
+  parse_options.extension_pipes = true;
+  prepared.parsed = parse_query(text, parse_options);
+  for (const Diagnostic& d : prepared.parsed.diagnostics) show(d);
+  if (!prepared.parsed.ok()) return kExitFindings;
+  const ast::Query& query = *prepared.parsed.query;
+  if (!load_user_schemas("query", options.schemas, prepared.user_tables)) return kExitUsage;
+  if (options.check != "off") {
+    // The same checker as `eql validate`, against every embedded schema (an ad-hoc query
+    // targets no index): a hunter sees typos and type mistakes before the data is read.
+    CheckOptions check_options;
+    check_options.category_field = options.category_field;
+    check_options.query_text = text;
+    Diagnostics findings = check_query(query, embedded_schema_all(prepared.user_tables), check_options);
+    drop_pipe_created_fields(findings, query, text);
+    bool runs = settle_adhoc_findings(findings, options.check == "error");
+    for (const Diagnostic& d : findings) show(d);
+    if (!runs) return kExitFindings;
+  }
+  // A hunting pipe after a sequence or sample, shown against the pipe.
+  Diagnostics join_pipes = pipes_on_joins(query);
+  for (const Diagnostic& d : join_pipes) show(d);
+  if (!join_pipes.empty()) return kExitFindings;
+  return std::nullopt;
+}
+
+// The columns of --format table and csv for an event query: the timestamp, the category
+// and the fields the query and its pipes read (after count: the pipe's own columns).
+std::vector<std::string> event_columns(const QueryOptions& options, const ast::Query& query,
+                                       const FilterProgram& program, std::vector<std::string> pipe_columns) {
+  if (!pipe_columns.empty()) return pipe_columns;
+  std::vector<std::string> columns;
+  if (!options.read.timestamp_field.empty()) columns.push_back(options.read.timestamp_field);
+  if (!query.event()->any) columns.push_back(options.category_field);
+  std::vector<std::string> wanted = program.fields();
+  for (const ast::Pipe& pipe : query.pipes) {  // `| unique a | sort b`: a and b too
+    for (const auto& arg : pipe.args) {
+      if (const auto* field = arg->as<ast::Field>()) wanted.push_back(field->name);
+    }
+    if (pipe.kind == ast::PipeKind::UniqueCount) wanted.push_back("count");
+  }
+  for (const auto& field : wanted) {
+    if (std::find(columns.begin(), columns.end(), field) == columns.end()) columns.push_back(field);
+  }
+  return columns;
+}
+
+void print_events(const std::vector<Event>& shown, Format format, const std::vector<std::string>& columns) {
+  switch (format) {
+    case Format::Ndjson:
+      for (const auto& event : shown) std::printf("%s\n", event.json().c_str());
+      break;
+    case Format::Json:
+      std::printf("[");
+      for (std::size_t i = 0; i < shown.size(); ++i) std::printf("%s\n  %s", i ? "," : "", shown[i].json().c_str());
+      std::printf("%s]\n", shown.empty() ? "" : "\n");
+      break;
+    case Format::Table:
+      print_table(shown, columns);
+      break;
+    case Format::Csv:
+      print_csv(shown, columns);
+      break;
+  }
+  std::fflush(stdout);
+}
+
+int run_join(const QueryOptions& options, const ast::Query& query, const FieldTypes& types,
+             const SourceText& source, const RenderOptions& render_options) {
+  JoinQueryOptions join;
+  join.files = options.files;
+  join.read = options.read;
+  join.category_field = options.category_field;
+  join.format = options.format == Format::Table  ? JoinQueryOptions::Format::Table
+                : options.format == Format::Json ? JoinQueryOptions::Format::Json
+                : options.format == Format::Csv  ? JoinQueryOptions::Format::Csv
+                                                 : JoinQueryOptions::Format::Ndjson;
+  join.order = options.order;
+  join.max_lateness_ms = options.max_lateness_ms;
+  join.max_pending = options.max_pending;
+  join.max_samples_per_key = options.max_samples_per_key;
+  join.size = options.size;
+  join.strict = options.strict;
+  join.quiet = options.quiet;
+  join.field_types = &types;
+  join.source = &source;
+  join.render = render_options;
+  return run_join_query(query, join);
+}
+
+}  // namespace
+
+int run_query(Args args) {
+  QueryOptions options;
+  bool help = false;
+  if (auto error = parse_arguments(args, options, help)) return usage_error("query", *error);
+  if (help) {
+    std::fputs(kQueryUsage, stdout);
+    return kExitOk;
+  }
+  options.read.stop_at_problem = options.strict;
+
+  // Parse, check and compile; mistakes in the query are rendered against the query text.
+  SourceText source("<query>", *options.query);
+  RenderOptions render_options{options.color == "always" || (options.color == "auto" && stderr_is_terminal())};
+  auto show = [&](const Diagnostic& d) { std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr); };
+  Prepared prepared;
+  if (auto refused = prepare(options, source, render_options, prepared)) return *refused;
+  const ast::Query& query = *prepared.parsed.query;
+  // Field types from the embedded schemas (and --schema files): `@timestamp > "2024-01-01"`
+  // compares instants, `source.ip` compares addresses, as in Elasticsearch.
+  SchemaFieldTypes schema_types(embedded_schema_all(prepared.user_tables));
+  const ast::EventFilter* filter = query.event();
+  if (!filter) return run_join(options, query, schema_types, source, render_options);
+  // Only head and tail: the bounded path below. Any hunting pipe: every match is kept and
+  // the pipes run over them in order (eql/pipes.h).
+  std::optional<PipeProgram> hunting;
+  if (has_extension_pipes(query)) {
+    PipeOptions pipe_options;
+    pipe_options.field_types = &schema_types;
+    pipe_options.category_field = options.category_field;
+    PipeCompileResult pipes = PipeProgram::compile(query.pipes, pipe_options);
+    for (const Diagnostic& d : pipes.diagnostics) show(d);
+    if (!pipes.program) return kExitFindings;
+    hunting = std::move(pipes.program);
+  }
+  std::string unsupported;
+  std::optional<ResultLimits> limits =
+      hunting ? ResultLimits{{}, options.size} : ResultLimits::of(query, options.size, unsupported);
+  if (!limits) {
+    std::fprintf(stderr, "eql query: the pipe `%s` is not supported here\n", unsupported.c_str());
+    return kExitUsage;
+  }
+  FilterOptions filter_options;
+  filter_options.field_types = &schema_types;
+  filter_options.category_field = options.category_field;
+  FilterCompileResult compiled = compile_filter(*filter, filter_options);
+  for (const Diagnostic& d : compiled.diagnostics) show(d);
+  if (!compiled.program) return kExitFindings;
+  const FilterProgram& program = *compiled.program;
+
+  // Only the events the first limit can keep are held (a bounded heap in event order), so
+  // `| head 10` over a large file needs little memory.
+  std::optional<std::pair<bool, std::size_t>> bound;
+  if (hunting) {
+    // every match goes into the pipes
+  } else if (!limits->pipes.empty()) {
+    bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
+  } else if (options.size) bound = std::make_pair(false, *options.size);
+  auto started = std::chrono::steady_clock::now();
+  EvalContext context;
+  Matches found = read_matches(options, program, context, bound);
+  std::vector<Event>& matched = found.kept;
+  if (found.strict_failure) {
     std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
     return kExitUsage;
   }
@@ -397,46 +475,14 @@ int run_query(Args args) {
   std::vector<Event> shown;
   shown.reserve(last - first);
   for (std::size_t i = first; i < last; ++i) shown.push_back(static_cast<const Event&>(matched[i]));
-
-  switch (options.format) {
-    case Format::Ndjson:
-      for (const auto& event : shown) std::printf("%s\n", event.json().c_str());
-      break;
-    case Format::Json:
-      std::printf("[");
-      for (std::size_t i = 0; i < shown.size(); ++i) std::printf("%s\n  %s", i ? "," : "", shown[i].json().c_str());
-      std::printf("%s]\n", shown.empty() ? "" : "\n");
-      break;
-    case Format::Table: {
-      std::vector<std::string> columns = pipe_columns;
-      if (!columns.empty()) {
-        print_table(shown, columns);
-        break;
-      }
-      if (!options.read.timestamp_field.empty()) columns.push_back(options.read.timestamp_field);
-      if (!filter->any) columns.push_back(options.category_field);
-      std::vector<std::string> wanted = program.fields();
-      for (const ast::Pipe& pipe : parsed.query->pipes) {  // `| unique a | sort b`: a and b too
-        for (const auto& arg : pipe.args) {
-          if (const auto* field = arg->as<ast::Field>()) wanted.push_back(field->name);
-        }
-        if (pipe.kind == ast::PipeKind::UniqueCount) wanted.push_back("count");
-      }
-      for (const auto& field : wanted) {
-        if (std::find(columns.begin(), columns.end(), field) == columns.end()) columns.push_back(field);
-      }
-      print_table(shown, columns);
-      break;
-    }
-  }
-  std::fflush(stdout);
+  print_events(shown, options.format, event_columns(options, query, program, pipe_columns));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options.quiet) {
-    std::fprintf(stderr, "eql query: %llu events read, %zu matched, %zu shown, %llu lines skipped, %.3f s\n",
-                 static_cast<unsigned long long>(read), matched_count, shown.size(),
-                 static_cast<unsigned long long>(skipped), seconds);
+    std::fprintf(stderr, "eql query: %s read, %zu matched, %zu shown, %s skipped, %.3f s\n",
+                 count_of(found.read, "event").c_str(), found.count, shown.size(), count_of(found.skipped, "line").c_str(),
+                 seconds);
   }
-  return io_error ? kExitUsage : kExitOk;
+  return found.io_error ? kExitUsage : kExitOk;
 }
 
 }  // namespace eql::cli

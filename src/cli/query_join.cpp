@@ -8,6 +8,8 @@
 
 #include "cli/commands.h"
 #include "cli/limits.h"
+#include "cli/plural.h"
+#include "shell/table.h"
 #include "eql/eval.h"
 #include "eql/sequence.h"
 
@@ -27,6 +29,12 @@ class Printer {
   Printer(const JoinQueryOptions& options, ResultLimits limits)
       : options_(options), limits_(std::move(limits)) {
     buffer_all_ = limits_.has_tail();
+    if (options_.format == JoinQueryOptions::Format::Csv) {
+      // One line per event: the match's number, its join keys, the event's stage.
+      std::printf("%s\n", shell::csv_line({"match", "join_keys", "stage", options_.read.timestamp_field,
+                                           options_.category_field, "event"})
+                              .c_str());
+    }
     if (!buffer_all_) {
       // Only heads: print as matches come, and stop reading once the smallest is reached.
       limit_ = limits_.window(SIZE_MAX).second;
@@ -84,6 +92,18 @@ class Printer {
         }
         break;
       }
+      case JoinQueryOptions::Format::Csv:
+        for (std::size_t i = 0; i < match.events.size(); ++i) {
+          const EventRef& event = match.events[i];
+          std::vector<std::string> cells{std::to_string(printed_ + 1), keys, std::to_string(i + 1)};
+          if (event) {
+            cells.push_back(event->timestamp ? format_date(*event->timestamp, false) : "");
+            cells.push_back(shell::full_text(*event, options_.category_field));
+            cells.push_back(event->json());
+          }
+          std::printf("%s\n", shell::csv_line(cells).c_str());
+        }
+        break;
       case JoinQueryOptions::Format::Table: {
         std::printf("%s#%llu  join keys %s\n", printed_ ? "\n" : "",
                     static_cast<unsigned long long>(printed_ + 1), keys.c_str());
@@ -114,6 +134,10 @@ class Printer {
 };
 
 }  // namespace
+
+void report_input_problem(const InputProblem& problem) {
+  std::fprintf(stderr, "%s%s\n", problem.line > 0 ? "" : "eql query: ", problem.to_string().c_str());
+}
 
 int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
   std::string unsupported;
@@ -147,7 +171,10 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
     problems = std::move(compiled.diagnostics);
   }
   if (!sequence && !sample) {
-    for (const Diagnostic& d : problems) std::fprintf(stderr, "eql query: %s\n", d.message.c_str());
+    for (const Diagnostic& d : problems) {
+      if (options.source) std::fputs(render(d, *options.source, QueryOrigin{}, options.render).c_str(), stderr);
+      else std::fprintf(stderr, "eql query: %s\n", d.message.c_str());
+    }
     return kExitFindings;
   }
 
@@ -178,7 +205,6 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
     ReadSummary summary = read_events(
         file, options.read,
         [&](Event&& parsed) {
-          if (strict_failure) return false;
           parsed.ordinal = ordinal++;
           auto event = std::make_shared<const Event>(std::move(parsed));
           if (sample) {
@@ -207,8 +233,8 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
           return !printer.full();
         },
         [&](const InputProblem& problem) {
-          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
-          if (options.strict && problem.line > 0) strict_failure = true;
+          report_input_problem(problem);
+          if (options.strict && problem.line > 0) strict_failure = true;  // the reader stops
         });
     read += summary.events;
     skipped += summary.skipped;
@@ -244,11 +270,9 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options.quiet) {
-    std::string what = sequence ? "sequences" : "samples";
-    std::fprintf(stderr, "eql query: %llu events read, %llu %s matched, %llu shown, %llu lines skipped, %.3f s\n",
-                 static_cast<unsigned long long>(read), static_cast<unsigned long long>(printer.matched()),
-                 what.c_str(), static_cast<unsigned long long>(printer.printed()),
-                 static_cast<unsigned long long>(skipped), seconds);
+    std::fprintf(stderr, "eql query: %s read, %s matched, %llu shown, %s skipped, %.3f s\n",
+                 count_of(read, "event").c_str(), count_of(printer.matched(), sequence ? "sequence" : "sample").c_str(),
+                 static_cast<unsigned long long>(printer.printed()), count_of(skipped, "line").c_str(), seconds);
     if (sequence) {
       const SequenceStats& stats = sequence->stats();
       std::fprintf(stderr,
@@ -258,14 +282,11 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
                    static_cast<unsigned long long>(stats.expired),
                    static_cast<unsigned long long>(stats.evicted), options.max_pending);
       if (stats.key_overflow) {
-        std::fprintf(stderr, ", %llu events with more than 10000 join keys dropped",
-                     static_cast<unsigned long long>(stats.key_overflow));
+        std::fprintf(stderr, ", %s with more than 10000 join keys dropped",
+                     count_of(stats.key_overflow, "event").c_str());
       }
-      if (untimed) std::fprintf(stderr, ", %llu events without a timestamp ignored", static_cast<unsigned long long>(untimed));
-      if (late) {
-        std::fprintf(stderr, ", %llu events later than --max-lateness dropped",
-                     static_cast<unsigned long long>(late));
-      }
+      if (untimed) std::fprintf(stderr, ", %s without a timestamp ignored", count_of(untimed, "event").c_str());
+      if (late) std::fprintf(stderr, ", %s later than --max-lateness dropped", count_of(late, "event").c_str());
       std::fputs("\n", stderr);
     }
   }

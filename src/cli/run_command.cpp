@@ -14,6 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/plural.h"
 #include "cli/run.h"
 #include "cli/run_alerts.h"
 #include "cli/run_parallel.h"
@@ -255,8 +256,8 @@ struct LoadCounts {
 
 // The load report on stderr (docs/run.md, "What is loaded, and what is not").
 void print_load_report(std::FILE* err, const LoadCounts& counts) {
-  std::fprintf(err, "eql run: %s loaded from %s", counted(counts.rules, "EQL rule", "EQL rules").c_str(),
-               counted(counts.files, "file", "files").c_str());
+  std::fprintf(err, "eql run: %s loaded from %s", count_of(counts.rules, "EQL rule", "EQL rules").c_str(),
+               count_of(counts.files, "file", "files").c_str());
   if (counts.filtered_out) {
     std::fprintf(err, ", %zu not selected (--severity/--rule-id/--tag/--building-blocks)", counts.filtered_out);
   }
@@ -270,7 +271,7 @@ void print_load_report(std::FILE* err, const LoadCounts& counts) {
       list += (list.empty() ? "" : ", ") + std::to_string(count) + " " + language;
       total += count;
     }
-    std::fprintf(err, "eql run: %s in other languages skipped: %s\n", counted(total, "rule", "rules").c_str(),
+    std::fprintf(err, "eql run: %s in other languages skipped: %s\n", count_of(total, "rule", "rules").c_str(),
                  list.c_str());
   }
   if (!counts.skipped_objects.empty()) {
@@ -288,13 +289,13 @@ void print_load_report(std::FILE* err, const LoadCounts& counts) {
     }
     if (counts.lists_missing) {
       std::fprintf(err, ", %s not in the loaded files",
-                   counted(counts.lists_missing, "referenced list", "referenced lists").c_str());
+                   count_of(counts.lists_missing, "referenced list", "referenced lists").c_str());
     }
     std::fputs("\n", err);
   }
   if (counts.unreadable_files) {
     std::fprintf(err, "eql run: %s unreadable (shown above)\n",
-                 counted(counts.unreadable_files, "rule file", "rule files").c_str());
+                 count_of(counts.unreadable_files, "rule file", "rule files").c_str());
   }
 }
 
@@ -450,32 +451,31 @@ void print_summary(std::FILE* err, const ParallelTotals& totals, const std::vect
   std::stable_sort(alerting.begin(), alerting.end(),
                    [&](std::size_t a, std::size_t b) { return alerts_per_rule[a] > alerts_per_rule[b]; });
   // Building-block alerts are counted apart, as Kibana leaves them out of its alerts view.
-  std::fprintf(err, "eql run: %s, %s from %s, %s never matched", counted(totals.events, "event", "events").c_str(),
-               counted(facts.alerts - block_alerts, "alert", "alerts").c_str(),
-               counted(alerting.size() - block_rules, "rule", "rules").c_str(),
-               counted(never, "rule", "rules").c_str());
+  std::fprintf(err, "eql run: %s, %s from %s, %s never matched", count_of(totals.events, "event", "events").c_str(),
+               count_of(facts.alerts - block_alerts, "alert", "alerts").c_str(),
+               count_of(alerting.size() - block_rules, "rule", "rules").c_str(),
+               count_of(never, "rule", "rules").c_str());
   if (block_alerts) {
-    std::fprintf(err, ", %s from %s", counted(block_alerts, "building-block alert", "building-block alerts").c_str(),
-                 counted(block_rules, "building-block rule", "building-block rules").c_str());
+    std::fprintf(err, ", %s from %s", count_of(block_alerts, "building-block alert", "building-block alerts").c_str(),
+                 count_of(block_rules, "building-block rule", "building-block rules").c_str());
   }
-  if (facts.skipped_lines) std::fprintf(err, ", %s skipped", counted(facts.skipped_lines, "line", "lines").c_str());
+  if (facts.skipped_lines) std::fprintf(err, ", %s skipped", count_of(facts.skipped_lines, "line", "lines").c_str());
   std::fprintf(err, "; %.3f s, %.0f events/s, %.1f rule evaluations per event (of %s)\n", facts.seconds,
                facts.seconds > 0 ? static_cast<double>(totals.events) / facts.seconds : 0.0,
                totals.events ? static_cast<double>(totals.evaluations) / static_cast<double>(totals.events) : 0.0,
-               counted(alerts_per_rule.size(), "rule", "rules").c_str());
+               count_of(alerts_per_rule.size(), "rule", "rules").c_str());
   if (totals.late_events || totals.untimed_events) {
-    std::fprintf(err, "eql run: sequence rules: %llu (rule, event) pairs without a timestamp ignored, "
-                      "%llu later than --max-lateness dropped\n",
-                 static_cast<unsigned long long>(totals.untimed_events),
-                 static_cast<unsigned long long>(totals.late_events));
+    std::fprintf(err, "eql run: sequence rules: %s without a timestamp ignored, %s dropped\n",
+                 count_of(totals.untimed_events, "(rule, event) pair").c_str(),
+                 count_of(totals.late_events, "event later than --max-lateness", "events later than --max-lateness").c_str());
   }
   if (!facts.reread_note.empty()) std::fprintf(err, "eql run: %s\n", facts.reread_note.c_str());
   // What the sequence limits dropped, so that no partial sequence is lost silently.
   if (totals.evicted || totals.key_overflow) {
-    std::fprintf(err, "eql run: sequence rules: %llu partial sequences evicted by --max-pending %zu, "
-                      "%llu events with more than 10000 join keys dropped\n",
-                 static_cast<unsigned long long>(totals.evicted), facts.max_pending,
-                 static_cast<unsigned long long>(totals.key_overflow));
+    std::fprintf(err, "eql run: sequence rules: %s evicted by --max-pending %zu, %s dropped\n",
+                 count_of(totals.evicted, "partial sequence").c_str(), facts.max_pending,
+                 count_of(totals.key_overflow, "event with more than 10000 join keys",
+                          "events with more than 10000 join keys").c_str());
   }
   if (!alerting.empty()) {
     std::fputs("eql run: alerts per rule (top 10):\n", err);
@@ -566,7 +566,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   RunCommandOptions options;
   bool help = false;
   if (auto error = parse_arguments(args, options, help)) {
-    std::fprintf(err, "eql run: %s\nTry 'eql run --help'.\n", error->c_str());
+    std::fputs(usage_text("run", *error).c_str(), err);
     return kExitUsage;
   }
   if (help) {

@@ -419,7 +419,7 @@ ValidateRun validate_command(Args args, bool stdout_terminal, std::istream* in) 
   if (!usage_error && !options.help) usage_error = read_configuration(options);
   if (!usage_error && !options.help) usage_error = check_allowed(options.allowed);
   if (usage_error) {
-    run.err = "eql validate: " + *usage_error + "\nTry 'eql validate --help'.\n";
+    run.err = usage_text("validate", *usage_error);
     run.exit_code = kExitUsage;
     return run;
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "cli/plural.h"
 #include "cli/validate_report.h"
 
 namespace eql::cli::validate_internal {
@@ -59,21 +60,11 @@ std::vector<std::pair<std::string, std::size_t>> by_count(const Counts& counts) 
   return ordered;
 }
 
-std::string plural(std::size_t count, const std::string& noun) {
-  if (count == 1) return noun;
-  if (noun.size() > 1 && noun.back() == 'y') return noun.substr(0, noun.size() - 1) + "ies";
-  return noun + "s";
-}
-
-std::string counted(std::size_t count, const std::string& noun) {
-  return std::to_string(count) + " " + plural(count, noun);
-}
-
 std::string listed(const Counts& counts, bool pluralize) {
   std::string out;
   for (const auto& [name, count] : by_count(counts)) {
     if (!out.empty()) out += ", ";
-    out += (pluralize ? plural(count, name) : name) + " " + std::to_string(count);
+    out += (pluralize ? noun(count, name) : name) + " " + std::to_string(count);
   }
   return out;
 }
@@ -106,22 +97,22 @@ void count_file(const FileReport& report, Tally& tally) {
 }
 
 std::string summary_line(const Tally& tally) {
-  std::string line = counted(tally.files, "file") + ": " + counted(tally.valid, "EQL rule") +
+  std::string line = count_of(tally.files, "file") + ": " + count_of(tally.valid, "EQL rule") +
                      " valid, " + std::to_string(tally.invalid) + " invalid";
   if (std::size_t skipped = total(tally.skipped_languages); skipped > 0) {
-    line += "; " + counted(skipped, "rule") + " in other languages skipped (" +
+    line += "; " + count_of(skipped, "rule") + " in other languages skipped (" +
             listed(tally.skipped_languages, false) + ")";
   }
   if (std::size_t objects = total(tally.skipped_objects); objects > 0) {
-    line += "; " + counted(objects, "other object") + " skipped (" +
+    line += "; " + count_of(objects, "other object") + " skipped (" +
             listed(tally.skipped_objects, true) + ")";
   }
-  if (tally.unreadable_files > 0) line += "; " + counted(tally.unreadable_files, "file") + " unreadable";
+  if (tally.unreadable_files > 0) line += "; " + count_of(tally.unreadable_files, "file") + " unreadable";
   if (tally.files_with_errors > 0) {
-    line += "; " + counted(tally.files_with_errors, "file") + " with errors";
+    line += "; " + count_of(tally.files_with_errors, "file") + " with errors";
   }
-  if (tally.warnings > 0) line += "; " + counted(tally.warnings, "warning");
-  if (tally.notes > 0) line += "; " + counted(tally.notes, "note");
+  if (tally.warnings > 0) line += "; " + count_of(tally.warnings, "warning");
+  if (tally.notes > 0) line += "; " + count_of(tally.notes, "note");
   return line;
 }
 

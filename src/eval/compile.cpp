@@ -407,7 +407,8 @@ class Compiler {
                              : spec->min_args == spec->max_args ? std::to_string(spec->min_args)
                              : std::to_string(spec->min_args) + " to " + std::to_string(spec->max_args);
       diagnostics.push_back({Severity::Error, "eval.function-arity",
-                             std::string(spec->name) + " takes " + expected + " arguments, not " +
+                             std::string(spec->name) + " takes " + expected +
+                                 (expected == "1" ? " argument, not " : " arguments, not ") +
                                  std::to_string(call.args.size()),
                              expr.span, {}});
       return constant(Value::null());

@@ -64,8 +64,10 @@ std::pair<std::uint64_t, std::uint64_t> line_and_column(std::string_view text, s
 }
 
 // Finds the objects that are events inside one whole JSON document: the elements of a
-// top-level array, the `hits.hits[]._source` objects of a search response, or else the
-// root object itself. Records byte spans; the events are parsed from them afterwards.
+// top-level array; the `_source` objects of a search response (`hits.hits[]._source`) or of
+// an EQL search response (`hits.events[]._source`, `hits.sequences[].events[]._source`);
+// or else the root object itself. Records byte spans; the events are parsed from them
+// afterwards.
 class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, DocumentSplitter> {
  public:
   DocumentSplitter(const rapidjson::StringStream& stream, std::string_view text) : stream_(stream), text_(text) {}
@@ -79,6 +81,9 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   std::vector<Piece> sources;
   bool root_is_array = false;
   bool root_is_object = false;
+  /// The root is a search or EQL search response (it has one of the hit arrays above), so
+  /// its events are the `_source` objects, none when the arrays are empty.
+  bool response = false;
 
   bool Default() {
     scalar();
@@ -93,7 +98,7 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
   bool Double(double) { return Default(); }
   bool String(const char*, rapidjson::SizeType, bool) { return Default(); }
   bool Key(const char* s, rapidjson::SizeType length, bool) {
-    if (frames_.size() <= 4) frames_.back().key.assign(s, length);
+    if (frames_.size() <= kDeepestPath) frames_.back().key.assign(s, length);
     return true;
   }
   bool StartObject() { return start(false); }
@@ -109,10 +114,29 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
     std::size_t begin = 0;
   };
 
+  // hits.sequences[].events[]._source: six levels above an event.
+  static constexpr std::size_t kDeepestPath = 6;
+
   bool in_top_array() const { return frames_.size() == 1 && frames_[0].array; }
+  // Where the value about to start sits, as `hits/hits/[]/_source`; empty when deeper than
+  // any event of a response.
+  std::string path() const {
+    std::string out;
+    if (frames_.size() > kDeepestPath) return out;
+    for (const Frame& frame : frames_) {
+      if (!out.empty()) out += '/';
+      out += frame.array ? "[]" : frame.key;
+    }
+    return out;
+  }
   bool at_source() const {
-    return frames_.size() == 4 && !frames_[0].array && frames_[0].key == "hits" && !frames_[1].array &&
-           frames_[1].key == "hits" && frames_[2].array && !frames_[3].array && frames_[3].key == "_source";
+    std::string here = path();
+    return here == "hits/hits/[]/_source" || here == "hits/events/[]/_source" ||
+           here == "hits/sequences/[]/events/[]/_source";
+  }
+  bool at_hit_array() const {
+    std::string here = path();
+    return here == "hits/hits" || here == "hits/events" || here == "hits/sequences";
   }
   void scalar() {
     if (in_top_array()) {
@@ -128,6 +152,7 @@ class DocumentSplitter : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, 
     Frame frame{array, {}, 0, bracket_at(array ? '[' : '{')};
     if (in_top_array()) frame.capture = 1;
     else if (at_source() && !array) frame.capture = 2;
+    else if (array && at_hit_array()) response = true;
     frames_.push_back(std::move(frame));
     return true;
   }
@@ -179,6 +204,7 @@ struct Emitter {
     auto [line, column] = line_and_column(text, offset);
     problem(InputProblem{std::string(name), line, column, std::move(message)});
     ++summary.skipped;
+    if (options.stop_at_problem) stopped = true;
   }
 
   // Parses one event from text[begin, end).
@@ -248,7 +274,7 @@ bool read_whole_document(Emitter& emitter) {
     }
     return true;
   }
-  if (!splitter.sources.empty()) {
+  if (splitter.response) {
     for (const auto& piece : splitter.sources) {
       if (emitter.stopped) break;
       emitter.emit(piece.begin, piece.end);
@@ -277,6 +303,7 @@ void read_ndjson(Emitter& emitter) {
                                      "line of " + std::to_string(line.size()) + " bytes is longer than the limit of " +
                                          std::to_string(emitter.options.max_line_bytes) + " bytes; skipped"});
         ++emitter.summary.skipped;
+        if (emitter.options.stop_at_problem) emitter.stopped = true;
       } else {
         emitter.emit(line_start, line_end);
       }
@@ -374,11 +401,13 @@ class ChunkedInput {
   std::size_t at_ = 0;
 };
 
-bool looks_like_search_response(const Event& event) {
-  for (std::string_view path : event.paths()) {
-    if (path.rfind("hits.hits.", 0) == 0) return true;
-  }
-  return false;
+// Whether one line of JSON is a search or EQL search response rather than an event.
+bool is_response(const std::string& line) {
+  rapidjson::StringStream stream(line.c_str());
+  DocumentSplitter splitter(stream, line);
+  rapidjson::Reader reader;
+  reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag>(stream, splitter);
+  return splitter.response;
 }
 
 }  // namespace
@@ -420,6 +449,7 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
     if (!event) {
       problem(InputProblem{name, number, error_offset + 1, event_problem(error)});
       ++summary.skipped;
+      if (options.stop_at_problem) stopped = true;
       return;
     }
     extract_ordering(*event, options);
@@ -431,6 +461,7 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
                          "line longer than the limit of " + std::to_string(options.max_line_bytes) +
                              " bytes; skipped"});
     ++summary.skipped;
+    if (options.stop_at_problem) stopped = true;
   };
   // Until the format is known a line may be a whole one-line document (array, search
   // response): only the document limit applies to it.
@@ -443,6 +474,7 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
         return summary;
       }
       report_long(line_number);
+      if (stopped) break;
       continue;
     }
     std::size_t first = 0;
@@ -459,9 +491,10 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
         // reported by emit_line, and the file is streamed.
         auto probe = parse_event(std::string_view(line).substr(first), error, nullptr,
                                  std::numeric_limits<std::size_t>::max());
-        if (probe && !looks_like_search_response(*probe)) {
+        if (probe && !is_response(line.substr(first))) {
           streaming = true;
           emit_line(std::string_view(line).substr(first), line_number);
+          if (stopped) break;
           continue;
         }
       }

@@ -302,4 +302,16 @@ void drop_pipe_created_fields(Diagnostics& findings, const ast::Query& query, st
   });
 }
 
+Diagnostics pipes_on_joins(const ast::Query& query) {
+  Diagnostics problems;
+  if (query.event()) return problems;
+  for (const ast::Pipe& pipe : query.pipes) {
+    if (!is_extension_pipe(pipe.kind)) continue;
+    problems.push_back({Severity::Error, "pipes.pipe-on-join",
+                        std::string("the pipe `") + ast::pipe_name(pipe.kind) + "` applies to event queries only",
+                        pipe.span, "sequences and samples take head and tail"});
+  }
+  return problems;
+}
+
 }  // namespace eql

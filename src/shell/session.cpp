@@ -10,6 +10,7 @@
 #include <set>
 
 #include "cli/limits.h"
+#include "cli/plural.h"
 #include "eql/checker.h"
 #include "eql/eval.h"
 #include "eql/parser.h"
@@ -188,8 +189,8 @@ struct Session::Impl {
   std::set<std::string, std::less<>> categories;
   std::uint64_t next_ordinal = 0;
 
-  Schema schema = embedded_schema_all();
-  SchemaFieldTypes field_types{embedded_schema_all()};
+  Schema schema = embedded_schema_all(options.user_schemas);
+  SchemaFieldTypes field_types{embedded_schema_all(options.user_schemas)};
   std::vector<std::string> schema_fields;  ///< sorted, for completion and `.schema`
 
   std::vector<Rule> rules;
@@ -211,7 +212,7 @@ struct Session::Impl {
     std::fprintf(err, "%s %s\n", paint("error:", "1;31").c_str(), message.c_str());
   }
   void note_line(const std::string& message) const {
-    std::fprintf(out, "%s\n", paint(message, "2").c_str());
+    if (!options.quiet) std::fprintf(out, "%s\n", paint(message, "2").c_str());
   }
   void show(const Diagnostic& d, const SourceText& source, const QueryOrigin& origin = {}) const {
     std::fputs(render(d, source, origin, RenderOptions{options.color}).c_str(), err);
@@ -266,8 +267,8 @@ struct Session::Impl {
         ok = false;
         continue;
       }
-      std::string line = "loaded " + with_thousands(events.size() - before) + " events from " + file;
-      if (summary.skipped) line += " (" + with_thousands(summary.skipped) + " malformed lines skipped)";
+      std::string line = "loaded " + with_thousands(events.size() - before) + " " + cli::noun(events.size() - before, "event") + " from " + file;
+      if (summary.skipped) line += " (" + with_thousands(summary.skipped) + " malformed " + cli::noun(summary.skipped, "line") + " skipped)";
       note_line(line);
     }
     order_events();
@@ -355,8 +356,8 @@ struct Session::Impl {
     bool ok = false;
   };
 
-  /// Parses and type-checks; renders every problem. Checker findings are warnings: the data
-  /// may hold fields the schemas lack, and a field the loaded events have is no typo.
+  /// Parses and type-checks; renders every problem. A checker error becomes a warning (data may
+  /// hold fields the schemas lack) unless --check error or it holds for any data.
   Prepared prepare(const std::string& text, const SourceText& source) const {
     Prepared p;
     ParseOptions parse_options;
@@ -367,7 +368,7 @@ struct Session::Impl {
     CheckOptions check_options;
     check_options.category_field = options.category_field;
     check_options.query_text = text;
-    Diagnostics findings = check_query(*p.parsed.query, schema, check_options);
+    Diagnostics findings = options.check == "off" ? Diagnostics{} : check_query(*p.parsed.query, schema, check_options);
     drop_pipe_created_fields(findings, *p.parsed.query, text);
     std::erase_if(findings, [&](const Diagnostic& d) {
       if (d.code != "check.unknown-field" || d.span.end > text.size()) return false;
@@ -375,11 +376,8 @@ struct Session::Impl {
       if (!name.empty() && name.front() == '?') name.remove_prefix(1);
       return fields.count(name) > 0;
     });
-    for (Diagnostic& d : findings) {
-      if (d.severity == Severity::Error) d.severity = Severity::Warning;
-      show(d, source);
-    }
-    p.ok = true;
+    p.ok = settle_adhoc_findings(findings, options.check == "error");
+    for (const Diagnostic& d : findings) show(d, source);
     return p;
   }
 
@@ -440,15 +438,9 @@ struct Session::Impl {
     }
 
     // Sequences and samples: head and tail apply; the hunting pipes work on events only.
-    for (const ast::Pipe& pipe : query.pipes) {
-      if (is_extension_pipe(pipe.kind)) {
-        show(Diagnostic{Severity::Error, "shell.pipe-on-join",
-                        std::string("the pipe `") + ast::pipe_name(pipe.kind) + "` applies to event queries only",
-                        pipe.span, "sequences and samples take head and tail"},
-             source);
-        return false;
-      }
-    }
+    Diagnostics join_pipes = pipes_on_joins(query);
+    for (const Diagnostic& d : join_pipes) show(d, source);
+    if (!join_pipes.empty()) return false;
     std::string unsupported;
     std::optional<cli::ResultLimits> limits = cli::ResultLimits::of(query, std::nullopt, unsupported);
     std::vector<JoinResult> found;
@@ -536,8 +528,8 @@ struct Session::Impl {
       std::size_t matches = 0;
       for (const EventRef& e : events) matches += compiled.program->matches(*e, context);
       std::fprintf(out, "%s %s\n", paint("compiled:", "1").c_str(), compiled.program->describe().c_str());
-      std::fprintf(out, "matches %s of %s loaded events\n", with_thousands(matches).c_str(),
-                   with_thousands(events.size()).c_str());
+      std::fprintf(out, "matches %s of %s loaded %s\n", with_thousands(matches).c_str(),
+                   with_thousands(events.size()).c_str(), cli::noun(events.size(), "event").c_str());
       return true;
     }
     const std::vector<ast::Term>& terms = query.sequence() ? query.sequence()->terms : query.sample()->terms;
@@ -548,8 +540,8 @@ struct Session::Impl {
       std::size_t matches = 0;
       for (const EventRef& e : events) matches += compiled.program->matches(*e, context);
       std::string term_text = text.substr(terms[i].span.begin, terms[i].span.end - terms[i].span.begin);
-      std::fprintf(out, "stage %zu%s: %s events match  %s\n", i + 1, terms[i].missing ? " (missing)" : "",
-                   with_thousands(matches).c_str(), term_text.c_str());
+      std::fprintf(out, "stage %zu%s: %s %s  %s\n", i + 1, terms[i].missing ? " (missing)" : "",
+                   with_thousands(matches).c_str(), matches == 1 ? "event matches" : "events match", term_text.c_str());
     }
     if (!query.sequence()) return true;
     // How far candidates got: the sequence cut after stage k, run over the same events,
@@ -590,7 +582,7 @@ struct Session::Impl {
       ++n;
     }
     if (n) std::fputs(table.render(options.width, options.color).c_str(), out);
-    note_line(with_thousands(n) + " fields in " + with_thousands(events.size()) + " events" +
+    note_line(with_thousands(n) + " " + cli::noun(n, "field") + " in " + with_thousands(events.size()) + " " + cli::noun(events.size(), "event") +
               " (type: the schema's where it knows the field, else the JSON types seen)");
   }
 
@@ -649,7 +641,7 @@ struct Session::Impl {
         ++added;
       }
     }
-    std::string line = "loaded " + with_thousands(added) + " rules";
+    std::string line = "loaded " + with_thousands(added) + " " + cli::noun(added, "rule");
     if (invalid) line += " (" + with_thousands(invalid) + " with errors left out)";
     note_line(line + "; .run runs them over the loaded events");
     return loaded.io_errors.empty();
@@ -739,35 +731,9 @@ struct Session::Impl {
       error_line("cannot write " + path);
       return false;
     }
-    note_line("wrote " + with_thousands(count) + (last.kind == Results::Kind::Rows ? " rows" : " matches") + " to " +
+    note_line("wrote " + with_thousands(count) + " " + (last.kind == Results::Kind::Rows ? cli::noun(count, "row") : cli::noun(count, "match", "matches")) + " to " +
               path + (csv ? " (CSV)" : " (NDJSON)"));
     return true;
-  }
-
-  static std::string full_text(const Event& event, const std::string& column) {
-    auto values = event.values(column);
-    std::string text;
-    for (std::size_t i = 0; i < values.size(); ++i) text += (i ? "; " : "") + to_display_string(values[i]);
-    return text;
-  }
-
-  static std::string csv_line(const std::vector<std::string>& cells) {
-    std::string line;
-    for (std::size_t i = 0; i < cells.size(); ++i) {
-      if (i) line += ',';
-      const std::string& c = cells[i];
-      if (c.find_first_of(",\"\n\r") == std::string::npos) {
-        line += c;
-        continue;
-      }
-      line += '"';
-      for (char ch : c) {
-        if (ch == '"') line += '"';
-        line += ch;
-      }
-      line += '"';
-    }
-    return line;
   }
 
   // ---- commands ----

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "eql/event.h"
+#include "eql/schema.h"
 
 namespace eql::shell {
 
@@ -23,6 +24,9 @@ struct SessionOptions {
   bool color = false;            ///< ANSI colours in diagnostics and table headers
   std::size_t width = 0;         ///< terminal width tables are fitted to; 0: unlimited
   std::size_t max_rows = 50;     ///< rows shown per result (`.limit N`)
+  bool quiet = false;            ///< no notes (`loaded N events`, counts): results and errors only
+  std::string check = "warn";    ///< the type check of queries: warn, error (refuse) or off
+  std::vector<std::shared_ptr<const SchemaTable>> user_schemas;  ///< --schema FILE tables
   /// Asked between events of a running query: true stops it (Ctrl-C).
   std::function<bool()> cancelled;
 };

@@ -20,6 +20,32 @@ std::string cell_text(const Event& event, const std::string& field) {
   return out;
 }
 
+std::string full_text(const Event& event, const std::string& column) {
+  auto values = event.values(column);
+  std::string text;
+  for (std::size_t i = 0; i < values.size(); ++i) text += (i ? "; " : "") + to_display_string(values[i]);
+  return text;
+}
+
+std::string csv_line(const std::vector<std::string>& cells) {
+  std::string line;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) line += ',';
+    const std::string& c = cells[i];
+    if (c.find_first_of(",\"\n\r") == std::string::npos) {
+      line += c;
+      continue;
+    }
+    line += '"';
+    for (char ch : c) {
+      if (ch == '"') line += '"';
+      line += ch;
+    }
+    line += '"';
+  }
+  return line;
+}
+
 std::string fit_text(const std::string& text, std::size_t width) {
   if (count_characters(text) <= width) return text;
   if (width == 0) return "";

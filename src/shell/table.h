@@ -13,6 +13,13 @@ namespace eql::shell {
 /// absent; line breaks and tabs become spaces.
 std::string cell_text(const Event& event, const std::string& field);
 
+/// A field of an event in full, for files: every value, `; ` between them; empty when absent.
+std::string full_text(const Event& event, const std::string& column);
+
+/// One CSV line (RFC 4180): a cell with a comma, quote or line break is quoted, its quotes
+/// doubled.
+std::string csv_line(const std::vector<std::string>& cells);
+
 /// `text` cut to at most `width` characters, the last one an ellipsis when cut.
 std::string fit_text(const std::string& text, std::size_t width);
 

@@ -5,8 +5,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>
@@ -122,8 +124,10 @@ int interactive(Session& session, const ShellOptions& options, bool loaded_ok) {
   el_set(el, EL_BIND, "^I", "eql-complete", nullptr);
   el_source(el, nullptr);
 
-  std::printf("eql shell: %s events loaded. .help lists the commands; Ctrl-D leaves.\n",
-              with_thousands(session.event_count()).c_str());
+  if (!options.session.quiet) {
+    std::printf("eql shell: %s %s loaded. .help lists the commands; Ctrl-D leaves.\n",
+                with_thousands(session.event_count()).c_str(), session.event_count() == 1 ? "event" : "events");
+  }
   for (;;) {
     g_prompt = editor.pending.empty() ? "eql> " : "...> ";
     g_interrupted = 0;
@@ -199,6 +203,15 @@ int run_shell(ShellOptions options) {
   options.session.width = terminal ? terminal_width() : columns_from_environment();
   Session session(options.session, stdout, stderr);
   bool loaded_ok = options.files.empty() || session.load(options.files);
+  // `eql shell -` reads events from standard input; the commands then come from the
+  // terminal (as with `less`), and without one there are none.
+  if (std::find(options.files.begin(), options.files.end(), "-") != options.files.end() &&
+      isatty(STDIN_FILENO) != 1) {
+    if (!std::freopen("/dev/tty", "r", stdin)) return loaded_ok ? 0 : 2;
+    terminal = isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1;
+    session.options().color = options.color == "always" || (options.color == "auto" && terminal);
+    session.options().width = terminal ? terminal_width() : columns_from_environment();
+  }
   return terminal ? interactive(session, options, loaded_ok) : script(session, loaded_ok);
 }
 

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <string>
 
+#include "syntax/functions.h"
+
 namespace eql::syntax {
 
 namespace {
@@ -167,6 +169,28 @@ std::string fill(const char* pattern, std::string_view token, bool quote_token) 
   return out;
 }
 
+/// The word that ends just before `offset` (spaces between), or empty.
+std::string_view word_before(std::string_view text, std::size_t offset) {
+  std::size_t end = std::min(offset, text.size());
+  while (end > 0 && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  std::size_t begin = end;
+  while (begin > 0 && is_word_char(text[begin - 1])) --begin;
+  return text.substr(begin, end - begin);
+}
+
+/// "did you mean `sequence`?" when the token at the error, or for a missing `where` the
+/// category before it (`sequnce by ...`), is a misspelled keyword.
+std::string keyword_hint(std::string_view text, std::size_t offset, std::string_view token,
+                         const char* code) {
+  std::string_view suggestion;
+  if (!token.empty() && is_word_char(token.front())) suggestion = closest_keyword(token);
+  if (suggestion.empty() && std::string_view(code) == "syntax.expected-where") {
+    suggestion = closest_keyword(word_before(text, offset));
+  }
+  if (suggestion.empty()) return {};
+  return "did you mean `" + std::string(suggestion) + "`?";
+}
+
 }  // namespace
 
 Diagnostic describe_failure(std::string_view text, const SyntaxFailure& failure) {
@@ -184,6 +208,9 @@ Diagnostic describe_failure(std::string_view text, const SyntaxFailure& failure)
   bool quote_token = generic || diagnostic.code == "syntax.unexpected";
   diagnostic.message = fill(generic ? "unexpected {}" : info.message, token, quote_token);
   if (info.hint) diagnostic.hint = fill(info.hint, token, false);
+  if (std::string typo = keyword_hint(text, offset, token, diagnostic.code.c_str()); !typo.empty()) {
+    diagnostic.hint = typo;
+  }
   auto begin = static_cast<std::uint32_t>(offset);
   // Errors that say "expected X" point at one position; the others underline the token.
   bool expected_here = diagnostic.message.rfind("expected", 0) == 0;

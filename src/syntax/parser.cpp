@@ -104,6 +104,34 @@ bool references_field(const ast::Expr& expr) {
   return std::visit(FieldReferenceVisitor{}, expr.node);
 }
 
+/// A decimal maxspan (`1.5m`) as the same span in a whole number of the largest unit that
+/// holds it (`90s`); empty when the span is no whole number of milliseconds, or has an
+/// exponent or an unknown unit.
+std::string whole_duration(std::string_view decimal, std::string_view unit) {
+  static constexpr std::array<std::pair<std::string_view, std::int64_t>, 5> kUnits{
+      {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}, {"ms", 1}}};
+  auto written = std::find_if(kUnits.begin(), kUnits.end(), [&](const auto& u) { return u.first == unit; });
+  std::size_t dot = decimal.find('.');
+  if (written == kUnits.end() || dot == std::string_view::npos || dot > 6) return {};
+  std::string_view fraction = decimal.substr(dot + 1);
+  while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
+  if (fraction.size() > 4 || fraction.find_first_not_of("0123456789") != std::string_view::npos) return {};
+  std::int64_t scale = 1, amount = 0;
+  for (char c : decimal.substr(0, dot)) amount = amount * 10 + (c - '0');
+  for (char c : fraction) {
+    amount = amount * 10 + (c - '0');
+    scale *= 10;
+  }
+  // at most 10 digits times a day in milliseconds: inside 64 bits
+  std::int64_t scaled = amount * written->second;
+  if (scaled % scale != 0 || scaled == 0) return {};
+  std::int64_t millis = scaled / scale;
+  for (const auto& [name, factor] : kUnits) {
+    if (millis % factor == 0) return std::to_string(millis / factor) + std::string(name);
+  }
+  return {};
+}
+
 /// The value of a constant integer expression (literals, + - * / %, unary minus), or
 /// nothing when it reads a field, is not an integer, divides by zero or overflows.
 std::optional<std::int64_t> fold_integer(const ast::Expr& expr) {
@@ -281,8 +309,13 @@ ast::ExprPtr Converter::call(const Node& node, std::size_t depth) {
   result.name_span = span_of(name_node);
   std::string_view canonical = canonical_function_name(written);
   if (canonical.empty()) {
-    std::string hint;
-    if (auto suggestion = syntax::closest_function_name(written); !suggestion.empty()) {
+    std::vector<std::string_view> args;
+    for (std::size_t i = 1; i < node.children.size(); ++i) {
+      Span arg = span_of(*node.children[i]);
+      args.push_back(text_.substr(arg.begin, arg.end - arg.begin));
+    }
+    std::string hint = syntax::python_function_hint(written, args);
+    if (auto suggestion = syntax::closest_function_name(written); hint.empty() && !suggestion.empty()) {
       hint = "did you mean `" + std::string(suggestion) + "`?";
     }
     error("syntax.unknown-function",
@@ -484,10 +517,13 @@ ast::Duration Converter::duration(const Node& node) {
   if (node.children.size() > 1) value_span.end = span_of(*node.children[1]).end;
   result.span = value_span;
   if (amount.is_type<g::decimal_number>()) {
+    std::string unit = node.children.size() > 1 ? node.children[1]->string() : "";
+    std::string whole = whole_duration(amount.string_view(), unit);
     error("syntax.maxspan-decimal",
           "maxspan must be a whole number of a time unit, not " +
               std::string(text_.substr(value_span.begin, value_span.end - value_span.begin)),
-          value_span, "use a smaller unit: 1500ms instead of 1.5s");
+          value_span,
+          whole.empty() ? "use a smaller unit: 1500ms instead of 1.5s" : "write " + whole + ", the same span");
     return result;
   }
   std::string_view digits = amount.string_view();
