@@ -347,6 +347,13 @@ int run_query(Args args) {
   std::size_t matched_count = 0;
   std::uint64_t read = 0, skipped = 0, ordinal = 0;
   bool io_error = false, strict_failure = false;
+  // Live streams (standard input on a pipe) with nothing to sort or cut: each match is
+  // printed as soon as its event is read, in input order.
+  const bool live = !hunting && !bound && options.format == Format::Ndjson &&
+                    std::all_of(options.files.begin(), options.files.end(), is_live_input);
+  LiveReadOptions live_read;
+  if (live) live_read.waiting = [] { std::fflush(stdout); };
+  std::size_t printed = 0;
   for (const std::string& file : options.files) {
     ReadSummary summary = read_events(
         file, options.read,
@@ -355,6 +362,11 @@ int run_query(Args args) {
           if (strict_failure) return false;  // --strict: stop at the first malformed line
           if (!program.matches(event, context)) return true;
           ++matched_count;
+          if (live) {
+            std::printf("%s\n", event.json().c_str());
+            ++printed;
+            return true;
+          }
           if (bound && bound->second == 0) return true;
           matched.push_back(std::move(event));
           if (bound) {
@@ -369,7 +381,8 @@ int run_query(Args args) {
         [&](const InputProblem& problem) {
           std::fprintf(stderr, "%s\n", problem.to_string().c_str());
           if (options.strict && problem.line > 0) strict_failure = true;
-        });
+        },
+        live_read);
     read += summary.events;
     skipped += summary.skipped;
     io_error = io_error || summary.io_error;
@@ -433,7 +446,7 @@ int run_query(Args args) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options.quiet) {
     std::fprintf(stderr, "eql query: %llu events read, %zu matched, %zu shown, %llu lines skipped, %.3f s\n",
-                 static_cast<unsigned long long>(read), matched_count, shown.size(),
+                 static_cast<unsigned long long>(read), matched_count, shown.size() + printed,
                  static_cast<unsigned long long>(skipped), seconds);
   }
   return io_error ? kExitUsage : kExitOk;

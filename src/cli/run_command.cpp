@@ -54,6 +54,8 @@ constexpr const char* kRunUsage =
     "                           standard input);\n"
     "                           auto (default): stream for standard input, exact otherwise\n"
     "  --max-lateness DURATION  the reorder window (default 10s)\n"
+    "  --max-delay DURATION     a live stream (standard input on a pipe): the longest an event\n"
+    "                           waits in the reorder window in wall-clock time (default 2s)\n"
     "  --max-pending N          most partial sequences per rule (default 1000000)\n"
     "  --max-samples-per-key N  samples per join key (default 1)\n"
     "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB); longer lines\n"
@@ -90,6 +92,7 @@ struct RunCommandOptions {
   std::optional<RunnerOptions::Order> order;
   bool hold_sequences = false;  // --order held: exact without the optimistic window
   std::int64_t max_lateness_ms = 10'000;
+  std::int64_t max_delay_ms = 2'000;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
   EventReadOptions read;
@@ -169,6 +172,10 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       ParseResult duration = parse_query("sequence with maxspan=" + *lateness + " [a where true] [a where true]");
       if (!duration.ok()) return "--max-lateness needs a duration such as 30s or 5m";
       options.max_lateness_ms = duration.query->sequence()->maxspan->millis;
+    } else if (auto delay = reader.option_value("--max-delay", error)) {
+      ParseResult duration = parse_query("sequence with maxspan=" + *delay + " [a where true] [a where true]");
+      if (!duration.ok()) return "--max-delay needs a duration such as 2s or 500ms";
+      options.max_delay_ms = duration.query->sequence()->maxspan->millis;
     } else if (auto pending = reader.option_value("--max-pending", error)) {
       auto n = number(*pending);
       if (!n) return std::string("--max-pending needs a number");
@@ -427,6 +434,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   });
   runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
   runner_options.max_lateness_ms = options.max_lateness_ms;
+  runner_options.max_delay_ms = options.max_delay_ms;
   runner_options.max_pending = options.max_pending;
   runner_options.max_samples_per_key = options.max_samples_per_key;
   runner_options.ignore_index = options.ignore_index;
@@ -600,6 +608,13 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   auto last_progress = std::chrono::steady_clock::now();
   bool progress_shown = false;
   std::vector<std::uint64_t> events_per_input(options.inputs.size(), 0);
+  // A live stream: alerts are written as they are decided, and the reorder windows let go
+  // of what has waited --max-delay (docs/run.md, "Live streams").
+  LiveReadOptions live;
+  if (!parallel) live.waiting = [&] {
+    runner.release_overdue();
+    std::fflush(out);
+  };
   for (std::size_t i = 0; i < options.inputs.size(); ++i) {
     const Input& input = options.inputs[i];
     ReadSummary summary = read_events(
@@ -622,7 +637,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
           }
           return true;
         },
-        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); });
+        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); }, live);
     skipped_lines += summary.skipped;
     io_error = io_error || summary.io_error;
   }
