@@ -65,6 +65,8 @@ constexpr const char* kRunUsage =
     "  --threads N              N workers, the events partitioned by --partition-by\n"
     "                           (default 1: no worker threads)\n"
     "  --partition-by FIELD     the field that partitions the events (default host.id)\n"
+    "  --kafka BROKERS ...      read a Kafka topic as a consumer-group member instead of\n"
+    "                           FILEs (docs/kafka.md; `eql run --kafka B --help` lists its options)\n"
     "  --quiet                  no load report or summary (rule errors are still shown)\n"
     "  --color=WHEN             colour: auto (default), always, never\n"
     "\n"
@@ -400,7 +402,7 @@ std::string alert_table_entry(const Alert& alert, const Rule& rule, bool color) 
 
 }  // namespace
 
-int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal) {
+int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal, RunService* service) {
   RunCommandOptions options;
   bool help = false;
   if (auto error = parse_arguments(args, options, help)) {
@@ -577,6 +579,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     return options.format == Format::Ndjson ? alert_json(alert, rule) : alert_table_entry(alert, rule, out_color);
   };
   auto write_text = [out](const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); };
+  if (service) return service->serve(runner, format_alert, out, err);  // e.g. --kafka (src/kafka/)
   std::unique_ptr<ParallelRun> parallel;
   std::uint64_t alerts = 0;
   std::vector<std::uint64_t> alerts_per_rule(runner.rule_count(), 0);

@@ -4,6 +4,10 @@
 #include <vector>
 
 #include "cli/commands.h"
+#ifdef EQL_WITH_KAFKA
+#include "kafka/options.h"
+#include "kafka/service.h"
+#endif
 
 namespace {
 
@@ -34,6 +38,9 @@ int main(int argc, char** argv) {
   if (command == "validate") return eql::cli::run_validate(rest);
   if (command == "parse") return eql::cli::run_parse(rest);
   if (command == "query") return eql::cli::run_query(rest);
+#ifdef EQL_WITH_KAFKA
+  if (command == "run" && eql::kafka::wants_kafka(rest)) return eql::kafka::run_kafka(rest);
+#endif
   if (command == "run") return eql::cli::run_run(rest);
   if (command == "shell") return eql::cli::run_shell(rest);
   std::fprintf(stderr, "eql: unknown command '%.*s'\n\n%s", static_cast<int>(command.size()),
