@@ -70,7 +70,7 @@ class Worker:
         return [record.get("message", "") for record in self.records()]
 
     def assigned(self):
-        return [m for m in self.messages() if m.startswith("assigned ecs-events[") and not m.endswith("[]")]
+        return [m for m in self.messages() if m.startswith("assigned ecs-events[") and "[]" not in m]
 
     def stats(self):
         return [m for m in self.messages() if m.startswith("stats: ")]
@@ -182,6 +182,11 @@ def main():
             len(set(ids) & expected), len(expected)))
         print("killed after %d of %d events, %d alerts written by then; duplicates after the kill "
               "(at-least-once): %d" % (done_before, len(lines), before, len(ids) - len(set(ids))))
+        # The replacement starts where the killed worker committed, and reads back the
+        # metadata committed with the offsets (how far the alerts partition was written).
+        resumed = [m for m in second.assigned() if "committed:" in m]
+        check(bool(resumed) and '"alerts_high":' in resumed[0],
+              "the replacement reads the committed offsets and their metadata: %s" % resumed[:1])
         check(second.stop() == 0, "the replacement exits 0 on SIGTERM")
         workers = []
     finally:

@@ -173,13 +173,22 @@ bool KafkaSource::commit(const std::vector<Position>& positions, std::string& er
 }
 
 std::optional<Position> KafkaSource::committed(std::int32_t partition) {
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
-  std::optional<Position> out;
-  if (!rd_kafka_committed(handle_, list, 2'000) && !list->elems[0].err && list->elems[0].offset >= 0) {
-    const rd_kafka_topic_partition_t& entry = list->elems[0];
-    out = Position{partition, entry.offset,
-                   entry.metadata ? std::string(static_cast<const char*>(entry.metadata), entry.metadata_size) : ""};
+  std::vector<Position> found = committed(std::vector<std::int32_t>{partition});
+  return found.empty() ? std::nullopt : std::optional<Position>(found.front());
+}
+
+std::vector<Position> KafkaSource::committed(const std::vector<std::int32_t>& partitions) {
+  std::vector<Position> out;
+  if (partitions.empty()) return out;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  for (std::int32_t partition : partitions) rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
+  if (!rd_kafka_committed(handle_, list, 2'000)) {
+    for (int i = 0; i < list->cnt; ++i) {
+      const rd_kafka_topic_partition_t& entry = list->elems[i];
+      if (entry.err || entry.offset < 0) continue;
+      out.push_back({entry.partition, entry.offset,
+                     entry.metadata ? std::string(static_cast<const char*>(entry.metadata), entry.metadata_size) : ""});
+    }
   }
   rd_kafka_topic_partition_list_destroy(list);
   return out;

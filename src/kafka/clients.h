@@ -63,6 +63,8 @@ class KafkaSource {
   /// The committed position of a partition and its metadata, as the group coordinator
   /// holds them (nullopt when none).
   std::optional<Position> committed(std::int32_t partition);
+  /// The same for several partitions in one request (those without a commit left out).
+  std::vector<Position> committed(const std::vector<std::int32_t>& partitions);
   std::vector<Lag> lag();
   /// Leaves the group (the revoked callback runs first).
   void close();

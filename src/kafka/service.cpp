@@ -178,7 +178,14 @@ int Worker::run() {
   });
   KafkaSource::Callbacks callbacks;
   callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) {
-    log_info("assigned " + partition_list(options_.topic, partitions));
+    // Where the group left each partition, and what its last owner recorded with it.
+    std::string from;
+    for (const Position& position : source_->committed(partitions)) {
+      from += " " + std::to_string(position.partition) + "@" + std::to_string(position.next_offset) +
+              (position.metadata.empty() ? "" : " " + position.metadata);
+    }
+    log_info("assigned " + partition_list(options_.topic, partitions) +
+             (from.empty() ? "; no committed offsets" : "; committed:" + from));
   };
   callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) {
     commit(&partitions, "revoked");
