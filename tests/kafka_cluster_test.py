@@ -79,6 +79,10 @@ class Worker:
         stats = self.stats()
         return int(stats[-1].split()[1]) if stats else 0
 
+    def commits(self):
+        stats = self.stats()
+        return int(stats[-1].split(" commits")[0].rsplit(" ", 1)[1]) if stats else 0
+
     def caught_up(self):
         """Assigned, and the last stats line says every assigned partition is read to its end."""
         stats = self.stats()
@@ -163,11 +167,12 @@ def main():
               "the log has stats lines and the leaving")
 
         # 2. SIGKILL mid-stream, a new worker in its place: nothing lost.
-        first = Worker(eql, rules, address, "eql-kill", "eql-alerts-2", work / "killed.log")
+        first = Worker(eql, rules, address, "eql-kill", "eql-alerts-2", work / "killed.log",
+                       extra=("--stats-interval", "200ms"))
         workers = [first]
-        # Killed as soon as its first stats line shows it at work (the stream takes it a few
-        # seconds).
-        wait_for(lambda: first.events_done() > 0, 60, step=0.05)
+        # Killed as soon as a stats line shows it at work with a commit done (the stream
+        # takes it a few seconds).
+        wait_for(lambda: first.events_done() > 0 and first.commits() > 0, 60, step=0.05)
         first.stop(signal.SIGKILL)
         done_before = first.events_done()
         before = len(read_topic(kcat, address, "eql-alerts-2"))
