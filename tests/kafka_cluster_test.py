@@ -9,6 +9,8 @@ processes as on separate machines.
    topic/partition/offset and copied to the dead-letter topic; SIGTERM: both exit 0.
 2. A worker killed with SIGKILL mid-stream, a new one started in its place: no alert is
    lost (at-least-once: duplicates are allowed at this step, counted and reported).
+3. A broker taken down mid-stream for 3 s and brought back (the mock's control commands):
+   the worker recovers and no alert is lost.
 
     kafka_cluster_test.py EQL MOCK_KAFKA GEN_EVENTS RULES WORKDIR
 """
@@ -126,7 +128,7 @@ def main():
     check(len(expected) >= 10, "the file run gives event-rule alerts to compare with: %d" % len(expected))
 
     cluster = subprocess.Popen([mock, "--brokers", "3", "--topic", "ecs-events:6", "--topic", "eql-alerts:6",
-                                "--topic", "eql-alerts-2:6", "--topic", "eql-dead:1"],
+                                "--topic", "eql-alerts-2:6", "--topic", "eql-alerts-3:6", "--topic", "eql-dead:1"],
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     workers = []
     try:
@@ -193,6 +195,31 @@ def main():
         check(bool(resumed) and '"alerts_high":' in resumed[0],
               "the replacement reads the committed offsets and their metadata: %s" % resumed[:1])
         check(second.stop() == 0, "the replacement exits 0 on SIGTERM")
+
+        # 3. A broker taken down mid-stream and brought back: the worker recovers, nothing lost.
+        third = Worker(eql, rules, address, "eql-down", "eql-alerts-3", work / "broker-down.log",
+                       extra=("--stats-interval", "200ms"))
+        workers = [third]
+        wait_for(lambda: third.events_done() > 0, 60, step=0.05)
+        down_at = third.events_done()
+        answers = []
+        for command in ["down 2", None, "up 2"]:
+            if command is None:
+                time.sleep(3)
+                continue
+            cluster.stdin.write((command + "\n").encode())
+            cluster.stdin.flush()
+            answers.append(cluster.stdout.readline().decode().strip())
+        check(answers == ["ok", "ok"], "broker 2 down for 3 s, then up: %s" % answers)
+
+        def alert_ids_3():
+            return [key for key, _ in read_topic(kcat, address, "eql-alerts-3")]
+        wait_for(lambda: third.caught_up() and set(alert_ids_3()) >= expected, 120)
+        ids = alert_ids_3()
+        check(set(ids) == expected, "with a broker down and back: %d distinct ids of %d, %d extra" % (
+            len(set(ids) & expected), len(expected), len(set(ids) - expected)))
+        print("broker down after %d of %d events; duplicates: %d" % (down_at, len(lines), len(ids) - len(set(ids))))
+        check(third.stop() == 0, "the worker exits 0 on SIGTERM after the broker came back")
         workers = []
     finally:
         for w in workers:
