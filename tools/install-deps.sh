@@ -14,6 +14,8 @@ packages=(
   tmux                # drives `eql shell` in a real terminal (tests/shell/tmux_test.sh)
   zlib1g-dev          # gzip-compressed event files
   libgoogle-perftools-dev # tcmalloc, the allocator the eql program links (see CMakeLists.txt)
+  librdkafka-dev      # eql run --kafka (src/kafka/) and the mock cluster of its tests
+  kcat                # produces and reads Kafka topics in the Kafka tests (docs/kafka.md)
   clang               # libFuzzer targets (tools/fuzz.sh, docs/fuzzing.md)
   libclang-rt-14-dev  # libFuzzer, ASan and UBSan runtimes for clang
   python3             # tools/fuzz-seeds.py writes the fuzz seed corpora (dev time only)

@@ -141,6 +141,26 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
                         const std::function<bool(Event&&)>& sink,
                         const std::function<void(const InputProblem&)>& problem);
 
+/// Reading a live stream (standard input on a pipe or terminal, a named pipe): each event
+/// is handed out as soon as its line is complete, instead of when a block is full.
+struct LiveReadOptions {
+  /// Called whenever the reader has handed out every complete event it read and is about
+  /// to wait for more input, then every `interval_ms` while none comes (to flush output,
+  /// and to release what waits by wall-clock time). Without it no input is read live.
+  std::function<void()> waiting;
+  std::int64_t interval_ms = 100;
+};
+
+/// Whether `path` is read live by the overload below: `-` when standard input is not a
+/// regular file, or a named pipe.
+bool is_live_input(const std::string& path);
+
+/// read_events; a live input (is_live_input) is read as LiveReadOptions says.
+ReadSummary read_events(const std::string& path, const EventReadOptions& options,
+                        const std::function<bool(Event&&)>& sink,
+                        const std::function<void(const InputProblem&)>& problem,
+                        const LiveReadOptions& live);
+
 /// The same over text already in memory (`name` is used in problems).
 ReadSummary read_events_from_text(std::string_view name, std::string_view text,
                                   const EventReadOptions& options,

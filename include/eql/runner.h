@@ -35,6 +35,10 @@ struct RunnerOptions {
   bool optimistic = false;
   /// The reorder window (stream mode, and exact mode when optimistic).
   std::int64_t max_lateness_ms = 10'000;
+  /// Stream mode on a live stream: the longest an event waits in a reorder window in
+  /// wall-clock time, so that a quiet stream still completes its sequences; enforced by
+  /// release_overdue(). 0: no bound (events wait for newer events only).
+  std::int64_t max_delay_ms = 0;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
   /// Every rule sees every event, whatever its index patterns.
@@ -135,6 +139,11 @@ class RuleRunner {
   /// event still counts and advances the input order (`eql run --threads` gives each
   /// worker's rules only the events they own).
   void push(Event&& event, std::string_view index, const std::vector<bool>& rules);
+  /// Stream mode with RunnerOptions::max_delay_ms: releases from the reorder windows every
+  /// event that has waited longer than that (and, to keep time order, the events older than
+  /// it); what completes goes to the sink. Events that come later with an earlier time than
+  /// a released one are late (dropped and counted). Cheap: call it whenever input waits.
+  void release_overdue();
   /// End of input: sorted sequences run (exact mode), windows drain, samples decide.
   void finish();
 

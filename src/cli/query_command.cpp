@@ -244,6 +244,7 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
 struct Matches {
   std::vector<Event> kept;
   std::size_t count = 0;  ///< every match, kept or not
+  std::size_t printed = 0;  ///< matches printed as they were read (a live stream)
   std::uint64_t read = 0, skipped = 0;
   bool io_error = false, strict_failure = false;
 };
@@ -251,7 +252,7 @@ struct Matches {
 // Reads every file and keeps its matches; with `bound` (tail?, N) only the first or last N in
 // event order (a bounded heap), so `| head 10` over a large file needs little memory.
 Matches read_matches(const QueryOptions& options, const FilterProgram& program, EvalContext& context,
-                     std::optional<std::pair<bool, std::size_t>> bound) {
+                     std::optional<std::pair<bool, std::size_t>> bound, bool hunting) {
   Matches found;
   std::vector<Event>& matched = found.kept;
   std::uint64_t ordinal = 0;
@@ -259,6 +260,12 @@ Matches read_matches(const QueryOptions& options, const FilterProgram& program, 
     return bound && bound->first ? event_before(b, a) : event_before(a, b);
   };
 
+  // Live streams (standard input on a pipe) with nothing to sort or cut: each match is
+  // printed as soon as its event is read, in input order.
+  const bool live = !hunting && !bound && options.format == Format::Ndjson &&
+                    std::all_of(options.files.begin(), options.files.end(), is_live_input);
+  LiveReadOptions live_read;
+  if (live) live_read.waiting = [] { std::fflush(stdout); };
   for (const std::string& file : options.files) {
     ReadSummary summary = read_events(
         file, options.read,
@@ -266,6 +273,11 @@ Matches read_matches(const QueryOptions& options, const FilterProgram& program, 
           event.ordinal = ordinal++;
           if (!program.matches(event, context)) return true;
           ++found.count;
+          if (live) {
+            std::printf("%s\n", event.json().c_str());
+            ++found.printed;
+            return true;
+          }
           if (bound && bound->second == 0) return true;
           matched.push_back(std::move(event));
           if (bound) {
@@ -280,7 +292,8 @@ Matches read_matches(const QueryOptions& options, const FilterProgram& program, 
         [&](const InputProblem& problem) {
           report_input_problem(problem);
           if (options.strict && problem.line > 0) found.strict_failure = true;  // the reader stops
-        });
+        },
+        live_read);
     found.read += summary.events;
     found.skipped += summary.skipped;
     found.io_error = found.io_error || summary.io_error;
@@ -451,7 +464,7 @@ int run_query(Args args) {
   } else if (options.size) bound = std::make_pair(false, *options.size);
   auto started = std::chrono::steady_clock::now();
   EvalContext context;
-  Matches found = read_matches(options, program, context, bound);
+  Matches found = read_matches(options, program, context, bound, hunting.has_value());
   std::vector<Event>& matched = found.kept;
   if (found.strict_failure) {
     std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
@@ -479,7 +492,7 @@ int run_query(Args args) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!options.quiet) {
     std::fprintf(stderr, "eql query: %s read, %zu matched, %zu shown, %s skipped, %.3f s\n",
-                 count_of(found.read, "event").c_str(), found.count, shown.size(), count_of(found.skipped, "line").c_str(),
+                 count_of(found.read, "event").c_str(), found.count, shown.size() + found.printed, count_of(found.skipped, "line").c_str(),
                  seconds);
   }
   return found.io_error ? kExitUsage : kExitOk;

@@ -63,6 +63,8 @@ constexpr const char* kRunUsage =
     "                           standard input);\n"
     "                           auto (default): stream for standard input, exact otherwise\n"
     "  --max-lateness DURATION  the reorder window (default 10s)\n"
+    "  --max-delay DURATION     a live stream (standard input on a pipe): the longest an event\n"
+    "                           waits in the reorder window in wall-clock time (default 2s)\n"
     "  --max-pending N          most partial sequences per rule (default 1000000)\n"
     "  --max-samples-per-key N  samples per join key (default 1)\n"
     "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB); longer lines\n"
@@ -72,6 +74,8 @@ constexpr const char* kRunUsage =
     "  --threads N              N workers, the events partitioned by --partition-by\n"
     "                           (default 1: no worker threads)\n"
     "  --partition-by FIELD     the field that partitions the events (default host.id)\n"
+    "  --kafka BROKERS ...      read a Kafka topic as a consumer-group member instead of\n"
+    "                           FILEs (docs/kafka.md; `eql run --kafka B --help` lists its options)\n"
     "  -q, --quiet              no load report or summary (rule errors are still shown)\n"
     "  --color=WHEN             colour: auto (default), always, never\n"
     "\n"
@@ -97,6 +101,7 @@ struct RunCommandOptions {
   std::optional<RunnerOptions::Order> order;
   bool hold_sequences = false;  // --order held: exact without the optimistic window
   std::int64_t max_lateness_ms = 10'000;
+  std::int64_t max_delay_ms = 2'000;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
   EventReadOptions read;
@@ -165,6 +170,10 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       std::optional<std::int64_t> millis = duration_millis(*lateness);
       if (!millis) return "--max-lateness needs a duration such as 0s, 30s or 5m";
       options.max_lateness_ms = *millis;
+    } else if (auto delay = reader.option_value("--max-delay", error)) {
+      std::optional<std::int64_t> millis = duration_millis(*delay);
+      if (!millis) return "--max-delay needs a duration such as 2s or 500ms";
+      options.max_delay_ms = *millis;
     } else if (auto pending = reader.option_value("--max-pending", error)) {
       auto n = number(*pending);
       if (!n) return std::string("--max-pending needs a number");
@@ -525,7 +534,7 @@ struct FirstPass {
 // progress line on stderr about once a second.
 FirstPass read_inputs(const RunCommandOptions& options, std::FILE* err, std::chrono::steady_clock::time_point started,
                       const std::function<std::uint64_t()>& alerts_so_far,
-                      const std::function<void(Event&&, const std::string&)>& push) {
+                      const std::function<void(Event&&, const std::string&)>& push, const LiveReadOptions& live) {
   FirstPass pass;
   pass.events_per_input.assign(options.inputs.size(), 0);
   // On a terminal, a progress line on stderr about once a second.
@@ -553,7 +562,7 @@ FirstPass read_inputs(const RunCommandOptions& options, std::FILE* err, std::chr
           }
           return true;
         },
-        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); });
+        [&](const InputProblem& problem) { std::fprintf(err, "%s\n", problem.to_string().c_str()); }, live);
     pass.skipped_lines += summary.skipped;
     pass.io_error = pass.io_error || summary.io_error;
   }
@@ -562,7 +571,7 @@ FirstPass read_inputs(const RunCommandOptions& options, std::FILE* err, std::chr
 
 }  // namespace
 
-int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal) {
+int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal, RunService* service) {
   RunCommandOptions options;
   bool help = false;
   if (auto error = parse_arguments(args, options, help)) {
@@ -600,6 +609,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   });
   runner_options.optimistic = !ordered_by_stream && !options.hold_sequences && rereadable;
   runner_options.max_lateness_ms = options.max_lateness_ms;
+  runner_options.max_delay_ms = options.max_delay_ms;
   runner_options.max_pending = options.max_pending;
   runner_options.max_samples_per_key = options.max_samples_per_key;
   runner_options.ignore_index = options.ignore_index;
@@ -630,6 +640,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   auto write_text = [&writer](const std::string& text) {
     if (!text.empty()) writer.add(text);
   };
+  if (service) return service->serve(runner, format_alert, out, err);  // e.g. --kafka (src/kafka/)
   writer.begin();
   std::unique_ptr<ParallelRun> parallel;
   std::uint64_t alerts = 0;
@@ -653,12 +664,20 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
       write_text(format_alert(alert, runner.rule(alert.rule)));
     });
   }
+  // A live stream: alerts are written as they are decided, and the reorder windows let go
+  // of what has waited --max-delay (docs/run.md, "Live streams").
+  LiveReadOptions live;
+  if (!parallel) live.waiting = [&] {
+    runner.release_overdue();
+    std::fflush(out);
+  };
   FirstPass first = read_inputs(
       options, err, started, [&] { return parallel ? parallel->alerts_written() : alerts; },
       [&](Event&& event, const std::string& index) {
         if (parallel) parallel->push(std::move(event), index);
         else runner.push(std::move(event), index);
-      });
+      },
+      live);
   bool io_error = first.io_error;
   const std::uint64_t skipped_lines = first.skipped_lines;
   const std::vector<std::uint64_t>& events_per_input = first.events_per_input;

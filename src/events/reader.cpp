@@ -1,6 +1,8 @@
 // Event files: NDJSON, a JSON array, a single document or a search response; gzip or
 // plain; a path or standard input. Problems are reported per line and never stop the
 // valid events around them.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -8,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <limits>
+#include <memory>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
@@ -15,6 +18,7 @@
 #include <rapidjson/writer.h>
 
 #include "eql/event.h"
+#include "events/live_input.h"
 
 namespace eql {
 
@@ -331,14 +335,13 @@ ReadSummary read_events_from_text(std::string_view name, std::string_view text,
 
 namespace {
 
-// Reads a (possibly gzipped) stream in chunks and hands out lines; remembers what it has
-// handed out so that a caller who decides it needs the whole document can have it.
+// Reads a stream in chunks (from `read`: bytes, 0 at the end, -1 on an error) and hands
+// out lines; remembers what it has handed out so that a caller who decides it needs the
+// whole document can have it.
 class ChunkedInput {
  public:
-  ChunkedInput(gzFile file, std::string name) : file_(file), name_(std::move(name)) {}
-  ~ChunkedInput() { gzclose(file_); }
-  ChunkedInput(const ChunkedInput&) = delete;
-  ChunkedInput& operator=(const ChunkedInput&) = delete;
+  using Read = std::function<long(char*, std::size_t, std::string&)>;
+  explicit ChunkedInput(Read read) : read_(std::move(read)) {}
 
   std::string error;
 
@@ -383,20 +386,13 @@ class ChunkedInput {
   }
   bool fill() {
     char chunk[1 << 16];
-    int n = gzread(file_, chunk, sizeof chunk);
-    if (n < 0) {
-      int code = 0;
-      const char* message = gzerror(file_, &code);
-      error = std::string("cannot read: ") + (message ? message : "error");
-      return false;
-    }
-    if (n == 0) return false;
+    long n = read_(chunk, sizeof chunk, error);
+    if (n <= 0) return false;
     buffer_.append(chunk, static_cast<std::size_t>(n));
     return true;
   }
 
-  gzFile file_;
-  std::string name_;
+  Read read_;
   std::string buffer_;
   std::size_t at_ = 0;
 };
@@ -412,26 +408,54 @@ bool is_response(const std::string& line) {
 
 }  // namespace
 
+bool is_live_input(const std::string& path) {
+  struct stat status {};
+  if (path == "-") return fstat(STDIN_FILENO, &status) == 0 && !S_ISREG(status.st_mode);
+  return stat(path.c_str(), &status) == 0 && S_ISFIFO(status.st_mode);
+}
+
 ReadSummary read_events(const std::string& path, const EventReadOptions& options,
                         const std::function<bool(Event&&)>& sink,
                         const std::function<void(const InputProblem&)>& problem) {
-  // zlib reads plain files unchanged and inflates those that start with the gzip magic.
-  gzFile file = nullptr;
+  return read_events(path, options, sink, problem, LiveReadOptions{});
+}
+
+ReadSummary read_events(const std::string& path, const EventReadOptions& options,
+                        const std::function<bool(Event&&)>& sink,
+                        const std::function<void(const InputProblem&)>& problem,
+                        const LiveReadOptions& live) {
   std::string name = path == "-" ? "<stdin>" : path;
-  if (path == "-") {
+  ReadSummary summary;
+  // A live stream is read as bytes come; anything else through zlib, which reads plain
+  // files unchanged and inflates those that start with the gzip magic.
+  std::unique_ptr<detail::LiveInput> live_input;
+  gzFile file = nullptr;
+  if (live.waiting && is_live_input(path)) {
+    int fd = path == "-" ? dup(STDIN_FILENO) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) live_input = std::make_unique<detail::LiveInput>(fd, live);
+  } else if (path == "-") {
     int fd = dup(STDIN_FILENO);
     if (fd >= 0) file = gzdopen(fd, "rb");
   } else {
     file = gzopen(path.c_str(), "rb");
   }
-  ReadSummary summary;
-  if (file == nullptr) {
+  if (file == nullptr && !live_input) {
     problem(InputProblem{name, 0, 0, std::string("cannot open: ") + std::strerror(errno)});
     summary.io_error = true;
     return summary;
   }
-  gzbuffer(file, 1 << 17);
-  ChunkedInput input(file, name);
+  if (file) gzbuffer(file, 1 << 17);
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(file, gzclose);
+  ChunkedInput input([&](char* chunk, std::size_t size, std::string& error) -> long {
+    if (live_input) return live_input->read(chunk, size, error);
+    int n = gzread(file, chunk, static_cast<unsigned>(size));
+    if (n < 0) {
+      int code = 0;
+      const char* message = gzerror(file, &code);
+      error = std::string("cannot read: ") + (message ? message : "error");
+    }
+    return n;
+  });
 
   // NDJSON streams line by line (memory stays flat, `| head` can stop early). Anything
   // else (a JSON array, a pretty-printed document, a search response) is read whole.

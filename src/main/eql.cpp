@@ -5,6 +5,10 @@
 #include <vector>
 
 #include "cli/commands.h"
+#ifdef EQL_WITH_KAFKA
+#include "kafka/options.h"
+#include "kafka/service.h"
+#endif
 
 #ifndef EQL_VERSION
 #define EQL_VERSION "unknown"
@@ -92,5 +96,10 @@ int main(int argc, char** argv) {
   }
   const Command* found = find_command(command);
   if (!found) return unknown_command("eql", command);
-  return found->run(eql::cli::Args(args.data() + 1, args.size() - 1));
+  eql::cli::Args rest(args.data() + 1, args.size() - 1);
+#ifdef EQL_WITH_KAFKA
+  // `eql run --kafka ...`: the same command as a consumer-group member (docs/kafka.md).
+  if (command == "run" && eql::kafka::wants_kafka(rest)) return eql::kafka::run_kafka(rest);
+#endif
+  return found->run(rest);
 }

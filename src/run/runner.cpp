@@ -20,6 +20,7 @@
 #include "eql/eval.h"
 #include "eql/parser.h"
 #include "eval/text.h"
+#include "run/reorder_window.h"
 
 namespace eql {
 
@@ -29,6 +30,9 @@ constexpr std::string_view kDefaultTimestampField = "@timestamp";
 constexpr std::string_view kDefaultCategoryField = "event.category";
 
 using text::is_ascii;
+using detail::kTermsUndecided;
+using detail::ReorderWindow;
+using detail::SequenceUse;
 
 std::string lowered(std::string_view text) {
   std::string out;
@@ -487,74 +491,6 @@ class ViewTable {
   std::size_t mask_ = 0;
 };
 
-constexpr std::uint64_t kTermsUndecided = ~std::uint64_t{0};
-struct SequenceUse {
-  std::uint32_t flagged = 0;
-  std::uint64_t term_matches = kTermsUndecided;
-};
-
-// A stream reorder window: the events waiting for release, each with the sequence rules
-// that can use it, given back oldest first (sequence_order_before). Events that come in
-// order (the usual case) wait in a queue, in order already; only those older than the
-// queue's newest go to a heap, and the oldest of the two fronts leaves first. The event's
-// timestamp is kept beside it, so most comparisons read no Event.
-class ReorderWindow {
- public:
-  struct Waiting {
-    EventRef event;
-    std::vector<SequenceUse> rules;
-    EpochNanos time = 0;  // *event->timestamp
-  };
-
-  bool empty() const { return in_order_.empty() && late_.empty(); }
-  void push(EventRef event, std::vector<SequenceUse> rules) {
-    Waiting waiting{std::move(event), std::move(rules), 0};
-    waiting.time = *waiting.event->timestamp;
-    if (in_order_.empty() || !before(waiting, in_order_.back())) {
-      in_order_.push_back(std::move(waiting));
-      return;
-    }
-    late_.push_back(std::move(waiting));
-    std::push_heap(late_.begin(), late_.end(), Later{});
-  }
-  EpochNanos oldest_time() const { return oldest_in_order() ? in_order_.front().time : late_.front().time; }
-  Waiting pop_oldest() {
-    Waiting oldest;
-    if (oldest_in_order()) {
-      oldest = std::move(in_order_.front());
-      in_order_.pop_front();
-    } else {
-      // A heap (std::pop_heap) rather than a priority_queue, whose top() can only be copied
-      // out: the oldest event leaves with its rules moved, not copied.
-      std::pop_heap(late_.begin(), late_.end(), Later{});
-      oldest = std::move(late_.back());
-      late_.pop_back();
-    }
-    return oldest;
-  }
-  void clear() {
-    in_order_ = {};  // the memory too
-    late_ = {};
-  }
-
- private:
-  static bool before(const Waiting& a, const Waiting& b) {
-    if (a.time != b.time) return a.time < b.time;
-    return sequence_order_before(*a.event, *b.event);
-  }
-  struct Later {
-    bool operator()(const Waiting& a, const Waiting& b) const { return before(b, a); }
-  };
-  // Needs a non-empty window.
-  bool oldest_in_order() const {
-    if (late_.empty()) return true;
-    if (in_order_.empty()) return false;
-    return before(in_order_.front(), late_.front());
-  }
-  std::deque<Waiting> in_order_;
-  std::vector<Waiting> late_;  // a min-heap under Later
-};
-
 struct RuleRunner::Impl {
   enum class Kind { Event, Sequence, Sample };
 
@@ -905,7 +841,8 @@ struct RuleRunner::Impl {
         continue;
       }
       ordering.newest = ordering.newest ? std::max(*ordering.newest, *view->timestamp) : *view->timestamp;
-      ordering.window.push(std::move(view), std::move(users));
+      if (options.max_delay_ms > 0) ordering.window.push(std::move(view), std::move(users), ReorderWindow::Clock::now());
+      else ordering.window.push(std::move(view), std::move(users));
       while (!ordering.window.empty() && ordering.window.oldest_time() <= *ordering.newest - lateness) {
         release(ordering);
       }
@@ -1419,6 +1356,16 @@ void RuleRunner::finish() {
     impl.drain(rule);
   }
   found = {};
+}
+
+void RuleRunner::release_overdue() {
+  Impl& impl = *impl_;
+  if (impl.options.order != RunnerOptions::Order::Stream || impl.options.max_delay_ms <= 0) return;
+  const auto deadline = ReorderWindow::Clock::now() - std::chrono::milliseconds(impl.options.max_delay_ms);
+  for (Impl::Ordering& ordering : impl.orderings) {
+    std::optional<EpochNanos> until = ordering.window.overdue_until(deadline);
+    while (until && !ordering.window.empty() && ordering.window.oldest_time() <= *until) impl.release(ordering);
+  }
 }
 
 const std::optional<OutOfOrder>& RuleRunner::out_of_order() const { return impl_->out_of_order; }

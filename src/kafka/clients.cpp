@@ -1,0 +1,367 @@
+#include "kafka/clients.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kafka/log.h"
+
+namespace eql::kafka {
+
+namespace {
+
+// librdkafka's own log lines (syslog levels) go to the service log.
+void on_log(const rd_kafka_t*, int level, const char* facility, const char* text) {
+  std::string line = std::string("librdkafka ") + facility + ": " + text;
+  if (level <= 3) log_error(line);
+  else if (level == 4) log_warn(line);
+  else if (level <= 6) log_info(line);
+  else log(LogLevel::Debug, line);
+}
+
+// The common configuration: the brokers, then the user's properties in their order.
+rd_kafka_conf_t* base_conf(const KafkaOptions& options,
+                           const std::vector<std::pair<std::string, std::string>>& defaults, std::string& error) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char text[512];
+  auto set = [&](const std::string& key, const std::string& value) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), text, sizeof text) == RD_KAFKA_CONF_OK) return true;
+    error = "librdkafka property " + key + ": " + text;
+    return false;
+  };
+  bool ok = set("bootstrap.servers", options.brokers) && set("client.id", "eql");
+  for (const auto& [key, value] : defaults) ok = ok && set(key, value);
+  for (const auto& [key, value] : options.properties) ok = ok && set(key, value);
+  if (!ok) {
+    rd_kafka_conf_destroy(conf);
+    return nullptr;
+  }
+  rd_kafka_conf_set_log_cb(conf, on_log);
+  return conf;
+}
+
+// Settings correctness depends on, set after the user's (which cannot undo them).
+bool force(rd_kafka_conf_t* conf, const char* key, const char* value, std::string& error) {
+  char text[512];
+  if (rd_kafka_conf_set(conf, key, value, text, sizeof text) == RD_KAFKA_CONF_OK) return true;
+  error = std::string("librdkafka property ") + key + ": " + text;
+  return false;
+}
+
+void on_rebalance(rd_kafka_t*, rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<KafkaSource*>(opaque)->rebalance(error, partitions);
+}
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  static_cast<KafkaSink*>(opaque)->delivered(message);
+}
+
+}  // namespace
+
+// ---- the source ----
+
+std::unique_ptr<KafkaSource> KafkaSource::open(const KafkaOptions& options, Callbacks callbacks, std::string& error) {
+  std::unique_ptr<KafkaSource> source(new KafkaSource());
+  source->topic_ = options.topic;
+  source->callbacks_ = std::move(callbacks);
+  rd_kafka_conf_t* conf = base_conf(options, {{"auto.offset.reset", "earliest"}}, error);
+  if (!conf) return nullptr;
+  // Offsets are committed by the service, after the alerts are acknowledged.
+  if (!force(conf, "group.id", options.group.c_str(), error) || !force(conf, "enable.auto.commit", "false", error) ||
+      !force(conf, "enable.auto.offset.store", "false", error)) {
+    rd_kafka_conf_destroy(conf);
+    return nullptr;
+  }
+  rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+  rd_kafka_conf_set_opaque(conf, source.get());
+  char text[512];
+  source->handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, text, sizeof text);
+  if (!source->handle_) {
+    rd_kafka_conf_destroy(conf);
+    error = std::string("cannot make a consumer: ") + text;
+    return nullptr;
+  }
+  rd_kafka_poll_set_consumer(source->handle_);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, options.topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t result = rd_kafka_subscribe(source->handle_, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  if (result) {
+    error = std::string("cannot subscribe to ") + options.topic + ": " + rd_kafka_err2str(result);
+    return nullptr;
+  }
+  return source;
+}
+
+KafkaSource::~KafkaSource() {
+  if (!handle_) return;
+  if (current_) rd_kafka_message_destroy(current_);
+  close();
+  rd_kafka_destroy(handle_);
+}
+
+void KafkaSource::rebalance(int error, rd_kafka_topic_partition_list_t* partitions) {
+  std::vector<std::int32_t> list;
+  for (int i = 0; i < partitions->cnt; ++i) list.push_back(partitions->elems[i].partition);
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_), "COOPERATIVE") == 0;
+  if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      if (rd_kafka_error_t* failed = rd_kafka_incremental_assign(handle_, partitions)) rd_kafka_error_destroy(failed);
+    } else {
+      rd_kafka_assign(handle_, partitions);
+    }
+    assigned_.insert(assigned_.end(), list.begin(), list.end());
+    if (callbacks_.assigned) callbacks_.assigned(list);
+    return;
+  }
+  if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    // Lost partitions (the session expired) belong to someone else already: nothing to commit.
+    if (callbacks_.revoked && !rd_kafka_assignment_lost(handle_)) callbacks_.revoked(list);
+  } else {
+    log_error(std::string("rebalance: ") + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(error)));
+  }
+  if (cooperative) {
+    if (rd_kafka_error_t* failed = rd_kafka_incremental_unassign(handle_, partitions)) rd_kafka_error_destroy(failed);
+  } else {
+    rd_kafka_assign(handle_, nullptr);
+  }
+  std::erase_if(assigned_, [&](std::int32_t p) { return std::find(list.begin(), list.end(), p) != list.end(); });
+}
+
+bool KafkaSource::poll(int timeout_ms, Message& message) {
+  if (current_) {
+    rd_kafka_message_destroy(current_);
+    current_ = nullptr;
+  }
+  rd_kafka_message_t* got = rd_kafka_consumer_poll(handle_, timeout_ms);
+  if (!got) return false;
+  if (got->err) {
+    if (got->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      log_warn(std::string("consumer: ") + rd_kafka_message_errstr(got));
+    }
+    rd_kafka_message_destroy(got);
+    return false;
+  }
+  current_ = got;
+  message.partition = got->partition;
+  message.offset = got->offset;
+  message.has_value = got->payload != nullptr;
+  message.value = message.has_value ? std::string_view(static_cast<const char*>(got->payload), got->len) : "";
+  return true;
+}
+
+bool KafkaSource::commit(const std::vector<Position>& positions, std::string& error) {
+  if (positions.empty()) return true;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(positions.size()));
+  for (const Position& position : positions) {
+    rd_kafka_topic_partition_t* entry = rd_kafka_topic_partition_list_add(list, topic_.c_str(), position.partition);
+    entry->offset = position.next_offset;
+    if (!position.metadata.empty()) {
+      // The list frees it (with free()).
+      entry->metadata = std::malloc(position.metadata.size());
+      std::memcpy(entry->metadata, position.metadata.data(), position.metadata.size());
+      entry->metadata_size = position.metadata.size();
+    }
+  }
+  rd_kafka_resp_err_t result = rd_kafka_commit(handle_, list, 0);
+  for (int i = 0; i < list->cnt && !result; ++i) result = list->elems[i].err;
+  rd_kafka_topic_partition_list_destroy(list);
+  if (result) error = rd_kafka_err2str(result);
+  return !result;
+}
+
+std::optional<Position> KafkaSource::committed(std::int32_t partition) {
+  std::vector<Position> found = committed(std::vector<std::int32_t>{partition});
+  return found.empty() ? std::nullopt : std::optional<Position>(found.front());
+}
+
+std::vector<Position> KafkaSource::committed(const std::vector<std::int32_t>& partitions) {
+  std::vector<Position> out;
+  if (partitions.empty()) return out;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  for (std::int32_t partition : partitions) rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
+  if (!rd_kafka_committed(handle_, list, 2'000)) {
+    for (int i = 0; i < list->cnt; ++i) {
+      const rd_kafka_topic_partition_t& entry = list->elems[i];
+      if (entry.err || entry.offset < 0) continue;
+      out.push_back({entry.partition, entry.offset,
+                     entry.metadata ? std::string(static_cast<const char*>(entry.metadata), entry.metadata_size) : ""});
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return out;
+}
+
+std::vector<KafkaSource::Lag> KafkaSource::lag() {
+  std::vector<Lag> out;
+  if (assigned_.empty()) return out;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size()));
+  for (std::int32_t partition : assigned_) rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
+  rd_kafka_position(handle_, list);
+  for (int i = 0; i < list->cnt; ++i) {
+    Lag lag{list->elems[i].partition, -1};
+    std::int64_t low = -1, high = -1;
+    if (!rd_kafka_get_watermark_offsets(handle_, topic_.c_str(), lag.partition, &low, &high) && high >= 0) {
+      std::int64_t position = list->elems[i].offset;
+      // Nothing consumed since the assignment: the group's committed offset is the position.
+      if (position < 0) {
+        std::optional<Position> at = committed(lag.partition);
+        position = at ? at->next_offset : low;
+      }
+      if (position >= 0) lag.lag = high - position;
+    }
+    out.push_back(lag);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return out;
+}
+
+void KafkaSource::close() {
+  if (closed_ || !handle_) return;
+  closed_ = true;
+  if (current_) {
+    rd_kafka_message_destroy(current_);
+    current_ = nullptr;
+  }
+  rd_kafka_consumer_close(handle_);
+}
+
+// ---- the sink ----
+
+std::unique_ptr<KafkaSink> KafkaSink::open(const KafkaOptions& options, std::string& error) {
+  std::unique_ptr<KafkaSink> sink(new KafkaSink());
+  sink->alerts_topic_ = options.alerts_topic;
+  sink->dead_letter_topic_ = options.dead_letter_topic;
+  rd_kafka_conf_t* conf = base_conf(options, {}, error);
+  if (!conf) return nullptr;
+  // Retries never duplicate or reorder a partition's alerts.
+  if (!force(conf, "enable.idempotence", "true", error)) {
+    rd_kafka_conf_destroy(conf);
+    return nullptr;
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_opaque(conf, sink.get());
+  char text[512];
+  sink->handle_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, text, sizeof text);
+  if (!sink->handle_) {
+    rd_kafka_conf_destroy(conf);
+    error = std::string("cannot make a producer: ") + text;
+    return nullptr;
+  }
+  if (!sink->alerts_topic_.empty()) {
+    rd_kafka_topic_t* topic = rd_kafka_topic_new(sink->handle_, sink->alerts_topic_.c_str(), nullptr);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    if (!rd_kafka_metadata(sink->handle_, 0, topic, &metadata, 10'000)) {
+      if (metadata->topic_cnt == 1 && !metadata->topics[0].err) sink->alerts_partitions_ = metadata->topics[0].partition_cnt;
+      rd_kafka_metadata_destroy(metadata);
+    }
+    rd_kafka_topic_destroy(topic);
+    if (sink->alerts_partitions_ == 0) log_warn("alerts topic " + sink->alerts_topic_ + ": partitions unknown, alerts partitioned by key");
+  }
+  return sink;
+}
+
+KafkaSink::~KafkaSink() {
+  if (!handle_) return;
+  rd_kafka_flush(handle_, 10'000);
+  rd_kafka_destroy(handle_);
+}
+
+std::int32_t KafkaSink::alerts_partition(std::int32_t source_partition) const {
+  return alerts_partitions_ > 0 ? source_partition % alerts_partitions_ : -1;
+}
+
+std::int64_t KafkaSink::alerts_high(std::int32_t source_partition) const {
+  auto found = alerts_high_.find(source_partition);
+  return found == alerts_high_.end() ? -1 : found->second;
+}
+
+void KafkaSink::produce(const std::string& topic, std::int32_t partition, std::string_view key, std::string_view value,
+                        void* headers, std::int32_t source_partition) {
+  rd_kafka_vu_t parts[7];
+  parts[0].vtype = RD_KAFKA_VTYPE_TOPIC;
+  parts[0].u.cstr = topic.c_str();
+  parts[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+  parts[1].u.i32 = partition;
+  parts[2].vtype = RD_KAFKA_VTYPE_KEY;
+  parts[2].u.mem = {const_cast<char*>(key.data()), key.size()};
+  parts[3].vtype = RD_KAFKA_VTYPE_VALUE;
+  parts[3].u.mem = {const_cast<char*>(value.data()), value.size()};
+  parts[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  parts[4].u.i = RD_KAFKA_MSG_F_COPY;
+  parts[5].vtype = RD_KAFKA_VTYPE_OPAQUE;  // the source partition, for delivered()
+  parts[5].u.ptr = reinterpret_cast<void*>(static_cast<std::intptr_t>(source_partition) + 1);
+  parts[6].vtype = RD_KAFKA_VTYPE_HEADERS;  // on success librdkafka owns them
+  parts[6].u.headers = static_cast<rd_kafka_headers_t*>(headers);
+  while (true) {
+    rd_kafka_error_t* failed = rd_kafka_produceva(handle_, parts, 7);
+    if (!failed) return;
+    rd_kafka_resp_err_t code = rd_kafka_error_code(failed);
+    rd_kafka_error_destroy(failed);
+    if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(handle_, 100);  // the queue drains as deliveries are acknowledged
+      continue;
+    }
+    rd_kafka_headers_destroy(static_cast<rd_kafka_headers_t*>(headers));
+    ++failed_;
+    last_failure_ = "cannot produce to " + topic + ": " + rd_kafka_err2str(code);
+    log_error(last_failure_);
+    return;
+  }
+}
+
+void KafkaSink::send_alert(std::string_view id, std::string_view json, std::int32_t source_partition,
+                           std::int64_t source_offset) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(2);
+  std::string partition = std::to_string(source_partition), offset = std::to_string(source_offset);
+  rd_kafka_header_add(headers, "eql.source.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
+  rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
+  produce(alerts_topic_, alerts_partition(source_partition), id, json, headers, source_partition);
+}
+
+void KafkaSink::send_dead_letter(std::string_view value, std::string_view source_topic, std::int32_t source_partition,
+                                 std::int64_t source_offset, std::string_view why) {
+  if (dead_letter_topic_.empty()) return;
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(4);
+  std::string partition = std::to_string(source_partition), offset = std::to_string(source_offset);
+  rd_kafka_header_add(headers, "eql.source.topic", -1, source_topic.data(), static_cast<ssize_t>(source_topic.size()));
+  rd_kafka_header_add(headers, "eql.source.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
+  rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
+  rd_kafka_header_add(headers, "eql.error", -1, why.data(), static_cast<ssize_t>(why.size()));
+  std::string key = std::string(source_topic) + "/" + partition + "/" + offset;
+  produce(dead_letter_topic_, RD_KAFKA_PARTITION_UA, key, value, headers, -1);
+}
+
+void KafkaSink::delivered(const rd_kafka_message_t* message) {
+  auto source = static_cast<std::int32_t>(reinterpret_cast<std::intptr_t>(message->_private) - 1);
+  if (message->err) {
+    ++failed_;
+    last_failure_ = std::string("delivery failed: ") + rd_kafka_err2str(message->err);
+    log_error(last_failure_);
+    return;
+  }
+  if (source >= 0 && rd_kafka_topic_name(message->rkt) == alerts_topic_) {
+    std::int64_t& high = alerts_high_.try_emplace(source, -1).first->second;
+    high = std::max(high, message->offset);
+  }
+}
+
+void KafkaSink::serve() { rd_kafka_poll(handle_, 0); }
+
+bool KafkaSink::flush(int timeout_ms, std::string& error) {
+  rd_kafka_resp_err_t result = rd_kafka_flush(handle_, timeout_ms);
+  if (failed_ > 0) {
+    error = last_failure_ + " (" + std::to_string(failed_) + " messages)";
+    failed_ = 0;
+    return false;
+  }
+  if (result) {
+    error = std::string("alerts not acknowledged in time: ") + rd_kafka_err2str(result);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace eql::kafka

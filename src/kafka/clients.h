@@ -1,0 +1,126 @@
+// The two ends of `eql run --kafka`, over librdkafka's C API: a source of events with
+// their positions (a consumer-group member) and a sink of alerts and bad messages (an
+// idempotent producer). No librdkafka type leaves src/kafka/. Internal to src/kafka/.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "kafka/options.h"
+
+struct rd_kafka_s;
+struct rd_kafka_message_s;
+struct rd_kafka_topic_partition_list_s;
+
+namespace eql::kafka {
+
+/// A consumed position: the next offset to read of one partition, and the metadata
+/// string committed with it (docs/kafka.md: what it records).
+struct Position {
+  std::int32_t partition = 0;
+  std::int64_t next_offset = 0;
+  std::string metadata;
+};
+
+class KafkaSource {
+ public:
+  struct Callbacks {
+    /// Called on a rebalance with the partitions given to this member.
+    std::function<void(const std::vector<std::int32_t>&)> assigned;
+    /// Called before partitions are taken away, while they are still this member's: the
+    /// place to commit what was done with them.
+    std::function<void(const std::vector<std::int32_t>&)> revoked;
+  };
+  struct Message {
+    std::int32_t partition = 0;
+    std::int64_t offset = 0;
+    std::string_view value;
+    bool has_value = false;  ///< false for a tombstone (null value)
+  };
+  struct Lag {
+    std::int32_t partition = 0;
+    std::int64_t lag = -1;  ///< -1: not known yet
+  };
+
+  /// Joins the group (subscribes); problems in `error`.
+  static std::unique_ptr<KafkaSource> open(const KafkaOptions& options, Callbacks callbacks, std::string& error);
+  ~KafkaSource();
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  /// Waits up to `timeout_ms` for the next message (rebalances are served meanwhile).
+  /// False when none came; consumer errors are logged. The message's value lives until
+  /// the next poll.
+  bool poll(int timeout_ms, Message& message);
+  /// Commits synchronously; false with `error` when the commit failed.
+  bool commit(const std::vector<Position>& positions, std::string& error);
+  /// The committed position of a partition and its metadata, as the group coordinator
+  /// holds them (nullopt when none).
+  std::optional<Position> committed(std::int32_t partition);
+  /// The same for several partitions in one request (those without a commit left out).
+  std::vector<Position> committed(const std::vector<std::int32_t>& partitions);
+  std::vector<Lag> lag();
+  /// Leaves the group (the revoked callback runs first).
+  void close();
+
+  /// librdkafka's rebalance callback lands here.
+  void rebalance(int error, rd_kafka_topic_partition_list_s* partitions);
+
+ private:
+  KafkaSource() = default;
+  rd_kafka_s* handle_ = nullptr;
+  rd_kafka_message_s* current_ = nullptr;
+  std::string topic_;
+  Callbacks callbacks_;
+  std::vector<std::int32_t> assigned_;
+  bool closed_ = false;
+};
+
+class KafkaSink {
+ public:
+  /// A producer for the alerts topic and/or the dead-letter topic.
+  static std::unique_ptr<KafkaSink> open(const KafkaOptions& options, std::string& error);
+  ~KafkaSink();
+  KafkaSink(const KafkaSink&) = delete;
+  KafkaSink& operator=(const KafkaSink&) = delete;
+
+  /// An alert, keyed by its id, to the alerts partition of its source partition, with
+  /// headers naming the event that completed it.
+  void send_alert(std::string_view id, std::string_view json, std::int32_t source_partition,
+                  std::int64_t source_offset);
+  /// A message that is no event, as it came, with headers saying where from and why.
+  void send_dead_letter(std::string_view value, std::string_view source_topic, std::int32_t source_partition,
+                        std::int64_t source_offset, std::string_view why);
+  /// Serves delivery reports without waiting.
+  void serve();
+  /// Waits until every message sent is acknowledged. False (with `error`) when one could
+  /// not be delivered since the last call, or the wait timed out.
+  bool flush(int timeout_ms, std::string& error);
+  /// The highest offset acknowledged in the alerts topic for alerts of a source partition
+  /// (-1: none yet), and that alerts partition (-1: chosen by key).
+  std::int64_t alerts_high(std::int32_t source_partition) const;
+  std::int32_t alerts_partition(std::int32_t source_partition) const;
+
+  /// librdkafka's delivery report callback lands here.
+  void delivered(const rd_kafka_message_s* message);
+
+ private:
+  KafkaSink() = default;
+  void produce(const std::string& topic, std::int32_t partition, std::string_view key, std::string_view value,
+               void* headers, std::int32_t source_partition);
+  rd_kafka_s* handle_ = nullptr;
+  std::string alerts_topic_;
+  std::string dead_letter_topic_;
+  std::int32_t alerts_partitions_ = 0;  // 0: unknown, the partitioner chooses by key
+  std::map<std::int32_t, std::int64_t> alerts_high_;
+  std::uint64_t failed_ = 0;
+  std::string last_failure_;
+};
+
+}  // namespace eql::kafka

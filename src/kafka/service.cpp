@@ -1,0 +1,255 @@
+#include "kafka/service.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "eql/event.h"
+#include "eql/parser.h"
+#include "kafka/clients.h"
+#include "kafka/log.h"
+
+namespace eql::kafka {
+
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+extern "C" void request_stop(int) { stop_requested = 1; }
+
+std::string partition_list(const std::string& topic, const std::vector<std::int32_t>& partitions) {
+  std::string out = topic + "[";
+  for (std::size_t i = 0; i < partitions.size(); ++i) out += (i ? "," : "") + std::to_string(partitions[i]);
+  return out + "]";
+}
+
+double rss_megabytes() {
+  long pages = 0, resident = 0;
+  if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(statm, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(statm);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
+}
+
+// What one worker does with its messages: events into the runner, alerts to the sink,
+// offsets committed once the alerts are acknowledged.
+class Worker {
+ public:
+  Worker(const KafkaOptions& options, RuleRunner& runner, const cli::RunService::AlertFormat& format, std::FILE* out)
+      : options_(options), runner_(runner), format_(format), out_(out) {}
+
+  int run();
+
+ private:
+  void choose_rules();
+  void handle(const KafkaSource::Message& message);
+  void bad_message(const KafkaSource::Message& message, const std::string& why);
+  bool commit(const std::vector<std::int32_t>* only, const char* why);
+  void stats(double seconds);
+
+  const KafkaOptions& options_;
+  RuleRunner& runner_;
+  const cli::RunService::AlertFormat& format_;
+  std::FILE* out_;
+  std::unique_ptr<KafkaSource> source_;
+  std::unique_ptr<KafkaSink> sink_;
+  std::vector<bool> event_rules_;
+  std::map<std::int32_t, std::int64_t> next_offset_;  // of the partitions with uncommitted work
+  KafkaSource::Message current_;
+  bool failed_ = false;  // alerts could not be delivered: nothing more is committed
+  std::uint64_t events_ = 0, alerts_ = 0, bad_ = 0, commits_ = 0, events_at_stats_ = 0;
+};
+
+// Event rules run wherever their event lands. Sequence and sample rules need every event of
+// a join key in one place, which the repartitioning of issue 22 will give; until then they
+// are not run in Kafka mode.
+void Worker::choose_rules() {
+  event_rules_.assign(runner_.rule_count(), false);
+  std::size_t others = 0;
+  for (std::size_t i = 0; i < runner_.rule_count(); ++i) {
+    ParseResult parsed = parse_query(runner_.rule(i).query);
+    event_rules_[i] = parsed.ok() && parsed.query->event() != nullptr;
+    if (!event_rules_[i]) ++others;
+  }
+  log_info(std::to_string(runner_.rule_count() - others) + " event rules run; " + std::to_string(others) +
+           " sequence and sample rules are not run in Kafka mode yet (docs/kafka.md)");
+}
+
+void Worker::bad_message(const KafkaSource::Message& message, const std::string& why) {
+  ++bad_;
+  log_warn("bad message " + options_.topic + "/" + std::to_string(message.partition) + "@" +
+           std::to_string(message.offset) + ": " + why + (sink_ && !options_.dead_letter_topic.empty()
+                                                              ? "; copied to " + options_.dead_letter_topic
+                                                              : ""));
+  if (sink_) sink_->send_dead_letter(message.value, options_.topic, message.partition, message.offset, why);
+}
+
+void Worker::handle(const KafkaSource::Message& message) {
+  next_offset_[message.partition] = message.offset + 1;
+  if (!message.has_value) return bad_message(message, "no value (a tombstone)");
+  std::string error;
+  std::optional<Event> event = parse_event(message.value, error);
+  if (!event) return bad_message(message, "invalid JSON: " + error);
+  extract_ordering(*event, EventReadOptions{});
+  ++events_;
+  runner_.push(std::move(*event), "", event_rules_);
+}
+
+// Alerts first (acknowledged by the alerts topic, or written out), then the offsets, with
+// metadata saying how far this partition's alerts partition had been written.
+bool Worker::commit(const std::vector<std::int32_t>* only, const char* why) {
+  if (failed_) return false;
+  std::vector<Position> positions;
+  for (const auto& [partition, next] : next_offset_) {
+    if (!only || std::find(only->begin(), only->end(), partition) != only->end()) positions.push_back({partition, next, ""});
+  }
+  if (positions.empty()) return true;
+  std::string error;
+  if (sink_ && !sink_->flush(30'000, error)) {
+    log_error("alerts not acknowledged (" + error + "): offsets are not committed, the events will be read again");
+    failed_ = true;
+    return false;
+  }
+  std::fflush(out_);
+  if (sink_ && !options_.alerts_topic.empty()) {
+    for (Position& position : positions) {
+      position.metadata = "{\"v\":1,\"alerts_partition\":" + std::to_string(sink_->alerts_partition(position.partition)) +
+                          ",\"alerts_high\":" + std::to_string(sink_->alerts_high(position.partition)) + "}";
+    }
+  }
+  if (!source_->commit(positions, error)) {
+    log_warn(std::string("commit (") + why + ") failed: " + error + "; the events since the last commit will be read again");
+    return false;
+  }
+  ++commits_;
+  std::string what;
+  for (const Position& position : positions) {
+    what += (what.empty() ? "" : ",") + std::to_string(position.partition) + "@" + std::to_string(position.next_offset);
+    next_offset_.erase(position.partition);
+  }
+  log(std::string(why) == "interval" ? LogLevel::Debug : LogLevel::Info,
+      std::string("committed (") + why + ") " + options_.topic + "[" + what + "]");
+  return true;
+}
+
+void Worker::stats(double seconds) {
+  std::string lag;
+  for (const KafkaSource::Lag& partition : source_->lag()) {
+    lag += " " + std::to_string(partition.partition) + ":" + (partition.lag < 0 ? "?" : std::to_string(partition.lag));
+  }
+  char line[256];
+  std::snprintf(line, sizeof line, "stats: %llu events (%.0f/s), %llu alerts, %llu bad messages, %llu commits, %.0f MB; lag",
+                static_cast<unsigned long long>(events_), static_cast<double>(events_ - events_at_stats_) / seconds,
+                static_cast<unsigned long long>(alerts_), static_cast<unsigned long long>(bad_),
+                static_cast<unsigned long long>(commits_), rss_megabytes());
+  events_at_stats_ = events_;
+  log_info(line + (lag.empty() ? std::string(" (no partitions)") : lag));
+}
+
+int Worker::run() {
+  if (stop_requested) return cli::kExitOk;  // stopped while the rules were loading
+  choose_rules();
+  std::string error;
+  if (!options_.alerts_topic.empty() || !options_.dead_letter_topic.empty()) {
+    sink_ = KafkaSink::open(options_, error);
+    if (!sink_) {
+      log_error(error);
+      return cli::kExitUsage;
+    }
+  }
+  runner_.set_alert_sink([this](Alert&& alert) {
+    ++alerts_;
+    std::string text = format_(alert, runner_.rule(alert.rule));
+    if (sink_ && !options_.alerts_topic.empty()) {
+      if (!text.empty() && text.back() == '\n') text.pop_back();
+      sink_->send_alert(alert.id, text, current_.partition, current_.offset);
+    } else {
+      std::fwrite(text.data(), 1, text.size(), out_);
+    }
+  });
+  KafkaSource::Callbacks callbacks;
+  callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) {
+    // Where the group left each partition, and what its last owner recorded with it.
+    std::string from;
+    for (const Position& position : source_->committed(partitions)) {
+      from += " " + std::to_string(position.partition) + "@" + std::to_string(position.next_offset) +
+              (position.metadata.empty() ? "" : " " + position.metadata);
+    }
+    log_info("assigned " + partition_list(options_.topic, partitions) +
+             (from.empty() ? "; no committed offsets" : "; committed:" + from));
+  };
+  callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) {
+    commit(&partitions, "revoked");
+    for (std::int32_t partition : partitions) next_offset_.erase(partition);
+    log_info("revoked " + partition_list(options_.topic, partitions));
+  };
+  source_ = KafkaSource::open(options_, callbacks, error);
+  if (!source_) {
+    log_error(error);
+    return cli::kExitUsage;
+  }
+  log_info("member of group " + options_.group + " on " + options_.brokers + ", topic " + options_.topic + ", alerts to " +
+           (options_.alerts_topic.empty() ? std::string("standard output") : options_.alerts_topic));
+  using Clock = std::chrono::steady_clock;
+  auto last_commit = Clock::now(), last_stats = Clock::now();
+  while (!stop_requested && !failed_) {
+    if (source_->poll(100, current_)) handle(current_);
+    if (sink_) sink_->serve();
+    auto now = Clock::now();
+    if (now - last_commit >= std::chrono::milliseconds(options_.commit_interval_ms)) {
+      commit(nullptr, "interval");
+      last_commit = now;
+    }
+    if (now - last_stats >= std::chrono::milliseconds(options_.stats_interval_ms)) {
+      stats(std::chrono::duration<double>(now - last_stats).count());
+      last_stats = now;
+    }
+  }
+  // SIGTERM/SIGINT: the events in hand are done; commit them, leave the group.
+  if (!failed_) commit(nullptr, "shutdown");
+  source_->close();
+  stats(std::chrono::duration<double>(Clock::now() - last_stats).count());
+  log_info(failed_ ? "stopped: alerts could not be delivered" : "left the group");
+  return failed_ ? cli::kExitUsage : cli::kExitOk;
+}
+
+}  // namespace
+
+int KafkaService::serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE*) {
+  Worker worker(options_, runner, format, out);
+  return worker.run();
+}
+
+int run_kafka(cli::Args args) {
+  KafkaOptions options;
+  std::vector<std::string_view> rest;
+  auto problem = take_kafka_options(args, options, rest);
+  if (std::find(rest.begin(), rest.end(), "--help") != rest.end()) {
+    std::fputs(kKafkaUsage, stdout);
+    return cli::kExitOk;
+  }
+  if (problem) {
+    std::fprintf(stderr, "eql run: %s\n\n%s", problem->c_str(), kKafkaUsage);
+    return cli::kExitUsage;
+  }
+  bool debug = std::any_of(options.properties.begin(), options.properties.end(),
+                           [](const auto& property) { return property.first == "debug"; });
+  init_log(options.json_log, debug);
+  // SIGTERM/SIGINT from now on: finish the events in hand, commit, leave, exit 0.
+  std::signal(SIGTERM, request_stop);
+  std::signal(SIGINT, request_stop);
+  KafkaService service(std::move(options));
+  return cli::run_rules_command(cli::Args(rest.data(), rest.size()), stdout, stderr, cli::stdout_is_terminal(),
+                                &service);
+}
+
+}  // namespace eql::kafka

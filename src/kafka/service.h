@@ -1,0 +1,24 @@
+// `eql run --kafka`: the compiled rule set as a member of a Kafka consumer group
+// (docs/kafka.md). Internal to src/kafka/; src/main/eql.cpp calls run_kafka.
+#pragma once
+
+#include "cli/commands.h"
+#include "cli/run.h"
+#include "kafka/options.h"
+
+namespace eql::kafka {
+
+class KafkaService : public cli::RunService {
+ public:
+  explicit KafkaService(KafkaOptions options) : options_(std::move(options)) {}
+  int serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE* err) override;
+
+ private:
+  KafkaOptions options_;
+};
+
+/// `eql run ARGS` when ARGS has --kafka (wants_kafka): the Kafka options are taken out,
+/// the rest is `eql run`'s.
+int run_kafka(cli::Args args);
+
+}  // namespace eql::kafka
