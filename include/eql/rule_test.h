@@ -15,6 +15,7 @@
 #include "eql/event.h"
 #include "eql/rules.h"
 #include "eql/source.h"
+#include "eql/value.h"
 
 namespace eql {
 
@@ -44,6 +45,10 @@ struct RuleTestCase {
   std::optional<std::vector<std::vector<std::string>>> alert_events;
   /// The index the events are read as when they name none (`eql run --index`).
   std::string index;
+  /// `start`: events without `@timestamp` get start + N * step, N their 0-based position
+  /// among the case's events; absent: such events stay untimed.
+  std::optional<EpochNanos> start;
+  std::int64_t step_ns = 1'000'000'000;
 };
 
 struct RuleTestFile {

@@ -83,7 +83,7 @@ class TestFileReader {
   }
 
   void read_top(const toml::table& root) {
-    check_keys(root, "a test file", {"rule", "rule_id", "index", "case"});
+    check_keys(root, "a test file", {"rule", "rule_id", "index", "start", "step", "case"});
     if (const toml::node* node = root.get("rule")) {
       if (const auto* value = node->as_string()) {
         file_.rule_path = resolve(value->get());
@@ -104,11 +104,12 @@ class TestFileReader {
       error("test.no-rule", "the test file names no rule", Span{0, 0},
             "write `rule = \"file.toml\"` (relative to this file) or `rule_id = \"...\"` (a rule of --rules)");
     }
-    std::string default_index;
+    RuleTestCase defaults;
     if (const toml::node* node = root.get("index")) {
-      if (const auto* value = node->as_string()) default_index = value->get();
+      if (const auto* value = node->as_string()) defaults.index = value->get();
       else wrong_type(*node, "index", "a string");
     }
+    read_time(root, "", defaults);
     const toml::node* cases = root.get("case");
     if (cases == nullptr) {
       error("test.no-case", "the test file has no case", Span{0, 0}, "add a [[case]] table with `name`, `events` and `alerts`");
@@ -126,7 +127,7 @@ class TestFileReader {
         wrong_type(element, "case[]", "a table");
         continue;
       }
-      RuleTestCase test_case = read_case(*table, default_index);
+      RuleTestCase test_case = read_case(*table, defaults);
       if (!test_case.name.empty() && !names.insert(test_case.name).second) {
         error("test.duplicate-case", "another case is named `" + test_case.name + "`", test_case.span);
       }
@@ -135,10 +136,53 @@ class TestFileReader {
   }
 
  private:
-  RuleTestCase read_case(const toml::table& table, const std::string& default_index) {
-    check_keys(table, "a [[case]]", {"name", "events", "event", "alerts", "alert_events", "index"});
+  // `start` (a date) and `step` (a duration such as "1s", "250ms", "2m"): the time origin
+  // of events without @timestamp.
+  void read_time(const toml::table& table, std::string_view prefix, RuleTestCase& test_case) {
+    if (const toml::node* node = table.get("start")) {
+      std::optional<EpochNanos> start;
+      if (const auto* text = node->as_string()) {
+        start = parse_date(text->get());
+      } else if (const auto* stamp = node->as_date_time()) {
+        std::ostringstream written;
+        written << stamp->get();
+        start = parse_date(written.str());
+      }
+      if (start) test_case.start = start;
+      else if (node->is_string()) error("test.bad-time", "`" + std::string(prefix) + "start` is not a date", span_of(node->source()), "write a date such as 2024-01-31T14:00:00Z");
+      else wrong_type(*node, std::string(prefix) + "start", "a date such as 2024-01-31T14:00:00Z");
+    }
+    if (const toml::node* node = table.get("step")) {
+      std::optional<std::int64_t> step;
+      if (const auto* text = node->as_string()) step = duration_ns(text->get());
+      if (step) test_case.step_ns = *step;
+      else if (node->is_string()) error("test.bad-time", "`" + std::string(prefix) + "step` is not a duration", span_of(node->source()), "write a whole number and a unit: \"250ms\", \"1s\", \"2m\", \"1h\"");
+      else wrong_type(*node, std::string(prefix) + "step", "a duration such as \"1s\", \"250ms\" or \"2m\"");
+    }
+  }
+
+  static std::optional<std::int64_t> duration_ns(std::string_view text) {
+    std::size_t digits = 0;
+    std::int64_t amount = 0;
+    while (digits < text.size() && digits < 12 && text[digits] >= '0' && text[digits] <= '9') {
+      amount = amount * 10 + (text[digits++] - '0');
+    }
+    if (digits == 0) return std::nullopt;
+    std::string_view unit = text.substr(digits);
+    if (unit == "ms") return amount * 1'000'000;
+    if (unit == "s") return amount * 1'000'000'000;
+    if (unit == "m") return amount * 60'000'000'000;
+    if (unit == "h") return amount * 3'600'000'000'000;
+    return std::nullopt;
+  }
+
+  RuleTestCase read_case(const toml::table& table, const RuleTestCase& defaults) {
+    check_keys(table, "a [[case]]", {"name", "events", "event", "alerts", "alert_events", "index", "start", "step"});
     RuleTestCase test_case;
-    test_case.index = default_index;
+    test_case.index = defaults.index;
+    test_case.start = defaults.start;
+    test_case.step_ns = defaults.step_ns;
+    read_time(table, "case.", test_case);
     test_case.span = span_of(table.source());
     test_case.span.end = test_case.span.begin;
     if (const toml::node* node = table.get("name")) {

@@ -58,6 +58,15 @@ bool read_case_events(const RuleTestCase& test_case, std::vector<Event>& events,
     extract_ordering(*event, options);
     events.push_back(std::move(*event));
   }
+  if (test_case.start) {
+    // The case's time origin: events without @timestamp are given one by their position.
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      if (events[i].has("@timestamp")) continue;
+      EpochNanos at = *test_case.start + static_cast<std::int64_t>(i) * test_case.step_ns;
+      events[i].set("@timestamp", Value::of_string(format_date(at, false)));
+      extract_ordering(events[i], options);
+    }
+  }
   return outcome.diagnostics.empty() && outcome.input_problems.empty();
 }
 
