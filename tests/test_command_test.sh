@@ -76,6 +76,7 @@ check usage-coverage-without-rules --coverage $data/pass
 check usage-format --format xml $data/pass
 check no-such-path $data/no_such_folder
 check no-test-files $data/rules
+check overlapping-paths rules rules/windows rules/windows/execution_suspicious_cmd_wmi.test.toml
 
 # The JUnit report is well-formed XML with the elements CI dashboards require.
 junit_shape() {

@@ -1,6 +1,7 @@
 // One case of a rule test (`eql test`): its events through a RuleRunner holding the one rule,
 // the alerts named by their events' `event.id`, compared with what the case expects.
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,7 +63,12 @@ bool read_case_events(const RuleTestCase& test_case, std::vector<Event>& events,
     // The case's time origin: events without @timestamp are given one by their position.
     for (std::size_t i = 0; i < events.size(); ++i) {
       if (events[i].has("@timestamp")) continue;
-      EpochNanos at = *test_case.start + static_cast<std::int64_t>(i) * test_case.step_ns;
+      constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+      const auto position = static_cast<std::int64_t>(i);
+      if (test_case.step_ns > 0 && position > kMax / test_case.step_ns) break;  // beyond any date
+      const std::int64_t offset = position * test_case.step_ns;
+      if (*test_case.start > 0 && offset > kMax - *test_case.start) break;
+      EpochNanos at = *test_case.start + offset;
       events[i].set("@timestamp", Value::of_string(format_date(at, false)));
       extract_ordering(events[i], options);
     }
