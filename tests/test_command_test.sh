@@ -123,5 +123,27 @@ validate_skips_tests() {
 }
 expect validate-skips-tests validate_skips_tests
 
+# The transcripts of docs/test.md are the program's output: every `$ build/eql test ...`
+# block there, run again, prints what the page shows.
+doc_transcripts() {
+  command -v python3 >/dev/null || return 0
+  python3 - "$eql" docs/test.md <<'EOF'
+import re, shlex, subprocess, sys
+eql, page = sys.argv[1], open(sys.argv[2]).read()
+blocks = re.findall(r"```\n\$ (build/eql test[^\n]*)\n(.*?)```", page, re.S)
+assert len(blocks) >= 6, len(blocks)
+bad = 0
+for command, shown in blocks:
+    args = shlex.split(command)
+    args[0] = eql
+    run = subprocess.run(args, capture_output=True, text=True)
+    if run.stdout + run.stderr != shown:
+        bad += 1
+        print("docs/test.md: the output of `%s` differs from the page" % command)
+sys.exit(1 if bad else 0)
+EOF
+}
+expect doc-transcripts doc_transcripts
+
 echo "eql-test-command: $passed passed, $failed failed"
 [ "$failed" = 0 ]
