@@ -2,7 +2,8 @@
 # `eql test` through the command line (docs/test.md): each check runs the program from the
 # source folder (so paths print as tests/data/test/...), and compares its standard output,
 # standard error and exit code with a golden file, tests/data/test/golden/NAME.txt.
-# EQL_UPDATE_GOLDEN=1 rewrites the golden files instead (then read the diff before committing).
+# EQL_UPDATE_GOLDEN=1 rewrites the golden files and the transcripts of docs/test.md instead
+# (then read the diff before committing).
 # Usage: test_command_test.sh EQL SOURCE_DIR
 set -u
 eql=$1
@@ -66,6 +67,7 @@ check misplaced-keys $data/broken/misplaced_keys.test.toml
 check no-rule-no-case $data/broken/no_rule_no_case.test.toml
 check bad-rule $data/broken/bad_rule.test.toml
 check count-mismatch $data/broken/count_mismatch.test.toml
+check broken-rule-set --rules $data/rules --rules $data/broken/bad_rule.eql $data/pass
 check broken-and-passing --rules $data/rules $data/pass $data/broken/unknown_key.test.toml
 check junit --format junit --rules $data/rules $data/pass $data/fail $data/broken/missing_rule_file.test.toml $data/broken/bad_events.test.toml
 check json --format json --coverage --rules $data/rules $data/pass $data/fail
@@ -127,20 +129,27 @@ expect validate-skips-tests validate_skips_tests
 # block there, run again, prints what the page shows.
 doc_transcripts() {
   command -v python3 >/dev/null || return 0
-  python3 - "$eql" docs/test.md <<'EOF'
+  python3 - "$eql" docs/test.md "${EQL_UPDATE_GOLDEN:-}" <<'EOF'
 import re, shlex, subprocess, sys
-eql, page = sys.argv[1], open(sys.argv[2]).read()
-blocks = re.findall(r"```\n\$ (build/eql test[^\n]*)\n(.*?)```", page, re.S)
-assert len(blocks) >= 6, len(blocks)
+eql, path, update = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+page = open(path).read()
+pattern = re.compile(r"```\n\$ (build/eql test[^\n]*)\n(.*?)```", re.S)
 bad = 0
-for command, shown in blocks:
+def check(match):
+    global bad
+    command, shown = match.group(1), match.group(2)
     args = shlex.split(command)
     args[0] = eql
     run = subprocess.run(args, capture_output=True, text=True)
     if run.stdout + run.stderr != shown:
         bad += 1
         print("docs/test.md: the output of `%s` differs from the page" % command)
-sys.exit(1 if bad else 0)
+    return "```\n$ " + command + "\n" + run.stdout + run.stderr + "```"
+rewritten, count = pattern.subn(check, page)
+assert count >= 6, count
+if update:
+    open(path, "w").write(rewritten)
+sys.exit(1 if bad and not update else 0)
 EOF
 }
 expect doc-transcripts doc_transcripts

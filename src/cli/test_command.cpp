@@ -212,6 +212,29 @@ std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bo
   return found;
 }
 
+// The rule files of --rules that hold rules that cannot run (a file that is not TOML or JSON,
+// a rule field of the wrong type, a query that does not compile), as files in error: a
+// rule set with a broken rule does not pass.
+std::vector<FileReport> broken_rule_files(const RuleSet& rules) {
+  std::vector<FileReport> reports;
+  for (const RuleFile& file : rules.loaded().files) {
+    FileReport report;
+    report.path = file.source.name();
+    report.rules_file = true;
+    report.errors = render_all(file.diagnostics, file.source, QueryOrigin());
+    for (const Rule& rule : file.rules) {
+      std::string errors = render_all(rule.field_diagnostics, file.source, QueryOrigin());
+      if (errors.empty() && rule.has_query) {
+        RuleRunner probe;
+        errors = render_all(probe.add_rule(rule), file.source, rule.query_origin);
+      }
+      report.errors += errors;
+    }
+    if (!report.errors.empty()) reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
 // Runs every case of one test file.
 FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule_set, const FieldTypes& types) {
   FileReport report;
@@ -312,7 +335,7 @@ TestRun test_command(Args args) {
     return run;
   }
   SchemaFieldTypes types(embedded_schema_all());
-  std::vector<FileReport> reports;
+  std::vector<FileReport> reports = broken_rule_files(rules);
   for (const std::string& file : files) reports.push_back(run_test_file(file, rules, !options.rule_paths.empty(), types));
   std::optional<Coverage> coverage;
   if (options.coverage) coverage = coverage_of(rules, reports);

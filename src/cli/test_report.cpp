@@ -102,7 +102,7 @@ std::string text_report(const std::vector<FileReport>& files, const std::optiona
   }
   Totals totals = totals_of(files);
   if (totals.broken_files || totals.error_cases) {
-    out += "could not run: " + plural(totals.broken_files, "test file", "test files") + ", " +
+    out += "could not run: " + plural(totals.broken_files, "file", "files") + ", " +
            plural(totals.error_cases, "case", "cases") + " (shown above)\n";
   }
   out += std::to_string(totals.passed) + " passed, " + std::to_string(totals.failed) + " failed\n";
@@ -158,8 +158,10 @@ std::string junit_report(const std::vector<FileReport>& files) {
            "\" failures=\"" + std::to_string(failures) + "\" errors=\"" + std::to_string(errors) + "\">\n";
     if (!file.errors.empty()) {
       // A file that cannot run is one test in error, so that dashboards show it.
-      out += "    <testcase name=\"(test file)\" classname=\"" + xml_escaped(file.path) + "\">\n";
-      out += "      <error message=\"the test file could not run\" type=\"error\">" + xml_escaped(file.errors) + "</error>\n";
+      const char* name = file.rules_file ? "(rule file)" : "(test file)";
+      const char* message = file.rules_file ? "rules that cannot run" : "the test file could not run";
+      out += "    <testcase name=\"" + std::string(name) + "\" classname=\"" + xml_escaped(file.path) + "\">\n";
+      out += "      <error message=\"" + std::string(message) + "\" type=\"error\">" + xml_escaped(file.errors) + "</error>\n";
       out += "    </testcase>\n";
     }
     for (const CaseReport& test_case : file.cases) out += junit_case(file, test_case);
@@ -226,6 +228,7 @@ std::string json_report(const std::vector<FileReport>& files, const std::optiona
     const FileReport& file = files[i];
     out += i ? ",{\"file\":" : "{\"file\":";
     json_string(out, file.path);
+    out += file.rules_file ? ",\"kind\":\"rules\"" : ",\"kind\":\"test\"";
     out += ",\"rule_file\":";
     json_text_or_null(out, file.rule_file);
     out += ",\"rule_id\":";

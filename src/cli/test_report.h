@@ -25,6 +25,9 @@ struct CaseReport {
 
 struct FileReport {
   std::string path;
+  /// A rule file of --rules with rules that cannot run, reported as a file in error (no
+  /// cases), rather than a test file.
+  bool rules_file = false;
   std::string rule_file;  ///< empty when the test names no rule that runs
   std::string rule_id;
   std::string rule_name;
