@@ -177,6 +177,14 @@ std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bo
       }
     }
     if (!errors.empty()) return std::nullopt;
+    for (const RuleFile& file : loaded->files) {
+      for (const SkippedEntry& entry : file.skipped) {
+        if (candidates.empty() && !test.rule_id.empty() && entry.rule_id == test.rule_id) {
+          return fail(error_at("test.rule-missing", "the rule " + test.rule_id + " is a " + entry.what + " rule",
+                               test.rule_id_span, "eql test runs EQL rules"));
+        }
+      }
+    }
     if (candidates.empty()) {
       return fail(error_at("test.rule-missing",
                            test.rule_id.empty() ? "no EQL rule in '" + test.rule_path + "'"
