@@ -55,6 +55,8 @@ expect() {
 
 check pass --rules $data/rules $data/pass
 check fail $data/fail
+check fail-color --color=always $data/fail $data/broken/bad_rule.test.toml
+check color-junit --color=always --format junit $data/fail
 check bundled rules
 check toml-syntax $data/broken/toml_syntax.test.toml
 check unknown-key $data/broken/unknown_key.test.toml

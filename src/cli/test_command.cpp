@@ -37,6 +37,7 @@ constexpr const char* kTestUsage =
     "  --rules PATH      rule files or folders whose rules tests name by `rule_id`\n"
     "                    (repeatable; also the rules --coverage reports on)\n"
     "  --format FORMAT   text (default), junit (JUnit XML) or json\n"
+    "  --color=WHEN      colour (text format): auto (default: on a terminal), always, never\n"
     "  --coverage        after the results: the --rules rules without a test, without a case\n"
     "                    that alerts, without a case that stays quiet\n"
     "\n"
@@ -47,6 +48,7 @@ struct TestCommandOptions {
   std::vector<std::string> rule_paths;
   std::vector<std::string> paths;
   ReportFormat format = ReportFormat::Text;
+  std::string color = "auto";
   bool coverage = false;
 };
 
@@ -67,6 +69,11 @@ std::optional<std::string> parse_arguments(Args args, TestCommandOptions& option
       else if (*format == "junit") options.format = ReportFormat::Junit;
       else if (*format == "json") options.format = ReportFormat::Json;
       else return "unknown format '" + *format + "' (text, junit or json)";
+    } else if (auto when = reader.option_value("--color", error)) {
+      if (*when != "auto" && *when != "always" && *when != "never") {
+        return "unknown --color '" + *when + "' (auto, always or never)";
+      }
+      options.color = *when;
     } else if (!error.empty()) {
       return error;
     } else if (reader.peek().size() > 1 && reader.peek().front() == '-') {
@@ -94,6 +101,8 @@ class RuleSet {
   }
 
   const LoadedRules& loaded() const { return loaded_; }
+  /// How diagnostics are rendered (colour on a terminal).
+  RenderOptions render_options;
 
   std::optional<RuleRef> by_id(const std::string& rule_id) const {
     auto found = by_id_.find(rule_id);
@@ -145,10 +154,11 @@ class RuleSet {
   std::map<std::string, std::vector<const ExceptionListItem*>> items_;
 };
 
-std::string render_all(const Diagnostics& diagnostics, const SourceText& source, const QueryOrigin& origin) {
+std::string render_all(const Diagnostics& diagnostics, const SourceText& source, const QueryOrigin& origin,
+                       const RenderOptions& how) {
   std::string out;
   for (const Diagnostic& d : diagnostics) {
-    if (d.severity == Severity::Error) out += render(d, source, origin);
+    if (d.severity == Severity::Error) out += render(d, source, origin, how);
   }
   return out;
 }
@@ -160,8 +170,9 @@ Diagnostic error_at(std::string code, std::string message, Span span, std::strin
 // The rule a test file names, or the rendered reason it names none that can run.
 std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bool have_rule_set,
                                     std::string& errors) {
+  const RenderOptions& how = rules.render_options;
   auto fail = [&](Diagnostic diagnostic) {
-    errors += render(diagnostic, test.source, QueryOrigin());
+    errors += render(diagnostic, test.source, QueryOrigin(), how);
     return std::nullopt;
   };
   std::optional<RuleRef> found;
@@ -171,7 +182,7 @@ std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bo
     if (loaded == nullptr) return fail(error_at("test.rule-file", error, test.rule_path_span));
     std::vector<RuleRef> candidates;
     for (const RuleFile& file : loaded->files) {
-      errors += render_all(file.diagnostics, file.source, QueryOrigin());
+      errors += render_all(file.diagnostics, file.source, QueryOrigin(), how);
       for (const Rule& rule : file.rules) {
         if (test.rule_id.empty() || rule.rule_id == test.rule_id) candidates.push_back({&rule, &file});
       }
@@ -207,14 +218,14 @@ std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bo
   }
   // The rule must run: its own fields, then its query.
   const Rule& rule = *found->rule;
-  errors += render_all(rule.field_diagnostics, found->file->source, QueryOrigin());
+  errors += render_all(rule.field_diagnostics, found->file->source, QueryOrigin(), how);
   if (!rule.has_query && errors.empty()) {
     errors += render(error_at("test.rule", "the rule has no query", Span{rule.file_offset, rule.file_offset}),
-                     found->file->source, QueryOrigin());
+                     found->file->source, QueryOrigin(), how);
   }
   if (errors.empty()) {
     RuleRunner probe;
-    errors += render_all(probe.add_rule(rule), found->file->source, rule.query_origin);
+    errors += render_all(probe.add_rule(rule), found->file->source, rule.query_origin, how);
   }
   if (!errors.empty()) return std::nullopt;
   return found;
@@ -224,17 +235,18 @@ std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bo
 // a rule field of the wrong type, a query that does not compile), as files in error: a
 // rule set with a broken rule does not pass.
 std::vector<FileReport> broken_rule_files(const RuleSet& rules) {
+  const RenderOptions& how = rules.render_options;
   std::vector<FileReport> reports;
   for (const RuleFile& file : rules.loaded().files) {
     FileReport report;
     report.path = file.source.name();
     report.rules_file = true;
-    report.errors = render_all(file.diagnostics, file.source, QueryOrigin());
+    report.errors = render_all(file.diagnostics, file.source, QueryOrigin(), how);
     for (const Rule& rule : file.rules) {
-      std::string errors = render_all(rule.field_diagnostics, file.source, QueryOrigin());
+      std::string errors = render_all(rule.field_diagnostics, file.source, QueryOrigin(), how);
       if (errors.empty() && rule.has_query) {
         RuleRunner probe;
-        errors = render_all(probe.add_rule(rule), file.source, rule.query_origin);
+        errors = render_all(probe.add_rule(rule), file.source, rule.query_origin, how);
       }
       report.errors += errors;
     }
@@ -245,6 +257,7 @@ std::vector<FileReport> broken_rule_files(const RuleSet& rules) {
 
 // Runs every case of one test file.
 FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule_set, const FieldTypes& types) {
+  const RenderOptions& how = rules.render_options;
   FileReport report;
   report.path = path;
   std::ifstream in(path, std::ios::binary);
@@ -256,7 +269,7 @@ FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule
   }
   RuleTestFile test = load_rule_test_text(path, text.str());
   if (has_errors(test.diagnostics)) {
-    report.errors = render_all(test.diagnostics, test.source, QueryOrigin());
+    report.errors = render_all(test.diagnostics, test.source, QueryOrigin(), how);
     return report;
   }
   std::optional<RuleRef> rule = resolve_rule(test, rules, have_rule_set, report.errors);
@@ -271,7 +284,7 @@ FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule
     result.expected_alerts = test_case.alerts;
     result.expected_events = test_case.alert_events;
     RuleTestOutcome outcome = run_rule_test_case(*rule->rule, exceptions, test, test_case, &types);
-    result.errors = render_all(outcome.diagnostics, test.source, QueryOrigin());
+    result.errors = render_all(outcome.diagnostics, test.source, QueryOrigin(), how);
     for (const InputProblem& problem : outcome.input_problems) result.errors += problem.to_string() + "\n";
     result.status = !result.errors.empty() ? CaseStatus::Error : outcome.passed ? CaseStatus::Pass : CaseStatus::Fail;
     result.alerts = std::move(outcome.alerts);
@@ -316,7 +329,7 @@ Coverage coverage_of(const RuleSet& rules, const std::vector<FileReport>& files)
 
 }  // namespace
 
-TestRun test_command(Args args) {
+TestRun test_command(Args args, bool stdout_terminal) {
   TestRun run;
   TestCommandOptions options;
   bool help = false;
@@ -329,7 +342,10 @@ TestRun test_command(Args args) {
     run.out = kTestUsage;
     return run;
   }
+  const bool color = options.format == ReportFormat::Text &&
+                     (options.color == "always" || (options.color == "auto" && stdout_terminal));
   RuleSet rules(load_rule_paths(options.rule_paths));
+  rules.render_options.color = color;
   std::vector<std::string> io_errors = rules.loaded().io_errors;
   std::vector<std::string> files = find_rule_test_files(options.paths, io_errors);
   for (const std::string& error : io_errors) run.err += "eql test: " + error + "\n";
@@ -347,13 +363,13 @@ TestRun test_command(Args args) {
   for (const std::string& file : files) reports.push_back(run_test_file(file, rules, !options.rule_paths.empty(), types));
   std::optional<Coverage> coverage;
   if (options.coverage) coverage = coverage_of(rules, reports);
-  run.out = format_report(reports, coverage, options.format);
+  run.out = format_report(reports, coverage, options.format, color);
   run.exit_code = report_exit_code(reports);
   return run;
 }
 
 int run_test(Args args) {
-  TestRun run = test_command(args);
+  TestRun run = test_command(args, stdout_is_terminal());
   std::fwrite(run.out.data(), 1, run.out.size(), stdout);
   std::fwrite(run.err.data(), 1, run.err.size(), stderr);
   return run.exit_code;

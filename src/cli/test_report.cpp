@@ -72,16 +72,24 @@ std::string coverage_list(const std::vector<CoveredRule>& rules) {
   return out;
 }
 
-std::string text_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage) {
+// `PASS  `, `FAIL  `, `ERROR `: green, red, bold red in colour.
+std::string status_label(CaseStatus status, bool color) {
+  const char* text = status == CaseStatus::Pass ? "PASS" : status == CaseStatus::Fail ? "FAIL" : "ERROR";
+  const char* padding = status == CaseStatus::Error ? " " : "  ";
+  if (!color) return std::string(text) + padding;
+  const char* paint = status == CaseStatus::Pass ? "\x1b[32m" : status == CaseStatus::Fail ? "\x1b[31m" : "\x1b[1;31m";
+  return std::string(paint) + text + "\x1b[0m" + padding;
+}
+
+std::string text_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage, bool color) {
   std::string out;
   for (const FileReport& file : files) {
     if (!file.errors.empty()) {
-      out += "ERROR " + file.path + "\n" + file.errors;
+      out += status_label(CaseStatus::Error, color) + file.path + "\n" + file.errors;
       continue;
     }
     for (const CaseReport& test_case : file.cases) {
-      const char* label = test_case.status == CaseStatus::Pass ? "PASS  " : test_case.status == CaseStatus::Fail ? "FAIL  " : "ERROR ";
-      out += label + file.path + ": " + test_case.name + "\n";
+      out += status_label(test_case.status, color) + file.path + ": " + test_case.name + "\n";
       if (test_case.status == CaseStatus::Fail) {
         out += "      " + expected_text(test_case) + "\n";
         out += "      " + got_text(test_case) + "\n";
@@ -262,9 +270,9 @@ std::string json_report(const std::vector<FileReport>& files, const std::optiona
 }  // namespace
 
 std::string format_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage,
-                          ReportFormat format) {
+                          ReportFormat format, bool color) {
   switch (format) {
-    case ReportFormat::Text: return text_report(files, coverage);
+    case ReportFormat::Text: return text_report(files, coverage, color);
     case ReportFormat::Junit: return junit_report(files);
     case ReportFormat::Json: return json_report(files, coverage);
   }

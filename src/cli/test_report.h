@@ -49,9 +49,10 @@ struct Coverage {
   std::vector<CoveredRule> never_quiet;     ///< tested, but no case expects none
 };
 
-/// The whole report in one format, ending (text) with `N passed, M failed`.
+/// The whole report in one format, ending (text) with `N passed, M failed`. `color`: PASS,
+/// FAIL and ERROR in colour (text only).
 std::string format_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage,
-                          ReportFormat format);
+                          ReportFormat format, bool color = false);
 
 /// 2 when a file or a case could not run, else 1 when a case failed, else 0.
 int report_exit_code(const std::vector<FileReport>& files);
@@ -62,7 +63,8 @@ struct TestRun {
   int exit_code = kExitOk;
 };
 
-/// Runs `eql test ARGS` without touching the process's streams.
-TestRun test_command(Args args);
+/// Runs `eql test ARGS` without touching the process's streams. `stdout_terminal` decides
+/// colour under `--color=auto`.
+TestRun test_command(Args args, bool stdout_terminal);
 
 }  // namespace eql::cli
