@@ -118,7 +118,7 @@ expect junit-shape junit_shape
 json_shape() {
   command -v python3 >/dev/null || return 0
   "$eql" test --format json --rules $data/rules $data/pass $data/fail >"$scratch/report.json"
-  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert (r["passed"], r["failed"]) == (8, 2), r' "$scratch/report.json"
+  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); assert (r["passed"], r["failed"]) == (10, 2), r' "$scratch/report.json"
 }
 expect json-shape json_shape
 
