@@ -70,6 +70,7 @@ check no-rule-no-case $data/broken/no_rule_no_case.test.toml
 check bad-rule $data/broken/bad_rule.test.toml
 check ambiguous-rule $data/broken/ambiguous_rule.test.toml
 check not-an-eql-rule $data/broken/not_an_eql_rule.test.toml
+check kql-rule-id --rules rules/kibana $data/broken/kql_rule_id.test.toml
 check count-mismatch $data/broken/count_mismatch.test.toml
 check broken-rule-set --rules $data/rules --rules $data/broken/bad_rule.eql $data/pass
 check broken-and-passing --rules $data/rules $data/pass $data/broken/unknown_key.test.toml

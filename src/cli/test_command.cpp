@@ -125,6 +125,12 @@ class RuleSet {
     return found->second.get();
   }
 
+  /// The language of a rule of --rules that is not EQL ("kuery", ...); empty when none.
+  std::string other_language(const std::string& rule_id) const {
+    auto found = other_languages_.find(rule_id);
+    return found == other_languages_.end() ? std::string() : found->second;
+  }
+
   std::vector<ExceptionListItem> exceptions_of(const Rule& rule) const {
     std::vector<ExceptionListItem> items;
     for (const ExceptionListReference& reference : rule.exceptions_list) {
@@ -143,6 +149,9 @@ class RuleSet {
     for (const Rule& rule : file.rules) {
       if (!rule.rule_id.empty()) by_id_.emplace(rule.rule_id, RuleRef{&rule, &file});
     }
+    for (const SkippedEntry& entry : file.skipped) {
+      if (!entry.rule_id.empty()) other_languages_.emplace(entry.rule_id, entry.what);
+    }
   }
   void add_items(const RuleFile& file) {
     for (const ExceptionListItem& item : file.exception_items) items_[item.list_id].push_back(&item);
@@ -150,6 +159,7 @@ class RuleSet {
 
   LoadedRules loaded_;
   std::map<std::string, RuleRef> by_id_;
+  std::map<std::string, std::string> other_languages_;
   std::map<std::string, std::unique_ptr<LoadedRules>> files_;
   std::map<std::string, std::vector<const ExceptionListItem*>> items_;
 };
@@ -210,6 +220,10 @@ std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bo
     found = candidates.front();
   } else {
     found = rules.by_id(test.rule_id);
+    if (std::string language = rules.other_language(test.rule_id); !found && !language.empty()) {
+      return fail(error_at("test.rule-missing", "the rule " + test.rule_id + " is a " + language + " rule",
+                           test.rule_id_span, "eql test runs EQL rules"));
+    }
     if (!found) {
       return fail(error_at("test.rule-missing", "no rule with rule_id " + test.rule_id + " in the --rules set",
                            test.rule_id_span,
