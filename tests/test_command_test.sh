@@ -78,6 +78,7 @@ check junit --format junit --rules $data/rules $data/pass $data/fail $data/broke
 check json --format json --coverage --rules $data/rules $data/pass $data/fail
 check coverage --coverage --rules $data/rules $data/pass
 check coverage-bundled --coverage --rules rules rules
+check help --help
 check usage-no-path --rules $data/rules
 check usage-coverage-without-rules --coverage $data/pass
 check usage-format --format xml $data/pass

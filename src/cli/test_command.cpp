@@ -348,7 +348,7 @@ TestRun test_command(Args args, bool stdout_terminal) {
   TestCommandOptions options;
   bool help = false;
   if (auto error = parse_arguments(args, options, help)) {
-    run.err = "eql test: " + *error + "\n\n" + kTestUsage;
+    run.err = usage_text("test", *error);
     run.exit_code = kExitUsage;
     return run;
   }

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/plural.h"
 #include "cli/test_report.h"
 #include "eql/value.h"
 
@@ -33,10 +34,6 @@ Totals totals_of(const std::vector<FileReport>& files) {
   return totals;
 }
 
-std::string plural(std::size_t count, const char* one, const char* many) {
-  return std::to_string(count) + " " + (count == 1 ? one : many);
-}
-
 // `[a] [b, c]`: per alert, its events' ids.
 std::string alerts_text(const std::vector<std::vector<std::string>>& alerts) {
   std::string out;
@@ -49,7 +46,7 @@ std::string alerts_text(const std::vector<std::vector<std::string>>& alerts) {
 }
 
 std::string expected_text(const CaseReport& test_case) {
-  std::string out = "expected " + plural(static_cast<std::size_t>(test_case.expected_alerts), "alert", "alerts");
+  std::string out = "expected " + count_of(static_cast<std::size_t>(test_case.expected_alerts), "alert");
   if (test_case.expected_events && !test_case.expected_events->empty()) {
     out += ": " + alerts_text(*test_case.expected_events);
   }
@@ -57,7 +54,7 @@ std::string expected_text(const CaseReport& test_case) {
 }
 
 std::string got_text(const CaseReport& test_case) {
-  std::string out = "got " + plural(test_case.alerts.size(), "alert", "alerts");
+  std::string out = "got " + count_of(test_case.alerts.size(), "alert");
   if (!test_case.alerts.empty()) out += ": " + alerts_text(test_case.alerts);
   return out;
 }
@@ -99,7 +96,7 @@ std::string text_report(const std::vector<FileReport>& files, const std::optiona
     }
   }
   if (coverage) {
-    out += "coverage: " + plural(coverage->rules, "EQL rule", "EQL rules") + " loaded, " +
+    out += "coverage: " + count_of(coverage->rules, "EQL rule") + " loaded, " +
            std::to_string(coverage->tested) + " with tests\n";
     auto section = [&out](const char* title, const std::vector<CoveredRule>& rules) {
       out += std::string("  ") + title + ": " + std::to_string(rules.size()) + "\n" + coverage_list(rules);
@@ -110,8 +107,8 @@ std::string text_report(const std::vector<FileReport>& files, const std::optiona
   }
   Totals totals = totals_of(files);
   if (totals.broken_files || totals.error_cases) {
-    out += "could not run: " + plural(totals.broken_files, "file", "files") + ", " +
-           plural(totals.error_cases, "case", "cases") + " (shown above)\n";
+    out += "could not run: " + count_of(totals.broken_files, "file") + ", " +
+           count_of(totals.error_cases, "case") + " (shown above)\n";
   }
   out += std::to_string(totals.passed) + " passed, " + std::to_string(totals.failed) + " failed\n";
   return out;
