@@ -18,5 +18,6 @@ int run_validate(Args args);
 int run_query(Args args);
 int run_run(Args args);
 int run_shell(Args args);
+int run_test(Args args);
 
 }  // namespace eql::cli

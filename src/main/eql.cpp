@@ -28,6 +28,7 @@ constexpr const char* kUsage =
     "  query QUERY [FILE...]  run a query over NDJSON events\n"
     "  run --rules PATH [FILE...]  run every EQL rule over events in one pass, print alerts\n"
     "  shell [FILE...]        an interactive EQL shell over events (also: eql shell < script.eql)\n"
+    "  test [--rules PATH] PATH...  run the rule tests (*.test.toml) under the paths\n"
     "  help [COMMAND]         this text, or the help of one command\n"
     "\n"
     "options: --version       the version of eql (and the commit it was built from)\n"
@@ -40,12 +41,13 @@ struct Command {
   int (*run)(eql::cli::Args);
 };
 
-constexpr std::array<Command, 5> kCommands{{
+constexpr std::array<Command, 6> kCommands{{
     {"validate", eql::cli::run_validate},
     {"parse", eql::cli::run_parse},
     {"query", eql::cli::run_query},
     {"run", eql::cli::run_run},
     {"shell", eql::cli::run_shell},
+    {"test", eql::cli::run_test},
 }};
 
 const Command* find_command(std::string_view name) {

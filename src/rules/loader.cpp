@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "eql/rule_test.h"
 #include "eql/rules.h"
 #include "rules/loaders.h"
 
@@ -109,7 +110,9 @@ std::vector<fs::path> rule_files_under(const fs::path& directory, std::vector<st
       if (entry.is_directory(error)) walk.disable_recursion_pending();
       continue;
     }
-    if (entry.is_regular_file(error) && rule_format_for_path(entry.path().string())) {
+    // Rule tests (`*.test.toml`, `eql test`) sit beside the rules but are not rules.
+    if (entry.is_regular_file(error) && rule_format_for_path(entry.path().string()) &&
+        !is_rule_test_path(entry.path().filename().string())) {
       found.push_back(entry.path());
     }
   }

@@ -1,0 +1,392 @@
+// `eql test`: rule tests (`*.test.toml`, docs/test.md). Each test file names a rule; each of
+// its cases runs the rule over events through the engine of `eql run` and compares the alerts
+// with what the case expects. Output as text, JUnit XML or JSON; --coverage says which rules
+// of the --rules set lack tests.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/test_report.h"
+#include "eql/rule_test.h"
+#include "eql/rules.h"
+#include "eql/runner.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
+
+namespace eql::cli {
+
+namespace {
+
+constexpr const char* kTestUsage =
+    "usage: eql test [--rules PATH...] [options] PATH...\n"
+    "\n"
+    "Runs the rule tests (*.test.toml files) under the PATHs: each case runs its rule over its\n"
+    "events as `eql run` does and checks the alerts (docs/test.md). Prints PASS or FAIL per case\n"
+    "and closes with `N passed, M failed`.\n"
+    "\n"
+    "options:\n"
+    "  --rules PATH      rule files or folders whose rules tests name by `rule_id`\n"
+    "                    (repeatable; also the rules --coverage reports on)\n"
+    "  --format FORMAT   text (default), junit (JUnit XML) or json\n"
+    "  --color=WHEN      colour (text format): auto (default: on a terminal), always, never\n"
+    "  --coverage        after the results: the --rules rules without a test, without a case\n"
+    "                    that alerts, without a case that stays quiet\n"
+    "\n"
+    "exit codes: 0 every case passed, 1 a case failed,\n"
+    "            2 a test file or a rule that cannot run, a usage error or an unreadable path\n";
+
+struct TestCommandOptions {
+  std::vector<std::string> rule_paths;
+  std::vector<std::string> paths;
+  ReportFormat format = ReportFormat::Text;
+  std::string color = "auto";
+  bool coverage = false;
+};
+
+std::optional<std::string> parse_arguments(Args args, TestCommandOptions& options, bool& help) {
+  ArgReader reader(args);
+  std::string error;
+  while (!reader.done()) {
+    if (reader.flag("--help") || reader.flag("-h")) {
+      help = true;
+      return std::nullopt;
+    }
+    if (reader.flag("--coverage")) {
+      options.coverage = true;
+    } else if (auto path = reader.option_value("--rules", error)) {
+      options.rule_paths.push_back(*path);
+    } else if (auto format = reader.option_value("--format", error)) {
+      if (*format == "text") options.format = ReportFormat::Text;
+      else if (*format == "junit") options.format = ReportFormat::Junit;
+      else if (*format == "json") options.format = ReportFormat::Json;
+      else return "unknown format '" + *format + "' (text, junit or json)";
+    } else if (auto when = reader.option_value("--color", error)) {
+      if (*when != "auto" && *when != "always" && *when != "never") {
+        return "unknown --color '" + *when + "' (auto, always or never)";
+      }
+      options.color = *when;
+    } else if (!error.empty()) {
+      return error;
+    } else if (reader.peek().size() > 1 && reader.peek().front() == '-') {
+      return "unknown option " + std::string(reader.peek());
+    } else {
+      options.paths.emplace_back(reader.next());
+    }
+  }
+  if (options.paths.empty()) return std::string("no test file or folder given");
+  if (options.coverage && options.rule_paths.empty()) return std::string("--coverage needs --rules PATH");
+  return std::nullopt;
+}
+
+// A rule a test can name, with the file it came from (for its diagnostics).
+struct RuleRef {
+  const Rule* rule = nullptr;
+  const RuleFile* file = nullptr;
+};
+
+// The rules of --rules, the rule files tests name by path, and the exception items of both.
+class RuleSet {
+ public:
+  explicit RuleSet(LoadedRules loaded) : loaded_(std::move(loaded)) {
+    for (const RuleFile& file : loaded_.files) add_file(file);
+  }
+
+  const LoadedRules& loaded() const { return loaded_; }
+  /// How diagnostics are rendered (colour on a terminal).
+  RenderOptions render_options;
+
+  std::optional<RuleRef> by_id(const std::string& rule_id) const {
+    auto found = by_id_.find(rule_id);
+    if (found == by_id_.end()) return std::nullopt;
+    return found->second;
+  }
+
+  /// The rule files at `path` (loaded once); nullptr with `error` set when unreadable.
+  const LoadedRules* file(const std::string& path, std::string& error) {
+    auto found = files_.find(path);
+    if (found == files_.end()) {
+      auto loaded = std::make_unique<LoadedRules>(load_rule_paths({path}));
+      for (const RuleFile& rule_file : loaded->files) add_items(rule_file);
+      found = files_.emplace(path, std::move(loaded)).first;
+    }
+    if (!found->second->io_errors.empty()) {
+      error = found->second->io_errors.front();
+      return nullptr;
+    }
+    return found->second.get();
+  }
+
+  /// The language of a rule of --rules that is not EQL ("kuery", ...); empty when none.
+  std::string other_language(const std::string& rule_id) const {
+    auto found = other_languages_.find(rule_id);
+    return found == other_languages_.end() ? std::string() : found->second;
+  }
+
+  std::vector<ExceptionListItem> exceptions_of(const Rule& rule) const {
+    std::vector<ExceptionListItem> items;
+    for (const ExceptionListReference& reference : rule.exceptions_list) {
+      auto found = items_.find(reference.list_id);
+      if (found == items_.end()) continue;
+      for (const ExceptionListItem* item : found->second) {
+        if (exception_item_supported(*item)) items.push_back(*item);
+      }
+    }
+    return items;
+  }
+
+ private:
+  void add_file(const RuleFile& file) {
+    add_items(file);
+    for (const Rule& rule : file.rules) {
+      if (!rule.rule_id.empty()) by_id_.emplace(rule.rule_id, RuleRef{&rule, &file});
+    }
+    for (const SkippedEntry& entry : file.skipped) {
+      if (!entry.rule_id.empty()) other_languages_.emplace(entry.rule_id, entry.what);
+    }
+  }
+  void add_items(const RuleFile& file) {
+    for (const ExceptionListItem& item : file.exception_items) items_[item.list_id].push_back(&item);
+  }
+
+  LoadedRules loaded_;
+  std::map<std::string, RuleRef> by_id_;
+  std::map<std::string, std::string> other_languages_;
+  std::map<std::string, std::unique_ptr<LoadedRules>> files_;
+  std::map<std::string, std::vector<const ExceptionListItem*>> items_;
+};
+
+std::string render_all(const Diagnostics& diagnostics, const SourceText& source, const QueryOrigin& origin,
+                       const RenderOptions& how) {
+  std::string out;
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == Severity::Error) out += render(d, source, origin, how);
+  }
+  return out;
+}
+
+Diagnostic error_at(std::string code, std::string message, Span span, std::string hint = {}) {
+  return Diagnostic{Severity::Error, std::move(code), std::move(message), span, std::move(hint)};
+}
+
+// The rule a test file names, or the rendered reason it names none that can run.
+std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bool have_rule_set,
+                                    std::string& errors) {
+  const RenderOptions& how = rules.render_options;
+  auto fail = [&](Diagnostic diagnostic) {
+    errors += render(diagnostic, test.source, QueryOrigin(), how);
+    return std::nullopt;
+  };
+  std::optional<RuleRef> found;
+  if (!test.rule_path.empty()) {
+    std::string error;
+    const LoadedRules* loaded = rules.file(test.rule_path, error);
+    if (loaded == nullptr) return fail(error_at("test.rule-file", error, test.rule_path_span));
+    std::vector<RuleRef> candidates;
+    for (const RuleFile& file : loaded->files) {
+      errors += render_all(file.diagnostics, file.source, QueryOrigin(), how);
+      for (const Rule& rule : file.rules) {
+        if (test.rule_id.empty() || rule.rule_id == test.rule_id) candidates.push_back({&rule, &file});
+      }
+    }
+    if (!errors.empty()) return std::nullopt;
+    for (const RuleFile& file : loaded->files) {
+      for (const SkippedEntry& entry : file.skipped) {
+        if (candidates.empty() && !test.rule_id.empty() && entry.rule_id == test.rule_id) {
+          return fail(error_at("test.rule-missing", "the rule " + test.rule_id + " is a " + entry.what + " rule",
+                               test.rule_id_span, "eql test runs EQL rules"));
+        }
+      }
+    }
+    if (candidates.empty()) {
+      return fail(error_at("test.rule-missing",
+                           test.rule_id.empty() ? "no EQL rule in '" + test.rule_path + "'"
+                                                : "no EQL rule with rule_id " + test.rule_id + " in '" + test.rule_path + "'",
+                           test.rule_id.empty() ? test.rule_path_span : test.rule_id_span));
+    }
+    if (candidates.size() > 1) {
+      return fail(error_at("test.rule-ambiguous",
+                           "'" + test.rule_path + "' holds " + std::to_string(candidates.size()) + " EQL rules",
+                           test.rule_path_span, "say which with rule_id = \"...\""));
+    }
+    found = candidates.front();
+  } else {
+    found = rules.by_id(test.rule_id);
+    if (std::string language = rules.other_language(test.rule_id); !found && !language.empty()) {
+      return fail(error_at("test.rule-missing", "the rule " + test.rule_id + " is a " + language + " rule",
+                           test.rule_id_span, "eql test runs EQL rules"));
+    }
+    if (!found) {
+      return fail(error_at("test.rule-missing", "no rule with rule_id " + test.rule_id + " in the --rules set",
+                           test.rule_id_span,
+                           have_rule_set ? "" : "give the rules with --rules PATH, or name the file with rule = \"...\""));
+    }
+  }
+  // The rule must run: its own fields, then its query.
+  const Rule& rule = *found->rule;
+  errors += render_all(rule.field_diagnostics, found->file->source, QueryOrigin(), how);
+  if (!rule.has_query && errors.empty()) {
+    errors += render(error_at("test.rule", "the rule has no query", Span{rule.file_offset, rule.file_offset}),
+                     found->file->source, QueryOrigin(), how);
+  }
+  if (errors.empty()) {
+    RuleRunner probe;
+    errors += render_all(probe.add_rule(rule), found->file->source, rule.query_origin, how);
+  }
+  if (!errors.empty()) return std::nullopt;
+  return found;
+}
+
+// The rule files of --rules that hold rules that cannot run (a file that is not TOML or JSON,
+// a rule field of the wrong type, a query that does not compile), as files in error: a
+// rule set with a broken rule does not pass.
+std::vector<FileReport> broken_rule_files(const RuleSet& rules) {
+  const RenderOptions& how = rules.render_options;
+  std::vector<FileReport> reports;
+  for (const RuleFile& file : rules.loaded().files) {
+    FileReport report;
+    report.path = file.source.name();
+    report.rules_file = true;
+    report.errors = render_all(file.diagnostics, file.source, QueryOrigin(), how);
+    for (const Rule& rule : file.rules) {
+      std::string errors = render_all(rule.field_diagnostics, file.source, QueryOrigin(), how);
+      if (errors.empty() && rule.has_query) {
+        RuleRunner probe;
+        errors = render_all(probe.add_rule(rule), file.source, rule.query_origin, how);
+      }
+      report.errors += errors;
+    }
+    if (!report.errors.empty()) reports.push_back(std::move(report));
+  }
+  return reports;
+}
+
+// Runs every case of one test file.
+FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule_set, const FieldTypes& types) {
+  const RenderOptions& how = rules.render_options;
+  FileReport report;
+  report.path = path;
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) {
+    report.errors = "eql test: cannot read '" + path + "'\n";
+    return report;
+  }
+  RuleTestFile test = load_rule_test_text(path, text.str());
+  if (has_errors(test.diagnostics)) {
+    report.errors = render_all(test.diagnostics, test.source, QueryOrigin(), how);
+    return report;
+  }
+  std::optional<RuleRef> rule = resolve_rule(test, rules, have_rule_set, report.errors);
+  if (!rule) return report;
+  report.rule_file = rule->rule->file;
+  report.rule_id = rule->rule->rule_id;
+  report.rule_name = rule->rule->name;
+  std::vector<ExceptionListItem> exceptions = rules.exceptions_of(*rule->rule);
+  for (const RuleTestCase& test_case : test.cases) {
+    CaseReport result;
+    result.name = test_case.name;
+    result.expected_alerts = test_case.alerts;
+    result.expected_events = test_case.alert_events;
+    RuleTestOutcome outcome = run_rule_test_case(*rule->rule, exceptions, test, test_case, &types);
+    result.errors = render_all(outcome.diagnostics, test.source, QueryOrigin(), how);
+    for (const InputProblem& problem : outcome.input_problems) result.errors += problem.to_string() + "\n";
+    result.status = !result.errors.empty() ? CaseStatus::Error : outcome.passed ? CaseStatus::Pass : CaseStatus::Fail;
+    result.alerts = std::move(outcome.alerts);
+    report.cases.push_back(std::move(result));
+  }
+  return report;
+}
+
+// What --coverage reports: the --rules rules by what their tests cover.
+Coverage coverage_of(const RuleSet& rules, const std::vector<FileReport>& files) {
+  // A rule is known by its id, or by its file when it has none (a plain .eql file).
+  auto key_of = [](const std::string& file, const std::string& rule_id) {
+    return rule_id.empty() ? "file:" + std::filesystem::path(file).lexically_normal().string() : "id:" + rule_id;
+  };
+  std::map<std::string, std::pair<bool, bool>> tested;  // alerting case, quiet case
+  for (const FileReport& file : files) {
+    if (file.rule_file.empty()) continue;
+    auto& [alerting, quiet] = tested[key_of(file.rule_file, file.rule_id)];
+    for (const CaseReport& test_case : file.cases) {
+      if (test_case.status == CaseStatus::Error) continue;
+      if (test_case.expected_alerts > 0) alerting = true;
+      else quiet = true;
+    }
+  }
+  Coverage coverage;
+  for (const RuleFile& file : rules.loaded().files) {
+    for (const Rule& rule : file.rules) {
+      ++coverage.rules;
+      CoveredRule entry{rule.file, rule.rule_id, rule.name};
+      auto found = tested.find(key_of(rule.file, rule.rule_id));
+      if (found == tested.end()) {
+        coverage.untested.push_back(entry);
+        continue;
+      }
+      ++coverage.tested;
+      if (!found->second.first) coverage.never_alerting.push_back(entry);
+      if (!found->second.second) coverage.never_quiet.push_back(entry);
+    }
+  }
+  return coverage;
+}
+
+}  // namespace
+
+TestRun test_command(Args args, bool stdout_terminal) {
+  TestRun run;
+  TestCommandOptions options;
+  bool help = false;
+  if (auto error = parse_arguments(args, options, help)) {
+    run.err = usage_text("test", *error);
+    run.exit_code = kExitUsage;
+    return run;
+  }
+  if (help) {
+    run.out = kTestUsage;
+    return run;
+  }
+  const bool color = options.format == ReportFormat::Text &&
+                     (options.color == "always" || (options.color == "auto" && stdout_terminal));
+  RuleSet rules(load_rule_paths(options.rule_paths));
+  rules.render_options.color = color;
+  std::vector<std::string> io_errors = rules.loaded().io_errors;
+  std::vector<std::string> files = find_rule_test_files(options.paths, io_errors);
+  for (const std::string& error : io_errors) run.err += "eql test: " + error + "\n";
+  if (!io_errors.empty()) {
+    run.exit_code = kExitUsage;
+    return run;
+  }
+  if (files.empty()) {
+    run.err += "eql test: no *.test.toml file under the paths\n";
+    run.exit_code = kExitUsage;
+    return run;
+  }
+  SchemaFieldTypes types(embedded_schema_all());
+  std::vector<FileReport> reports = broken_rule_files(rules);
+  for (const std::string& file : files) reports.push_back(run_test_file(file, rules, !options.rule_paths.empty(), types));
+  std::optional<Coverage> coverage;
+  if (options.coverage) coverage = coverage_of(rules, reports);
+  run.out = format_report(reports, coverage, options.format, color);
+  run.exit_code = report_exit_code(reports);
+  return run;
+}
+
+int run_test(Args args) {
+  TestRun run = test_command(args, stdout_is_terminal());
+  std::fwrite(run.out.data(), 1, run.out.size(), stdout);
+  std::fwrite(run.err.data(), 1, run.err.size(), stderr);
+  return run.exit_code;
+}
+
+}  // namespace eql::cli
