@@ -63,9 +63,11 @@ class Worker:
         out = []
         for line in pathlib.Path(self.log_path).read_text(errors="replace").splitlines():
             try:
-                out.append(json.loads(line))
+                record = json.loads(line)
             except ValueError:
-                pass  # not a log record (e.g. a rule diagnostic)
+                continue  # not a log record (e.g. a rule diagnostic)
+            if isinstance(record, dict):  # a diagnostic's line can be JSON too (a quoted string)
+                out.append(record)
         return out
 
     def messages(self):
