@@ -23,3 +23,7 @@ build/eql query --format table "$query" rules/events/windows_wmi_cmd.jsonl
 echo
 echo "== the main job: every bundled rule over the bundled events, one alert per line"
 build/eql run --rules rules/ rules/events/*.jsonl
+
+echo
+echo "== the bundled rules' own tests (rules/**/*.test.toml: events each rule must and must not alert on)"
+build/eql test rules/
