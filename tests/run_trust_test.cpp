@@ -121,6 +121,20 @@ TEST_CASE("eql run: the type checker's findings are warnings at load; --strict-r
   CHECK(strict.lines.size() == 3);  // the fine rule still ran
 }
 
+TEST_CASE("eql run: --schema adds fields to the schemas rules are checked against; a broken one is a usage error") {
+  const std::string folder = kRunData + "/typo";
+  const std::string schema = kRunData + "/schemas/nmae.json";
+  testing::RunCapture output = run({"--schema", schema, "--rules", folder, "--strict-rules", kEvents});
+  CHECK(output.exit_code == cli::kExitOk);
+  CHECK_FALSE(contains(output.err, "warning: "));
+  CHECK(contains(output.err, "eql run: 2 EQL rules loaded from 2 files\n"));
+
+  testing::RunCapture missing = run({"--schema", kRunData + "/schemas/absent.json", "--rules", folder, kEvents});
+  CHECK(missing.exit_code == cli::kExitUsage);
+  CHECK(contains(missing.err, "eql run: schema " + kRunData + "/schemas/absent.json: "));
+  CHECK(missing.lines.empty());
+}
+
 TEST_CASE("eql run: building-block rules are marked, counted apart and left out of the table") {
   const std::string folder = kRunData + "/building-blocks";
   testing::RunCapture output = run({"--rules", folder, kEvents});

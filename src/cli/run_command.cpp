@@ -19,6 +19,8 @@
 #include "cli/run_alerts.h"
 #include "cli/run_parallel.h"
 #include "cli/run_selection.h"
+#include "cli/user_schemas.h"
+#include "cli/validate.h"
 #include "eql/event.h"
 #include "eql/parser.h"
 #include "eql/rules.h"
@@ -40,6 +42,8 @@ constexpr const char* kRunUsage =
     "\n"
     "options:\n"
     "  --rules PATH             a rule file or folder (repeatable; at least one)\n"
+    "  --schema FILE            add fields to the schemas rules are checked and typed against\n"
+    "                           ({\"field\": \"es_type\"} or ECS flat; repeatable; docs/schemas.md)\n"
     "  --format FORMAT          ndjson (default: one alert per line), json (one array), csv\n"
     "                           or table\n"
     "  --index NAME             the index of the FILEs that follow, for events that name none\n"
@@ -90,6 +94,7 @@ struct Input {
 
 struct RunCommandOptions {
   std::vector<std::string> rule_paths;
+  std::vector<std::string> schemas;  // --schema FILE: fields the embedded schemas lack
   std::vector<Input> inputs;
   AlertFormat format = AlertFormat::Ndjson;
   std::string color = "auto";
@@ -133,6 +138,8 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       options.strict_rules = true;
     } else if (reader.flag("--ignore-index")) {
       options.ignore_index = true;
+    } else if (auto schema = reader.option_value("--schema", error)) {
+      options.schemas.push_back(*schema);
     } else if (auto path = reader.option_value("--rules", error)) {
       options.rule_paths.push_back(*path);
     } else if (auto format = reader.option_value("--format", error)) {
@@ -318,7 +325,8 @@ struct CompiledRules {
 // every rule that cannot run is said why on `err`, and the type checker's findings are
 // shown as warnings (docs/run.md, "Checks at load").
 CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& options,
-                            const RunnerOptions& runner_options, std::FILE* err, bool err_color) {
+                            const RunnerOptions& runner_options, const CheckContext& check, std::FILE* err,
+                            bool err_color) {
   // Exception list items of every loaded file, by list id: a rule of a Kibana export refers
   // to its lists by list_id, and the export holds their items.
   std::map<std::string, std::vector<const ExceptionListItem*>> exception_items;
@@ -358,7 +366,7 @@ CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& 
   for (const RuleFile& file : loaded.files) {
     for (const Rule& rule : file.rules) {
       if (selected(rule, options.selection) && rule.has_query && !has_errors(rule.field_diagnostics)) {
-        Diagnostics found = type_check_findings(rule);
+        Diagnostics found = type_check_findings(rule, check);
         const bool refused = options.strict_rules && !found.empty();
         if (!found.empty()) findings[&rule] = std::move(found);
         if (!refused) candidates.push_back({&rule, exceptions_of(rule)});
@@ -613,12 +621,14 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   runner_options.max_pending = options.max_pending;
   runner_options.max_samples_per_key = options.max_samples_per_key;
   runner_options.ignore_index = options.ignore_index;
-  // Field types from the embedded schemas, as `eql query` uses them: dates, ips and
-  // versions compare as Elasticsearch compares them.
-  SchemaFieldTypes schema_types(embedded_schema_all());
+  // Field types from the embedded schemas (and --schema files), as `eql query` uses them:
+  // dates, ips and versions compare as Elasticsearch compares them.
+  CheckContext check;
+  if (!load_user_schemas("run", options.schemas, check.user_tables, err)) return kExitUsage;
+  SchemaFieldTypes schema_types(embedded_schema_all(check.user_tables));
   runner_options.field_types = &schema_types;
 
-  CompiledRules compiled = compile_rules(loaded, options, runner_options, err, err_color);
+  CompiledRules compiled = compile_rules(loaded, options, runner_options, check, err, err_color);
   std::vector<std::unique_ptr<RuleRunner>> runners = std::move(compiled.runners);
   RuleRunner& runner = *runners.front();
   if (!options.quiet) print_load_report(err, compiled.counts);

@@ -148,8 +148,8 @@ std::vector<std::string> rule_id_warnings(const std::vector<RuleFile>& files) {
   return warnings;
 }
 
-Diagnostics type_check_findings(const Rule& rule) {
-  Diagnostics checked = check_rule_query(rule);
+Diagnostics type_check_findings(const Rule& rule, const CheckContext& context) {
+  Diagnostics checked = check_rule_query(rule, context);
   // A query that does not parse: the runner shows the parser's errors and leaves it out.
   const bool unparsed = std::any_of(checked.begin(), checked.end(), [](const Diagnostic& d) {
     return d.severity == Severity::Error && d.code.rfind("syntax.", 0) == 0;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/validate.h"
 #include "eql/diagnostic.h"
 #include "eql/rules.h"
 
@@ -40,6 +41,6 @@ std::vector<std::string> rule_id_warnings(const std::vector<RuleFile>& files);
 
 /// The type checker's findings on a rule that parses (what `eql validate` reports, notes
 /// left out), each as a warning, in query coordinates (render with rule.query_origin).
-Diagnostics type_check_findings(const Rule& rule);
+Diagnostics type_check_findings(const Rule& rule, const CheckContext& context);
 
 }  // namespace eql::cli

@@ -1,7 +1,8 @@
-// --schema FILE and --check MODE of the commands that type-check ad-hoc queries (`eql query`,
-// `eql shell`).
+// --schema FILE of the commands that type-check (`eql query`, `eql shell`, `eql run`) and
+// --check MODE of those that type-check ad-hoc queries (`eql query`, `eql shell`).
 #pragma once
 
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -11,10 +12,10 @@
 
 namespace eql::cli {
 
-/// Loads each --schema FILE (docs/schemas.md); a problem is printed as `eql COMMAND: schema
-/// FILE: message`. False when one could not be used.
+/// Loads each --schema FILE (docs/schemas.md); a problem is printed on `err` as `eql COMMAND:
+/// schema FILE: message`. False when one could not be used.
 bool load_user_schemas(std::string_view command, const std::vector<std::string>& paths,
-                       std::vector<std::shared_ptr<const SchemaTable>>& tables);
+                       std::vector<std::shared_ptr<const SchemaTable>>& tables, std::FILE* err = stderr);
 
 /// Whether `mode` is a --check mode: warn, error or off.
 inline bool check_mode(std::string_view mode) { return mode == "warn" || mode == "error" || mode == "off"; }
