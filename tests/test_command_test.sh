@@ -74,6 +74,7 @@ check kql-rule-id --rules rules/kibana $data/broken/kql_rule_id.test.toml
 check count-mismatch $data/broken/count_mismatch.test.toml
 check broken-rule-set --rules $data/rules --rules $data/broken/bad_rule.eql $data/pass
 check broken-and-passing --rules $data/rules $data/pass $data/broken/unknown_key.test.toml
+check quiet -q --rules $data/rules $data/pass $data/fail
 check junit --format junit --rules $data/rules $data/pass $data/fail $data/broken/missing_rule_file.test.toml $data/broken/bad_events.test.toml
 check json --format json --coverage --rules $data/rules $data/pass $data/fail
 check coverage --coverage --rules $data/rules $data/pass

@@ -38,6 +38,8 @@ constexpr const char* kTestUsage =
     "                    (repeatable; also the rules --coverage reports on)\n"
     "  --format FORMAT   text (default), junit (JUnit XML) or json\n"
     "  --color=WHEN      colour (text format): auto (default: on a terminal), always, never\n"
+    "  -q, --quiet       text format: only the cases that failed or could not run, and the\n"
+    "                    closing line\n"
     "  --coverage        after the results: the --rules rules without a test, without a case\n"
     "                    that alerts, without a case that stays quiet\n"
     "\n"
@@ -50,6 +52,7 @@ struct TestCommandOptions {
   ReportFormat format = ReportFormat::Text;
   std::string color = "auto";
   bool coverage = false;
+  bool quiet = false;  // -q: only the cases that failed or could not run, and the closing line
 };
 
 std::optional<std::string> parse_arguments(Args args, TestCommandOptions& options, bool& help) {
@@ -62,6 +65,8 @@ std::optional<std::string> parse_arguments(Args args, TestCommandOptions& option
     }
     if (reader.flag("--coverage")) {
       options.coverage = true;
+    } else if (reader.flag("--quiet") || reader.flag("-q")) {
+      options.quiet = true;
     } else if (auto path = reader.option_value("--rules", error)) {
       options.rule_paths.push_back(*path);
     } else if (auto format = reader.option_value("--format", error)) {
@@ -377,7 +382,7 @@ TestRun test_command(Args args, bool stdout_terminal) {
   for (const std::string& file : files) reports.push_back(run_test_file(file, rules, !options.rule_paths.empty(), types));
   std::optional<Coverage> coverage;
   if (options.coverage) coverage = coverage_of(rules, reports);
-  run.out = format_report(reports, coverage, options.format, color);
+  run.out = format_report(reports, coverage, options.format, color, options.quiet);
   run.exit_code = report_exit_code(reports);
   return run;
 }

@@ -78,7 +78,8 @@ std::string status_label(CaseStatus status, bool color) {
   return std::string(paint) + text + "\x1b[0m" + padding;
 }
 
-std::string text_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage, bool color) {
+std::string text_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage, bool color,
+                        bool quiet) {
   std::string out;
   for (const FileReport& file : files) {
     if (!file.errors.empty()) {
@@ -86,6 +87,7 @@ std::string text_report(const std::vector<FileReport>& files, const std::optiona
       continue;
     }
     for (const CaseReport& test_case : file.cases) {
+      if (quiet && test_case.status == CaseStatus::Pass) continue;  // -q: what needs a look
       out += status_label(test_case.status, color) + file.path + ": " + test_case.name + "\n";
       if (test_case.status == CaseStatus::Fail) {
         out += "      " + expected_text(test_case) + "\n";
@@ -267,9 +269,9 @@ std::string json_report(const std::vector<FileReport>& files, const std::optiona
 }  // namespace
 
 std::string format_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage,
-                          ReportFormat format, bool color) {
+                          ReportFormat format, bool color, bool quiet) {
   switch (format) {
-    case ReportFormat::Text: return text_report(files, coverage, color);
+    case ReportFormat::Text: return text_report(files, coverage, color, quiet);
     case ReportFormat::Junit: return junit_report(files);
     case ReportFormat::Json: return json_report(files, coverage);
   }

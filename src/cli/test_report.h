@@ -50,9 +50,9 @@ struct Coverage {
 };
 
 /// The whole report in one format, ending (text) with `N passed, M failed`. `color`: PASS,
-/// FAIL and ERROR in colour (text only).
+/// FAIL and ERROR in colour (text only); `quiet`: no PASS lines (text only).
 std::string format_report(const std::vector<FileReport>& files, const std::optional<Coverage>& coverage,
-                          ReportFormat format, bool color = false);
+                          ReportFormat format, bool color = false, bool quiet = false);
 
 /// 2 when a file or a case could not run, else 1 when a case failed, else 0.
 int report_exit_code(const std::vector<FileReport>& files);
