@@ -130,10 +130,6 @@ bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& ev
   return false;
 }
 
-}  // namespace
-
-namespace {
-
 // A traced leaf: its fields (each once, in the order the leaf reads them) with their
 // members V(f), and the one a true verdict came from.
 void trace_leaf(const Program& program, const Leaf& leaf, const Event& event, std::uint64_t serial, bool result,
