@@ -83,6 +83,8 @@ struct RuleExplanation {
 struct ExplainOptions {
   /// The index events are read as when they name none (`eql run --index`); empty: none.
   std::string index;
+  /// Every event is read, whatever the rule's index patterns (the shell, as its `.run`).
+  bool ignore_index = false;
   /// Types of fields (SchemaFieldTypes in `eql explain`); nullptr: JSON types.
   const FieldTypes* field_types = nullptr;
 };

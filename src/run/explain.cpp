@@ -123,6 +123,7 @@ std::vector<std::vector<std::string>> alerts_of(const Rule& rule, const std::vec
   RunnerOptions runner_options;
   runner_options.order = RunnerOptions::Order::Exact;
   runner_options.field_types = options.field_types;
+  runner_options.ignore_index = options.ignore_index;
   RuleRunner runner(runner_options);
   std::vector<std::vector<std::string>> alerts;
   if (has_errors(runner.add_rule(rule, exceptions))) return alerts;
@@ -230,7 +231,7 @@ Diagnostics explain_rule(const Rule& rule, const std::vector<ExceptionListItem>&
     out.name = event_name(event, out.position);
     out.index = event_index(event);
     if (out.index.empty()) out.index = options.index;
-    if (!out.index.empty()) out.index_read = index_read(rule, out.index, out.index_pattern);
+    if (!out.index.empty() && !options.ignore_index) out.index_read = index_read(rule, out.index, out.index_pattern);
     for (const ExceptionListItem& item : exceptions) {
       if (exception_item_matches(item, event)) {
         out.exception = item;
