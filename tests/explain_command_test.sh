@@ -62,6 +62,7 @@ check index-miss --rule $wmi --index logs-other-default --limit 1 $wmi_events
 check exception --rule tests/data/run/kibana/export.ndjson $data/exception_events.jsonl
 check sequence-maxspan-and-key --rule $rundll $data/sequence_events.jsonl
 check sequence-until --rule $data/until.eql $data/until_events.jsonl
+check sample-keys --rule $data/sample.eql $data/sample_events.jsonl
 check json --format json --rule $wmi --limit 2 $wmi_events
 check help --help
 check usage-no-rule $wmi_events
