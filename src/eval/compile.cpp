@@ -703,7 +703,6 @@ std::string describe_leaf(const Program& program, const Leaf& leaf) {
   return out;
 }
 
-
 void index_long_lists(Program& program) {
   constexpr std::size_t kLong = 4;  // shorter lists are as fast to scan
   auto ascii = [](std::string_view text) {
