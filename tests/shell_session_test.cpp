@@ -327,3 +327,32 @@ TEST_CASE("a cancelled query (Ctrl-C) stops, says so, and keeps the earlier resu
   CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "{\"count\":7}\n");
   std::filesystem::remove(file);
 }
+
+TEST_CASE(".why: a loaded rule over a row of the last result, or a loaded event by position") {
+  Shell shell;
+  CHECK_FALSE(shell.session.execute(".why 1 1"));
+  CHECK(contains(shell.err.take(), "no rules loaded"));
+  CHECK(shell.session.execute(".rules " + kSource + "/rules/windows/execution_suspicious_cmd_wmi.toml"));
+  shell.out.take();
+  CHECK(shell.session.execute(R"(process where process.parent.name == "explorer.exe")"));
+  shell.out.take();
+  // Row 1 of the last result: the near miss whose parent is explorer.exe.
+  CHECK(shell.session.execute(".why 0e170e43-3d5f-43b7-8428-0b5f4c7b1f44 1"));
+  std::string out = shell.out.take();
+  CHECK(contains(out, "does not match"));
+  CHECK(contains(out, R"(process.parent.name : "WmiPrvSE.exe"   false  saw "explorer.exe")"));
+  // By name, a loaded event by position (in time order: the sequence file's process event,
+  // which has no parent).
+  CHECK(shell.session.execute(R"(.why "Suspicious Cmd Execution via WMI" @1)"));
+  out = shell.out.take();
+  CHECK(contains(out, "event 1: does not match"));
+  CHECK(contains(out, R"(process.parent.name : "WmiPrvSE.exe"   null   saw missing)"));
+  CHECK_FALSE(shell.session.execute(".why 1 99"));
+  CHECK(contains(shell.err.take(), "no row 99"));
+  CHECK_FALSE(shell.session.execute(".why 2 1"));
+  CHECK(contains(shell.err.take(), "no loaded rule 2"));
+  CHECK(shell.session.execute(".run"));
+  shell.out.take();
+  CHECK_FALSE(shell.session.execute(".why 1 1"));
+  CHECK(contains(shell.err.take(), "holds no events"));
+}

@@ -118,12 +118,42 @@ namespace detail {
 struct Program;
 }
 
+/// One node of a condition as the tracing mode of a FilterProgram saw it (`eql explain`).
+struct TraceNode {
+  enum class Kind : std::uint8_t { And, Or, Not, Leaf, True, False };
+  Kind kind = Kind::Leaf;
+  std::uint32_t depth = 0;  ///< 0 for the root; a child is one deeper than its parent
+  bool verdict = false;     ///< true, or false (a null leaf counts as false)
+  bool null = false;        ///< Leaf: no choice of values gave true or false, only null
+  bool category = false;    ///< the `<category> where` test
+  /// Where the node is in the query text; empty (0, 0) when it has no text of its own
+  /// (the positive leaf of `a != b`, which is `not (a == b)`).
+  Span span;
+  std::string compiled;  ///< Leaf: its compiled form, as FilterProgram::describe() prints it
+  /// Leaf: each field it reads, once, with its values V(f) (JSON text; none: missing).
+  struct Field {
+    std::string name;  ///< as written in the query
+    std::vector<std::string> values;
+    /// When the verdict is true, the value it came from (an index into values).
+    std::optional<std::size_t> matched;
+  };
+  std::vector<Field> fields;
+};
+
+/// The nodes of one traced evaluation, in preorder.
+struct FilterTrace {
+  std::vector<TraceNode> nodes;
+};
+
 /// A compiled event filter (category test plus condition). Immutable and cheap to copy.
 class FilterProgram {
  public:
   explicit FilterProgram(std::shared_ptr<const detail::Program> program);
 
   bool matches(const Event& event, EvalContext& context) const;
+  /// matches() in its tracing mode: the same program, recording every node's verdict and
+  /// the values it saw into `trace` (cleared first). Slower; for explanations only.
+  bool trace(const Event& event, EvalContext& context, FilterTrace& trace) const;
   /// The fields the program reads (resolved paths, sorted), e.g. for table columns.
   std::vector<std::string> fields() const;
   /// A readable dump of the compiled form (for tests and debugging):

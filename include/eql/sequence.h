@@ -88,6 +88,24 @@ struct SequenceStats {
 class SequenceMatcher;
 class SampleMatcher;
 
+/// What a SequenceMatcher gives up, told as it happens (`eql explain`); every call is off
+/// the matcher's common path. `term` is the 0-based index in the query's terms of the stage
+/// a partial sequence waited for; `partial` its events so far (Event::ordinal says which).
+class SequenceObserver {
+ public:
+  virtual ~SequenceObserver() = default;
+  /// maxspan ran out for a partial sequence: `event` is the event whose time showed it,
+  /// `over_nanos` how far past the partial's first event plus maxspan that time is.
+  virtual void expired(const std::vector<EventRef>& partial, std::size_t term, const CompositeKey& key,
+                       const Event& event, std::int64_t over_nanos) = 0;
+  /// An `until` event ended a partial sequence of its key.
+  virtual void ended(const std::vector<EventRef>& partial, std::size_t term, const CompositeKey& key,
+                     const Event& until_event) = 0;
+  /// `event` matched stage `term` (not the first), but no partial sequence of its key
+  /// waited for that stage.
+  virtual void unmatched(std::size_t term, const CompositeKey& key, const Event& event) = 0;
+};
+
 struct SequenceCompileResult {
   std::unique_ptr<SequenceMatcher> matcher;
   Diagnostics diagnostics;
@@ -118,6 +136,8 @@ class SequenceMatcher {
 
   const SequenceStats& stats() const;
   std::size_t stage_count() const;
+  /// Tells `observer` (nullptr: none; it must outlive its use) what the matcher gives up.
+  void set_observer(SequenceObserver* observer);
 
  private:
   struct Impl;

@@ -19,5 +19,6 @@ int run_query(Args args);
 int run_run(Args args);
 int run_shell(Args args);
 int run_test(Args args);
+int run_explain(Args args);
 
 }  // namespace eql::cli

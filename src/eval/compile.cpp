@@ -72,10 +72,21 @@ class Compiler {
       eq.args = {field(category_field, false, filter.category_span), constant(Value::of_string(filter.category))};
       return finish_comparison(std::move(eq));
     });
+    program.bools[category].category = true;
+    program.bools[category].span = filter.category_span;
     return simplify(add_bool({BoolOp::And, {category, condition}, 0}));
   }
 
+  // The boolean layer of `expr`, its node marked with the text it came from (unless a
+  // simplification gave a node that already has text of its own, or a shared constant).
   std::uint32_t boolean(const ast::Expr& expr) {
+    const std::uint32_t index = boolean_node(expr);
+    BoolNode& node = program.bools[index];
+    if (node.span == Span{}) node.span = expr.span;
+    return index;
+  }
+
+  std::uint32_t boolean_node(const ast::Expr& expr) {
     if (const auto* logical = expr.as<ast::Logical>()) {
       BoolNode node{logical->op == ast::LogicOp::And ? BoolOp::And : BoolOp::Or, {}, 0};
       for (const auto& operand : logical->operands) node.children.push_back(boolean(*operand));
@@ -686,6 +697,12 @@ class Interner {
 
 }  // namespace
 
+std::string describe_leaf(const Program& program, const Leaf& leaf) {
+  std::string out;
+  describe_node(program, leaf.root, out);
+  return out;
+}
+
 void index_long_lists(Program& program) {
   constexpr std::size_t kLong = 4;  // shorter lists are as fast to scan
   auto ascii = [](std::string_view text) {
@@ -767,6 +784,23 @@ bool FilterProgram::matches(const Event& event, EvalContext& context) const {
   scratch.current_event = &event;
   scratch.current_serial = event.serial();
   return detail::evaluate_steps(*program_, 0, event, scratch.current_serial, scratch);
+}
+
+bool FilterProgram::trace(const Event& event, EvalContext& context, FilterTrace& trace) const {
+  auto& scratch = context.scratch();
+  trace.nodes.clear();
+  scratch.trace = &trace;
+  // Prepares the scratch space as matches() does; the leaf memo is not read when tracing.
+  struct Reset {
+    EvalContext::Scratch& scratch;
+    ~Reset() { scratch.trace = nullptr; }
+  } reset{scratch};
+  if (scratch.slot_values.size() < program_->slots.size()) scratch.slot_values.resize(program_->slots.size());
+  if (scratch.cursor.size() < program_->max_leaf_slots) scratch.cursor.resize(program_->max_leaf_slots);
+  if (scratch.field_memo.size() < program_->field_id_end) scratch.field_memo.resize(program_->field_id_end);
+  scratch.current_event = &event;
+  scratch.current_serial = event.serial();
+  return detail::trace_steps(*program_, 0, event, scratch.current_serial, scratch);
 }
 
 std::vector<std::string> FilterProgram::fields() const {

@@ -97,6 +97,11 @@ struct BoolNode {
   BoolOp op = BoolOp::True;
   std::vector<std::uint32_t> children;
   std::uint32_t leaf = 0;
+  /// The query text the node came from (empty when it has none of its own: the positive
+  /// leaf of a normalised `!=` or `not in`), and whether it is the `<category> where`
+  /// test. Read by the tracing mode only.
+  Span span;
+  bool category = false;
 };
 
 /// The boolean layer as run: the BoolNode tree from `root`, laid out in preorder in one
@@ -118,6 +123,7 @@ struct Program {
   std::vector<BoolNode> bools;
   std::uint32_t root = 0;
   std::vector<Step> steps;  // from `root`; steps[0] is the root (build_steps)
+  std::vector<std::uint32_t> step_bools;  // per step, its BoolNode (for the tracing mode)
   std::deque<std::string> strings;  // owns every string constant (stable addresses)
   std::size_t max_leaf_slots = 0;
   std::uint32_t field_id_end = 0;  // above every Slot::field_id
@@ -185,6 +191,12 @@ struct EvalContext::Scratch {
   std::string list_key;  // a lower-cased value looked up in a Node::ascii_set
   std::string folded_value;  // Node::folds_ascii_value: the value, lower-cased
 
+  // The tracing mode (FilterProgram::trace): where the nodes go, and per slot of the leaf
+  // just decided true, the raw index of the value that made it true (UINT32_MAX: null).
+  FilterTrace* trace = nullptr;
+  std::vector<std::uint32_t> trace_choice;
+  bool trace_decided = false;  // some choice of the leaf gave true or false, not null
+
   // The event FilterProgram::matches evaluates (nullptr when folding constants), and its serial.
   const Event* current_event = nullptr;
   std::uint64_t current_serial = 0;
@@ -251,11 +263,15 @@ Value kleene_not(const Value& a);
 // ---- scalar evaluation (evaluate.cpp, functions.cpp) ----
 
 Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Scratch& scratch);
-bool evaluate_leaf(const Program& program, const Leaf& leaf, const Event& event,
-                   EvalContext::Scratch& scratch);
 /// Runs program.steps from step `index` (0: the whole filter); `serial` is event.serial().
 bool evaluate_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
                     EvalContext::Scratch& scratch);
+/// The same walk in its tracing mode (the same code, instantiated with tracing on): every
+/// node's verdict and the values its leaves saw go to *scratch.trace, in preorder. Every
+/// child of an `and`/`or` is evaluated, so that each node has a verdict; the result is the
+/// one evaluate_steps gives (the layer is two-valued and leaves read the event only).
+bool trace_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
+                 EvalContext::Scratch& scratch);
 
 /// Comparison of two non-null values in a domain: <0, 0, >0, or nothing when they do not
 /// compare (which makes the comparison null).
@@ -268,5 +284,7 @@ Value call_function(const Node& node, std::span<const Value> args, EvalContext::
 bool text_of(const Value& value, EvalContext::Scratch& scratch, std::string_view& out);
 
 const char* function_name(Function function);
+/// A leaf's compiled form, as describe() prints it (compile.cpp).
+std::string describe_leaf(const Program& program, const Leaf& leaf);
 
 }  // namespace eql::detail

@@ -6,6 +6,8 @@
 //     one value of V(f) per field occurrence makes it true, an empty V(f) giving null;
 //   * inside a leaf, scalar logic is three-valued and a null result counts as false;
 //   * `not`, `and`, `or` above the leaves are two-valued: `not` is the complement.
+#include <algorithm>
+
 #include "eval/program.h"
 
 namespace eql::detail {
@@ -43,12 +45,22 @@ Value kleene_not(const Value& a) {
 
 namespace {
 
+// kTrace: the tracing mode, which also notes in scratch.trace_choice the values a true
+// verdict came from (the untraced instantiation has no trace of it).
+template <bool kTrace>
 bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& event, std::uint64_t serial,
                        EvalContext::Scratch& scratch) {
+  // One choice of values: whether the leaf's value counts as a match (traced: whether
+  // some choice gave true or false rather than null).
+  auto decide = [&] {
+    const Value value = evaluate_node(program, leaf.root, scratch);
+    if constexpr (kTrace) scratch.trace_decided = scratch.trace_decided || value.kind == ValueKind::Bool;
+    return counts_as_match(value);
+  };
   const std::size_t count = leaf.slots.size();
   if (count == 0) {
     scratch.arena.reset();
-    return counts_as_match(evaluate_node(program, leaf.root, scratch));
+    return decide();
   }
   // Bound the work on pathological events (many multi-valued fields in one leaf).
   constexpr std::size_t kMaxChoices = 1u << 16;
@@ -60,17 +72,23 @@ bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& ev
     Value& current = scratch.slot_values[slot_index];
     bool any_member = false;
     std::size_t choices = 0;
-    for (const Value& raw : scratch.field_values(event, serial, slot)) {
-      if (!is_candidate(slot, raw, current)) continue;
+    const std::span<const Value> raws = scratch.field_values(event, serial, slot);
+    for (std::uint32_t i = 0; i < raws.size(); ++i) {
+      if (!is_candidate(slot, raws[i], current)) continue;
       any_member = true;
       if (++choices > kMaxChoices) return false;
       scratch.arena.reset();
-      if (counts_as_match(evaluate_node(program, leaf.root, scratch))) return true;
+      if (decide()) {
+        if constexpr (kTrace) scratch.trace_choice.assign(1, i);
+        return true;
+      }
     }
     if (any_member) return false;
     current = Value::null();
     scratch.arena.reset();
-    return counts_as_match(evaluate_node(program, leaf.root, scratch));
+    const bool result = decide();
+    if constexpr (kTrace) scratch.trace_choice.assign(1, UINT32_MAX);
+    return result;
   }
   // An odometer over the slots: cursor[k] is the raw index of slot k's current value, or
   // the raw size when V(f) is empty and the slot holds the single null.
@@ -97,7 +115,10 @@ bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& ev
   }
   for (std::size_t choice = 0; choice < kMaxChoices; ++choice) {
     scratch.arena.reset();
-    if (counts_as_match(evaluate_node(program, leaf.root, scratch))) return true;
+    if (decide()) {
+      if constexpr (kTrace) scratch.trace_choice.assign(cursor.begin(), cursor.begin() + static_cast<std::ptrdiff_t>(count));
+      return true;
+    }
     // Advance the odometer.
     std::size_t k = 0;
     for (; k < count; ++k) {
@@ -109,36 +130,105 @@ bool evaluate_leaf_now(const Program& program, const Leaf& leaf, const Event& ev
   return false;
 }
 
-}  // namespace
+// A traced leaf: its fields (each once, in the order the leaf reads them) with their
+// members V(f), and the one a true verdict came from.
+void trace_leaf(const Program& program, const Leaf& leaf, const Event& event, std::uint64_t serial, bool result,
+                EvalContext::Scratch& scratch, TraceNode& node) {
+  for (std::size_t k = 0; k < leaf.slots.size(); ++k) {
+    const Slot& slot = program.slots[leaf.slots[k]];
+    const std::uint32_t chosen = result && k < scratch.trace_choice.size() ? scratch.trace_choice[k] : UINT32_MAX;
+    auto known = std::find_if(node.fields.begin(), node.fields.end(),
+                              [&](const TraceNode::Field& field) { return field.name == slot.name; });
+    const bool first = known == node.fields.end();
+    if (first) {
+      node.fields.push_back({slot.name, {}, {}});
+      known = node.fields.end() - 1;
+    }
+    const std::span<const Value> raws = scratch.field_values(event, serial, slot);
+    std::size_t member = 0;
+    for (std::uint32_t i = 0; i < raws.size(); ++i) {
+      Value effective;
+      if (!is_candidate(slot, raws[i], effective)) continue;
+      if (first) {
+        known->values.emplace_back();
+        append_json(known->values.back(), effective);
+      }
+      if (i == chosen && !known->matched) known->matched = member;
+      ++member;
+    }
+  }
+}
 
-bool evaluate_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
-                    EvalContext::Scratch& scratch) {
+// The boolean layer, untraced (kTrace false: what matches() runs) or traced (into
+// *scratch.trace, every child evaluated).
+template <bool kTrace>
+bool run_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
+               EvalContext::Scratch& scratch, std::uint32_t depth) {
   const Step& step = program.steps[index];
+  [[maybe_unused]] std::size_t at = 0;
+  if constexpr (kTrace) {
+    const BoolNode& bool_node = program.bools[program.step_bools[index]];
+    TraceNode node;
+    node.kind = static_cast<TraceNode::Kind>(step.op);
+    node.depth = depth;
+    node.span = bool_node.span;
+    node.category = bool_node.category;
+    at = scratch.trace->nodes.size();
+    scratch.trace->nodes.push_back(std::move(node));
+  }
+  auto verdict = [&](bool result) {
+    if constexpr (kTrace) scratch.trace->nodes[at].verdict = result;
+    return result;
+  };
   switch (step.op) {
-    case BoolOp::True: return true;
-    case BoolOp::False: return false;
+    case BoolOp::True: return verdict(true);
+    case BoolOp::False: return verdict(false);
     case BoolOp::Leaf: {
+      if constexpr (kTrace) {
+        const Leaf& leaf = program.leaves[step.leaf];
+        scratch.trace_choice.clear();
+        scratch.trace_decided = false;
+        const bool result = evaluate_leaf_now<true>(program, leaf, event, serial, scratch);
+        scratch.trace->nodes[at].null = !scratch.trace_decided;
+        scratch.trace->nodes[at].compiled = describe_leaf(program, leaf);
+        trace_leaf(program, leaf, event, serial, result, scratch, scratch.trace->nodes[at]);
+        return verdict(result);
+      }
       // A leaf's result depends on the event alone, so it is computed once per event and
       // context, whichever program asks (see Leaf::memo_id).
       EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[step.memo_id];
       if (serial != 0 && (memo >> 1) == serial) return (memo & 1) != 0;
-      bool result = evaluate_leaf_now(program, program.leaves[step.leaf], event, serial, scratch);
+      bool result = evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
       memo = (serial << 1) | static_cast<std::uint64_t>(result);
       return result;
     }
-    case BoolOp::Not: return !evaluate_steps(program, index + 1, event, serial, scratch);
+    case BoolOp::Not: return verdict(!run_steps<kTrace>(program, index + 1, event, serial, scratch, depth + 1));
     case BoolOp::And:
+    case BoolOp::Or: {
+      const bool is_and = step.op == BoolOp::And;
+      bool result = is_and;
       for (std::uint32_t child = index + 1; child < step.end; child = program.steps[child].end) {
-        if (!evaluate_steps(program, child, event, serial, scratch)) return false;
+        if (run_steps<kTrace>(program, child, event, serial, scratch, depth + 1) != is_and) {
+          result = !is_and;
+          if constexpr (!kTrace) break;
+        }
       }
-      return true;
-    case BoolOp::Or:
-      for (std::uint32_t child = index + 1; child < step.end; child = program.steps[child].end) {
-        if (evaluate_steps(program, child, event, serial, scratch)) return true;
-      }
-      return false;
+      return verdict(result);
+    }
   }
   return false;
+}
+
+}  // namespace
+
+bool evaluate_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
+                    EvalContext::Scratch& scratch) {
+  return run_steps<false>(program, index, event, serial, scratch, 0);
+}
+
+bool trace_steps(const Program& program, std::uint32_t index, const Event& event, std::uint64_t serial,
+                 EvalContext::Scratch& scratch) {
+  return run_steps<true>(program, index, event, serial, scratch, 0);
 }
 
 namespace {
@@ -153,6 +243,7 @@ void append_steps(Program& program, std::uint32_t index) {
     step.memo_id = program.leaves[node.leaf].memo_id;
   }
   program.steps.push_back(step);
+  program.step_bools.push_back(index);
   // Not has one child; And/Or their list; the others none.
   for (std::uint32_t child : node.children) {
     append_steps(program, child);
@@ -165,6 +256,7 @@ void append_steps(Program& program, std::uint32_t index) {
 
 void build_steps(Program& program) {
   program.steps.clear();
+  program.step_bools.clear();
   append_steps(program, program.root);
 }
 

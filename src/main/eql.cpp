@@ -29,6 +29,7 @@ constexpr const char* kUsage =
     "  run --rules PATH [FILE...]  run every EQL rule over events in one pass, print alerts\n"
     "  shell [FILE...]        an interactive EQL shell over events (also: eql shell < script.eql)\n"
     "  test [--rules PATH] PATH...  run the rule tests (*.test.toml) under the paths\n"
+    "  explain --rule RULE FILE...  why a rule matches or misses each event, node by node\n"
     "  help [COMMAND]         this text, or the help of one command\n"
     "\n"
     "options: --version       the version of eql (and the commit it was built from)\n"
@@ -41,13 +42,14 @@ struct Command {
   int (*run)(eql::cli::Args);
 };
 
-constexpr std::array<Command, 6> kCommands{{
+constexpr std::array<Command, 7> kCommands{{
     {"validate", eql::cli::run_validate},
     {"parse", eql::cli::run_parse},
     {"query", eql::cli::run_query},
     {"run", eql::cli::run_run},
     {"shell", eql::cli::run_shell},
     {"test", eql::cli::run_test},
+    {"explain", eql::cli::run_explain},
 }};
 
 const Command* find_command(std::string_view name) {

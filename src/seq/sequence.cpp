@@ -209,6 +209,11 @@ struct SequenceMatcher::Impl {
   seq::EventKeys until_keys;
   std::uint64_t push_order = 0;  // events pushed with a timestamp, the current one included
   Partial completing;
+  SequenceObserver* observer = nullptr;
+  const Event* pushing = nullptr;  // the event push() is deciding (for the observer)
+
+  /// The query term of the normal stage a partial with `held` events waits for.
+  std::size_t waited_term(std::size_t held) const { return stages[normal[held]].term; }
 
   KeyRef ref_of(std::uint32_t slot) const { return {slot, slots[slot].key_id}; }
 
@@ -328,11 +333,19 @@ struct SequenceMatcher::Impl {
       Slot* slot = find_slot(d.key);
       if (!slot) continue;
       if (d.partial_id != 0) {
+        if (observer) note_expired(*slot, d);
         if (remove_partial(*slot, d.partial_id)) ++stats.expired;
       } else {
         prune_marks(slot->state);
       }
       drop_if_empty(d.key);
+    }
+  }
+
+  void note_expired(const Slot& slot, const Deadline& d) {
+    for (const Partial& place : slot.state.pending) {
+      if (place.id != d.partial_id || pushing == nullptr) continue;
+      observer->expired(place.events, waited_term(place.events.size()), slot.key, *pushing, now - d.time);
     }
   }
 
@@ -469,12 +482,18 @@ struct SequenceMatcher::Impl {
   /// Normal stage `n` > 0 matched: the partial of key `k` waiting at stage n-1 moves on.
   void advance_partial(std::size_t n, std::size_t k, const EventRef& event) {
     auto found = find_key(event_keys, k);
-    if (!found) return;
+    if (!found || !slots[*found].state.pending[n - 1].live()) {
+      if (observer) observer->unmatched(waited_term(n), event_keys.materialize(k), *event);
+      return;
+    }
     KeyRef ref = ref_of(*found);
     Slot& slot = slots[*found];
     Partial& previous = slot.state.pending[n - 1];
-    if (!previous.live()) return;
     if (maxspan_nanos && *event->timestamp - previous.first_time > *maxspan_nanos) {
+      if (observer) {
+        observer->expired(previous.events, waited_term(n), slot.key, *event,
+                          *event->timestamp - previous.first_time - *maxspan_nanos);
+      }
       discard(slot.state, previous);
       ++stats.expired;
       drop_if_empty(ref);
@@ -506,6 +525,7 @@ struct SequenceMatcher::Impl {
     }
     EpochNanos time = *event->timestamp;
     ++push_order;
+    pushing = event.get();
     if (has_trailing) decide_waiting(time, false);
     advance_time(time);
 
@@ -547,7 +567,9 @@ struct SequenceMatcher::Impl {
         if (!found) continue;
         KeyState& state = slots[*found].state;
         for (auto& place : state.pending) {
-          if (place.live()) discard(state, place);
+          if (!place.live()) continue;
+          if (observer) observer->ended(place.events, waited_term(place.events.size()), slots[*found].key, *event);
+          discard(state, place);
         }
         drop_if_empty(ref_of(*found));
       }
@@ -660,5 +682,6 @@ std::vector<JoinResult> SequenceMatcher::take_results() {
 
 const SequenceStats& SequenceMatcher::stats() const { return impl_->stats; }
 std::size_t SequenceMatcher::stage_count() const { return impl_->stages.size(); }
+void SequenceMatcher::set_observer(SequenceObserver* observer) { impl_->observer = observer; }
 
 }  // namespace eql

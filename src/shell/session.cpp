@@ -22,8 +22,10 @@
 #include "eql/schema.h"
 #include "eql/schema_types.h"
 #include "eql/sequence.h"
+#include "shell/commands.h"
 #include "shell/shell.h"
 #include "shell/table.h"
+#include "shell/why.h"
 
 namespace eql::shell {
 
@@ -108,30 +110,6 @@ bool input_incomplete(std::string_view text) {
 
 namespace {
 
-constexpr const char* kHelp =
-    "Type an EQL query (it may go on over several lines), or a command:\n"
-    "  .load FILE...          add the events of NDJSON / JSON / gzip files\n"
-    "  .fields [PREFIX]       the fields of the loaded events: type and how many events have them\n"
-    "  .schema [PREFIX]       the embedded schemas, or their fields that start with PREFIX\n"
-    "  .table [COLUMN...]     show results as a table (these columns; none: chosen per query)\n"
-    "  .json                  show results as JSON, one per line\n"
-    "  .limit N               show at most N results (default 50); the rest are counted\n"
-    "  .output FILE           write the last results in full: FILE.csv as CSV, else NDJSON\n"
-    "  .rules PATH...         load rule files (detection-rules TOML, Kibana .ndjson, .eql)\n"
-    "  .run                   run the loaded rules over the loaded events; alerts as results\n"
-    "  .explain QUERY         the parsed and type-checked query; per sequence stage, how many\n"
-    "                         events match and how far candidate sequences got\n"
-    "  .clear                 forget the loaded events\n"
-    "  .help                  this text\n"
-    "  .quit                  leave (or Ctrl-D)\n"
-    "Hunting pipes (extensions: Elasticsearch refuses them): | count [FIELD...],\n"
-    "| unique FIELD..., | unique_count FIELD..., | sort FIELD [desc]..., | filter CONDITION.\n"
-    "Tab completes keywords, categories, functions, fields (segment by segment) and commands.\n";
-
-constexpr std::array<std::string_view, 14> kCommands{
-    ".clear", ".exit", ".explain", ".fields", ".help", ".json", ".limit",
-    ".load",  ".output", ".quit",  ".rules",  ".run",  ".schema", ".table"};
-
 struct FieldStats {
   std::uint64_t events = 0;
   unsigned kinds = 0;  ///< bit per ValueKind seen
@@ -144,6 +122,7 @@ struct Results {
   std::vector<EventRef> rows;
   std::vector<JoinResult> joins;
   std::vector<std::string> columns;
+  bool alerts = false;  // rows are alerts (.run), not events
 };
 
 std::string kinds_text(unsigned kinds) {
@@ -677,6 +656,7 @@ struct Session::Impl {
       if (row) results.rows.push_back(std::make_shared<const Event>(static_cast<const Event&>(*row)));
     }
     results.columns = chosen_columns({"timestamp", "severity", "rule_name", "alert_id"});
+    results.alerts = true;
     last = std::move(results);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     show_rows(seconds, "alerts");
@@ -812,6 +792,16 @@ struct Session::Impl {
     if (name == ".run") {
       if (!args.empty()) return usage(".run");
       return run_rules();
+    }
+    if (name == ".why") {
+      std::string text, problem;
+      const bool rows = last.kind == Results::Kind::Rows && !last.alerts;
+      if (!shell::why(args, {rules, rows ? &last.rows : nullptr, events, &field_types}, text, problem)) {
+        error_line(problem);
+        return false;
+      }
+      std::fputs(text.c_str(), out);
+      return true;
     }
     if (name == ".explain") {
       if (rest.find_first_not_of(" \t\r\n") == std::string::npos) return usage(".explain QUERY");

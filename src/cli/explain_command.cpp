@@ -1,0 +1,223 @@
+// `eql explain --rule FILE_OR_ID [--rules PATH] EVENTS...` (docs/explain.md): why a rule
+// matches or misses each event: its index patterns, exception items and ordering timestamp,
+// then its query node by node as the evaluator's tracing mode saw it.
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/args.h"
+#include "cli/commands.h"
+#include "cli/explain_output.h"
+#include "eql/explain.h"
+#include "eql/rules.h"
+#include "eql/runner.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
+
+namespace eql::cli {
+
+namespace {
+
+constexpr const char* kExplainUsage =
+    "usage: eql explain --rule FILE_OR_ID [--rules PATH...] [options] FILE...\n"
+    "\n"
+    "Explains, for each event of the FILEs (NDJSON, JSON arrays, search responses, gzip;\n"
+    "`-` is standard input), why the rule matches it or not: what kept the event from the rule\n"
+    "before its query ran (index patterns, an exception item, a missing timestamp), then the\n"
+    "query as a tree, each node with its verdict and the values it saw (docs/explain.md).\n"
+    "\n"
+    "options:\n"
+    "  --rule FILE_OR_ID  the rule: a rule file (TOML, a Kibana export, .eql) holding one EQL\n"
+    "                     rule, or the rule_id of a rule of --rules\n"
+    "  --rules PATH       rule files or folders: where --rule ID is looked up, and exception\n"
+    "                     items are taken from (repeatable)\n"
+    "  --index NAME       the index events are read as when they name none (as eql run --index)\n"
+    "  --limit N          explain the first N events only\n"
+    "  --format FORMAT    text (default) or json\n"
+    "\n"
+    "exit codes: 0 explained, 1 the rule does not compile or an event could not be read,\n"
+    "            2 a usage error, an unreadable file, no such rule\n";
+
+struct ExplainCommandOptions {
+  std::string rule;
+  std::vector<std::string> rule_paths;
+  std::vector<std::string> events;
+  std::string index;
+  std::optional<std::size_t> limit;
+  bool json = false;
+};
+
+std::optional<std::string> parse_arguments(Args args, ExplainCommandOptions& options, bool& help) {
+  ArgReader reader(args);
+  std::string error;
+  while (!reader.done()) {
+    if (reader.flag("--help") || reader.flag("-h")) {
+      help = true;
+      return std::nullopt;
+    }
+    if (auto rule = reader.option_value("--rule", error)) {
+      options.rule = *rule;
+    } else if (auto path = reader.option_value("--rules", error)) {
+      options.rule_paths.push_back(*path);
+    } else if (auto index = reader.option_value("--index", error)) {
+      options.index = *index;
+    } else if (auto limit = reader.option_value("--limit", error)) {
+      if (limit->empty() || limit->find_first_not_of("0123456789") != std::string::npos || limit->size() > 9) {
+        return "--limit needs a number";
+      }
+      options.limit = static_cast<std::size_t>(std::stoul(*limit));
+    } else if (auto format = reader.option_value("--format", error)) {
+      if (*format != "text" && *format != "json") return "unknown format '" + *format + "' (text or json)";
+      options.json = *format == "json";
+    } else if (!error.empty()) {
+      return error;
+    } else if (reader.peek().size() > 1 && reader.peek().front() == '-') {
+      return "unknown option " + std::string(reader.peek());
+    } else {
+      options.events.emplace_back(reader.next());
+    }
+  }
+  if (options.rule.empty()) return std::string("--rule FILE_OR_ID is needed");
+  if (options.events.empty()) return std::string("no events file given");
+  return std::nullopt;
+}
+
+struct Found {
+  const Rule* rule = nullptr;
+  const RuleFile* file = nullptr;
+};
+
+// The rule --rule names: a file with one EQL rule, or a rule_id among --rules. Sets
+// `error` (a usage problem) when there is none, or several.
+std::optional<Found> find_rule(const std::string& name, const LoadedRules& named, const LoadedRules& set,
+                               std::string& error) {
+  std::vector<Found> found;
+  if (!named.files.empty()) {
+    for (const RuleFile& file : named.files) {
+      for (const Rule& rule : file.rules) found.push_back({&rule, &file});
+    }
+    if (found.empty()) error = "no EQL rule in '" + name + "'";
+    if (found.size() > 1) {
+      error = "'" + name + "' holds " + std::to_string(found.size()) +
+              " EQL rules: name one by its rule_id (--rules '" + name + "' --rule ID)";
+    }
+  } else {
+    for (const RuleFile& file : set.files) {
+      for (const Rule& rule : file.rules) {
+        if (rule.rule_id == name) found.push_back({&rule, &file});
+      }
+    }
+    if (found.empty()) {
+      error = set.files.empty() ? "no rule file '" + name + "' (a rule_id needs --rules PATH)"
+                                : "no rule with rule_id " + name + " in the --rules set";
+    }
+  }
+  if (found.empty() || found.size() > 1) return std::nullopt;
+  return found.front();
+}
+
+// The exception items the rule refers to, from its own file and every file of --rules.
+std::vector<ExceptionListItem> exceptions_of(const Rule& rule, const std::vector<const LoadedRules*>& sources) {
+  std::vector<ExceptionListItem> items;
+  std::map<std::string, bool> seen;  // item ids taken (a file may be both --rule and --rules)
+  for (const ExceptionListReference& reference : rule.exceptions_list) {
+    for (const LoadedRules* loaded : sources) {
+      for (const RuleFile& file : loaded->files) {
+        for (const ExceptionListItem& item : file.exception_items) {
+          if (item.list_id != reference.list_id || !exception_item_supported(item)) continue;
+          if (seen.emplace(item.list_id + "\n" + item.item_id, true).second) items.push_back(item);
+        }
+      }
+    }
+  }
+  return items;
+}
+
+std::string render_errors(const Diagnostics& diagnostics, const SourceText& source, const QueryOrigin& origin) {
+  std::string out;
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == Severity::Error) out += render(d, source, origin, RenderOptions{});
+  }
+  return out;
+}
+
+// Reads the events of every file, up to `limit`; problems on stderr. False on a problem.
+bool read_all(const ExplainCommandOptions& options, std::vector<Event>& events, int& exit_code) {
+  bool ok = true;
+  for (const std::string& path : options.events) {
+    ReadSummary summary = read_events(
+        path, EventReadOptions{},
+        [&](Event&& event) {
+          if (options.limit && events.size() >= *options.limit) return false;
+          events.push_back(std::move(event));
+          return true;
+        },
+        [&](const InputProblem& problem) {
+          std::fprintf(stderr, "%s\n", problem.to_string().c_str());
+          ok = false;
+        });
+    if (summary.io_error) {
+      exit_code = kExitUsage;
+      return false;
+    }
+  }
+  if (!ok) exit_code = kExitFindings;
+  return ok;
+}
+
+}  // namespace
+
+int run_explain(Args args) {
+  ExplainCommandOptions options;
+  bool help = false;
+  if (auto error = parse_arguments(args, options, help)) return usage_error("explain", *error);
+  if (help) {
+    std::fputs(kExplainUsage, stdout);
+    return kExitOk;
+  }
+  LoadedRules set = load_rule_paths(options.rule_paths);
+  std::error_code ignored;
+  const bool is_file = std::filesystem::exists(options.rule, ignored);
+  LoadedRules named = is_file ? load_rule_paths({options.rule}) : LoadedRules{};
+  std::vector<std::string> io_errors = set.io_errors;
+  io_errors.insert(io_errors.end(), named.io_errors.begin(), named.io_errors.end());
+  for (const std::string& error : io_errors) std::fprintf(stderr, "eql explain: %s\n", error.c_str());
+  if (!io_errors.empty()) return kExitUsage;
+  std::string error;
+  std::optional<Found> found = find_rule(options.rule, named, set, error);
+  if (!found) {
+    std::fprintf(stderr, "eql explain: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  const Rule& rule = *found->rule;
+  std::string problems = render_errors(found->file->diagnostics, found->file->source, QueryOrigin());
+  problems += render_errors(rule.field_diagnostics, found->file->source, QueryOrigin());
+  if (problems.empty() && !rule.has_query) problems = "eql explain: " + rule.file + ": the rule has no query\n";
+  if (!problems.empty()) {
+    std::fputs(problems.c_str(), stderr);
+    return kExitFindings;
+  }
+  int exit_code = kExitOk;
+  std::vector<Event> events;
+  if (!read_all(options, events, exit_code) && exit_code == kExitUsage) return exit_code;
+
+  SchemaFieldTypes types(embedded_schema_all());
+  ExplainOptions explain_options;
+  explain_options.index = options.index;
+  explain_options.field_types = &types;
+  RuleExplanation explanation;
+  Diagnostics diagnostics =
+      explain_rule(rule, exceptions_of(rule, {&named, &set}), events, explain_options, explanation);
+  if (has_errors(diagnostics)) {
+    std::fputs(render_errors(diagnostics, found->file->source, rule.query_origin).c_str(), stderr);
+    return kExitFindings;
+  }
+  std::string out = options.json ? explain_json(rule, explanation) : explain_text(rule, explanation);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return exit_code;
+}
+
+}  // namespace eql::cli
