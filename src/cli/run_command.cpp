@@ -130,14 +130,14 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
     }
     if (reader.flag("--quiet") || reader.flag("-q")) {
       options.quiet = true;
+    } else if (reader.flag("--explain-index")) {
+      options.explain_index = true;
     } else if (reader.flag("--fail-on-alert")) {
       options.fail_on_alert = true;
     } else if (reader.flag("--strict-rules")) {
       options.strict_rules = true;
     } else if (reader.flag("--ignore-index")) {
       options.ignore_index = true;
-    } else if (reader.flag("--explain-index")) {
-      options.explain_index = true;
     } else if (auto path = reader.option_value("--rules", error)) {
       options.rule_paths.push_back(*path);
     } else if (auto format = reader.option_value("--format", error)) {
