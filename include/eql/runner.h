@@ -131,6 +131,10 @@ class RuleRunner {
   Diagnostics add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions);
   std::size_t rule_count() const;
   const Rule& rule(std::size_t index) const;
+  /// How the rule at `index` was filed in the runner's index, as text: its index patterns,
+  /// its gate of each kind and each event filter's required fields (`eql run
+  /// --explain-index`). A reader's aid: the format may change.
+  std::string explain_index(std::size_t index) const;
 
   /// Feeds the next event in input order. `index` is the input's index when the event
   /// names none itself (see event_index); empty: unknown. Alerts go to the sink.

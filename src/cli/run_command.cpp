@@ -49,6 +49,8 @@ constexpr const char* kRunUsage =
     "  --index NAME             the index of the FILEs that follow, for events that name none\n"
     "                           (no `_index`, no data_stream.*)\n"
     "  --ignore-index           every rule sees every event, whatever its index patterns\n"
+    "  --explain-index          print, per rule, what the runner indexed it under (index\n"
+    "                           patterns, gates, required fields), and read no events\n"
     "  --severity LEVEL         only rules of this severity or higher (low, medium, high,\n"
     "                           critical)\n"
     "  --rule-id ID             only this rule (repeatable)\n"
@@ -101,6 +103,7 @@ struct RunCommandOptions {
   bool quiet = false;
   bool fail_on_alert = false;
   bool ignore_index = false;
+  bool explain_index = false;
   RuleSelection selection;
   bool strict_rules = false;
   std::optional<RunnerOptions::Order> order;
@@ -132,6 +135,8 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
     }
     if (reader.flag("--quiet") || reader.flag("-q")) {
       options.quiet = true;
+    } else if (reader.flag("--explain-index")) {
+      options.explain_index = true;
     } else if (reader.flag("--fail-on-alert")) {
       options.fail_on_alert = true;
     } else if (reader.flag("--strict-rules")) {
@@ -577,6 +582,25 @@ FirstPass read_inputs(const RunCommandOptions& options, std::FILE* err, std::chr
   return pass;
 }
 
+// --explain-index: each rule's filing in the runner's index, indented under its name, so
+// that a reader can see why an event is or is not evaluated against a rule.
+void print_index_filing(std::FILE* out, const RuleRunner& runner) {
+  for (std::size_t i = 0; i < runner.rule_count(); ++i) {
+    const Rule& rule = runner.rule(i);
+    std::string text = "rule " + (rule.name.empty() ? std::string("(unnamed)") : rule.name);
+    if (!rule.rule_id.empty()) text += " [" + rule.rule_id + "]";
+    text += " (" + rule.file + ")\n";
+    std::string filing = runner.explain_index(i);
+    for (std::size_t start = 0; start < filing.size();) {
+      std::size_t end = filing.find('\n', start);
+      if (end == std::string::npos) end = filing.size();
+      text += "  " + filing.substr(start, end - start) + "\n";
+      start = end + 1;
+    }
+    std::fputs(text.c_str(), out);
+  }
+}
+
 }  // namespace
 
 int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal, RunService* service) {
@@ -635,6 +659,10 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   if (runner.rule_count() == 0) {
     std::fputs("eql run: no EQL rule to run\n", err);
     return kExitUsage;
+  }
+  if (options.explain_index) {
+    print_index_filing(out, runner);
+    return kExitOk;
   }
 
   // One pass over the inputs: into the one runner, or partitioned over the workers.

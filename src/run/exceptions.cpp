@@ -1,0 +1,76 @@
+// Exception items (include/eql/runner.h, src/run/exceptions.h): values compared as text,
+// as Kibana's list values are strings whatever the field's type.
+#include "run/exceptions.h"
+
+#include <algorithm>
+
+#include "eql/runner.h"
+
+namespace eql {
+
+namespace detail {
+
+bool wildcard_matches(std::string_view pattern, std::string_view text) {
+  // The classic backtracking to the last star: linear enough for field values.
+  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+bool any_exception_matches(const std::vector<ExceptionListItem>& items, const Event& event) {
+  return std::any_of(items.begin(), items.end(),
+                     [&](const ExceptionListItem& item) { return exception_item_matches(item, event); });
+}
+
+}  // namespace detail
+
+bool exception_item_supported(const ExceptionListItem& item) {
+  if (item.entries.empty()) return false;
+  return std::all_of(item.entries.begin(), item.entries.end(), [](const ExceptionEntry& entry) {
+    bool type_known = entry.type == "match" || entry.type == "match_any" || entry.type == "wildcard" ||
+                      entry.type == "exists";
+    bool operator_known = entry.operator_name == "included" || entry.operator_name == "excluded";
+    return type_known && operator_known && !entry.field.empty();
+  });
+}
+
+bool exception_item_matches(const ExceptionListItem& item, const Event& event) {
+  if (item.entries.empty()) return false;
+  for (const ExceptionEntry& entry : item.entries) {
+    bool holds = false;
+    for (const Value& value : event.values(entry.field)) {
+      if (value.is_null()) continue;
+      if (entry.type == "exists") {
+        holds = true;
+        break;
+      }
+      std::string text = to_display_string(value);
+      for (const std::string& wanted : entry.values) {
+        if (entry.type == "wildcard" ? detail::wildcard_matches(wanted, text) : wanted == text) {
+          holds = true;
+          break;
+        }
+      }
+      if (holds) break;
+    }
+    if (entry.operator_name == "excluded") holds = !holds;
+    if (!holds) return false;
+  }
+  return true;
+}
+
+}  // namespace eql
