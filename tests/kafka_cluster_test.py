@@ -19,8 +19,6 @@ kills: workers killed with SIGKILL at different points (before their first commi
    the killed worker are found and not written again.
 rebalance: two workers on a live stream, a third joins mid-stream, then one leaves
    (SIGTERM): nothing lost, nothing twice.
-errors: request errors injected (Produce, Fetch, OffsetCommit, ListOffsets) and a kill among
-   them: nothing lost, nothing twice.
 
     kafka_cluster_test.py PART EQL MOCK_KAFKA GEN_EVENTS RULES WORKDIR
 """
@@ -138,7 +136,7 @@ class Cluster:
     def __init__(self, mock, kcat):
         self.kcat = kcat
         topics = ["ecs-events:6", "ecs-events-live:6", "eql-dead:1", "eql-alerts:6", "eql-alerts-down:6",
-                  "eql-alerts-rebalance:6", "eql-alerts-errors:6"] + ["eql-alerts-kill%d:6" % i for i in range(4)]
+                  "eql-alerts-rebalance:6"] + ["eql-alerts-kill%d:6" % i for i in range(4)]
         self.process = subprocess.Popen([mock, "--brokers", "3"] + [a for t in topics for a in ("--topic", t)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.address = self.process.stdout.readline().decode().strip()
@@ -331,44 +329,6 @@ def part_rebalance(env, cluster, expected, lines):
                 w.process.kill()
 
 
-def part_errors(env, cluster, expected, lines):
-    eql, rules, work = env
-    cluster.produce("ecs-events", lines)
-    group, topic = "eql-errors", "eql-alerts-errors"
-    # API keys: Produce 0, Fetch 1, ListOffsets 2, OffsetCommit 8; error codes:
-    # NOT_LEADER_OR_FOLLOWER 6, REQUEST_TIMED_OUT 7, OFFSET_METADATA_TOO_LARGE 12 (not retried:
-    # the commit fails and the mark falls behind), NOT_COORDINATOR 16.
-    first = ["errors 0 6 3", "errors 0 7 2", "errors 1 6 3", "errors 2 6 2", "errors 8 12 2"]
-    then = ["errors 0 6 2", "errors 8 16 4"]
-    answers = [cluster.command(c) for c in first]
-    extra = ("--stats-interval", "100ms")
-    worker = Worker(eql, rules, cluster.address, group, topic, work / "errors0.log", extra=extra)
-    try:
-        wait_for(lambda: worker.events_done() >= len(lines) // 3, 60, step=0.05)
-        answers += [cluster.command(c) for c in then]
-        reached, done, commits = kill_when(worker, len(lines) // 2)
-    finally:
-        if worker.process.poll() is None:
-            worker.process.kill()
-    check(answers == ["ok"] * len(answers), "request errors injected: %s" % answers)
-    print("errors: the first worker killed after %d events, %d commits" % (done, commits))
-    messages = worker.messages()
-    check(any(m.startswith("commit (") and " failed: " in m for m in messages),
-          "the failed commits are logged, and the worker went on")
-    check(any(m.startswith("reading the offsets of eql-alerts-errors[") and "trying again" in m for m in messages),
-          "a failed request reading back the alerts partition is tried again")
-    answers = [cluster.command(c) for c in first]
-    last = Worker(eql, rules, cluster.address, group, topic, work / "errors1.log", extra=extra)
-    try:
-        settle(cluster, topic, expected, [last])
-        check_exactly_once(cluster, topic, expected, "request errors and a kill")
-        print("errors: the replacement did not write %d alerts again" % last.suppressed())
-        check(last.stop() == 0, "the replacement exits 0 on SIGTERM")
-    finally:
-        if last.process.poll() is None:
-            last.process.kill()
-
-
 def main():
     part, eql, mock, gen_events, rules, work = sys.argv[1:7]
     kcat = os.environ.get("KCAT", "kcat")
@@ -383,7 +343,7 @@ def main():
     lines = events.read_bytes().splitlines(keepends=True)
     half = len(lines) // 2
     lines = lines[:half] + [b"this is not json\n"] + lines[half:]
-    parts = {"workers": part_workers, "kills": part_kills, "rebalance": part_rebalance, "errors": part_errors}
+    parts = {"workers": part_workers, "kills": part_kills, "rebalance": part_rebalance}
     cluster = Cluster(mock, kcat)
     try:
         check(":" in cluster.address, "the mock cluster's bootstrap address: %s" % cluster.address)
