@@ -1,18 +1,26 @@
 #!/usr/bin/env python3
 """`eql run --kafka` against librdkafka's mock cluster (eql-mock-kafka), in separate
-processes as on separate machines.
+processes as on separate machines. Every alerts topic must end holding exactly the
+event-rule alert ids of `eql run` over the same events in a file, each once
+(exactly-once, docs/kafka.md). One part per ctest test (the first argument):
+
+workers:
 
 1. Two workers in one consumer group share a 6-partition topic of generated events (with
    incidents that make rules alert, and one message that is no JSON): the alert ids in the
    alerts topic must be exactly the event-rule alert ids of `eql run` over the same events in
    a file; each worker must have been assigned partitions; the bad message must be logged with
    topic/partition/offset and copied to the dead-letter topic; SIGTERM: both exit 0.
-2. A worker killed with SIGKILL mid-stream, a new one started in its place: no alert is
-   lost (at-least-once: duplicates are allowed at this step, counted and reported).
-3. A broker taken down mid-stream for 3 s and brought back (the mock's control commands):
+2. A broker taken down mid-stream for 3 s and brought back (the mock's control commands):
    the worker recovers and no alert is lost.
+kills: workers killed with SIGKILL at different points (before their first commit, after
+   it, one replacement killed in turn, one of two workers killed and the other taking its
+   partitions over): nothing lost, nothing twice; the alerts written past the commit by
+   the killed worker are found and not written again.
+rebalance: two workers on a live stream, a third joins mid-stream, then one leaves
+   (SIGTERM): nothing lost, nothing twice.
 
-    kafka_cluster_test.py EQL MOCK_KAFKA GEN_EVENTS RULES WORKDIR
+    kafka_cluster_test.py PART EQL MOCK_KAFKA GEN_EVENTS RULES WORKDIR
 """
 import json
 import os
@@ -47,11 +55,11 @@ def wait_for(predicate, seconds, step=0.5):
 
 
 class Worker:
-    def __init__(self, eql, rules, address, group, alerts_topic, log_path, extra=()):
+    def __init__(self, eql, rules, address, group, alerts_topic, log_path, extra=(), topic="ecs-events"):
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.process = subprocess.Popen(
-            [eql, "run", "--quiet", "--rules", str(rules), "--kafka", address, "--topic", "ecs-events",
+            [eql, "run", "--quiet", "--rules", str(rules), "--kafka", address, "--topic", topic,
              "--group", group, "--alerts-topic", alerts_topic, "--dead-letter-topic", "eql-dead",
              "--log-format", "json", "--stats-interval", "1s", "--commit-interval", "200ms",
              # A member that went away (killed, or replaced by its own rejoin) is dropped
@@ -65,8 +73,8 @@ class Worker:
             try:
                 record = json.loads(line)
             except ValueError:
-                continue  # not a log record (e.g. a rule diagnostic)
-            if isinstance(record, dict):  # a diagnostic's line can be JSON too (a quoted string)
+                continue  # not a log record (e.g. a rule diagnostic), or one half written
+            if isinstance(record, dict):
                 out.append(record)
         return out
 
@@ -74,7 +82,7 @@ class Worker:
         return [record.get("message", "") for record in self.records()]
 
     def assigned(self):
-        return [m for m in self.messages() if m.startswith("assigned ecs-events[") and "[]" not in m]
+        return [m for m in self.messages() if m.startswith("assigned ") and "[]" not in m]
 
     def stats(self):
         return [m for m in self.messages() if m.startswith("stats: ")]
@@ -86,6 +94,11 @@ class Worker:
     def commits(self):
         stats = self.stats()
         return int(stats[-1].split(" commits")[0].rsplit(" ", 1)[1]) if stats else 0
+
+    def suppressed(self):
+        """Alerts made again after a handover and not written, as the last stats line says."""
+        stats = self.stats()
+        return int(stats[-1].split(" already written")[0].rsplit(" ", 1)[1]) if stats else 0
 
     def caught_up(self):
         """Assigned, and the last stats line says every assigned partition is read to its end."""
@@ -117,10 +130,209 @@ def expected_ids(eql, rules, events):
     return ids
 
 
+class Cluster:
+    """eql-mock-kafka with the topics of every part, its control commands, and kcat."""
+
+    def __init__(self, mock, kcat):
+        self.kcat = kcat
+        topics = ["ecs-events:6", "ecs-events-live:6", "eql-dead:1", "eql-alerts:6", "eql-alerts-down:6",
+                  "eql-alerts-rebalance:6"] + ["eql-alerts-kill%d:6" % i for i in range(4)]
+        self.process = subprocess.Popen([mock, "--brokers", "3"] + [a for t in topics for a in ("--topic", t)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.address = self.process.stdout.readline().decode().strip()
+
+    def command(self, line):
+        self.process.stdin.write((line + "\n").encode())
+        self.process.stdin.flush()
+        return self.process.stdout.readline().decode().strip()
+
+    def produce(self, topic, lines, first_key=0):
+        """One message a line, keyed by line number so that the partitioner spreads them."""
+        payload = b"".join(b"%d\t%s" % (first_key + i, line) for i, line in enumerate(lines))
+        subprocess.run([self.kcat, "-P", "-b", self.address, "-t", topic, "-K", "\t"], input=payload,
+                       check=True, timeout=120)
+
+    def alert_ids(self, topic):
+        return [key for key, _ in read_topic(self.kcat, self.address, topic)]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def check_exactly_once(cluster, topic, expected, what):
+    ids = cluster.alert_ids(topic)
+    duplicates = len(ids) - len(set(ids))
+    check(set(ids) == expected and duplicates == 0,
+          "%s: %d distinct ids of the file run's %d, missing %d, extra %d, duplicates %d" % (
+              what, len(set(ids) & expected), len(expected), len(expected - set(ids)), len(set(ids) - expected),
+              duplicates))
+    return duplicates
+
+
+def settle(cluster, topic, expected, workers, seconds=120):
+    """Until every worker alive has read its partitions to the end and the alerts are in."""
+    wait_for(lambda: all(w.caught_up() for w in workers if w.process.poll() is None)
+             and set(cluster.alert_ids(topic)) >= expected, seconds)
+    time.sleep(1.0)  # anything beyond the expected (a duplicate) would be there by now
+
+
+def part_workers(env, cluster, expected, lines):
+    eql, rules, work = env
+    workers = [Worker(eql, rules, cluster.address, "eql-detect", "eql-alerts", work / ("worker%d.log" % i))
+               for i in range(2)]
+    started = list(workers)
+    try:
+        check(wait_for(lambda: all(w.assigned() for w in workers), 60),
+              "both workers were assigned partitions: %s" % [w.assigned()[-1:] for w in workers])
+        cluster.produce("ecs-events", lines)
+        settle(cluster, "eql-alerts", expected, workers)
+        check_exactly_once(cluster, "eql-alerts", expected, "two workers, no failure")
+        codes = [w.stop() for w in workers]
+        check(codes == [0, 0], "SIGTERM: both workers exit 0: %s" % codes)
+        messages = [m for w in workers for m in w.messages()]
+        check(any(m.startswith("bad message ecs-events/") and "@" in m and "invalid JSON" in m for m in messages),
+              "the bad message is logged with topic/partition@offset")
+        dead = read_topic(cluster.kcat, cluster.address, "eql-dead")
+        check([value for _, value in dead] == ["this is not json"], "the dead-letter topic holds it: %s" % dead)
+        check(any(m.startswith("left the group") for m in messages) and any(m.startswith("stats:") for m in messages),
+              "the log has stats lines and the leaving")
+
+        # A broker taken down mid-stream and brought back: the worker recovers, nothing lost.
+        third = Worker(eql, rules, cluster.address, "eql-down", "eql-alerts-down", work / "broker-down.log",
+                       extra=("--stats-interval", "200ms"))
+        started.append(third)
+        wait_for(lambda: third.events_done() > 0, 60, step=0.05)
+        down_at = third.events_done()
+        answers = [cluster.command("down 2")]
+        time.sleep(3)
+        answers.append(cluster.command("up 2"))
+        check(answers == ["ok", "ok"], "broker 2 down for 3 s, then up: %s" % answers)
+        settle(cluster, "eql-alerts-down", expected, [third])
+        print("broker down after %d of %d events" % (down_at, len(lines)))
+        check_exactly_once(cluster, "eql-alerts-down", expected, "with a broker down and back")
+        check(third.stop() == 0, "the worker exits 0 on SIGTERM after the broker came back")
+    finally:
+        for w in started:
+            if w.process.poll() is None:
+                w.process.kill()
+
+
+def kill_when(worker, events, commits_at_least=0, commits_at_most=None):
+    """SIGKILL once the worker's stats show `events` done (and its commits in range)."""
+    def ready():
+        commits = worker.commits()
+        return worker.events_done() >= events and commits >= commits_at_least and (
+            commits_at_most is None or commits <= commits_at_most)
+    reached = wait_for(ready, 60, step=0.05)
+    worker.stop(signal.SIGKILL)
+    return reached, worker.events_done(), worker.commits()
+
+
+def part_kills(env, cluster, expected, lines):
+    eql, rules, work = env
+    cluster.produce("ecs-events", lines)
+    total = len(lines)
+    fast = ("--stats-interval", "100ms")
+    runs = [
+        # (name, [(events before the kill, commits at least, commits at most, extra options)], survivor)
+        ("killed before its first commit", [(total // 4, 0, 0, ("--commit-interval", "60s"))]),
+        ("killed after a commit", [(1, 1, None, ())]),
+        ("killed, and its replacement killed in turn", [(total // 3, 1, None, ()), (total // 6, 0, None, ())]),
+    ]
+    suppressed = 0
+    for number, (name, kills) in enumerate(runs):
+        group, topic = "eql-kill%d" % number, "eql-alerts-kill%d" % number
+        notes = []
+        for step, (events, low, high, extra) in enumerate(kills):
+            worker = Worker(eql, rules, cluster.address, group, topic, work / ("kill%d-%d.log" % (number, step)),
+                            extra=fast + extra)
+            try:
+                reached, done, commits = kill_when(worker, events, low, high)
+            finally:
+                if worker.process.poll() is None:
+                    worker.process.kill()
+            check(reached, "%s: worker %d killed after %d events, %d commits" % (name, step, done, commits))
+            suppressed += worker.suppressed()
+            notes.append("%d events, %d commits" % (done, commits))
+        last = Worker(eql, rules, cluster.address, group, topic, work / ("kill%d-last.log" % number), extra=fast)
+        try:
+            settle(cluster, topic, expected, [last])
+            suppressed += last.suppressed()
+            print("%s (%s): the last worker did not write %d alerts again" % (name, "; ".join(notes), last.suppressed()))
+            check_exactly_once(cluster, topic, expected, name)
+            resumed = [m for m in last.assigned() if "committed:" in m]
+            if number > 0:
+                check(bool(resumed) and '"alerts_high":' in resumed[0],
+                      "%s: the last worker reads the committed offsets and their metadata: %s" % (name, resumed[:1]))
+            check(last.stop() == 0, "%s: the last worker exits 0 on SIGTERM" % name)
+        finally:
+            if last.process.poll() is None:
+                last.process.kill()
+
+    # Two workers, one killed mid-stream: the other takes its partitions over.
+    group, topic = "eql-kill3", "eql-alerts-kill3"
+    pair = [Worker(eql, rules, cluster.address, group, topic, work / ("kill3-%d.log" % i), extra=fast)
+            for i in range(2)]
+    try:
+        check(wait_for(lambda: all(w.assigned() for w in pair), 60), "two workers, each assigned partitions")
+        reached, done, commits = kill_when(pair[0], 1, 1)
+        check(reached, "one of two killed after %d events, %d commits" % (done, commits))
+        settle(cluster, topic, expected, [pair[1]])
+        wait_for(lambda: len(pair[1].assigned()) >= 2, 30)
+        check(len(pair[1].assigned()) >= 2, "the survivor was given the killed worker's partitions: %s" %
+              pair[1].assigned()[-1:])
+        settle(cluster, topic, expected, [pair[1]])
+        suppressed += pair[1].suppressed()
+        print("one of two killed: the survivor did not write %d alerts again" % pair[1].suppressed())
+        check_exactly_once(cluster, topic, expected, "one of two workers killed, the other takes over")
+        check(pair[1].stop() == 0, "the survivor exits 0 on SIGTERM")
+    finally:
+        for w in pair:
+            if w.process.poll() is None:
+                w.process.kill()
+    # The worker killed before its first commit had written alerts: the handover found them.
+    check(suppressed > 0, "alerts written before a kill were found and not written again: %d" % suppressed)
+
+
+def part_rebalance(env, cluster, expected, lines):
+    eql, rules, work = env
+    group, topic = "eql-rebalance", "eql-alerts-rebalance"
+    extra = ("--stats-interval", "200ms")
+    workers = [Worker(eql, rules, cluster.address, group, topic, work / ("rebalance%d.log" % i), extra=extra,
+                      topic="ecs-events-live") for i in range(2)]
+    try:
+        check(wait_for(lambda: all(w.assigned() for w in workers), 60), "two workers, each assigned partitions")
+        chunks = 10
+        size = (len(lines) + chunks - 1) // chunks
+        for chunk in range(chunks):
+            cluster.produce("ecs-events-live", lines[chunk * size:(chunk + 1) * size], chunk * size)
+            if chunk == 2:  # a third worker joins mid-stream
+                workers.append(Worker(eql, rules, cluster.address, group, topic, work / "rebalance2.log",
+                                      extra=extra, topic="ecs-events-live"))
+                check(wait_for(lambda: workers[2].assigned(), 60), "the third worker is given partitions: %s" %
+                      workers[2].assigned()[-1:])
+            if chunk == 6:  # one leaves
+                check(workers[0].stop() == 0, "the first worker leaves on SIGTERM, exit 0")
+                check(any(m.startswith("revoked ") for m in workers[0].messages()),
+                      "its partitions were revoked (alerts flushed, offsets committed) before it left")
+            time.sleep(0.5)
+        settle(cluster, topic, expected, workers[1:])
+        check(all(any(m.startswith("revoked ") for m in w.messages()) for w in workers[1:2]),
+              "the rebalances revoked partitions of the workers that stayed")
+        check_exactly_once(cluster, topic, expected, "a third worker joins, one leaves")
+        codes = [w.stop() for w in workers[1:]]
+        check(codes == [0, 0], "the two remaining workers exit 0: %s" % codes)
+    finally:
+        for w in workers:
+            if w.process.poll() is None:
+                w.process.kill()
+
+
 def main():
-    eql, mock, gen_events, rules, work = sys.argv[1:6]
+    part, eql, mock, gen_events, rules, work = sys.argv[1:7]
     kcat = os.environ.get("KCAT", "kcat")
-    work = pathlib.Path(work)
+    work = pathlib.Path(work) / part
     work.mkdir(parents=True, exist_ok=True)
     events = work / "events.ndjson"
     with open(events, "wb") as out:
@@ -128,107 +340,16 @@ def main():
                         "--trigger-rules", rules], stdout=out, check=True)
     expected = expected_ids(eql, rules, events)
     check(len(expected) >= 10, "the file run gives event-rule alerts to compare with: %d" % len(expected))
-
-    cluster = subprocess.Popen([mock, "--brokers", "3", "--topic", "ecs-events:6", "--topic", "eql-alerts:6",
-                                "--topic", "eql-alerts-2:6", "--topic", "eql-alerts-3:6", "--topic", "eql-dead:1"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    workers = []
+    lines = events.read_bytes().splitlines(keepends=True)
+    half = len(lines) // 2
+    lines = lines[:half] + [b"this is not json\n"] + lines[half:]
+    parts = {"workers": part_workers, "kills": part_kills, "rebalance": part_rebalance}
+    cluster = Cluster(mock, kcat)
     try:
-        address = cluster.stdout.readline().decode().strip()
-        check(":" in address, "the mock cluster's bootstrap address: %s" % address)
-
-        # 1. Two workers, one group.
-        workers = [Worker(eql, rules, address, "eql-detect", "eql-alerts", work / ("worker%d.log" % i))
-                   for i in range(2)]
-        check(wait_for(lambda: all(w.assigned() for w in workers), 60),
-              "both workers were assigned partitions: %s" % [w.assigned()[-1:] for w in workers])
-        lines = events.read_bytes().splitlines(keepends=True)
-        half = len(lines) // 2
-        payload = work / "payload.ndjson"
-        # Keyed by line number, so that the partitioner spreads them over the 6 partitions.
-        lines = lines[:half] + [b"this is not json\n"] + lines[half:]
-        payload.write_bytes(b"".join(b"%d\t%s" % (i, line) for i, line in enumerate(lines)))
-        with open(payload, "rb") as source:  # from standard input: one message a line
-            subprocess.run([kcat, "-P", "-b", address, "-t", "ecs-events", "-K", "\t"], stdin=source,
-                           check=True, timeout=120)
-
-        def alert_ids():
-            return [key for key, _ in read_topic(kcat, address, "eql-alerts")]
-        wait_for(lambda: set(alert_ids()) >= expected, 120)
-        time.sleep(1.0)  # anything beyond the expected would be there by now
-        ids = alert_ids()
-        check(set(ids) == expected, "alerts topic: %d distinct ids, the file run %d; missing %d, extra %d" % (
-            len(set(ids)), len(expected), len(expected - set(ids)), len(set(ids) - expected)))
-        print("duplicates in the alerts topic (two workers, no failure): %d" % (len(ids) - len(set(ids))))
-        codes = [w.stop() for w in workers]
-        check(codes == [0, 0], "SIGTERM: both workers exit 0: %s" % codes)
-        messages = [m for w in workers for m in w.messages()]
-        check(any(m.startswith("bad message ecs-events/") and "@" in m and "invalid JSON" in m for m in messages),
-              "the bad message is logged with topic/partition@offset")
-        dead = read_topic(kcat, address, "eql-dead")
-        check([value for _, value in dead] == ["this is not json"], "the dead-letter topic holds it: %s" % dead)
-        check(any(m.startswith("left the group") for m in messages) and any(m.startswith("stats:") for m in messages),
-              "the log has stats lines and the leaving")
-
-        # 2. SIGKILL mid-stream, a new worker in its place: nothing lost.
-        first = Worker(eql, rules, address, "eql-kill", "eql-alerts-2", work / "killed.log",
-                       extra=("--stats-interval", "200ms"))
-        workers = [first]
-        # Killed as soon as a stats line shows it at work with a commit done (the stream
-        # takes it a few seconds).
-        wait_for(lambda: first.events_done() > 0 and first.commits() > 0, 60, step=0.05)
-        first.stop(signal.SIGKILL)
-        done_before = first.events_done()
-        before = len(read_topic(kcat, address, "eql-alerts-2"))
-        second = Worker(eql, rules, address, "eql-kill", "eql-alerts-2", work / "replacement.log")
-        workers = [second]
-
-        def alert_ids_2():
-            return [key for key, _ in read_topic(kcat, address, "eql-alerts-2")]
-        wait_for(lambda: second.caught_up() and set(alert_ids_2()) >= expected, 120)
-        ids = alert_ids_2()
-        check(set(ids) == expected, "after kill -9 and a replacement: %d distinct ids of %d" % (
-            len(set(ids) & expected), len(expected)))
-        print("killed after %d of %d events, %d alerts written by then; duplicates after the kill "
-              "(at-least-once): %d" % (done_before, len(lines), before, len(ids) - len(set(ids))))
-        # The replacement starts where the killed worker committed, and reads back the
-        # metadata committed with the offsets (how far the alerts partition was written).
-        resumed = [m for m in second.assigned() if "committed:" in m]
-        check(bool(resumed) and '"alerts_high":' in resumed[0],
-              "the replacement reads the committed offsets and their metadata: %s" % resumed[:1])
-        check(second.stop() == 0, "the replacement exits 0 on SIGTERM")
-
-        # 3. A broker taken down mid-stream and brought back: the worker recovers, nothing lost.
-        third = Worker(eql, rules, address, "eql-down", "eql-alerts-3", work / "broker-down.log",
-                       extra=("--stats-interval", "200ms"))
-        workers = [third]
-        wait_for(lambda: third.events_done() > 0, 60, step=0.05)
-        down_at = third.events_done()
-        answers = []
-        for command in ["down 2", None, "up 2"]:
-            if command is None:
-                time.sleep(3)
-                continue
-            cluster.stdin.write((command + "\n").encode())
-            cluster.stdin.flush()
-            answers.append(cluster.stdout.readline().decode().strip())
-        check(answers == ["ok", "ok"], "broker 2 down for 3 s, then up: %s" % answers)
-
-        def alert_ids_3():
-            return [key for key, _ in read_topic(kcat, address, "eql-alerts-3")]
-        wait_for(lambda: third.caught_up() and set(alert_ids_3()) >= expected, 120)
-        ids = alert_ids_3()
-        check(set(ids) == expected, "with a broker down and back: %d distinct ids of %d, %d extra" % (
-            len(set(ids) & expected), len(expected), len(set(ids) - expected)))
-        print("broker down after %d of %d events; duplicates: %d" % (down_at, len(lines), len(ids) - len(set(ids))))
-        check(third.stop() == 0, "the worker exits 0 on SIGTERM after the broker came back")
-        workers = []
+        check(":" in cluster.address, "the mock cluster's bootstrap address: %s" % cluster.address)
+        parts[part]((eql, rules, work), cluster, expected, lines)
     finally:
-        for w in workers:
-            if w.process.poll() is None:
-                w.process.kill()
-        cluster.terminate()
-        cluster.wait(30)
+        cluster.stop()
     print("kafka-cluster: %d passed, %d failed" % (len(passed), len(failures)))
     return 1 if failures else 0
 

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 
@@ -359,6 +360,98 @@ bool KafkaSink::flush(int timeout_ms, std::string& error) {
   }
   if (result) {
     error = std::string("alerts not acknowledged in time: ") + rd_kafka_err2str(result);
+    return false;
+  }
+  return true;
+}
+
+// ---- the alerts reader ----
+
+std::unique_ptr<AlertsReader> AlertsReader::open(const KafkaOptions& options, std::string& error) {
+  std::unique_ptr<AlertsReader> reader(new AlertsReader());
+  reader->topic_ = options.alerts_topic;
+  rd_kafka_conf_t* conf = base_conf(options, {}, error);
+  if (!conf) return nullptr;
+  // Outside the group: partitions read by offset (the simple consumer), nothing committed.
+  if (!force(conf, "enable.auto.commit", "false", error) || !force(conf, "enable.partition.eof", "true", error)) {
+    rd_kafka_conf_destroy(conf);
+    return nullptr;
+  }
+  char text[512];
+  reader->handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, text, sizeof text);
+  if (!reader->handle_) {
+    rd_kafka_conf_destroy(conf);
+    error = std::string("cannot make the alerts reader: ") + text;
+    return nullptr;
+  }
+  return reader;
+}
+
+AlertsReader::~AlertsReader() {
+  if (handle_) rd_kafka_destroy(handle_);
+}
+
+namespace {
+
+// A header's value as an integer (-1 when missing or not one).
+std::int64_t header_number(rd_kafka_message_t* message, const char* name) {
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_message_headers(message, &headers) || rd_kafka_header_get_last(headers, name, &value, &size)) return -1;
+  std::string text(static_cast<const char*>(value), size);
+  char* end = nullptr;
+  long long number = std::strtoll(text.c_str(), &end, 10);
+  return text.empty() || *end != '\0' ? -1 : number;
+}
+
+}  // namespace
+
+bool AlertsReader::read(std::int32_t alerts_partition, std::int64_t from, std::int32_t source_partition,
+                        int timeout_ms, std::vector<WrittenAlert>& out, std::int64_t& end, std::string& error) {
+  std::int64_t low = -1, high = -1;
+  const std::string where = topic_ + "[" + std::to_string(alerts_partition) + "]";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  rd_kafka_resp_err_t result;
+  // A failed request (a leader moving, a broker away) is tried again until the deadline.
+  while ((result = rd_kafka_query_watermark_offsets(handle_, topic_.c_str(), alerts_partition, &low, &high, 5'000)) &&
+         std::chrono::steady_clock::now() < deadline) {
+    log_warn("reading the offsets of " + where + ": " + rd_kafka_err2str(result) + "; trying again");
+    rd_kafka_poll(handle_, 200);
+  }
+  if (result) {
+    error = "cannot read the offsets of " + where + ": " + rd_kafka_err2str(result);
+    return false;
+  }
+  end = high;
+  std::int64_t next = std::max(from, low);
+  if (next >= high) return true;
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(handle_, topic_.c_str(), nullptr);
+  if (rd_kafka_consume_start(topic, alerts_partition, next) == -1) {
+    error = "cannot read " + where + ": " + rd_kafka_err2str(rd_kafka_last_error());
+    rd_kafka_topic_destroy(topic);
+    return false;
+  }
+  while (next < high && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* message = rd_kafka_consume(topic, alerts_partition, 200);
+    if (!message) continue;
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      next = std::max(next, message->offset);
+    } else if (message->err) {
+      log_warn("reading " + where + ": " + rd_kafka_message_errstr(message));
+    } else {
+      next = message->offset + 1;
+      if (header_number(message, "eql.source.partition") == source_partition && message->key) {
+        out.push_back({header_number(message, "eql.source.offset"), message->offset,
+                       std::string(static_cast<const char*>(message->key), message->key_len)});
+      }
+    }
+    rd_kafka_message_destroy(message);
+  }
+  rd_kafka_consume_stop(topic, alerts_partition);
+  rd_kafka_topic_destroy(topic);
+  if (next < high) {
+    error = "cannot read " + where + " to offset " + std::to_string(high) + " in time (at " + std::to_string(next) + ")";
     return false;
   }
   return true;

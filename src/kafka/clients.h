@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kafka/handover.h"
 #include "kafka/options.h"
 
 struct rd_kafka_s;
@@ -121,6 +122,28 @@ class KafkaSink {
   std::map<std::int32_t, std::int64_t> alerts_high_;
   std::uint64_t failed_ = 0;
   std::string last_failure_;
+};
+
+/// Reads back what is in a partition of the alerts topic (a consumer outside the group,
+/// docs/kafka.md#exactly-once).
+class AlertsReader {
+ public:
+  static std::unique_ptr<AlertsReader> open(const KafkaOptions& options, std::string& error);
+  ~AlertsReader();
+  AlertsReader(const AlertsReader&) = delete;
+  AlertsReader& operator=(const AlertsReader&) = delete;
+
+  /// Reads partition `alerts_partition` from offset `from` (-1, or before the partition's
+  /// start: from its start) to its high-water mark as it is now, which goes to `end`; the
+  /// alerts whose eql.source.partition header names `source_partition` go to `out`. False
+  /// (with `error`) when the partition could not be read to that mark within `timeout_ms`.
+  bool read(std::int32_t alerts_partition, std::int64_t from, std::int32_t source_partition, int timeout_ms,
+            std::vector<WrittenAlert>& out, std::int64_t& end, std::string& error);
+
+ private:
+  AlertsReader() = default;
+  rd_kafka_s* handle_ = nullptr;
+  std::string topic_;
 };
 
 }  // namespace eql::kafka

@@ -16,6 +16,7 @@
 #include "eql/event.h"
 #include "eql/parser.h"
 #include "kafka/clients.h"
+#include "kafka/handover.h"
 #include "kafka/log.h"
 
 namespace eql::kafka {
@@ -51,6 +52,7 @@ class Worker {
 
  private:
   void choose_rules();
+  void take_over(const std::vector<std::int32_t>& partitions);
   void handle(const KafkaSource::Message& message);
   void bad_message(const KafkaSource::Message& message, const std::string& why);
   bool commit(const std::vector<std::int32_t>* only, const char* why);
@@ -62,6 +64,8 @@ class Worker {
   std::FILE* out_;
   std::unique_ptr<KafkaSource> source_;
   std::unique_ptr<KafkaSink> sink_;
+  std::unique_ptr<AlertsReader> reader_;  // with an alerts topic: alerts written past the commit
+  Handover handover_;
   std::vector<bool> event_rules_;
   std::map<std::int32_t, std::int64_t> next_offset_;  // of the partitions with uncommitted work
   KafkaSource::Message current_;
@@ -93,7 +97,51 @@ void Worker::bad_message(const KafkaSource::Message& message, const std::string&
   if (sink_) sink_->send_dead_letter(message.value, options_.topic, message.partition, message.offset, why);
 }
 
+// A partition given to this worker: the alerts of its events already in the alerts topic
+// past the committed offset (written by an owner killed, or whose last commit failed, after
+// it) are read back, to be suppressed when re-processing makes them again. The previous
+// owner is gone or has flushed its alerts before giving the partition up (docs/kafka.md).
+void Worker::take_over(const std::vector<std::int32_t>& partitions) {
+  std::map<std::int32_t, Position> committed;
+  std::string from;
+  for (const Position& position : source_->committed(partitions)) {
+    committed[position.partition] = position;
+    from += " " + std::to_string(position.partition) + "@" + std::to_string(position.next_offset) +
+            (position.metadata.empty() ? "" : " " + position.metadata);
+  }
+  log_info("assigned " + partition_list(options_.topic, partitions) +
+           (from.empty() ? "; no committed offsets" : "; committed:" + from));
+  if (!reader_) return;
+  for (std::int32_t partition : partitions) {
+    // Without a commit (or with metadata not ours) the partition is read again from its
+    // start, and so is its alerts partition.
+    CommitMark mark{sink_->alerts_partition(partition), -1};
+    std::int64_t restart = 0;
+    if (auto found = committed.find(partition); found != committed.end()) {
+      restart = found->second.next_offset;
+      if (std::optional<CommitMark> recorded = parse_commit_metadata(found->second.metadata)) mark = *recorded;
+    }
+    std::vector<WrittenAlert> written;
+    std::int64_t end = 0;
+    std::string error;
+    if (!reader_->read(mark.alerts_partition, mark.alerts_high + 1, partition, 30'000, written, end, error)) {
+      log_error(error + ": partition " + std::to_string(partition) + " is not processed, the worker stops");
+      failed_ = true;
+      return;
+    }
+    handover_.take(partition, restart, end, written);
+    std::size_t kept = 0;
+    for (const WrittenAlert& alert : written) kept += alert.source_offset >= restart ? 1 : 0;
+    log(kept ? LogLevel::Info : LogLevel::Debug,
+        "partition " + std::to_string(partition) + ": " + std::to_string(kept) + " alerts already in " +
+            options_.alerts_topic + "[" + std::to_string(mark.alerts_partition) + "] (offsets " +
+            std::to_string(mark.alerts_high + 1) + " to " + std::to_string(end) + ") for events from offset " +
+            std::to_string(restart) + ": not written again");
+  }
+}
+
 void Worker::handle(const KafkaSource::Message& message) {
+  if (failed_) return;  // nothing more is done (nor committed)
   next_offset_[message.partition] = message.offset + 1;
   if (!message.has_value) return bad_message(message, "no value (a tombstone)");
   std::string error;
@@ -122,8 +170,9 @@ bool Worker::commit(const std::vector<std::int32_t>* only, const char* why) {
   std::fflush(out_);
   if (sink_ && !options_.alerts_topic.empty()) {
     for (Position& position : positions) {
-      position.metadata = "{\"v\":1,\"alerts_partition\":" + std::to_string(sink_->alerts_partition(position.partition)) +
-                          ",\"alerts_high\":" + std::to_string(sink_->alerts_high(position.partition)) + "}";
+      CommitMark mark{sink_->alerts_partition(position.partition),
+                      handover_.mark(position.partition, position.next_offset, sink_->alerts_high(position.partition))};
+      position.metadata = format_commit_metadata(mark);
     }
   }
   if (!source_->commit(positions, error)) {
@@ -147,9 +196,12 @@ void Worker::stats(double seconds) {
     lag += " " + std::to_string(partition.partition) + ":" + (partition.lag < 0 ? "?" : std::to_string(partition.lag));
   }
   char line[256];
-  std::snprintf(line, sizeof line, "stats: %llu events (%.0f/s), %llu alerts, %llu bad messages, %llu commits, %.0f MB; lag",
+  std::snprintf(line, sizeof line,
+                "stats: %llu events (%.0f/s), %llu alerts, %llu already written, %llu bad messages, %llu commits, "
+                "%.0f MB; lag",
                 static_cast<unsigned long long>(events_), static_cast<double>(events_ - events_at_stats_) / seconds,
-                static_cast<unsigned long long>(alerts_), static_cast<unsigned long long>(bad_),
+                static_cast<unsigned long long>(alerts_),
+                static_cast<unsigned long long>(handover_.suppressed()), static_cast<unsigned long long>(bad_),
                 static_cast<unsigned long long>(commits_), rss_megabytes());
   events_at_stats_ = events_;
   log_info(line + (lag.empty() ? std::string(" (no partitions)") : lag));
@@ -166,7 +218,17 @@ int Worker::run() {
       return cli::kExitUsage;
     }
   }
+  if (sink_ && !options_.alerts_topic.empty()) {
+    if (sink_->alerts_partition(0) < 0) {
+      log_warn("alerts partitioned by key: alerts written again after a handover are not suppressed (at-least-once)");
+    } else if (!(reader_ = AlertsReader::open(options_, error))) {
+      log_error(error);
+      return cli::kExitUsage;
+    }
+  }
   runner_.set_alert_sink([this](Alert&& alert) {
+    // Already in the alerts topic, written before a handover: not twice.
+    if (handover_.suppress(current_.partition, current_.offset, alert.id)) return;
     ++alerts_;
     std::string text = format_(alert, runner_.rule(alert.rule));
     if (sink_ && !options_.alerts_topic.empty()) {
@@ -177,19 +239,13 @@ int Worker::run() {
     }
   });
   KafkaSource::Callbacks callbacks;
-  callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) {
-    // Where the group left each partition, and what its last owner recorded with it.
-    std::string from;
-    for (const Position& position : source_->committed(partitions)) {
-      from += " " + std::to_string(position.partition) + "@" + std::to_string(position.next_offset) +
-              (position.metadata.empty() ? "" : " " + position.metadata);
-    }
-    log_info("assigned " + partition_list(options_.topic, partitions) +
-             (from.empty() ? "; no committed offsets" : "; committed:" + from));
-  };
+  callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) { take_over(partitions); };
   callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) {
     commit(&partitions, "revoked");
-    for (std::int32_t partition : partitions) next_offset_.erase(partition);
+    for (std::int32_t partition : partitions) {
+      next_offset_.erase(partition);
+      handover_.drop(partition);
+    }
     log_info("revoked " + partition_list(options_.topic, partitions));
   };
   source_ = KafkaSource::open(options_, callbacks, error);

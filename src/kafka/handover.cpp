@@ -1,0 +1,87 @@
+#include "kafka/handover.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace eql::kafka {
+
+namespace {
+
+// The integer after `"name":` in `text`, when there is one.
+std::optional<std::int64_t> field(std::string_view text, std::string_view name) {
+  std::string key = "\"" + std::string(name) + "\":";
+  std::size_t at = text.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  const char* begin = text.data() + at + key.size();
+  const char* end = text.data() + text.size();
+  std::int64_t value = 0;
+  auto [stop, error] = std::from_chars(begin, end, value);
+  if (error != std::errc() || stop == begin || (stop != end && *stop != ',' && *stop != '}')) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::string format_commit_metadata(const CommitMark& mark) {
+  return "{\"v\":1,\"alerts_partition\":" + std::to_string(mark.alerts_partition) +
+         ",\"alerts_high\":" + std::to_string(mark.alerts_high) + "}";
+}
+
+std::optional<CommitMark> parse_commit_metadata(std::string_view text) {
+  if (text.empty() || text.front() != '{' || text.back() != '}') return std::nullopt;
+  std::optional<std::int64_t> version = field(text, "v");
+  std::optional<std::int64_t> partition = field(text, "alerts_partition");
+  std::optional<std::int64_t> high = field(text, "alerts_high");
+  if (version != 1 || !partition || !high || *partition < -1 || *partition > INT32_MAX || *high < -1) {
+    return std::nullopt;
+  }
+  return CommitMark{static_cast<std::int32_t>(*partition), *high};
+}
+
+void Handover::take(std::int32_t partition, std::int64_t committed_next, std::int64_t read_end,
+                    const std::vector<WrittenAlert>& written) {
+  State& state = partitions_[partition];
+  state = State{};
+  state.read_end = read_end;
+  for (const WrittenAlert& alert : written) {
+    if (alert.source_offset < committed_next) continue;  // before the restart point: never made again
+    state.written.emplace(std::make_pair(alert.source_offset, alert.id), alert.alerts_offset);
+  }
+}
+
+void Handover::drop(std::int32_t partition) { partitions_.erase(partition); }
+
+bool Handover::suppress(std::int32_t partition, std::int64_t offset, const std::string& id) {
+  auto state = partitions_.find(partition);
+  if (state == partitions_.end() || state->second.written.empty()) return false;
+  auto found = state->second.written.find(std::make_pair(offset, id));
+  if (found == state->second.written.end()) return false;
+  state->second.written.erase(found);
+  ++suppressed_;
+  return true;
+}
+
+std::int64_t Handover::mark(std::int32_t partition, std::int64_t next_offset, std::int64_t own_high) {
+  auto state = partitions_.find(partition);
+  if (state == partitions_.end()) return own_high;
+  auto& written = state->second.written;
+  written.erase(written.begin(), written.lower_bound(std::make_pair(next_offset, std::string())));
+  if (!written.empty()) {
+    // Alerts of events not yet re-processed remain: the next owner must read from the
+    // first of them (this worker's own alerts of the partition come after the read end).
+    std::int64_t first = written.begin()->second;
+    for (const auto& [key, alerts_offset] : written) first = std::min(first, alerts_offset);
+    return first - 1;
+  }
+  // Everything found was re-processed: every alert of this partition up to the read end,
+  // or acknowledged to this worker, is of an event before next_offset.
+  return std::max(own_high, state->second.read_end - 1);
+}
+
+std::size_t Handover::pending() const {
+  std::size_t count = 0;
+  for (const auto& [partition, state] : partitions_) count += state.written.size();
+  return count;
+}
+
+}  // namespace eql::kafka

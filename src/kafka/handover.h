@@ -1,0 +1,73 @@
+// Exactly-once alerts across a handover (docs/kafka.md#exactly-once): what the commit
+// metadata records, and the alerts a new owner of a source partition finds already written
+// past the commit, suppressed when its re-processing makes them again. Plain data and
+// logic, no librdkafka: the reading of the alerts partition is AlertsReader's (clients.h).
+// Internal to src/kafka/.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace eql::kafka {
+
+/// What a commit of a source partition records with its offset: the alerts partition its
+/// alerts go to, and the alerts offset after which every alert of that source partition is
+/// of an event at or after the committed offset (-1: from the partition's start).
+struct CommitMark {
+  std::int32_t alerts_partition = -1;
+  std::int64_t alerts_high = -1;
+};
+
+/// `{"v":1,"alerts_partition":P,"alerts_high":O}`
+std::string format_commit_metadata(const CommitMark& mark);
+/// The mark of a metadata string written by format_commit_metadata; nullopt for anything
+/// else (no metadata, another writer's, another version).
+std::optional<CommitMark> parse_commit_metadata(std::string_view text);
+
+/// An alert found in the alerts topic: the event that made it (by the headers) and where
+/// it is in the alerts partition.
+struct WrittenAlert {
+  std::int64_t source_offset = 0;
+  std::int64_t alerts_offset = 0;
+  std::string id;
+};
+
+/// Per source partition of this worker: the alerts already written for events at or after
+/// the committed offset (by a killed owner, or one whose last commit failed), and how far
+/// the alerts partition was read.
+class Handover {
+ public:
+  /// A partition given to this worker: `written` are the alerts of that source partition
+  /// read from its alerts partition up to `read_end` (the high-water mark read to);
+  /// re-processing starts at `committed_next`, so earlier ones are not kept.
+  void take(std::int32_t partition, std::int64_t committed_next, std::int64_t read_end,
+            const std::vector<WrittenAlert>& written);
+  /// A partition taken away: forgotten.
+  void drop(std::int32_t partition);
+  /// Whether this alert of the event at `offset` is already in the alerts topic (then it
+  /// must not be written again); each written alert suppresses once.
+  bool suppress(std::int32_t partition, std::int64_t offset, const std::string& id);
+  /// The alerts_high to commit with `next_offset` for this partition, given the highest
+  /// offset this worker's own alerts of it were acknowledged at (-1: none). Forgets the
+  /// written alerts of events before `next_offset` (this worker is past them).
+  std::int64_t mark(std::int32_t partition, std::int64_t next_offset, std::int64_t own_high);
+  /// Alerts suppressed so far, and those still expected (written, not yet made again).
+  std::uint64_t suppressed() const { return suppressed_; }
+  std::size_t pending() const;
+
+ private:
+  struct State {
+    std::int64_t read_end = 0;
+    /// (source offset, alert id) -> its offset in the alerts partition
+    std::map<std::pair<std::int64_t, std::string>, std::int64_t> written;
+  };
+  std::map<std::int32_t, State> partitions_;
+  std::uint64_t suppressed_ = 0;
+};
+
+}  // namespace eql::kafka

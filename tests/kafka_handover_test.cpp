@@ -1,0 +1,67 @@
+// Exactly-once across a handover in Kafka mode (src/kafka/handover.h): the commit metadata
+// and what a new owner suppresses; the multi-process proof is kafka_cluster_test.py.
+#include <doctest/doctest.h>
+
+#if EQL_WITH_KAFKA
+
+#include <string>
+#include <vector>
+
+#include "kafka/handover.h"
+
+namespace eql::kafka {
+namespace {
+
+TEST_CASE("kafka handover: commit metadata is written and read back, anything else is not ours") {
+  CommitMark mark{3, 41};
+  CHECK(format_commit_metadata(mark) == R"({"v":1,"alerts_partition":3,"alerts_high":41})");
+  auto back = parse_commit_metadata(format_commit_metadata(mark));
+  REQUIRE(back);
+  CHECK(back->alerts_partition == 3);
+  CHECK(back->alerts_high == 41);
+  CHECK(parse_commit_metadata(R"({"v":1,"alerts_partition":-1,"alerts_high":-1})")->alerts_high == -1);
+  for (const char* other : {"", "x", R"({"v":2,"alerts_partition":3,"alerts_high":41})",
+                            R"({"v":1,"alerts_partition":3})", R"({"v":1,"alerts_partition":3,"alerts_high":4x})",
+                            R"({"v":1,"alerts_partition":3,"alerts_high":-7})"}) {
+    CHECK_MESSAGE(!parse_commit_metadata(other), other);
+  }
+}
+
+TEST_CASE("kafka handover: alerts written past the commit are suppressed once, earlier ones never") {
+  Handover handover;
+  // Committed at 100; the old owner had written alerts for events 90 (before the commit,
+  // acknowledged late), 100 (two rules) and 120, at alerts offsets 7, 8, 9, 12.
+  handover.take(0, 100, 13, {{90, 7, "a"}, {100, 8, "b"}, {100, 9, "c"}, {120, 12, "d"}});
+  CHECK(handover.pending() == 3);
+  CHECK_FALSE(handover.suppress(0, 90, "a"));   // never made again: not kept
+  CHECK_FALSE(handover.suppress(1, 100, "b"));  // another partition
+  CHECK_FALSE(handover.suppress(0, 101, "b"));  // same id, another event
+  CHECK(handover.suppress(0, 100, "b"));
+  CHECK_FALSE(handover.suppress(0, 100, "b"));  // once
+  CHECK(handover.suppress(0, 100, "c"));
+  CHECK(handover.suppressed() == 2);
+  CHECK(handover.pending() == 1);
+}
+
+TEST_CASE("kafka handover: the mark committed keeps unsuppressed alerts readable for the next owner") {
+  Handover handover;
+  handover.take(0, 100, 13, {{100, 8, "b"}, {120, 12, "d"}, {130, 10, "e"}});
+  // Committed at 110 while the alerts of 120 and 130 are still to come: the next owner must
+  // read from the first of them (offset 10), whatever this worker has written since.
+  CHECK(handover.mark(0, 110, 20) == 9);
+  CHECK(handover.pending() == 2);
+  CHECK(handover.suppress(0, 120, "d"));
+  // Past them all: the mark is this worker's own (or the read end, when higher).
+  CHECK(handover.mark(0, 131, 20) == 20);
+  CHECK(handover.pending() == 0);
+  CHECK(handover.mark(0, 140, -1) == 12);
+  // A partition never taken over: this worker's own mark.
+  CHECK(handover.mark(5, 10, 33) == 33);
+  handover.drop(0);
+  CHECK(handover.mark(0, 150, -1) == -1);
+}
+
+}  // namespace
+}  // namespace eql::kafka
+
+#endif
