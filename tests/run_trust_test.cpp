@@ -121,6 +121,22 @@ TEST_CASE("eql run: the type checker's findings are warnings at load; --strict-r
   CHECK(strict.lines.size() == 3);  // the fine rule still ran
 }
 
+TEST_CASE("eql run: --check off skips the type checks at load, --check error refuses as --strict-rules") {
+  const std::string folder = kRunData + "/typo";
+  testing::RunCapture off = run({"--check", "off", "--rules", folder, kEvents});
+  CHECK(off.exit_code == cli::kExitOk);
+  CHECK_FALSE(contains(off.err, "warning: "));
+  CHECK(contains(off.err, "eql run: 2 EQL rules loaded from 2 files\n"));
+
+  testing::RunCapture error = run({"--check", "error", "--rules", folder, kEvents});
+  CHECK(error.exit_code == cli::kExitFindings);
+  CHECK(contains(error.err, "1 refused by --strict-rules"));
+
+  testing::RunCapture bad = run({"--check", "never", "--rules", folder, kEvents});
+  CHECK(bad.exit_code == cli::kExitUsage);
+  CHECK(contains(bad.err, "eql run: unknown --check mode 'never' (warn, error or off)\nTry 'eql run --help'.\n"));
+}
+
 TEST_CASE("eql run: --schema adds fields to the schemas rules are checked against; a broken one is a usage error") {
   const std::string folder = kRunData + "/typo";
   const std::string schema = kRunData + "/schemas/nmae.json";

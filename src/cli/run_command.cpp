@@ -60,6 +60,8 @@ constexpr const char* kRunUsage =
     "                           shows them there too, exclude does not run them, only runs\n"
     "                           nothing else\n"
     "  --strict-rules           do not run a rule the type checker finds a problem in\n"
+    "  --check MODE             the type checks at load: warn (default), error (as\n"
+    "                           --strict-rules) or off (no checks: a faster load)\n"
     "  --fail-on-alert          exit 1 when there is any alert (for CI)\n"
     "  --order ORDER            sequences: exact gives Elasticsearch's results whatever the\n"
     "                           input order (files in time order run through the reorder\n"
@@ -106,6 +108,7 @@ struct RunCommandOptions {
   bool explain_index = false;
   RuleSelection selection;
   bool strict_rules = false;
+  bool check_rules = true;  // --check off: no type checks at load
   std::optional<RunnerOptions::Order> order;
   bool hold_sequences = false;  // --order held: exact without the optimistic window
   std::int64_t max_lateness_ms = 10'000;
@@ -141,6 +144,10 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       options.fail_on_alert = true;
     } else if (reader.flag("--strict-rules")) {
       options.strict_rules = true;
+    } else if (auto mode = reader.option_value("--check", error)) {
+      if (!check_mode(*mode)) return "unknown --check mode '" + *mode + "' (warn, error or off)";
+      options.check_rules = *mode != "off";
+      options.strict_rules = *mode == "error";
     } else if (reader.flag("--ignore-index")) {
       options.ignore_index = true;
     } else if (auto schema = reader.option_value("--schema", error)) {
@@ -371,7 +378,7 @@ CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& 
   for (const RuleFile& file : loaded.files) {
     for (const Rule& rule : file.rules) {
       if (selected(rule, options.selection) && rule.has_query && !has_errors(rule.field_diagnostics)) {
-        Diagnostics found = type_check_findings(rule, check);
+        Diagnostics found = options.check_rules ? type_check_findings(rule, check) : Diagnostics{};
         const bool refused = options.strict_rules && !found.empty();
         if (!found.empty()) findings[&rule] = std::move(found);
         if (!refused) candidates.push_back({&rule, exceptions_of(rule)});
