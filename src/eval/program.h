@@ -100,7 +100,7 @@ struct BoolNode {
   /// The query text the node came from (empty when it has none of its own: the positive
   /// leaf of a normalised `!=` or `not in`), and whether it is the `<category> where`
   /// test. Read by the tracing mode only.
-  Span span;
+  Span span{};
   bool category = false;
 };
 
