@@ -10,6 +10,7 @@
 #include "eql/rule_test.h"
 #include "rules/loaders.h"
 #include "rules/string_scan.h"
+#include "rules/toml_types.h"
 
 namespace eql {
 
@@ -23,22 +24,6 @@ bool is_rule_test_path(std::string_view path) {
 namespace {
 
 using rules_internal::offset_of_line_column;
-
-const char* type_name(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::date:
-    case toml::node_type::time:
-    case toml::node_type::date_time: return "a date or time";
-    case toml::node_type::none: break;
-  }
-  return "nothing";
-}
 
 // Reads the parsed TOML into the file's model, collecting diagnostics.
 class TestFileReader {
@@ -59,7 +44,8 @@ class TestFileReader {
 
   void wrong_type(const toml::node& node, std::string_view path, std::string_view expected) {
     std::string message;
-    message.append("`").append(path).append("` must be ").append(expected).append(", not ").append(type_name(node));
+    message.append("`").append(path).append("` must be ").append(expected).append(", not ");
+    message.append(rules_internal::described_type(node));
     error("test.wrong-type", std::move(message), span_of(node.source()));
   }
 

@@ -6,10 +6,9 @@
 
 #include "rules/loaders.h"
 #include "rules/string_scan.h"
+#include "rules/toml_types.h"
 
 namespace eql::rules_internal {
-
-namespace {
 
 const char* described_type(const toml::node& node) {
   switch (node.type()) {
@@ -26,6 +25,8 @@ const char* described_type(const toml::node& node) {
   }
   return "nothing";
 }
+
+namespace {
 
 // Reads typed fields out of toml++ tables; a value of the wrong type becomes a diagnostic
 // at the value (never an exception), and the field is left empty.
