@@ -264,3 +264,50 @@ TEST_CASE("an event without its fields keeps its text and order, and gets its fi
   CHECK_FALSE(kept.fields_dropped());
   CHECK(kept.first("process.name").string == "sh");
 }
+
+TEST_CASE("a field selection files only its paths, whatever the document's shape") {
+  auto selection = std::make_shared<const FieldSelection>(
+      std::vector<std::string>{"process.name", "a.b", "process.parent.pid"});
+  CHECK(selection->wants("process.name"));
+  CHECK_FALSE(selection->wants("process"));
+  CHECK(selection->may_hold("process"));
+  CHECK(selection->may_hold("process.parent"));
+  CHECK_FALSE(selection->may_hold("process.pid"));
+  CHECK_FALSE(selection->may_hold("proc"));  // a prefix of a component is no prefix
+
+  const std::string json =
+      R"({"process":{"name":"a","pid":4,"parent.pid":1,"parent":{"name":"p","pid":2}},)"
+      R"("process.name":"b","a":[{"b":1},{"c":2},{"b":[3,4]}],"host":{"name":"h"},"z":"\u00e9"})";
+  std::string error;
+  auto event = parse_event(json, error, nullptr, kDefaultMaxNesting, selection);
+  REQUIRE_MESSAGE(event, error);
+  CHECK(show(event->values("process.name")) == R"(["a","b"])");
+  CHECK(show(event->values("process.parent.pid")) == "[1,2]");  // dotted key and nested, in order
+  CHECK(show(event->values("a.b")) == "[1,3,4]");
+  CHECK(event->values("process.pid").empty());
+  CHECK(event->values("host.name").empty());
+  CHECK(event->values("z").empty());
+  // The whole document is still checked: an error outside the selected fields is an error.
+  CHECK_FALSE(parse_event(R"({"process":{"name":"a"},"host":{"name":)", error, nullptr, kDefaultMaxNesting,
+                          selection));
+  // Restoring an event whose fields were dropped reads them back with the same selection.
+  Event restored = event->without_fields().restored();
+  CHECK(show(restored.values("a.b")) == "[1,3,4]");
+  CHECK(restored.values("host.name").empty());
+  // Without a selection every field is filed.
+  CHECK(show(parse(json).values("host.name")) == R"(["h"])");
+}
+
+TEST_CASE("the reader files the selected fields; offsets of errors do not depend on the fast path") {
+  EventReadOptions options;
+  options.fields = std::make_shared<const FieldSelection>(std::vector<std::string>{"@timestamp", "x"});
+  Collected read = read_text("{\"@timestamp\":1,\"x\":1,\"y\":2}\n\xEF\xBB\xBF{\"@timestamp\":2,\"x\":2}\n"
+                             "{\"@timestamp\":3,\"x\":}\n{\"x\":\"\xC3\"}\n",
+                             options);
+  REQUIRE(read.events.size() == 2);
+  CHECK(read.events[0].values("y").empty());
+  CHECK(show(read.events[1].values("x")) == "[2]");
+  REQUIRE(read.problems.size() == 2);
+  CHECK(read.problems[0].find("t.json:3:21:") == 0);
+  CHECK(read.problems[1].find("t.json:4:") == 0);
+}

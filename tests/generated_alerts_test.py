@@ -5,7 +5,9 @@ Generates a stream with trigger incidents for every rule that has a recipe, runs
 corpus rules over it with 1, 2 and 4 threads (files: exact order) and with 1 and 2 threads
 from standard input (stream order), and checks:
   - every rule with a recipe alerts at least once per incident (the triggers really alert);
-  - the alert ids (with their rules) are the same for every number of threads.
+  - the alert ids (with their rules) are the same for every number of threads;
+  - reading only the fields the rules look at (the default) writes the same alerts, byte for
+    byte, as --read-all-fields.
 
     generated_alerts_test.py EQL GEN_EVENTS RULES WORKDIR
 """
@@ -57,6 +59,9 @@ def main():
     for threads in ("1", "2", "4"):
         runs["exact, %s threads" % threads] = alerts_of(
             run([eql, "run", "--quiet", "--check", "off", "--rules", rules, "--threads", threads, str(events)]))
+    selected_text = run([eql, "run", "--quiet", "--check", "off", "--rules", rules, str(events)])
+    all_fields_text = run([eql, "run", "--quiet", "--check", "off", "--rules", rules, "--read-all-fields",
+                           str(events)])
     for threads in ("1", "2"):
         with open(events, "rb") as stdin:
             runs["stream, %s threads" % threads] = alerts_of(
@@ -68,6 +73,9 @@ def main():
     for rule_id, count in sorted(incidents.items()):
         check(count >= 1, "%s: at least one incident" % rule_id)
         check(per_rule[rule_id] >= count, "%s: %d incidents, %d alerts" % (rule_id, count, per_rule[rule_id]))
+    check(selected_text == all_fields_text and selected_text != "",
+          "the alerts written when reading the rules' fields only are those of --read-all-fields "
+          "(%d and %d lines)" % (len(selected_text.splitlines()), len(all_fields_text.splitlines())))
     for name, alerts in runs.items():
         same_order = runs[name.split(",")[0] + ", 1 threads"]
         check(alerts == same_order, "%s: the alerts of 1 thread (%d alerts, %d there)"

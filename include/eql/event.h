@@ -17,6 +17,8 @@
 
 namespace eql {
 
+class FieldSelection;
+
 /// One event. Every scalar of the JSON document is filed under its dotted path, so
 /// `{"process":{"name":"a"}}`, `{"process.name":"a"}` and `{"process":{"parent.name":..}}`
 /// all answer `values("process.name")`/`values("process.parent.name")`; arrays add no path
@@ -73,6 +75,10 @@ class Event {
   Value tiebreaker;          ///< null when absent; a view into this event
   std::uint64_t ordinal = 0; ///< position in the input, for stable ordering
 
+  /// The fields the event was read with (nullptr: all of them); restored() reads the
+  /// same ones back.
+  const std::shared_ptr<const FieldSelection>& selection() const;
+
   // ---- construction (used by the reader; see src/events/) ----
   struct Entry {
     std::string_view path;
@@ -82,11 +88,46 @@ class Event {
   /// Takes ownership of `storage`; every string_view in `entries` and `values` must point
   /// into it. `entries` need not be sorted or unique.
   static Event assemble(std::string storage, std::vector<Entry> entries,
-                        std::vector<Value> values, std::string json);
+                        std::vector<Value> values, std::string json,
+                        std::shared_ptr<const FieldSelection> selection = nullptr);
 
  private:
   struct Body;  // the fields and the JSON text; immutable once shared (src/events/event.cpp)
   std::shared_ptr<const Body> body_;
+};
+
+/// The fields a reader files (see parse_event): the paths that the loaded rules or the
+/// query read. Every other scalar of the document is parsed (the JSON is checked whole and
+/// kept as text for output) but not filed, and a subtree that holds none of the paths is
+/// not even walked for paths: most of an event's fields are read by no rule, and filing
+/// them was most of the cost of parsing. An event read with a selection answers values()
+/// for a path outside it as if the field were missing.
+class FieldSelection {
+ public:
+  /// The selection of exactly these paths (as Event paths: dotted, arrays add no component).
+  explicit FieldSelection(const std::vector<std::string>& paths);
+  // Its lookup table holds views into its own strings.
+  FieldSelection(const FieldSelection&) = delete;
+  FieldSelection& operator=(const FieldSelection&) = delete;
+
+  /// Whether values under exactly this path are filed.
+  bool wants(std::string_view path) const;
+  /// Whether some selected path is `prefix` or lies below it (`prefix.` ...).
+  bool may_hold(std::string_view prefix) const;
+  /// The selected paths, sorted.
+  const std::vector<std::string>& paths() const { return paths_; }
+
+ private:
+  std::vector<std::string> paths_;
+  std::vector<std::string> prefixes_;  // every dotted prefix of every path, and the paths
+  // Looked up once per key and per value of every event: open addressing over views into
+  // prefixes_, each marked whether it is a selected path.
+  struct Slot {
+    std::string_view text;
+    bool wanted = false;
+  };
+  std::vector<Slot> table_;  // a power of two in size, at most half full
+  const Slot* find(std::string_view text) const;
 };
 
 /// Deepest nesting of objects and arrays an event may have by default: Elasticsearch's JSON
@@ -98,9 +139,11 @@ inline constexpr std::size_t kDefaultMaxNesting = 1000;
 /// levels (the root object is level 1) is an error, and so is one whose field paths would
 /// take more than 16 bytes per byte of JSON (plus 1 MiB): a long key above many fields
 /// would otherwise repeat in every path below it.
+/// With a `selection`, only its fields are filed (see FieldSelection).
 std::optional<Event> parse_event(std::string_view json, std::string& error,
                                  std::size_t* error_offset = nullptr,
-                                 std::size_t max_nesting = kDefaultMaxNesting);
+                                 std::size_t max_nesting = kDefaultMaxNesting,
+                                 std::shared_ptr<const FieldSelection> selection = nullptr);
 
 /// A problem in an input file: `file:line:column: message`. Lines and columns are 1-based.
 struct InputProblem {
@@ -119,6 +162,9 @@ struct EventReadOptions {
   std::size_t max_document_bytes = 1u << 30;
   /// Deepest nesting of objects and arrays in one event (see parse_event).
   std::size_t max_nesting = kDefaultMaxNesting;
+  /// The fields to file (nullptr: every field). A selection must hold the timestamp and
+  /// tiebreaker fields above and every field the events' consumers read.
+  std::shared_ptr<const FieldSelection> fields;
   /// Stop reading at the first problem (a malformed or refused line) instead of reporting
   /// it and going on (`eql query --strict`).
   bool stop_at_problem = false;

@@ -135,6 +135,12 @@ class RuleRunner {
   /// its gate of each kind and each event filter's required fields (`eql run
   /// --explain-index`). A reader's aid: the format may change.
   std::string explain_index(std::size_t index) const;
+  /// Every field the runner and its rules read from an event (resolved paths, sorted,
+  /// unique): the rules' filters and join keys, their timestamp, tiebreaker and category
+  /// fields, their exception items' fields, and the fields that name an event's index.
+  /// Events read with this selection (EventReadOptions::fields, plus what the caller
+  /// reads itself) give the same alerts as events read whole.
+  std::vector<std::string> fields_read() const;
 
   /// Feeds the next event in input order. `index` is the input's index when the event
   /// names none itself (see event_index); empty: unknown. Alerts go to the sink.

@@ -136,6 +136,9 @@ class SequenceMatcher {
 
   const SequenceStats& stats() const;
   std::size_t stage_count() const;
+  /// The fields the matcher reads: its stages' (and `until`'s) and their join keys'
+  /// (resolved paths, sorted, unique).
+  std::vector<std::string> fields() const;
   /// Tells `observer` (nullptr: none; it must outlive its use) what the matcher gives up.
   void set_observer(SequenceObserver* observer);
 
@@ -165,6 +168,8 @@ class SampleMatcher {
 
   void push(const EventRef& event, EvalContext& context);
   std::vector<JoinResult> finish();
+  /// The fields the matcher reads: its filters' and their join keys' (resolved, sorted).
+  std::vector<std::string> fields() const;
 
  private:
   struct Impl;

@@ -462,6 +462,15 @@ int run_query(Args args) {
   } else if (!limits->pipes.empty()) {
     bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
   } else if (options.size) bound = std::make_pair(false, *options.size);
+  // Without hunting pipes (which may read any field), events are read for the fields the
+  // query and the output use: the others are parsed but not filed (docs/performance.md).
+  if (!hunting) {
+    std::vector<std::string> fields = event_columns(options, query, program, {});
+    for (std::string& field : program.fields()) fields.push_back(std::move(field));
+    fields.push_back(options.category_field);
+    if (!options.read.tiebreaker_field.empty()) fields.push_back(options.read.tiebreaker_field);
+    options.read.fields = std::make_shared<const FieldSelection>(fields);
+  }
   auto started = std::chrono::steady_clock::now();
   EvalContext context;
   Matches found = read_matches(options, program, context, bound, hunting.has_value());

@@ -65,10 +65,14 @@ std::string short_text(std::string text, std::size_t limit) {
   return text.substr(0, cut) + "…";
 }
 
+// What the table shows of an event, in this order (the first of them it has).
+constexpr const char* kSummaryFields[] = {"event.category", "host.name",      "user.name",
+                                          "process.name",   "process.command_line", "file.path",
+                                          "destination.ip", "registry.path",  "dns.question.name"};
+
 std::string event_summary(const Event& event) {
   std::string out;
-  for (const char* field : {"event.category", "host.name", "user.name", "process.name", "process.command_line",
-                            "file.path", "destination.ip", "registry.path", "dns.question.name"}) {
+  for (const char* field : kSummaryFields) {
     Value value = event.first(field);
     if (value.is_null()) continue;
     if (!out.empty()) out += "  ";
@@ -224,6 +228,11 @@ std::string alert_object(const Alert& alert, const Rule& rule) {
   }
   out += '}';
   return out;
+}
+
+std::vector<std::string> AlertWriter::fields_read() const {
+  if (format_ != AlertFormat::Table) return {};
+  return {std::begin(kSummaryFields), std::end(kSummaryFields)};
 }
 
 std::string AlertWriter::format(const Alert& alert, const Rule& rule) const {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "eql/rules.h"
 #include "eql/runner.h"
@@ -35,6 +36,8 @@ class AlertWriter {
       : format_(format), color_(color), write_(std::move(write)) {}
 
   std::string format(const Alert& alert, const Rule& rule) const;
+  /// The event fields format() reads besides the event's JSON text (the table's summary).
+  std::vector<std::string> fields_read() const;
   void begin();
   void add(const std::string& formatted);
   void finish();

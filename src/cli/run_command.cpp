@@ -79,6 +79,8 @@ constexpr const char* kRunUsage =
     "                           are reported at FILE:LINE, counted and skipped\n"
     "  --max-nesting N          deepest nesting of objects and arrays in an event (default\n"
     "                           1000); deeper events are reported, counted and skipped\n"
+    "  --read-all-fields        file every field of every event, not only those the rules\n"
+    "                           read (slower, same alerts: for comparing the two)\n"
     "  --threads N              N workers, the events partitioned by --partition-by\n"
     "                           (default 1: no worker threads)\n"
     "  --partition-by FIELD     the field that partitions the events (default host.id)\n"
@@ -106,6 +108,7 @@ struct RunCommandOptions {
   bool fail_on_alert = false;
   bool ignore_index = false;
   bool explain_index = false;
+  bool read_all_fields = false;  // --read-all-fields: no FieldSelection
   RuleSelection selection;
   bool strict_rules = false;
   bool check_rules = true;  // --check off: no type checks at load
@@ -140,6 +143,8 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       options.quiet = true;
     } else if (reader.flag("--explain-index")) {
       options.explain_index = true;
+    } else if (reader.flag("--read-all-fields")) {
+      options.read_all_fields = true;
     } else if (reader.flag("--fail-on-alert")) {
       options.fail_on_alert = true;
     } else if (reader.flag("--strict-rules")) {
@@ -686,6 +691,17 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     if (!text.empty()) writer.add(text);
   };
   if (service) return service->serve(runner, format_alert, out, err);  // e.g. --kafka (src/kafka/)
+  // Events are read for the fields the rules look at: the others are parsed, not filed
+  // (docs/performance.md). The reader's ordering fields and what the writer and the
+  // --threads partitioning read come with them.
+  if (!options.read_all_fields) {
+    std::vector<std::string> fields = runner.fields_read();
+    for (std::string& field : writer.fields_read()) fields.push_back(std::move(field));
+    for (const std::string* field : {&options.read.timestamp_field, &options.read.tiebreaker_field, &options.partition_by}) {
+      if (!field->empty()) fields.push_back(*field);
+    }
+    options.read.fields = std::make_shared<const FieldSelection>(fields);
+  }
   writer.begin();
   std::unique_ptr<ParallelRun> parallel;
   std::uint64_t alerts = 0;

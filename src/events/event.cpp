@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <limits>
 
 #include <rapidjson/error/en.h>
@@ -21,12 +22,13 @@ struct Event::Body {
   std::uint64_t serial = 0;
   bool edited = false;          // set() changed the fields: `json` no longer tells them all
   bool fields_dropped = false;  // without_fields(): only `json` (and `storage` for the tiebreaker)
+  std::shared_ptr<const FieldSelection> selection;  // the fields it was read with; null: all
 
   Body() = default;
   // A deep copy whose views point into its own storage.
   Body(const Body& other)
       : storage(other.storage), entries(other.entries), values(other.values), json(other.json),
-        edited(other.edited), fields_dropped(other.fields_dropped) {
+        edited(other.edited), fields_dropped(other.fields_dropped), selection(other.selection) {
     rebase(other.storage.data(), nullptr);
   }
   Body& operator=(const Body&) = delete;
@@ -70,6 +72,7 @@ Event Event::without_fields() const {
   body->json = body_->json;
   body->serial = next_serial();
   body->fields_dropped = true;
+  body->selection = body_->selection;
   Event thin;
   thin.timestamp = timestamp;
   thin.tiebreaker = tiebreaker;
@@ -88,7 +91,8 @@ Event Event::restored() const {
   if (!fields_dropped()) return *this;
   std::string error;
   // The text was read as an event before, so it parses again, to the same fields.
-  std::optional<Event> full = parse_event(body_->json, error, nullptr, std::numeric_limits<std::size_t>::max());
+  std::optional<Event> full =
+      parse_event(body_->json, error, nullptr, std::numeric_limits<std::size_t>::max(), body_->selection);
   if (!full) return *this;
   full->timestamp = timestamp;
   full->ordinal = ordinal;
@@ -107,6 +111,11 @@ Event Event::restored() const {
 }
 
 std::uint64_t Event::serial() const { return body_ ? body_->serial : 0; }
+
+const std::shared_ptr<const FieldSelection>& Event::selection() const {
+  static const std::shared_ptr<const FieldSelection> all;
+  return body_ ? body_->selection : all;
+}
 
 const std::string& Event::json() const {
   static const std::string empty;
@@ -147,8 +156,9 @@ std::span<const Value> Event::values_of(const Entry& entry) const {
 }
 
 Event Event::assemble(std::string storage, std::vector<Entry> entries, std::vector<Value> values,
-                      std::string json) {
+                      std::string json, std::shared_ptr<const FieldSelection> selection) {
   auto body = std::make_shared<Body>();
+  body->selection = std::move(selection);
   // Views into `storage` stay valid: moving a std::string keeps its heap buffer (the
   // short-string buffer is the exception, so rebase from the old address below).
   const char* old_base = storage.data();
@@ -231,6 +241,46 @@ void Event::set(std::string_view path_in, const Value& value_in) {
   body_ = std::move(body);
 }
 
+// ---- FieldSelection -----------------------------------------------------------------------
+
+FieldSelection::FieldSelection(const std::vector<std::string>& paths) : paths_(paths) {
+  std::sort(paths_.begin(), paths_.end());
+  paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
+  for (const std::string& path : paths_) {
+    for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
+      prefixes_.push_back(path.substr(0, dot));
+    }
+    prefixes_.push_back(path);
+  }
+  std::sort(prefixes_.begin(), prefixes_.end());
+  prefixes_.erase(std::unique(prefixes_.begin(), prefixes_.end()), prefixes_.end());
+  std::size_t size = 16;
+  while (size < 2 * prefixes_.size()) size *= 2;
+  table_.assign(size, Slot{});
+  for (const std::string& prefix : prefixes_) {
+    std::size_t at = std::hash<std::string_view>{}(prefix) & (size - 1);
+    while (!table_[at].text.empty()) at = (at + 1) & (size - 1);
+    table_[at] = Slot{prefix, std::binary_search(paths_.begin(), paths_.end(), prefix)};
+  }
+}
+
+const FieldSelection::Slot* FieldSelection::find(std::string_view text) const {
+  if (text.empty()) return nullptr;
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t at = std::hash<std::string_view>{}(text) & mask;; at = (at + 1) & mask) {
+    const Slot& slot = table_[at];
+    if (slot.text.empty()) return nullptr;
+    if (slot.text == text) return &slot;
+  }
+}
+
+bool FieldSelection::wants(std::string_view path) const {
+  const Slot* slot = find(path);
+  return slot != nullptr && slot->wanted;
+}
+
+bool FieldSelection::may_hold(std::string_view prefix) const { return find(prefix) != nullptr; }
+
 // ---- JSON -> Event ------------------------------------------------------------------------
 
 namespace {
@@ -247,8 +297,8 @@ struct PendingValue {
 
 class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flattener> {
  public:
-  Flattener(std::size_t max_nesting, std::size_t max_path_bytes)
-      : max_nesting_(max_nesting), max_path_bytes_(max_path_bytes) {}
+  Flattener(std::size_t max_nesting, std::size_t max_path_bytes, const FieldSelection* selection)
+      : max_nesting_(max_nesting), max_path_bytes_(max_path_bytes), selection_(selection) {}
   std::string storage;
   std::vector<PendingValue> pending;
   std::string error;
@@ -266,6 +316,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   bool Double(double d) { return record(Value::of_double(d)); }
   bool String(const char* s, rapidjson::SizeType length, bool) {
     if (!enter_value()) return false;
+    if (!files_value()) return true;
     auto offset = static_cast<std::uint32_t>(storage.size());
     storage.append(s, length);
     return push(Value::of_string({}), offset, length);
@@ -274,15 +325,16 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
     if (frames_.empty()) {
       if (started_) return fail("an event must be a JSON object");
       started_ = true;
-      frames_.push_back({false, 0});
+      frames_.push_back({false, 0, false});
       return true;
     }
     if (!enter_value() || !nest()) return false;
-    frames_.push_back({false, path_.size()});
+    frames_.push_back({false, path_.size(), skips_container()});
     return true;
   }
   bool Key(const char* s, rapidjson::SizeType length, bool) {
     Frame& frame = frames_.back();
+    if (frame.skipped) return true;  // no path below it is filed: none is built
     truncate_path(frame.base);
     if (!path_.empty()) path_ += '.';
     path_.append(s, length);
@@ -295,7 +347,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   bool StartArray() {
     if (frames_.empty()) return fail("an event must be a JSON object, not an array");
     if (!enter_value() || !nest()) return false;
-    frames_.push_back({true, path_.size()});
+    frames_.push_back({true, path_.size(), skips_container()});
     return true;
   }
   bool EndArray(rapidjson::SizeType) {
@@ -307,7 +359,20 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   struct Frame {
     bool array;
     std::size_t base;  // length of this container's own path
+    bool skipped;      // a selection files nothing below it
   };
+
+  // With a selection: whether the container about to start (at path_) holds no selected
+  // field, so that nothing below it is filed (its JSON is still parsed and checked).
+  bool skips_container() const {
+    if (frames_.back().skipped) return true;
+    return selection_ != nullptr && !selection_->may_hold(path_);
+  }
+  // Whether the scalar about to be read (at path_) is filed.
+  bool files_value() const {
+    if (frames_.back().skipped) return false;
+    return selection_ == nullptr || selection_->wants(path_);
+  }
 
   bool fail(std::string message) {
     error = std::move(message);
@@ -329,6 +394,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   }
   bool record(const Value& value) {
     if (!enter_value()) return false;
+    if (!files_value()) return true;
     return push(value, 0, 0);
   }
   bool push(const Value& value, std::uint32_t string_offset, std::uint32_t string_length) {
@@ -360,27 +426,98 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   std::size_t path_bytes_ = 0;
   std::size_t max_nesting_;
   std::size_t max_path_bytes_;
+  const FieldSelection* selection_;
   bool started_ = false;
 };
+
+constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+
+// Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF). Eight ASCII bytes at a time, as events are mostly ASCII.
+bool is_valid_utf8(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  std::size_t i = 0;
+  while (i < size) {
+    if (i + 8 <= size) {
+      std::uint64_t word;
+      std::memcpy(&word, bytes + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const unsigned char lead = bytes[i];
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + length > size) return false;
+    if (bytes[i + 1] < low || bytes[i + 1] > high) return false;
+    for (std::size_t k = 2; k < length; ++k) {
+      if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF) return false;
+    }
+    i += length;
+  }
+  return true;
+}
 
 }  // namespace
 
 std::optional<Event> parse_event(std::string_view json, std::string& error,
-                                 std::size_t* error_offset, std::size_t max_nesting) {
+                                 std::size_t* error_offset, std::size_t max_nesting,
+                                 std::shared_ptr<const FieldSelection> selection) {
   if (json.size() > std::numeric_limits<std::uint32_t>::max() / 2) {
     error = "event larger than 2 GiB";
     if (error_offset) *error_offset = 0;
     return std::nullopt;
   }
-  Flattener flattener(max_nesting, 16 * json.size() + (1u << 20));
+  Flattener flattener(max_nesting, 16 * json.size() + (1u << 20), selection.get());
   // Above the short-string size, so moving the storage keeps the address views point to.
-  flattener.storage.reserve(std::max<std::size_t>(json.size(), 64));
+  // (A selection files a small part of the event: the storage grows as needed.)
+  flattener.storage.reserve(selection ? 256 : std::max<std::size_t>(json.size(), 64));
+  // The event keeps its text for output; the parser reads that copy, whose end is a NUL.
+  std::string text(json);
   rapidjson::Reader reader;
-  rapidjson::MemoryStream stream(json.data(), json.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(stream);
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag |
-                              rapidjson::kParseValidateEncodingFlag;
-  rapidjson::ParseResult result = reader.Parse<kFlags>(input, flattener);
+  rapidjson::ParseResult result;
+  std::size_t parsed_to = 0;
+  if (is_valid_utf8(text)) {
+    // The common case: the encoding is known good, so the parser need not check it byte by
+    // byte (that check was a third of the time of parsing an event), and it decodes the
+    // strings in place in a scratch copy of the text, which costs less than building each
+    // one apart (the Flattener copies what it files).
+    thread_local std::vector<char> scratch;
+    scratch.assign(text.c_str(), text.c_str() + text.size() + 1);
+    // A byte order mark opening the text is skipped, as the validating stream below skips it;
+    // offsets stay offsets into the text.
+    const std::size_t bom = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
+    rapidjson::InsituStringStream input(scratch.data() + bom);
+    result = reader.Parse<kParseFlags | rapidjson::kParseInsituFlag>(input, flattener);
+    if (!result) result.Set(result.Code(), result.Offset() + bom);
+    parsed_to = input.Tell() + bom;
+  } else {
+    // Invalid UTF-8 somewhere: the parser checks as it goes, so that the first problem in
+    // the text, encoding or syntax, is the one reported, at its offset.
+    rapidjson::MemoryStream stream(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(stream);
+    result = reader.Parse<kParseFlags | rapidjson::kParseValidateEncodingFlag>(input, flattener);
+    parsed_to = input.Tell();
+  }
   if (!result) {
     error = !flattener.error.empty() ? flattener.error
                                      : std::string(rapidjson::GetParseError_En(result.Code()));
@@ -388,9 +525,9 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
     return std::nullopt;
   }
   // rapidjson takes a NUL byte for the end of the text: what follows one would be ignored.
-  if (input.Tell() < json.size()) {
+  if (parsed_to < json.size()) {
     error = "unexpected NUL byte after the event";
-    if (error_offset) *error_offset = input.Tell();
+    if (error_offset) *error_offset = parsed_to;
     return std::nullopt;
   }
   std::string storage = std::move(flattener.storage);
@@ -415,7 +552,8 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
     }
     values.push_back(value);
   }
-  return Event::assemble(std::move(storage), std::move(entries), std::move(values), std::string(json));
+  return Event::assemble(std::move(storage), std::move(entries), std::move(values), std::move(text),
+                         std::move(selection));
 }
 
 }  // namespace eql

@@ -220,9 +220,9 @@ struct Emitter {
     std::optional<Event> event;
     if (json.find_first_of("\r\n") != std::string_view::npos) {
       std::string compact = compact_json(json);
-      if (!compact.empty()) event = parse_event(compact, error, &error_offset, options.max_nesting);
+      if (!compact.empty()) event = parse_event(compact, error, &error_offset, options.max_nesting, options.fields);
     }
-    if (!event) event = parse_event(json, error, &error_offset, options.max_nesting);
+    if (!event) event = parse_event(json, error, &error_offset, options.max_nesting, options.fields);
     if (!event) {
       report(begin + error_offset, event_problem(error));
       return;
@@ -469,7 +469,7 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
     std::string error;
     std::size_t error_offset = 0;
     while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    auto event = parse_event(text, error, &error_offset, options.max_nesting);
+    auto event = parse_event(text, error, &error_offset, options.max_nesting, options.fields);
     if (!event) {
       problem(InputProblem{name, number, error_offset + 1, event_problem(error)});
       ++summary.skipped;

@@ -73,6 +73,33 @@ struct RuleRunner::Impl {
   EvalContext context;
   detail::Ordering ordering;  // after stats and context, which it uses
   const std::vector<bool>* only = nullptr;  // during a push: the rules it may evaluate
+  std::vector<std::string> fields_read;     // see RuleRunner::fields_read (not yet unique)
+
+  // Notes what a compiled rule reads from events (its matcher still in `compiled`).
+  void note_fields_read(const CompiledRule& compiled, const FilterOptions& filter_options) {
+    auto add = [&](std::vector<std::string> paths) {
+      for (std::string& path : paths) fields_read.push_back(std::move(path));
+    };
+    if (compiled.filter) add(compiled.filter->fields());
+    if (compiled.sequence) add(compiled.sequence->fields());
+    if (compiled.sample) add(compiled.sample->fields());
+    for (const FilterProgram& stage : compiled.stage_filters) add(stage.fields());
+    const Rule& rule = compiled.rule;
+    for (const std::string* field : {&rule.timestamp_override, &rule.tiebreaker_field, &rule.event_category_override,
+                                     &filter_options.category_field}) {
+      if (!field->empty()) fields_read.push_back(*field);
+    }
+    std::vector<const ExceptionEntry*> entries;
+    for (const ExceptionListItem& item : compiled.exceptions) {
+      for (const ExceptionEntry& entry : item.entries) entries.push_back(&entry);
+    }
+    while (!entries.empty()) {
+      const ExceptionEntry* entry = entries.back();
+      entries.pop_back();
+      fields_read.push_back(entry->field);
+      for (const ExceptionEntry& inner : entry->entries) entries.push_back(&inner);
+    }
+  }
 
   void emit(std::size_t rule, std::vector<EventRef> events, CompositeKey keys, bool join) {
     CompiledRule& compiled = *rules[rule];
@@ -215,6 +242,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   if (!impl_->compile(*compiled, query, filter_options, diagnostics) || has_errors(diagnostics)) return diagnostics;
 
   // Compiled: the rule is filed with each part of the runner, under the number it gets.
+  impl_->note_fields_read(*compiled, filter_options);
   impl_->patterns.add_rule(rule.index);
   impl_->index.add_rule(event_filters(query), filter_options.field_types, filter_options.category_field);
   if (compiled->kind == Impl::Kind::Sequence) {
@@ -226,6 +254,19 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   }
   impl_->rules.push_back(std::move(compiled));
   return diagnostics;
+}
+
+std::vector<std::string> RuleRunner::fields_read() const {
+  std::vector<std::string> paths = impl_->fields_read;
+  // What the runner itself reads: the default time and category (the ordering and the
+  // rule index) and the fields event_index names an event's index by.
+  for (const char* own : {"@timestamp", "event.category", "_index", "data_stream.type", "data_stream.dataset",
+                          "data_stream.namespace"}) {
+    paths.emplace_back(own);
+  }
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
 }
 
 std::string RuleRunner::explain_index(std::size_t index) const {

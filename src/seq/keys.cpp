@@ -161,6 +161,12 @@ constexpr std::uint64_t kKeySeed = 0x51afd7ed558ccd1dULL;
 
 }  // namespace
 
+void add_key_paths(const std::vector<KeyField>& keys, std::vector<std::string>& paths) {
+  for (const KeyField& key : keys) {
+    if (!key.always_null && !key.path.empty()) paths.push_back(key.path);
+  }
+}
+
 std::vector<KeyField> compile_keys(const std::vector<const ast::Expr*>& keys,
                                    const FieldTypes& types, Diagnostics& diagnostics) {
   std::vector<KeyField> fields;

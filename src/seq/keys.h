@@ -22,6 +22,9 @@ struct KeyField {
   bool operator==(const KeyField&) const = default;
 };
 
+/// Adds the paths `keys` read to `paths` (the fields a matcher reads).
+void add_key_paths(const std::vector<KeyField>& keys, std::vector<std::string>& paths);
+
 /// Builds the readers for `keys`; reports keys that are not fields.
 std::vector<KeyField> compile_keys(const std::vector<const ast::Expr*>& keys,
                                    const FieldTypes& types, Diagnostics& diagnostics);

@@ -90,4 +90,15 @@ SampleCompileResult SampleMatcher::compile(const ast::Sample& sample, const Samp
 void SampleMatcher::push(const EventRef& event, EvalContext& context) { impl_->push(event, context); }
 std::vector<JoinResult> SampleMatcher::finish() { return impl_->finish(); }
 
+std::vector<std::string> SampleMatcher::fields() const {
+  std::vector<std::string> paths;
+  for (const Impl::Filter& filter : impl_->filters) {
+    for (std::string& path : filter.program.fields()) paths.push_back(std::move(path));
+    seq::add_key_paths(filter.keys, paths);
+  }
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
+}
+
 }  // namespace eql

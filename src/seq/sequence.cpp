@@ -682,6 +682,19 @@ std::vector<JoinResult> SequenceMatcher::take_results() {
 
 const SequenceStats& SequenceMatcher::stats() const { return impl_->stats; }
 std::size_t SequenceMatcher::stage_count() const { return impl_->stages.size(); }
+
+std::vector<std::string> SequenceMatcher::fields() const {
+  std::vector<std::string> paths;
+  auto add = [&](const Stage& stage) {
+    for (std::string& path : stage.filter.fields()) paths.push_back(std::move(path));
+    seq::add_key_paths(stage.keys, paths);
+  };
+  for (const Stage& stage : impl_->stages) add(stage);
+  if (impl_->until) add(*impl_->until);
+  std::sort(paths.begin(), paths.end());
+  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
+  return paths;
+}
 void SequenceMatcher::set_observer(SequenceObserver* observer) { impl_->observer = observer; }
 
 }  // namespace eql
