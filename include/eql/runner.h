@@ -168,6 +168,10 @@ class RuleRunner {
   /// The matcher's counters of a sequence rule (evicted, expired, key overflow); nullptr
   /// for other rules.
   const SequenceStats* sequence_stats(std::size_t index) const;
+  /// Tells `observer` what the sequence rule at `index` gives up: its matcher's account
+  /// (SequenceObserver) and the events the reorder window drops as late. Kept across a
+  /// second pass; nullptr: none. It must outlive its use. No effect on other rules.
+  void set_sequence_observer(std::size_t index, SequenceObserver* observer);
 
  private:
   struct Impl;

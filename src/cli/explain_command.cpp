@@ -36,6 +36,9 @@ constexpr const char* kExplainUsage =
     "                     items are taken from (repeatable)\n"
     "  --index NAME       the index events are read as when they name none (as eql run --index)\n"
     "  --limit N          explain the first N events only\n"
+    "  --order ORDER      sequences: exact (default; as eql run reads files) or stream (through\n"
+    "                     a reorder window, as eql run reads standard input: late events drop)\n"
+    "  --max-lateness DURATION  stream order's reorder window (default 10s)\n"
     "  --format FORMAT    text (default) or json\n"
     "\n"
     "exit codes: 0 explained, 1 the rule does not compile or an event could not be read,\n"
@@ -48,6 +51,8 @@ struct ExplainCommandOptions {
   std::string index;
   std::optional<std::size_t> limit;
   bool json = false;
+  bool stream = false;                  // --order stream
+  std::int64_t max_lateness_ms = 10'000;
 };
 
 std::optional<std::string> parse_arguments(Args args, ExplainCommandOptions& options, bool& help) {
@@ -72,6 +77,13 @@ std::optional<std::string> parse_arguments(Args args, ExplainCommandOptions& opt
     } else if (auto format = reader.option_value("--format", error)) {
       if (*format != "text" && *format != "json") return "unknown format '" + *format + "' (text or json)";
       options.json = *format == "json";
+    } else if (auto order = reader.option_value("--order", error)) {
+      if (*order != "exact" && *order != "stream") return "unknown order '" + *order + "' (exact or stream)";
+      options.stream = *order == "stream";
+    } else if (auto lateness = reader.option_value("--max-lateness", error)) {
+      std::optional<std::int64_t> millis = duration_millis(*lateness);
+      if (!millis) return "--max-lateness needs a duration such as 0s, 30s or 5m";
+      options.max_lateness_ms = *millis;
     } else if (!error.empty()) {
       return error;
     } else if (reader.peek().size() > 1 && reader.peek().front() == '-') {
@@ -208,6 +220,8 @@ int run_explain(Args args) {
   ExplainOptions explain_options;
   explain_options.index = options.index;
   explain_options.field_types = &types;
+  explain_options.stream = options.stream;
+  explain_options.max_lateness_ms = options.max_lateness_ms;
   RuleExplanation explanation;
   Diagnostics diagnostics =
       explain_rule(rule, exceptions_of(rule, {&named, &set}), events, explain_options, explanation);

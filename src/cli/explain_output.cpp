@@ -213,6 +213,14 @@ std::string chain_text(const RuleExplanation& explanation, const ChainNote& note
     case ChainNote::Kind::NoEarlierStage:
       return named(explanation, note.at) + " matches " + stage + " by " + note.keys +
              ", but no sequence of that key waited for it";
+    case ChainNote::Kind::MissingFound:
+      return partial + " is dropped: " + named(explanation, note.at) + " matches the missing-event " + stage +
+             " (![...]) where the sequence needs none";
+    case ChainNote::Kind::Late:
+      return named(explanation, note.at) + " came " + duration_text(note.behind_ms) +
+             " behind the newest event, " + duration_text(std::max<std::int64_t>(note.over_ms, 0)) +
+             " beyond the " + duration_text(explanation.window_ms.value_or(0)) +
+             " reorder window: dropped before the sequence saw it";
   }
   return {};
 }
@@ -355,13 +363,13 @@ std::string explain_json(const Rule& rule, const RuleExplanation& explanation) {
   out += "],\"chains\":[";
   for (std::size_t i = 0; i < explanation.chain.size(); ++i) {
     const ChainNote& note = explanation.chain[i];
-    static constexpr const char* kKinds[] = {"maxspan", "until", "no_earlier_stage"};
+    static constexpr const char* kKinds[] = {"maxspan", "until", "no_earlier_stage", "missing_found", "late"};
     out += i ? ",{\"kind\":\"" : "{\"kind\":\"";
     out += std::string(kKinds[static_cast<int>(note.kind)]) + "\",\"events\":[";
     for (std::size_t e = 0; e < note.events.size(); ++e) out += (e ? "," : "") + std::to_string(note.events[e]);
     out += "],\"stage\":" + std::to_string(note.stage) + ",\"at\":" + std::to_string(note.at) + ",\"keys\":";
     json_string(out, note.keys);
-    out += ",\"over_ms\":" + std::to_string(note.over_ms) + "}";
+    out += ",\"over_ms\":" + std::to_string(note.over_ms) + ",\"behind_ms\":" + std::to_string(note.behind_ms) + "}";
   }
   out += "],\"alerts\":[";
   for (std::size_t i = 0; i < explanation.alerts.size(); ++i) {

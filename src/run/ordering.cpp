@@ -38,6 +38,7 @@ struct Ordering::Sequence {
   // looks between the events of a sequence. So those events are not pushed to it.
   bool skips_until_first_stage = false;
   bool armed = false;  // it has seen an event of its first stage
+  SequenceObserver* observer = nullptr;  // `eql explain`: told what the sequence gives up
 };
 
 // One ordering: the reader's (index 0) or a distinct timestamp_override/tiebreaker.
@@ -178,6 +179,11 @@ void Ordering::advance_windows() {
         return;
       }
       stats_.late_events += users.size();
+      for (const SequenceUse& use : users) {
+        if (SequenceObserver* observer = sequences_[use.flagged & ~kFirstStage]->observer) {
+          observer->late(*event, *timeline.newest - *event->timestamp);
+        }
+      }
       continue;
     }
     timeline.newest = timeline.newest ? std::max(*timeline.newest, *event->timestamp) : *event->timestamp;
@@ -235,6 +241,7 @@ void Ordering::give_up_sequences(std::optional<OutOfOrder> why) {
     // The runner compiled this very query, so this cannot fail.
     SequenceCompileResult fresh = SequenceMatcher::compile(*sequence->query->sequence(), sequence->options);
     sequence->matcher = std::move(fresh.matcher);
+    sequence->matcher->set_observer(sequence->observer);
     sequence->armed = false;
   }
 }
@@ -321,6 +328,12 @@ bool Ordering::begin_second_pass() {
     timeline.last_held_event = UINT64_MAX;
   }
   return true;
+}
+
+void Ordering::set_observer(std::size_t rule, SequenceObserver* observer) {
+  if (!sequences_[rule]) return;
+  sequences_[rule]->observer = observer;
+  sequences_[rule]->matcher->set_observer(observer);
 }
 
 const SequenceStats* Ordering::sequence_stats(std::size_t rule) const {

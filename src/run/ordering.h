@@ -70,6 +70,8 @@ class Ordering {
   /// RuleRunner::begin_second_pass: false when there is none to begin.
   bool begin_second_pass();
   const SequenceStats* sequence_stats(std::size_t rule) const;
+  /// RuleRunner::set_sequence_observer.
+  void set_observer(std::size_t rule, SequenceObserver* observer);
 
  private:
   struct Sequence;

@@ -185,6 +185,10 @@ const Rule& RuleRunner::rule(std::size_t index) const { return impl_->rules[inde
 void RuleRunner::set_alert_sink(std::function<void(Alert&&)> sink) { impl_->sink = std::move(sink); }
 const RunnerStats& RuleRunner::stats() const { return impl_->stats; }
 const RuleRunStats& RuleRunner::rule_stats(std::size_t index) const { return impl_->rules[index]->stats; }
+void RuleRunner::set_sequence_observer(std::size_t index, SequenceObserver* observer) {
+  impl_->ordering.set_observer(index, observer);
+}
+
 const SequenceStats* RuleRunner::sequence_stats(std::size_t index) const {
   return impl_->ordering.sequence_stats(index);
 }
