@@ -15,6 +15,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/explain_output.h"
 #include "cli/test_report.h"
 #include "eql/rule_test.h"
 #include "eql/rules.h"
@@ -274,6 +275,34 @@ std::vector<FileReport> broken_rule_files(const RuleSet& rules) {
   return reports;
 }
 
+// `[a, b]`: an alert by its events' names.
+std::string alert_text(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out + "]";
+}
+
+// Why a case failed, for the text report (indented under its FAIL line): per mismatched
+// alert, its events as `eql explain` explains them, only the filter each should pass.
+std::string mismatch_text(const Rule& rule, const RuleTestCase& test_case, const RuleTestOutcome& outcome) {
+  constexpr std::size_t kIndent = 6;
+  const std::string pad(kIndent, ' ');
+  std::string out;
+  if (outcome.mismatched.empty() && outcome.alerts.size() < static_cast<std::size_t>(test_case.alerts)) {
+    return pad + "(name the events of the alerts with alert_events = [[...]] to see why one did not come)\n";
+  }
+  for (const MismatchedAlert& alert : outcome.mismatched) {
+    out += pad + (alert.expected ? "no alert " : "unexpected alert ") + alert_text(alert.events) + ":\n";
+    for (std::size_t i = 0; i < alert.events.size(); ++i) {
+      if (alert.positions[i] == 0 && alert.events[i] != "-") {
+        out += pad + "  no event of the case is named " + alert.events[i] + " (event.id, or #N by position)\n";
+      }
+    }
+    if (outcome.explanation) out += explain_events_text(rule, *outcome.explanation, alert.positions, kIndent + 2);
+  }
+  return out;
+}
+
 // Runs every case of one test file.
 FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule_set, const FieldTypes& types) {
   const RenderOptions& how = rules.render_options;
@@ -307,6 +336,7 @@ FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule
     for (const InputProblem& problem : outcome.input_problems) result.errors += problem.to_string() + "\n";
     result.status = !result.errors.empty() ? CaseStatus::Error : outcome.passed ? CaseStatus::Pass : CaseStatus::Fail;
     result.alerts = std::move(outcome.alerts);
+    if (result.status == CaseStatus::Fail) result.explanation = mismatch_text(*rule->rule, test_case, outcome);
     report.cases.push_back(std::move(result));
   }
   return report;
