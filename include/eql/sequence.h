@@ -127,6 +127,11 @@ struct SequenceCompileResult {
 class SequenceMatcher {
  public:
   static SequenceCompileResult compile(const ast::Sequence& sequence, const SequenceOptions& options);
+  /// The same with the filters of the terms, then of `until`, compiled already by the
+  /// caller from `sequence` with options.filter (the rule runner evaluates them itself):
+  /// they are shared, not compiled again.
+  static SequenceCompileResult compile(const ast::Sequence& sequence, const SequenceOptions& options,
+                                       const std::vector<FilterProgram>& term_filters);
   ~SequenceMatcher();
 
   /// Feeds the next event. Events must come in non-decreasing timestamp order.

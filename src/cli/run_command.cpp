@@ -17,7 +17,7 @@
 #include "cli/plural.h"
 #include "cli/run.h"
 #include "cli/run_alerts.h"
-#include "cli/run_parallel.h"
+#include "run/parallel_run.h"
 #include "cli/run_selection.h"
 #include "cli/user_schemas.h"
 #include "cli/validate.h"

@@ -28,6 +28,7 @@ int tiebreaker_class(const Value& value) {
 struct Ordering::Sequence {
   std::unique_ptr<const ast::Query> query;  // to compile the matcher afresh (give_up_sequences)
   SequenceOptions options;
+  std::vector<FilterProgram> term_filters;  // compiled once, by the runner
   std::unique_ptr<SequenceMatcher> matcher;
   // Exact mode: the events it can use, as indexes into its timeline's held events, each
   // with kFirstStage when it matched the first stage.
@@ -94,13 +95,15 @@ void Ordering::add_rule(const Rule& rule) {
 }
 
 void Ordering::add_sequence(const Rule& rule, std::unique_ptr<const ast::Query> query,
-                            std::unique_ptr<SequenceMatcher> matcher, const SequenceOptions& sequence_options) {
+                            std::unique_ptr<SequenceMatcher> matcher, const SequenceOptions& sequence_options,
+                            std::vector<FilterProgram> term_filters) {
   add_rule(rule);
   auto sequence = std::make_unique<Sequence>();
   const ast::Sequence& terms = *query->sequence();
   sequence->skips_until_first_stage = !terms.terms.empty() && !terms.terms.front().missing;
   sequence->query = std::move(query);
   sequence->options = sequence_options;
+  sequence->term_filters = std::move(term_filters);
   sequence->matcher = std::move(matcher);
   sequences_.back() = std::move(sequence);
 }
@@ -239,7 +242,8 @@ void Ordering::give_up_sequences(std::optional<OutOfOrder> why) {
   for (auto& sequence : sequences_) {
     if (!sequence) continue;
     // The runner compiled this very query, so this cannot fail.
-    SequenceCompileResult fresh = SequenceMatcher::compile(*sequence->query->sequence(), sequence->options);
+    SequenceCompileResult fresh =
+        SequenceMatcher::compile(*sequence->query->sequence(), sequence->options, sequence->term_filters);
     sequence->matcher = std::move(fresh.matcher);
     sequence->matcher->set_observer(sequence->observer);
     sequence->armed = false;

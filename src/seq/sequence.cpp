@@ -626,6 +626,11 @@ SequenceMatcher::~SequenceMatcher() = default;
 
 SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
                                                const SequenceOptions& options) {
+  return compile(sequence, options, {});
+}
+
+SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence, const SequenceOptions& options,
+                                               const std::vector<FilterProgram>& term_filters) {
   SequenceCompileResult result;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -634,7 +639,12 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
   const FieldTypes& types = options.filter.field_types ? *options.filter.field_types : json_types;
 
   auto compile_stage = [&](const ast::Term& term, std::size_t term_index) -> std::optional<Stage> {
-    FilterCompileResult filter = compile_filter(term.filter, options.filter);
+    FilterCompileResult filter;
+    if (term_index < term_filters.size()) {
+      filter.program = term_filters[term_index];
+    } else {
+      filter = compile_filter(term.filter, options.filter);
+    }
     for (auto& d : filter.diagnostics) result.diagnostics.push_back(std::move(d));
     if (!filter.program) return std::nullopt;
     // The query's keys come first, then the term's own, matched by position.
