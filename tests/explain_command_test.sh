@@ -63,6 +63,10 @@ check exception --rule tests/data/run/kibana/export.ndjson $data/exception_event
 check sequence-maxspan-and-key --rule $rundll $data/sequence_events.jsonl
 check sequence-until --rule $data/until.eql $data/until_events.jsonl
 check sample-keys --rule $data/sample.eql $data/sample_events.jsonl
+check sequence-missing-found --rule $data/missing.eql $data/missing_events.jsonl
+check sequence-late-stream --order stream --max-lateness 5s --rule $data/missing.eql $data/late_events.jsonl
+check sequence-late-exact --rule $data/missing.eql $data/late_events.jsonl
+check usage-order --order sorted --rule $data/missing.eql $data/late_events.jsonl
 check json --format json --rule $wmi --limit 2 $wmi_events
 check help --help
 check usage-no-rule $wmi_events
@@ -82,6 +86,14 @@ assert len(r["events"]) == 3, r
 assert [len(e["filters"]) for e in r["events"]] == [2, 2, 2]
 assert {c["kind"] for c in r["chains"]} == {"maxspan", "no_earlier_stage"}, r["chains"]
 assert r["alerts"] == []
+EOF
+  "$eql" explain --format json --order stream --max-lateness 5s --rule $data/missing.eql $data/late_events.jsonl >"$scratch/late.json"
+  "$eql" explain --format json --rule $data/missing.eql $data/missing_events.jsonl >"$scratch/missing.json"
+  python3 - "$scratch/late.json" "$scratch/missing.json" <<'EOF'
+import json, sys
+late, missing = (json.load(open(path)) for path in sys.argv[1:3])
+assert [(c["kind"], c["at"], c["behind_ms"], c["over_ms"]) for c in late["chains"]] == [("late", 4, 25000, 20000)], late["chains"]
+assert [(c["kind"], c["events"], c["stage"], c["at"]) for c in missing["chains"]] == [("missing_found", [1, 3], 2, 2)], missing["chains"]
 EOF
 }
 expect json-shape json_shape

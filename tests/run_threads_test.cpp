@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "cli/run.h"
-#include "cli/run_parallel.h"
+#include "run/parallel_run.h"
 #include "run_harness.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
@@ -116,12 +116,12 @@ TEST_CASE("eql run --threads: the rules' spread over the workers") {
   for (const RuleFile& file : loaded.files) {
     for (const Rule& rule : file.rules) REQUIRE_FALSE(has_errors(runner.add_rule(rule)));
   }
-  cli::RuleSpreadPlan plan = cli::plan_rule_spread(runner, "host.id", types);
+  eql::RuleSpreadPlan plan = eql::plan_rule_spread(runner, "host.id", types);
   std::map<std::string, std::string> spread;
   for (std::size_t i = 0; i < runner.rule_count(); ++i) {
     const char* names[] = {"owner", "partitioned", "designated"};
     spread[runner.rule(i).name] = names[static_cast<int>(plan.spread[i])];
-    if (plan.spread[i] == cli::RuleSpread::Partitioned) {
+    if (plan.spread[i] == eql::RuleSpread::Partitioned) {
       spread[runner.rule(i).name] += " at " + std::to_string(plan.key_position[i]);
     }
   }
@@ -142,15 +142,15 @@ TEST_CASE("eql run --threads: the rules' spread over the workers") {
   CHECK(spread == expected);
 
   // By another field, the host.id sequences must see every event.
-  cli::RuleSpreadPlan by_user = cli::plan_rule_spread(runner, "user.name", types);
+  eql::RuleSpreadPlan by_user = eql::plan_rule_spread(runner, "user.name", types);
   for (std::size_t i = 0; i < runner.rule_count(); ++i) {
     bool on_user = runner.rule(i).name == "seq_by_user" || runner.rule(i).name == "sample_by_user";
     if (runner.rule(i).name.rfind("event_", 0) == 0) continue;
-    CHECK_MESSAGE((by_user.spread[i] == cli::RuleSpread::Partitioned) == on_user, runner.rule(i).name);
+    CHECK_MESSAGE((by_user.spread[i] == eql::RuleSpread::Partitioned) == on_user, runner.rule(i).name);
   }
   // A date field joins on instants whose text may differ: never partitioned on.
-  cli::RuleSpreadPlan by_time = cli::plan_rule_spread(runner, "@timestamp", types);
-  CHECK(std::count(by_time.spread.begin(), by_time.spread.end(), cli::RuleSpread::Partitioned) == 0);
+  eql::RuleSpreadPlan by_time = eql::plan_rule_spread(runner, "@timestamp", types);
+  CHECK(std::count(by_time.spread.begin(), by_time.spread.end(), eql::RuleSpread::Partitioned) == 0);
 }
 
 TEST_CASE("eql run --threads: 1 to 4 threads give the same alerts") {

@@ -1,7 +1,8 @@
 // The SequenceObserver of a SequenceMatcher (eql explain): what it is told when a partial
 // sequence runs past maxspan (both ways: expired by a later event's time, and found too old
-// by the stage event itself), ends at `until`, or a stage event has no partial to continue;
-// and that observing changes no result.
+// by the stage event itself), ends at `until`, a stage event has no partial to continue, or a
+// missing-event stage's event drops a candidate (between, before or after its events); and
+// that observing changes no result.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -39,6 +40,11 @@ class Recorder final : public eql::SequenceObserver {
   void unmatched(std::size_t term, const eql::CompositeKey& key, const eql::Event& event) override {
     lines.push_back("unmatched term " + std::to_string(term) + " key " + text(key) + " at " +
                     std::to_string(event.ordinal));
+  }
+  void missing_found(const std::vector<eql::EventRef>& candidate, std::size_t missing_term,
+                     const eql::CompositeKey& key, std::uint64_t missing_ordinal) override {
+    lines.push_back("missing " + ids(candidate) + " term " + std::to_string(missing_term) + " key " + text(key) +
+                    " at " + std::to_string(missing_ordinal));
   }
 
  private:
@@ -104,4 +110,26 @@ TEST_CASE("observer: a stage event of another key") {
   Lines lines = observe("sequence by host.id [a where true] [b where true]",
                         {event(1, 0, "a", "h1"), event(2, 1, "b", "h2"), event(3, 2, "b", "h1")});
   CHECK(lines == Lines{"unmatched term 1 key h2 at 2"});
+}
+
+TEST_CASE("observer: a missing-event stage's event between two stages drops the candidate") {
+  Lines lines = observe("sequence by host.id with maxspan=1m [a where true] ![m where true] [b where true]",
+                        {event(1, 0, "a", "h1"), event(2, 1, "m", "h2"), event(3, 2, "m", "h1"),
+                         event(4, 3, "b", "h1"), event(5, 4, "a", "h2"), event(6, 5, "b", "h2")});
+  // h2's `m` (2) comes before its sequence 5-6: that one completes.
+  CHECK(lines == Lines{"missing [1,4] term 1 key h1 at 3"});
+}
+
+TEST_CASE("observer: a leading missing event within maxspan drops the candidate") {
+  Lines lines = observe("sequence by host.id with maxspan=1s ![m where true] [a where true] [b where true]",
+                        {event(1, 0, "m", "h1"), event(2, 500, "a", "h1"), event(3, 900, "b", "h1"),
+                         event(4, 5000, "a", "h1"), event(5, 5100, "b", "h1")});
+  CHECK(lines == Lines{"missing [2,3] term 0 key h1 at 1"});
+}
+
+TEST_CASE("observer: a trailing missing event within maxspan drops the candidate") {
+  Lines lines = observe("sequence by host.id with maxspan=1s [a where true] [b where true] ![m where true]",
+                        {event(1, 0, "a", "h1"), event(2, 100, "b", "h1"), event(3, 800, "m", "h1"),
+                         event(4, 5000, "a", "h1"), event(5, 5100, "b", "h1")});
+  CHECK(lines == Lines{"missing [1,2] term 2 key h1 at 3"});
 }

@@ -55,6 +55,8 @@ expect() {
 
 check pass --rules $data/rules $data/pass
 check fail $data/fail
+check fail-why $data/fail-why
+check fail-why-json --format json $data/fail-why/maxspan.test.toml
 check fail-color --color=always $data/fail $data/broken/bad_rule.test.toml
 check color-junit --color=always --format junit $data/fail
 check bundled rules

@@ -54,20 +54,26 @@ struct EventExplanation {
   bool matches = false;
 };
 
-/// What broke a sequence's chain, as the matcher tells it (SequenceObserver): a partial
-/// sequence given up, or an event that had no partial sequence to continue.
+/// What broke a sequence's chain, as the matcher and the runner's reorder window tell it
+/// (SequenceObserver): a partial sequence or a candidate given up, or an event that had no
+/// partial sequence to continue, or that came too late to be put in order.
 struct ChainNote {
   enum class Kind : std::uint8_t {
     MaxspanExceeded,  ///< the partial's time ran out (by over_ms, as event `at` showed)
     Until,            ///< event `at`, of the `until` filter, ended the partial
     NoEarlierStage,   ///< event `at` matched `stage`, but no partial of its key waited for it
+    MissingFound,     ///< event `at` matched the missing-event stage `stage` (`![...]`): the
+                      ///< candidate of `events` is dropped
+    Late,             ///< stream order: event `at` came behind_ms before the newest event,
+                      ///< over_ms beyond the reorder window, and was dropped
   };
   Kind kind = Kind::MaxspanExceeded;
   std::vector<std::size_t> events;  ///< 1-based positions: the partial's events so far
-  std::size_t stage = 0;            ///< 1-based term: the stage the partial waited for
+  std::size_t stage = 0;            ///< 1-based term: the stage the partial waited for (0: none)
   std::size_t at = 0;               ///< 1-based position of the event that showed it
   std::string keys;                 ///< the join-key values, as Elasticsearch prints them
-  std::int64_t over_ms = 0;         ///< MaxspanExceeded: how far past maxspan
+  std::int64_t over_ms = 0;         ///< MaxspanExceeded: how far past maxspan; Late: past the window
+  std::int64_t behind_ms = 0;       ///< Late: how far behind the newest event
 };
 
 struct RuleExplanation {
@@ -78,6 +84,11 @@ struct RuleExplanation {
   /// The alerts the rule raises on the events, as `eql run` would (events named as in
   /// EventExplanation::name).
   std::vector<std::vector<std::string>> alerts;
+  /// Stream order: the reorder window (ExplainOptions::max_lateness_ms); none in exact order.
+  std::optional<std::int64_t> window_ms;
+  /// Per stage of a sequence or sample in the order of an alert's events (`with runs=N`
+  /// repeats a term), the 1-based term it comes from.
+  std::vector<std::size_t> stage_terms;
 };
 
 struct ExplainOptions {
@@ -87,6 +98,10 @@ struct ExplainOptions {
   bool ignore_index = false;
   /// Types of fields (SchemaFieldTypes in `eql explain`); nullptr: JSON types.
   const FieldTypes* field_types = nullptr;
+  /// Stream order through a reorder window of max_lateness_ms (`eql run --order stream`);
+  /// else exact order, as `eql run` runs files.
+  bool stream = false;
+  std::int64_t max_lateness_ms = 10'000;
 };
 
 /// Explains `rule` (with the exception items it refers to) over `events`. Diagnostics

@@ -13,6 +13,7 @@
 #include "eql/diagnostic.h"
 #include "eql/eval.h"
 #include "eql/event.h"
+#include "eql/explain.h"
 #include "eql/rules.h"
 #include "eql/source.h"
 #include "eql/value.h"
@@ -75,6 +76,17 @@ RuleTestFile load_rule_test_text(std::string name, std::string text);
 std::vector<std::string> find_rule_test_files(const std::vector<std::string>& paths,
                                               std::vector<std::string>& io_errors);
 
+/// An alert a failed case is explained by: the first expected alert that did not come, or
+/// the first alert that was not expected.
+struct MismatchedAlert {
+  bool expected = true;  ///< true: expected and missing; false: raised and not expected
+  /// Its events' names, as in RuleTestOutcome::alerts.
+  std::vector<std::string> events;
+  /// Per event, its 1-based position among the case's events; 0 for a missing-event stage
+  /// (`-`) or a name no event of the case has.
+  std::vector<std::size_t> positions;
+};
+
 /// What one case gave.
 struct RuleTestOutcome {
   /// Per alert, the `event.id` of each event (`#N`, the event's 1-based position among the
@@ -85,6 +97,11 @@ struct RuleTestOutcome {
   /// ...and problems in events files (file:line:column), unreadable files included.
   std::vector<InputProblem> input_problems;
   bool passed = false;  ///< false too when the events could not all be read
+  /// A failed case: the alerts that tell what went wrong (at most one of each kind; none
+  /// when only counts were given and the counts cannot say which alert), and the
+  /// explanation of the case's events (as `eql explain` gives it) they point into.
+  std::vector<MismatchedAlert> mismatched;
+  std::optional<RuleExplanation> explanation;
 };
 
 /// Runs one case: the rule (with the exception items that apply to it) over the case's

@@ -131,6 +131,10 @@ class RuleRunner {
   Diagnostics add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions);
   std::size_t rule_count() const;
   const Rule& rule(std::size_t index) const;
+  /// A sequence or sample rule's join keys, read from the query add_rule parsed: per stage
+  /// (its terms, then a sequence's `until`), per key position, the field the key names
+  /// (empty: a key that is not a plain field). Empty for an event rule.
+  const std::vector<std::vector<std::string>>& join_key_fields(std::size_t index) const;
   /// How the rule at `index` was filed in the runner's index, as text: its index patterns,
   /// its gate of each kind and each event filter's required fields (`eql run
   /// --explain-index`). A reader's aid: the format may change.
@@ -174,6 +178,10 @@ class RuleRunner {
   /// The matcher's counters of a sequence rule (evicted, expired, key overflow); nullptr
   /// for other rules.
   const SequenceStats* sequence_stats(std::size_t index) const;
+  /// Tells `observer` what the sequence rule at `index` gives up: its matcher's account
+  /// (SequenceObserver) and the events the reorder window drops as late. Kept across a
+  /// second pass; nullptr: none. It must outlive its use. No effect on other rules.
+  void set_sequence_observer(std::size_t index, SequenceObserver* observer);
 
  private:
   struct Impl;

@@ -104,6 +104,16 @@ class SequenceObserver {
   /// `event` matched stage `term` (not the first), but no partial sequence of its key
   /// waited for that stage.
   virtual void unmatched(std::size_t term, const CompositeKey& key, const Event& event) = 0;
+  /// A candidate (its normal events in `candidate`) was dropped because an event of its key
+  /// matched the missing-event stage `missing_term` (`![...]`) where the candidate needs
+  /// none: between two of its events, or within maxspan before or after them.
+  /// `missing_ordinal` is that event's Event::ordinal.
+  virtual void missing_found(const std::vector<EventRef>& /*candidate*/, std::size_t /*missing_term*/,
+                             const CompositeKey& /*key*/, std::uint64_t /*missing_ordinal*/) {}
+  /// The runner's reorder window (stream order) dropped `event` before this sequence saw
+  /// it: it came `behind_nanos` before the newest event of its ordering, after the window
+  /// had already released a later event (told by RuleRunner, not by the matcher).
+  virtual void late(const Event& /*event*/, std::int64_t /*behind_nanos*/) {}
 };
 
 struct SequenceCompileResult {
@@ -117,6 +127,11 @@ struct SequenceCompileResult {
 class SequenceMatcher {
  public:
   static SequenceCompileResult compile(const ast::Sequence& sequence, const SequenceOptions& options);
+  /// The same with the filters of the terms, then of `until`, compiled already by the
+  /// caller from `sequence` with options.filter (the rule runner evaluates them itself):
+  /// they are shared, not compiled again.
+  static SequenceCompileResult compile(const ast::Sequence& sequence, const SequenceOptions& options,
+                                       const std::vector<FilterProgram>& term_filters);
   ~SequenceMatcher();
 
   /// Feeds the next event. Events must come in non-decreasing timestamp order.

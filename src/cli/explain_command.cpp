@@ -3,7 +3,6 @@
 // then its query node by node as the evaluator's tracing mode saw it.
 #include <cstdio>
 #include <filesystem>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "eql/runner.h"
 #include "eql/schema.h"
 #include "eql/schema_types.h"
+#include "rules/rule_set.h"
 
 namespace eql::cli {
 
@@ -36,6 +36,9 @@ constexpr const char* kExplainUsage =
     "                     items are taken from (repeatable)\n"
     "  --index NAME       the index events are read as when they name none (as eql run --index)\n"
     "  --limit N          explain the first N events only\n"
+    "  --order ORDER      sequences: exact (default; as eql run reads files) or stream (through\n"
+    "                     a reorder window, as eql run reads standard input: late events drop)\n"
+    "  --max-lateness DURATION  stream order's reorder window (default 10s)\n"
     "  --format FORMAT    text (default) or json\n"
     "\n"
     "exit codes: 0 explained, 1 the rule does not compile or an event could not be read,\n"
@@ -48,6 +51,8 @@ struct ExplainCommandOptions {
   std::string index;
   std::optional<std::size_t> limit;
   bool json = false;
+  bool stream = false;                  // --order stream
+  std::int64_t max_lateness_ms = 10'000;
 };
 
 std::optional<std::string> parse_arguments(Args args, ExplainCommandOptions& options, bool& help) {
@@ -72,6 +77,13 @@ std::optional<std::string> parse_arguments(Args args, ExplainCommandOptions& opt
     } else if (auto format = reader.option_value("--format", error)) {
       if (*format != "text" && *format != "json") return "unknown format '" + *format + "' (text or json)";
       options.json = *format == "json";
+    } else if (auto order = reader.option_value("--order", error)) {
+      if (*order != "exact" && *order != "stream") return "unknown order '" + *order + "' (exact or stream)";
+      options.stream = *order == "stream";
+    } else if (auto lateness = reader.option_value("--max-lateness", error)) {
+      std::optional<std::int64_t> millis = duration_millis(*lateness);
+      if (!millis) return "--max-lateness needs a duration such as 0s, 30s or 5m";
+      options.max_lateness_ms = *millis;
     } else if (!error.empty()) {
       return error;
     } else if (reader.peek().size() > 1 && reader.peek().front() == '-') {
@@ -85,55 +97,25 @@ std::optional<std::string> parse_arguments(Args args, ExplainCommandOptions& opt
   return std::nullopt;
 }
 
-struct Found {
-  const Rule* rule = nullptr;
-  const RuleFile* file = nullptr;
-};
-
 // The rule --rule names: a file with one EQL rule, or a rule_id among --rules. Sets
 // `error` (a usage problem) when there is none, or several.
-std::optional<Found> find_rule(const std::string& name, const LoadedRules& named, const LoadedRules& set,
-                               std::string& error) {
-  std::vector<Found> found;
-  if (!named.files.empty()) {
-    for (const RuleFile& file : named.files) {
-      for (const Rule& rule : file.rules) found.push_back({&rule, &file});
-    }
-    if (found.empty()) error = "no EQL rule in '" + name + "'";
-    if (found.size() > 1) {
-      error = "'" + name + "' holds " + std::to_string(found.size()) +
+std::optional<RuleRef> find_rule(const std::string& name, bool is_file, RuleSet& rules, std::string& error) {
+  RuleLookup lookup = is_file ? rules.find(name, "") : rules.find("", name);
+  switch (lookup.problem) {
+    case RuleLookup::Problem::None: return lookup.found;
+    case RuleLookup::Problem::Unreadable: error = lookup.detail; break;
+    case RuleLookup::Problem::NoEqlRule: error = "no EQL rule in '" + name + "'"; break;
+    case RuleLookup::Problem::Ambiguous:
+      error = "'" + name + "' holds " + std::to_string(lookup.candidates) +
               " EQL rules: name one by its rule_id (--rules '" + name + "' --rule ID)";
-    }
-  } else {
-    for (const RuleFile& file : set.files) {
-      for (const Rule& rule : file.rules) {
-        if (rule.rule_id == name) found.push_back({&rule, &file});
-      }
-    }
-    if (found.empty()) {
-      error = set.files.empty() ? "no rule file '" + name + "' (a rule_id needs --rules PATH)"
-                                : "no rule with rule_id " + name + " in the --rules set";
-    }
+      break;
+    case RuleLookup::Problem::OtherLanguage:
+    case RuleLookup::Problem::NoSuchId:
+      error = rules.loaded().files.empty() ? "no rule file '" + name + "' (a rule_id needs --rules PATH)"
+                                           : "no rule with rule_id " + name + " in the --rules set";
+      break;
   }
-  if (found.empty() || found.size() > 1) return std::nullopt;
-  return found.front();
-}
-
-// The exception items the rule refers to, from its own file and every file of --rules.
-std::vector<ExceptionListItem> exceptions_of(const Rule& rule, const std::vector<const LoadedRules*>& sources) {
-  std::vector<ExceptionListItem> items;
-  std::map<std::string, bool> seen;  // item ids taken (a file may be both --rule and --rules)
-  for (const ExceptionListReference& reference : rule.exceptions_list) {
-    for (const LoadedRules* loaded : sources) {
-      for (const RuleFile& file : loaded->files) {
-        for (const ExceptionListItem& item : file.exception_items) {
-          if (item.list_id != reference.list_id || !exception_item_supported(item)) continue;
-          if (seen.emplace(item.list_id + "\n" + item.item_id, true).second) items.push_back(item);
-        }
-      }
-    }
-  }
-  return items;
+  return std::nullopt;
 }
 
 std::string render_errors(const Diagnostics& diagnostics, const SourceText& source, const QueryOrigin& origin) {
@@ -178,16 +160,13 @@ int run_explain(Args args) {
     std::fputs(kExplainUsage, stdout);
     return kExitOk;
   }
-  LoadedRules set = load_rule_paths(options.rule_paths);
+  RuleSet rules(load_rule_paths(options.rule_paths));
+  for (const std::string& error : rules.loaded().io_errors) std::fprintf(stderr, "eql explain: %s\n", error.c_str());
+  if (!rules.loaded().io_errors.empty()) return kExitUsage;
   std::error_code ignored;
   const bool is_file = std::filesystem::exists(options.rule, ignored);
-  LoadedRules named = is_file ? load_rule_paths({options.rule}) : LoadedRules{};
-  std::vector<std::string> io_errors = set.io_errors;
-  io_errors.insert(io_errors.end(), named.io_errors.begin(), named.io_errors.end());
-  for (const std::string& error : io_errors) std::fprintf(stderr, "eql explain: %s\n", error.c_str());
-  if (!io_errors.empty()) return kExitUsage;
   std::string error;
-  std::optional<Found> found = find_rule(options.rule, named, set, error);
+  std::optional<RuleRef> found = find_rule(options.rule, is_file, rules, error);
   if (!found) {
     std::fprintf(stderr, "eql explain: %s\n", error.c_str());
     return kExitUsage;
@@ -208,9 +187,11 @@ int run_explain(Args args) {
   ExplainOptions explain_options;
   explain_options.index = options.index;
   explain_options.field_types = &types;
+  explain_options.stream = options.stream;
+  explain_options.max_lateness_ms = options.max_lateness_ms;
   RuleExplanation explanation;
   Diagnostics diagnostics =
-      explain_rule(rule, exceptions_of(rule, {&named, &set}), events, explain_options, explanation);
+      explain_rule(rule, rules.exceptions_of(rule), events, explain_options, explanation);
   if (has_errors(diagnostics)) {
     std::fputs(render_errors(diagnostics, found->file->source, rule.query_origin).c_str(), stderr);
     return kExitFindings;

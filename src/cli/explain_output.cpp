@@ -213,11 +213,75 @@ std::string chain_text(const RuleExplanation& explanation, const ChainNote& note
     case ChainNote::Kind::NoEarlierStage:
       return named(explanation, note.at) + " matches " + stage + " by " + note.keys +
              ", but no sequence of that key waited for it";
+    case ChainNote::Kind::MissingFound:
+      return partial + " is dropped: " + named(explanation, note.at) + " matches the missing-event " + stage +
+             " (![...]) where the sequence needs none";
+    case ChainNote::Kind::Late:
+      return named(explanation, note.at) + " came " + duration_text(note.behind_ms) +
+             " behind the newest event, " + duration_text(std::max<std::int64_t>(note.over_ms, 0)) +
+             " beyond the " + duration_text(explanation.window_ms.value_or(0)) +
+             " reorder window: dropped before the sequence saw it";
   }
   return {};
 }
 
+// An event's title line: `event 2 (excel-cmd): does not match`.
+std::string event_title(const EventExplanation& event, RuleExplanation::Kind kind) {
+  std::string out = "event " + std::to_string(event.position);
+  if (event.name != "#" + std::to_string(event.position)) out += " (" + event.name + ")";
+  return out + ": " + event_verdict(event, kind);
+}
+
+// A stage's title line with the event's join keys: `stage 1 by host.id "h1"`.
+std::string stage_line(const StageExplanation& stage) {
+  std::string out = stage_title(stage);
+  for (std::size_t k = 0; k < stage.keys.size(); ++k) out += (k ? ", " : " by ") + stage.key_names[k] + " " + stage.keys[k];
+  return out;
+}
+
 }  // namespace
+
+std::string explain_events_text(const Rule& rule, const RuleExplanation& explanation,
+                                const std::vector<std::size_t>& positions, std::size_t indent) {
+  const std::string pad(indent, ' ');
+  std::string out;
+  for (std::size_t i = 0; i < positions.size(); ++i) {
+    const std::size_t position = positions[i];
+    if (position == 0 || position > explanation.events.size()) continue;
+    const EventExplanation& event = explanation.events[position - 1];
+    out += pad + event_title(event, explanation.kind) + "\n";
+    // Only the gates that decided something: an index not read, an exception, the time.
+    std::string gates;
+    append_gates(gates, rule, event);
+    std::size_t start = 0;
+    while (start < gates.size()) {
+      const std::size_t end = gates.find('\n', start);
+      const std::string line = gates.substr(start, end - start);
+      start = end + 1;
+      if (line.rfind("  index ", 0) == 0 && event.index_read) continue;
+      out += pad + line + "\n";
+    }
+    // The filter this event should pass: the query, or the stage of its place in the alert.
+    const std::size_t term = explanation.kind == RuleExplanation::Kind::Event ? 0
+                             : i < explanation.stage_terms.size() ? explanation.stage_terms[i]
+                                                                   : 0;
+    for (const StageExplanation& stage : event.filters) {
+      if (stage.role == StageExplanation::Role::Until || stage.number != term) continue;
+      out += pad + "  " + stage_line(stage) + "\n";
+      append_tree(out, rule.query, stage.trace, indent + 4);
+    }
+  }
+  std::string notes;
+  for (const ChainNote& note : explanation.chain) {
+    bool concerns = std::find(positions.begin(), positions.end(), note.at) != positions.end();
+    for (std::size_t held : note.events) {
+      if (std::find(positions.begin(), positions.end(), held) != positions.end()) concerns = true;
+    }
+    if (concerns) notes += pad + "  " + chain_text(explanation, note) + "\n";
+  }
+  if (!notes.empty()) out += pad + "chains:\n" + notes;
+  return out;
+}
 
 std::string explain_text(const Rule& rule, const RuleExplanation& explanation) {
   std::string out = "rule: " + rule_title(rule) + "\n";
@@ -225,16 +289,10 @@ std::string explain_text(const Rule& rule, const RuleExplanation& explanation) {
   for (const std::string& pattern : rule.index) patterns += (patterns.empty() ? "" : ", ") + pattern;
   out += "index: " + (patterns.empty() ? std::string("any") : patterns) + "\n";
   for (const EventExplanation& event : explanation.events) {
-    out += "\nevent " + std::to_string(event.position);
-    if (event.name != "#" + std::to_string(event.position)) out += " (" + event.name + ")";
-    out += ": " + event_verdict(event, explanation.kind) + "\n";
+    out += "\n" + event_title(event, explanation.kind) + "\n";
     append_gates(out, rule, event);
     for (const StageExplanation& stage : event.filters) {
-      out += "  " + stage_title(stage);
-      for (std::size_t k = 0; k < stage.keys.size(); ++k) {
-        out += (k ? ", " : " by ") + stage.key_names[k] + " " + stage.keys[k];
-      }
-      out += "\n";
+      out += "  " + stage_line(stage) + "\n";
       append_tree(out, rule.query, stage.trace, 4);
     }
   }
@@ -355,13 +413,13 @@ std::string explain_json(const Rule& rule, const RuleExplanation& explanation) {
   out += "],\"chains\":[";
   for (std::size_t i = 0; i < explanation.chain.size(); ++i) {
     const ChainNote& note = explanation.chain[i];
-    static constexpr const char* kKinds[] = {"maxspan", "until", "no_earlier_stage"};
+    static constexpr const char* kKinds[] = {"maxspan", "until", "no_earlier_stage", "missing_found", "late"};
     out += i ? ",{\"kind\":\"" : "{\"kind\":\"";
     out += std::string(kKinds[static_cast<int>(note.kind)]) + "\",\"events\":[";
     for (std::size_t e = 0; e < note.events.size(); ++e) out += (e ? "," : "") + std::to_string(note.events[e]);
     out += "],\"stage\":" + std::to_string(note.stage) + ",\"at\":" + std::to_string(note.at) + ",\"keys\":";
     json_string(out, note.keys);
-    out += ",\"over_ms\":" + std::to_string(note.over_ms) + "}";
+    out += ",\"over_ms\":" + std::to_string(note.over_ms) + ",\"behind_ms\":" + std::to_string(note.behind_ms) + "}";
   }
   out += "],\"alerts\":[";
   for (std::size_t i = 0; i < explanation.alerts.size(); ++i) {

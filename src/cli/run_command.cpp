@@ -17,7 +17,7 @@
 #include "cli/plural.h"
 #include "cli/run.h"
 #include "cli/run_alerts.h"
-#include "cli/run_parallel.h"
+#include "run/parallel_run.h"
 #include "cli/run_selection.h"
 #include "cli/user_schemas.h"
 #include "cli/validate.h"
@@ -27,6 +27,7 @@
 #include "eql/runner.h"
 #include "eql/schema.h"
 #include "eql/schema_types.h"
+#include "rules/rule_set.h"
 
 namespace eql::cli {
 
@@ -344,32 +345,10 @@ struct CompiledRules {
 CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& options,
                             const RunnerOptions& runner_options, const CheckContext& check, std::FILE* err,
                             bool err_color) {
-  // Exception list items of every loaded file, by list id: a rule of a Kibana export refers
-  // to its lists by list_id, and the export holds their items.
-  std::map<std::string, std::vector<const ExceptionListItem*>> exception_items;
-  for (const RuleFile& file : loaded.files) {
-    for (const ExceptionListItem& item : file.exception_items) exception_items[item.list_id].push_back(&item);
-  }
-  std::size_t exceptions_applied = 0, exceptions_unsupported = 0, lists_missing = 0;
-  auto exceptions_of = [&](const Rule& rule) {
-    std::vector<ExceptionListItem> items;
-    for (const ExceptionListReference& reference : rule.exceptions_list) {
-      auto found = exception_items.find(reference.list_id);
-      if (found == exception_items.end()) {
-        ++lists_missing;
-        continue;
-      }
-      for (const ExceptionListItem* item : found->second) {
-        if (exception_item_supported(*item)) {
-          items.push_back(*item);
-          ++exceptions_applied;
-        } else {
-          ++exceptions_unsupported;
-        }
-      }
-    }
-    return items;
-  };
+  // Exception list items of every loaded file, by list id.
+  ExceptionItems exception_items;
+  for (const RuleFile& file : loaded.files) exception_items.add(file);
+  ExceptionCounts exception_counts;
 
   // The rules to compile, in load order, with their exception items.
   struct Candidate {
@@ -386,7 +365,7 @@ CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& 
         Diagnostics found = options.check_rules ? type_check_findings(rule, check) : Diagnostics{};
         const bool refused = options.strict_rules && !found.empty();
         if (!found.empty()) findings[&rule] = std::move(found);
-        if (!refused) candidates.push_back({&rule, exceptions_of(rule)});
+        if (!refused) candidates.push_back({&rule, exception_items.of(rule, &exception_counts)});
       }
     }
   }
@@ -453,8 +432,8 @@ CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& 
   compiled.runners.push_back(std::move(first_runner));
   for (auto& pending : worker_runners) compiled.runners.push_back(pending.get());
   compiled.counts = LoadCounts{runner.rule_count(), loaded.files.size(), filtered_out, with_errors, refused,
-                               unreadable_files, skipped_languages, skipped_objects, exceptions_applied,
-                               exceptions_unsupported, lists_missing};
+                               unreadable_files, skipped_languages, skipped_objects, exception_counts.applied,
+                               exception_counts.unsupported, exception_counts.lists_missing};
   return compiled;
 
 }

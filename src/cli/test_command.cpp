@@ -15,12 +15,14 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/explain_output.h"
 #include "cli/test_report.h"
 #include "eql/rule_test.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
 #include "eql/schema.h"
 #include "eql/schema_types.h"
+#include "rules/rule_set.h"
 
 namespace eql::cli {
 
@@ -92,83 +94,6 @@ std::optional<std::string> parse_arguments(Args args, TestCommandOptions& option
   return std::nullopt;
 }
 
-// A rule a test can name, with the file it came from (for its diagnostics).
-struct RuleRef {
-  const Rule* rule = nullptr;
-  const RuleFile* file = nullptr;
-};
-
-// The rules of --rules, the rule files tests name by path, and the exception items of both.
-class RuleSet {
- public:
-  explicit RuleSet(LoadedRules loaded) : loaded_(std::move(loaded)) {
-    for (const RuleFile& file : loaded_.files) add_file(file);
-  }
-
-  const LoadedRules& loaded() const { return loaded_; }
-  /// How diagnostics are rendered (colour on a terminal).
-  RenderOptions render_options;
-
-  std::optional<RuleRef> by_id(const std::string& rule_id) const {
-    auto found = by_id_.find(rule_id);
-    if (found == by_id_.end()) return std::nullopt;
-    return found->second;
-  }
-
-  /// The rule files at `path` (loaded once); nullptr with `error` set when unreadable.
-  const LoadedRules* file(const std::string& path, std::string& error) {
-    auto found = files_.find(path);
-    if (found == files_.end()) {
-      auto loaded = std::make_unique<LoadedRules>(load_rule_paths({path}));
-      for (const RuleFile& rule_file : loaded->files) add_items(rule_file);
-      found = files_.emplace(path, std::move(loaded)).first;
-    }
-    if (!found->second->io_errors.empty()) {
-      error = found->second->io_errors.front();
-      return nullptr;
-    }
-    return found->second.get();
-  }
-
-  /// The language of a rule of --rules that is not EQL ("kuery", ...); empty when none.
-  std::string other_language(const std::string& rule_id) const {
-    auto found = other_languages_.find(rule_id);
-    return found == other_languages_.end() ? std::string() : found->second;
-  }
-
-  std::vector<ExceptionListItem> exceptions_of(const Rule& rule) const {
-    std::vector<ExceptionListItem> items;
-    for (const ExceptionListReference& reference : rule.exceptions_list) {
-      auto found = items_.find(reference.list_id);
-      if (found == items_.end()) continue;
-      for (const ExceptionListItem* item : found->second) {
-        if (exception_item_supported(*item)) items.push_back(*item);
-      }
-    }
-    return items;
-  }
-
- private:
-  void add_file(const RuleFile& file) {
-    add_items(file);
-    for (const Rule& rule : file.rules) {
-      if (!rule.rule_id.empty()) by_id_.emplace(rule.rule_id, RuleRef{&rule, &file});
-    }
-    for (const SkippedEntry& entry : file.skipped) {
-      if (!entry.rule_id.empty()) other_languages_.emplace(entry.rule_id, entry.what);
-    }
-  }
-  void add_items(const RuleFile& file) {
-    for (const ExceptionListItem& item : file.exception_items) items_[item.list_id].push_back(&item);
-  }
-
-  LoadedRules loaded_;
-  std::map<std::string, RuleRef> by_id_;
-  std::map<std::string, std::string> other_languages_;
-  std::map<std::string, std::unique_ptr<LoadedRules>> files_;
-  std::map<std::string, std::vector<const ExceptionListItem*>> items_;
-};
-
 std::string render_all(const Diagnostics& diagnostics, const SourceText& source, const QueryOrigin& origin,
                        const RenderOptions& how) {
   std::string out;
@@ -184,57 +109,44 @@ Diagnostic error_at(std::string code, std::string message, Span span, std::strin
 
 // The rule a test file names, or the rendered reason it names none that can run.
 std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bool have_rule_set,
-                                    std::string& errors) {
-  const RenderOptions& how = rules.render_options;
+                                    const RenderOptions& how, std::string& errors) {
   auto fail = [&](Diagnostic diagnostic) {
     errors += render(diagnostic, test.source, QueryOrigin(), how);
     return std::nullopt;
   };
-  std::optional<RuleRef> found;
-  if (!test.rule_path.empty()) {
-    std::string error;
-    const LoadedRules* loaded = rules.file(test.rule_path, error);
-    if (loaded == nullptr) return fail(error_at("test.rule-file", error, test.rule_path_span));
-    std::vector<RuleRef> candidates;
-    for (const RuleFile& file : loaded->files) {
+  RuleLookup lookup = rules.find(test.rule_path, test.rule_id);
+  if (lookup.problem == RuleLookup::Problem::Unreadable) {
+    return fail(error_at("test.rule-file", lookup.detail, test.rule_path_span));
+  }
+  if (lookup.file) {
+    for (const RuleFile& file : lookup.file->files) {
       errors += render_all(file.diagnostics, file.source, QueryOrigin(), how);
-      for (const Rule& rule : file.rules) {
-        if (test.rule_id.empty() || rule.rule_id == test.rule_id) candidates.push_back({&rule, &file});
-      }
     }
     if (!errors.empty()) return std::nullopt;
-    for (const RuleFile& file : loaded->files) {
-      for (const SkippedEntry& entry : file.skipped) {
-        if (candidates.empty() && !test.rule_id.empty() && entry.rule_id == test.rule_id) {
-          return fail(error_at("test.rule-missing", "the rule " + test.rule_id + " is a " + entry.what + " rule",
-                               test.rule_id_span, "eql test runs EQL rules"));
-        }
-      }
-    }
-    if (candidates.empty()) {
+  }
+  const Span name_span = test.rule_id.empty() ? test.rule_path_span : test.rule_id_span;
+  switch (lookup.problem) {
+    case RuleLookup::Problem::None:
+    case RuleLookup::Problem::Unreadable:
+      break;
+    case RuleLookup::Problem::OtherLanguage:
+      return fail(error_at("test.rule-missing", "the rule " + test.rule_id + " is a " + lookup.detail + " rule",
+                           test.rule_id_span, "eql test runs EQL rules"));
+    case RuleLookup::Problem::NoEqlRule:
       return fail(error_at("test.rule-missing",
                            test.rule_id.empty() ? "no EQL rule in '" + test.rule_path + "'"
                                                 : "no EQL rule with rule_id " + test.rule_id + " in '" + test.rule_path + "'",
-                           test.rule_id.empty() ? test.rule_path_span : test.rule_id_span));
-    }
-    if (candidates.size() > 1) {
+                           name_span));
+    case RuleLookup::Problem::Ambiguous:
       return fail(error_at("test.rule-ambiguous",
-                           "'" + test.rule_path + "' holds " + std::to_string(candidates.size()) + " EQL rules",
+                           "'" + test.rule_path + "' holds " + std::to_string(lookup.candidates) + " EQL rules",
                            test.rule_path_span, "say which with rule_id = \"...\""));
-    }
-    found = candidates.front();
-  } else {
-    found = rules.by_id(test.rule_id);
-    if (std::string language = rules.other_language(test.rule_id); !found && !language.empty()) {
-      return fail(error_at("test.rule-missing", "the rule " + test.rule_id + " is a " + language + " rule",
-                           test.rule_id_span, "eql test runs EQL rules"));
-    }
-    if (!found) {
+    case RuleLookup::Problem::NoSuchId:
       return fail(error_at("test.rule-missing", "no rule with rule_id " + test.rule_id + " in the --rules set",
                            test.rule_id_span,
                            have_rule_set ? "" : "give the rules with --rules PATH, or name the file with rule = \"...\""));
-    }
   }
+  std::optional<RuleRef> found = lookup.found;
   // The rule must run: its own fields, then its query.
   const Rule& rule = *found->rule;
   errors += render_all(rule.field_diagnostics, found->file->source, QueryOrigin(), how);
@@ -253,8 +165,7 @@ std::optional<RuleRef> resolve_rule(const RuleTestFile& test, RuleSet& rules, bo
 // The rule files of --rules that hold rules that cannot run (a file that is not TOML or JSON,
 // a rule field of the wrong type, a query that does not compile), as files in error: a
 // rule set with a broken rule does not pass.
-std::vector<FileReport> broken_rule_files(const RuleSet& rules) {
-  const RenderOptions& how = rules.render_options;
+std::vector<FileReport> broken_rule_files(const RuleSet& rules, const RenderOptions& how) {
   std::vector<FileReport> reports;
   for (const RuleFile& file : rules.loaded().files) {
     FileReport report;
@@ -274,9 +185,37 @@ std::vector<FileReport> broken_rule_files(const RuleSet& rules) {
   return reports;
 }
 
+// `[a, b]`: an alert by its events' names.
+std::string alert_text(const std::vector<std::string>& names) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out + "]";
+}
+
+// Why a case failed, for the text report (indented under its FAIL line): per mismatched
+// alert, its events as `eql explain` explains them, only the filter each should pass.
+std::string mismatch_text(const Rule& rule, const RuleTestCase& test_case, const RuleTestOutcome& outcome) {
+  constexpr std::size_t kIndent = 6;
+  const std::string pad(kIndent, ' ');
+  std::string out;
+  if (outcome.mismatched.empty() && outcome.alerts.size() < static_cast<std::size_t>(test_case.alerts)) {
+    return pad + "(name the events of the alerts with alert_events = [[...]] to see why one did not come)\n";
+  }
+  for (const MismatchedAlert& alert : outcome.mismatched) {
+    out += pad + (alert.expected ? "no alert " : "unexpected alert ") + alert_text(alert.events) + ":\n";
+    for (std::size_t i = 0; i < alert.events.size(); ++i) {
+      if (alert.positions[i] == 0 && alert.events[i] != "-") {
+        out += pad + "  no event of the case is named " + alert.events[i] + " (event.id, or #N by position)\n";
+      }
+    }
+    if (outcome.explanation) out += explain_events_text(rule, *outcome.explanation, alert.positions, kIndent + 2);
+  }
+  return out;
+}
+
 // Runs every case of one test file.
-FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule_set, const FieldTypes& types) {
-  const RenderOptions& how = rules.render_options;
+FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule_set, const FieldTypes& types,
+                         const RenderOptions& how) {
   FileReport report;
   report.path = path;
   std::ifstream in(path, std::ios::binary);
@@ -291,7 +230,7 @@ FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule
     report.errors = render_all(test.diagnostics, test.source, QueryOrigin(), how);
     return report;
   }
-  std::optional<RuleRef> rule = resolve_rule(test, rules, have_rule_set, report.errors);
+  std::optional<RuleRef> rule = resolve_rule(test, rules, have_rule_set, how, report.errors);
   if (!rule) return report;
   report.rule_file = rule->rule->file;
   report.rule_id = rule->rule->rule_id;
@@ -307,6 +246,7 @@ FileReport run_test_file(const std::string& path, RuleSet& rules, bool have_rule
     for (const InputProblem& problem : outcome.input_problems) result.errors += problem.to_string() + "\n";
     result.status = !result.errors.empty() ? CaseStatus::Error : outcome.passed ? CaseStatus::Pass : CaseStatus::Fail;
     result.alerts = std::move(outcome.alerts);
+    if (result.status == CaseStatus::Fail) result.explanation = mismatch_text(*rule->rule, test_case, outcome);
     report.cases.push_back(std::move(result));
   }
   return report;
@@ -364,7 +304,8 @@ TestRun test_command(Args args, bool stdout_terminal) {
   const bool color = options.format == ReportFormat::Text &&
                      (options.color == "always" || (options.color == "auto" && stdout_terminal));
   RuleSet rules(load_rule_paths(options.rule_paths));
-  rules.render_options.color = color;
+  RenderOptions how;
+  how.color = color;
   std::vector<std::string> io_errors = rules.loaded().io_errors;
   std::vector<std::string> files = find_rule_test_files(options.paths, io_errors);
   for (const std::string& error : io_errors) run.err += "eql test: " + error + "\n";
@@ -378,8 +319,8 @@ TestRun test_command(Args args, bool stdout_terminal) {
     return run;
   }
   SchemaFieldTypes types(embedded_schema_all());
-  std::vector<FileReport> reports = broken_rule_files(rules);
-  for (const std::string& file : files) reports.push_back(run_test_file(file, rules, !options.rule_paths.empty(), types));
+  std::vector<FileReport> reports = broken_rule_files(rules, how);
+  for (const std::string& file : files) reports.push_back(run_test_file(file, rules, !options.rule_paths.empty(), types, how));
   std::optional<Coverage> coverage;
   if (options.coverage) coverage = coverage_of(rules, reports);
   run.out = format_report(reports, coverage, options.format, color, options.quiet);

@@ -92,6 +92,7 @@ std::string text_report(const std::vector<FileReport>& files, const std::optiona
       if (test_case.status == CaseStatus::Fail) {
         out += "      " + expected_text(test_case) + "\n";
         out += "      " + got_text(test_case) + "\n";
+        out += test_case.explanation;
       } else if (test_case.status == CaseStatus::Error) {
         out += test_case.errors;
       }
@@ -140,7 +141,9 @@ std::string junit_case(const FileReport& file, const CaseReport& test_case) {
   out += ">\n";
   if (test_case.status == CaseStatus::Fail) {
     std::string message = expected_text(test_case) + ", " + got_text(test_case);
-    out += "      <failure message=\"" + xml_escaped(message) + "\" type=\"alerts\">" + xml_escaped(message) + "</failure>\n";
+    // The body adds the explanation: the dashboards show it under the message.
+    std::string body = message + (test_case.explanation.empty() ? "" : "\n" + test_case.explanation);
+    out += "      <failure message=\"" + xml_escaped(message) + "\" type=\"alerts\">" + xml_escaped(body) + "</failure>\n";
   } else {
     out += "      <error message=\"the case could not run\" type=\"error\">" + xml_escaped(test_case.errors) + "</error>\n";
   }
@@ -210,6 +213,8 @@ void json_case(std::string& out, const CaseReport& test_case) {
   json_alerts(out, test_case.alerts);
   out += ",\"errors\":";
   json_text_or_null(out, test_case.errors);
+  out += ",\"explanation\":";
+  json_text_or_null(out, test_case.explanation);
   out += '}';
 }
 

@@ -21,6 +21,10 @@ struct CaseReport {
   std::optional<std::vector<std::vector<std::string>>> expected_events;
   std::vector<std::vector<std::string>> alerts;  ///< per alert, its events' event.id
   std::string errors;                            ///< Error: rendered diagnostics and input problems
+  /// Fail: why, rendered: the events of the first expected alert that did not come and of
+  /// the first alert that was not expected, as `eql explain` explains them (each line
+  /// indented for the text report); empty when the counts alone cannot say which.
+  std::string explanation;
 };
 
 struct FileReport {

@@ -4,32 +4,12 @@
 
 #include <algorithm>
 
+#include "common/glob.h"
 #include "eql/runner.h"
 
 namespace eql {
 
 namespace detail {
-
-bool wildcard_matches(std::string_view pattern, std::string_view text) {
-  // The classic backtracking to the last star: linear enough for field values.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 bool any_exception_matches(const std::vector<ExceptionListItem>& items, const Event& event) {
   return std::any_of(items.begin(), items.end(),
@@ -60,7 +40,7 @@ bool exception_item_matches(const ExceptionListItem& item, const Event& event) {
       }
       std::string text = to_display_string(value);
       for (const std::string& wanted : entry.values) {
-        if (entry.type == "wildcard" ? detail::wildcard_matches(wanted, text) : wanted == text) {
+        if (entry.type == "wildcard" ? glob_matches(wanted, text, GlobQuestionMark::AnyByte) : wanted == text) {
           holds = true;
           break;
         }

@@ -3,7 +3,6 @@
 // search, so they are checked before the rule is evaluated.
 #pragma once
 
-#include <string_view>
 #include <vector>
 
 #include "eql/event.h"
@@ -13,8 +12,5 @@ namespace eql::detail {
 
 /// Whether one of the items matches the event (exception_item_matches of each).
 bool any_exception_matches(const std::vector<ExceptionListItem>& items, const Event& event);
-
-/// Kibana's wildcard exception values: `*` any run, `?` one character (byte).
-bool wildcard_matches(std::string_view pattern, std::string_view text);
 
 }  // namespace eql::detail

@@ -3,8 +3,6 @@
 // the evaluator's tracing mode; the alerts come from a RuleRunner, as in `eql run`.
 #include "eql/explain.h"
 
-#include <algorithm>
-#include <memory>
 #include <utility>
 
 #include "eql/parser.h"
@@ -76,8 +74,9 @@ std::vector<std::string> key_texts(const Event& event, const std::vector<seq::Ke
 }
 
 // Compiles every event filter of the query (with its keys) in the order they are written.
-Diagnostics compile_filters(const ast::Query& query, const FilterOptions& options, RuleExplanation::Kind& kind,
+Diagnostics compile_filters(const ast::Query& query, const FilterOptions& options, RuleExplanation& explanation,
                             std::vector<CompiledFilter>& filters) {
+  RuleExplanation::Kind& kind = explanation.kind;
   Diagnostics diagnostics;
   JsonFieldTypes json_types;
   const FieldTypes& types = options.field_types ? *options.field_types : json_types;
@@ -104,6 +103,7 @@ Diagnostics compile_filters(const ast::Query& query, const FilterOptions& option
       const ast::Term& term = sequence->terms[i];
       add(term.missing ? StageExplanation::Role::Missing : StageExplanation::Role::Stage, i + 1, term.filter,
           keys_of_term(sequence->keys, term));
+      for (std::int64_t run = 0; run < term.runs; ++run) explanation.stage_terms.push_back(i + 1);
     }
     if (sequence->until) {
       add(StageExplanation::Role::Until, 0, sequence->until->filter, keys_of_term(sequence->keys, *sequence->until));
@@ -112,29 +112,10 @@ Diagnostics compile_filters(const ast::Query& query, const FilterOptions& option
     kind = RuleExplanation::Kind::Sample;
     for (std::size_t i = 0; i < sample->terms.size(); ++i) {
       add(StageExplanation::Role::Stage, i + 1, sample->terms[i].filter, keys_of_term(sample->keys, sample->terms[i]));
+      explanation.stage_terms.push_back(i + 1);
     }
   }
   return diagnostics;
-}
-
-// The alerts the rule raises on the events, through the engine of `eql run`.
-std::vector<std::vector<std::string>> alerts_of(const Rule& rule, const std::vector<ExceptionListItem>& exceptions,
-                                                const std::vector<Event>& events, const ExplainOptions& options) {
-  RunnerOptions runner_options;
-  runner_options.order = RunnerOptions::Order::Exact;
-  runner_options.field_types = options.field_types;
-  runner_options.ignore_index = options.ignore_index;
-  RuleRunner runner(runner_options);
-  std::vector<std::vector<std::string>> alerts;
-  if (has_errors(runner.add_rule(rule, exceptions))) return alerts;
-  runner.set_alert_sink([&](Alert&& alert) {
-    std::vector<std::string> names;
-    for (const EventRef& event : alert.events) names.push_back(event ? event_name(*event, event->ordinal + 1) : "-");
-    alerts.push_back(std::move(names));
-  });
-  for (const Event& event : events) runner.push(Event(event), options.index);
-  runner.finish();
-  return alerts;
 }
 
 std::string keys_text(const CompositeKey& key) {
@@ -149,62 +130,73 @@ std::vector<std::size_t> positions_of(const std::vector<EventRef>& events) {
   return positions;
 }
 
-// The matcher's account of what broke the chains, as ChainNotes.
+// What the runner and its sequence matcher give up, as ChainNotes. Positions come from
+// Event::ordinal, which the runner numbers from 0 in push order: the input's positions.
 class ChainRecorder final : public SequenceObserver {
  public:
-  explicit ChainRecorder(std::vector<ChainNote>& notes) : notes_(notes) {}
+  ChainRecorder(std::vector<ChainNote>& notes, std::int64_t window_ms) : notes_(notes), window_ms_(window_ms) {}
   void expired(const std::vector<EventRef>& partial, std::size_t term, const CompositeKey& key, const Event& event,
                std::int64_t over_nanos) override {
-    add(ChainNote::Kind::MaxspanExceeded, partial, term, key, event).over_ms = over_nanos / 1'000'000;
+    add(ChainNote::Kind::MaxspanExceeded, partial, term, key, event.ordinal).over_ms = over_nanos / 1'000'000;
   }
   void ended(const std::vector<EventRef>& partial, std::size_t term, const CompositeKey& key,
              const Event& until_event) override {
-    add(ChainNote::Kind::Until, partial, term, key, until_event);
+    add(ChainNote::Kind::Until, partial, term, key, until_event.ordinal);
   }
   void unmatched(std::size_t term, const CompositeKey& key, const Event& event) override {
     // After an expiry or an `until` of its key at this event, the reason is already told.
     const std::string keys = keys_text(key);
     if (!notes_.empty() && notes_.back().at == event.ordinal + 1 && notes_.back().keys == keys) return;
-    add(ChainNote::Kind::NoEarlierStage, {}, term, key, event);
+    add(ChainNote::Kind::NoEarlierStage, {}, term, key, event.ordinal);
+  }
+  void missing_found(const std::vector<EventRef>& candidate, std::size_t missing_term, const CompositeKey& key,
+                     std::uint64_t missing_ordinal) override {
+    add(ChainNote::Kind::MissingFound, candidate, missing_term, key, missing_ordinal);
+  }
+  void late(const Event& event, std::int64_t behind_nanos) override {
+    ChainNote& note = add(ChainNote::Kind::Late, {}, 0, {}, event.ordinal);
+    note.stage = 0;
+    note.behind_ms = behind_nanos / 1'000'000;
+    note.over_ms = note.behind_ms - window_ms_;
   }
 
  private:
   ChainNote& add(ChainNote::Kind kind, const std::vector<EventRef>& partial, std::size_t term,
-                 const CompositeKey& key, const Event& event) {
-    notes_.push_back({kind, positions_of(partial), term + 1, event.ordinal + 1, keys_text(key), 0});
+                 const CompositeKey& key, std::uint64_t ordinal) {
+    ChainNote note;
+    note.kind = kind;
+    note.events = positions_of(partial);
+    note.stage = term + 1;
+    note.at = ordinal + 1;
+    note.keys = keys_text(key);
+    notes_.push_back(std::move(note));
     return notes_.back();
   }
   std::vector<ChainNote>& notes_;
+  std::int64_t window_ms_;
 };
 
-// A sequence rule's events through its own SequenceMatcher, with a ChainRecorder: the
-// events the runner would give it (read by its index patterns, not excepted, timed), in the
-// rule's time order.
-void record_chain(const Rule& rule, const ast::Sequence& sequence, const FilterOptions& filter_options,
-                  const std::vector<Event>& events, const std::vector<EventExplanation>& gates,
-                  std::vector<ChainNote>& notes) {
-  SequenceOptions options;
-  options.filter = filter_options;
-  SequenceCompileResult compiled = SequenceMatcher::compile(sequence, options);
-  if (!compiled.matcher) return;
-  EventReadOptions ordering;
-  if (!rule.timestamp_override.empty()) ordering.timestamp_field = rule.timestamp_override;
-  ordering.tiebreaker_field = rule.tiebreaker_field;
-  std::vector<EventRef> timed;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    if (!gates[i].index_read || gates[i].exception) continue;
-    Event copy = events[i];
-    copy.ordinal = i;
-    extract_ordering(copy, ordering);
-    if (copy.timestamp) timed.push_back(std::make_shared<const Event>(std::move(copy)));
-  }
-  std::stable_sort(timed.begin(), timed.end(),
-                   [](const EventRef& a, const EventRef& b) { return sequence_order_before(*a, *b); });
-  ChainRecorder recorder(notes);
-  compiled.matcher->set_observer(&recorder);
-  EvalContext context;
-  for (const EventRef& event : timed) compiled.matcher->push(event, context);
-  compiled.matcher->finish();
+// The rule over the events through the engine of `eql run`, in the order asked for: the
+// alerts it raises and, for a sequence, what broke its chains as its matcher and its
+// reorder window tell it (a ChainRecorder): the explanation is the run itself.
+void run_rule(const Rule& rule, const std::vector<ExceptionListItem>& exceptions, const std::vector<Event>& events,
+              const ExplainOptions& options, RuleExplanation& explanation) {
+  RunnerOptions runner_options;
+  runner_options.order = options.stream ? RunnerOptions::Order::Stream : RunnerOptions::Order::Exact;
+  runner_options.max_lateness_ms = options.max_lateness_ms;
+  runner_options.field_types = options.field_types;
+  runner_options.ignore_index = options.ignore_index;
+  RuleRunner runner(runner_options);
+  if (has_errors(runner.add_rule(rule, exceptions))) return;
+  ChainRecorder recorder(explanation.chain, options.max_lateness_ms);
+  runner.set_sequence_observer(0, &recorder);
+  runner.set_alert_sink([&](Alert&& alert) {
+    std::vector<std::string> names;
+    for (const EventRef& event : alert.events) names.push_back(event ? event_name(*event, event->ordinal + 1) : "-");
+    explanation.alerts.push_back(std::move(names));
+  });
+  for (const Event& event : events) runner.push(Event(event), options.index);
+  runner.finish();
 }
 
 }  // namespace
@@ -219,7 +211,7 @@ Diagnostics explain_rule(const Rule& rule, const std::vector<ExceptionListItem>&
   filter_options.field_types = options.field_types;
   if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
   std::vector<CompiledFilter> filters;
-  Diagnostics diagnostics = compile_filters(*parsed.query, filter_options, explanation.kind, filters);
+  Diagnostics diagnostics = compile_filters(*parsed.query, filter_options, explanation, filters);
   if (has_errors(diagnostics)) return diagnostics;
 
   const std::string timestamp_field = rule.timestamp_override.empty() ? kDefaultTimestampField : rule.timestamp_override;
@@ -256,10 +248,8 @@ Diagnostics explain_rule(const Rule& rule, const std::vector<ExceptionListItem>&
     }
     explanation.events.push_back(std::move(out));
   }
-  if (const ast::Sequence* sequence = parsed.query->sequence()) {
-    record_chain(rule, *sequence, filter_options, events, explanation.events, explanation.chain);
-  }
-  explanation.alerts = alerts_of(rule, exceptions, events, options);
+  if (options.stream) explanation.window_ms = options.max_lateness_ms;
+  run_rule(rule, exceptions, events, options, explanation);
   return diagnostics;
 }
 

@@ -4,32 +4,12 @@
 #include <algorithm>
 #include <optional>
 
+#include "common/glob.h"
 #include "eql/runner.h"
 
 namespace eql {
 
 namespace {
-
-bool glob_matches(std::string_view pattern, std::string_view text) {
-  // `*` only; the classic backtracking to the last star keeps it linear enough for names.
-  std::size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      resume = t;
-    } else if (p < pattern.size() && pattern[p] == text[t]) {
-      ++p;
-      ++t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++resume;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
 
 // `.ds-logs-endpoint.events.process-default-2024.01.31-000001` -> the data stream name.
 std::optional<std::string_view> data_stream_of_backing_index(std::string_view index) {

@@ -28,6 +28,7 @@ int tiebreaker_class(const Value& value) {
 struct Ordering::Sequence {
   std::unique_ptr<const ast::Query> query;  // to compile the matcher afresh (give_up_sequences)
   SequenceOptions options;
+  std::vector<FilterProgram> term_filters;  // compiled once, by the runner
   std::unique_ptr<SequenceMatcher> matcher;
   // Exact mode: the events it can use, as indexes into its timeline's held events, each
   // with kFirstStage when it matched the first stage.
@@ -38,6 +39,7 @@ struct Ordering::Sequence {
   // looks between the events of a sequence. So those events are not pushed to it.
   bool skips_until_first_stage = false;
   bool armed = false;  // it has seen an event of its first stage
+  SequenceObserver* observer = nullptr;  // `eql explain`: told what the sequence gives up
 };
 
 // One ordering: the reader's (index 0) or a distinct timestamp_override/tiebreaker.
@@ -93,13 +95,15 @@ void Ordering::add_rule(const Rule& rule) {
 }
 
 void Ordering::add_sequence(const Rule& rule, std::unique_ptr<const ast::Query> query,
-                            std::unique_ptr<SequenceMatcher> matcher, const SequenceOptions& sequence_options) {
+                            std::unique_ptr<SequenceMatcher> matcher, const SequenceOptions& sequence_options,
+                            std::vector<FilterProgram> term_filters) {
   add_rule(rule);
   auto sequence = std::make_unique<Sequence>();
   const ast::Sequence& terms = *query->sequence();
   sequence->skips_until_first_stage = !terms.terms.empty() && !terms.terms.front().missing;
   sequence->query = std::move(query);
   sequence->options = sequence_options;
+  sequence->term_filters = std::move(term_filters);
   sequence->matcher = std::move(matcher);
   sequences_.back() = std::move(sequence);
 }
@@ -178,6 +182,11 @@ void Ordering::advance_windows() {
         return;
       }
       stats_.late_events += users.size();
+      for (const SequenceUse& use : users) {
+        if (SequenceObserver* observer = sequences_[use.flagged & ~kFirstStage]->observer) {
+          observer->late(*event, *timeline.newest - *event->timestamp);
+        }
+      }
       continue;
     }
     timeline.newest = timeline.newest ? std::max(*timeline.newest, *event->timestamp) : *event->timestamp;
@@ -233,8 +242,10 @@ void Ordering::give_up_sequences(std::optional<OutOfOrder> why) {
   for (auto& sequence : sequences_) {
     if (!sequence) continue;
     // The runner compiled this very query, so this cannot fail.
-    SequenceCompileResult fresh = SequenceMatcher::compile(*sequence->query->sequence(), sequence->options);
+    SequenceCompileResult fresh =
+        SequenceMatcher::compile(*sequence->query->sequence(), sequence->options, sequence->term_filters);
     sequence->matcher = std::move(fresh.matcher);
+    sequence->matcher->set_observer(sequence->observer);
     sequence->armed = false;
   }
 }
@@ -321,6 +332,12 @@ bool Ordering::begin_second_pass() {
     timeline.last_held_event = UINT64_MAX;
   }
   return true;
+}
+
+void Ordering::set_observer(std::size_t rule, SequenceObserver* observer) {
+  if (!sequences_[rule]) return;
+  sequences_[rule]->observer = observer;
+  sequences_[rule]->matcher->set_observer(observer);
 }
 
 const SequenceStats* Ordering::sequence_stats(std::size_t rule) const {

@@ -32,11 +32,12 @@ class Ordering {
   Ordering& operator=(const Ordering&) = delete;
 
   /// Files the next rule (rules are added in order) under the ordering its fields name.
-  /// A sequence rule also brings its query (kept: a second pass compiles the matcher
-  /// afresh from it) and its matcher, compiled with `sequence_options`.
+  /// A sequence rule also brings its query and its compiled term filters (kept: a second
+  /// pass makes the matcher afresh from them) and its matcher, made with `sequence_options`.
   void add_rule(const Rule& rule);
   void add_sequence(const Rule& rule, std::unique_ptr<const ast::Query> query,
-                    std::unique_ptr<SequenceMatcher> matcher, const SequenceOptions& sequence_options);
+                    std::unique_ptr<SequenceMatcher> matcher, const SequenceOptions& sequence_options,
+                    std::vector<FilterProgram> term_filters);
 
   /// The event as rule `rule` orders it: shared when it uses the reader's ordering, else a
   /// copy with its own timestamp and tiebreaker, made once per event and ordering.
@@ -70,6 +71,8 @@ class Ordering {
   /// RuleRunner::begin_second_pass: false when there is none to begin.
   bool begin_second_pass();
   const SequenceStats* sequence_stats(std::size_t rule) const;
+  /// RuleRunner::set_sequence_observer.
+  void set_observer(std::size_t rule, SequenceObserver* observer);
 
  private:
   struct Sequence;

@@ -76,13 +76,58 @@ bool read_case_events(const RuleTestCase& test_case, std::vector<Event>& events,
   return outcome.diagnostics.empty() && outcome.input_problems.empty();
 }
 
-// The runner numbers the events it is given from 0 (Event::ordinal): `#N` is the N-th
-// event of the case.
-std::string event_name(const EventRef& event) {
-  if (!event) return "-";
-  Value id = event->first("event.id");
+// An event of the case by its `event.id`, else `#N`, N its 1-based position (`index` is
+// 0-based; the runner numbers the events it is given from 0 as Event::ordinal).
+std::string event_name(const Event& event, std::uint64_t index) {
+  Value id = event.first("event.id");
   if (!id.is_null()) return to_display_string(id);
-  return "#" + std::to_string(event->ordinal + 1);
+  return "#" + std::to_string(index + 1);
+}
+
+// The alerts that tell why a case failed: with `alert_events`, the first expected alert
+// that did not come and the first that came unexpected (alerts paired as multisets); with
+// a count alone, an alert where none was expected.
+std::vector<MismatchedAlert> mismatched_alerts(const RuleTestCase& test_case, const std::vector<Event>& events,
+                                               const std::vector<std::vector<std::string>>& got,
+                                               const std::vector<std::vector<std::size_t>>& got_positions) {
+  std::vector<MismatchedAlert> out;
+  std::vector<bool> paired(got.size(), false);
+  if (test_case.alert_events) {
+    std::optional<MismatchedAlert> missing;
+    for (const std::vector<std::string>& expected : *test_case.alert_events) {
+      bool found = false;
+      for (std::size_t i = 0; i < got.size() && !found; ++i) {
+        if (!paired[i] && got[i] == expected) paired[i] = found = true;
+      }
+      if (found || missing) continue;
+      // Each named event: the first of that name after the alert's previous event, else the
+      // first of that name.
+      missing = MismatchedAlert{true, expected, {}};
+      std::size_t previous = 0;
+      for (const std::string& name : expected) {
+        std::size_t position = 0;
+        for (std::size_t pass = 0; pass < 2 && position == 0 && name != "-"; ++pass) {
+          for (std::size_t i = pass == 0 ? previous : 0; i < events.size(); ++i) {
+            if (event_name(events[i], i) == name) {
+              position = i + 1;
+              break;
+            }
+          }
+        }
+        missing->positions.push_back(position);
+        if (position) previous = position;
+      }
+    }
+    if (missing) out.push_back(std::move(*missing));
+  } else if (test_case.alerts != 0) {
+    return out;  // a count alone cannot say which alert is missing or too many
+  }
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (paired[i]) continue;
+    out.push_back(MismatchedAlert{false, got[i], got_positions[i]});
+    break;
+  }
+  return out;
 }
 
 }  // namespace
@@ -102,16 +147,33 @@ RuleTestOutcome run_rule_test_case(const Rule& rule, const std::vector<Exception
     outcome.diagnostics.push_back(Diagnostic{Severity::Error, "test.rule", "the rule does not compile", file.rule_path_span, {}});
     return outcome;
   }
+  std::vector<std::vector<std::size_t>> positions;  // of each alert's events, as MismatchedAlert
   runner.set_alert_sink([&](Alert&& alert) {
     std::vector<std::string> names;
-    for (const EventRef& event : alert.events) names.push_back(event_name(event));
+    std::vector<std::size_t> at;
+    for (const EventRef& event : alert.events) {
+      names.push_back(event ? event_name(*event, event->ordinal) : "-");
+      at.push_back(event ? event->ordinal + 1 : 0);
+    }
     outcome.alerts.push_back(std::move(names));
+    positions.push_back(std::move(at));
   });
-  for (Event& event : events) runner.push(std::move(event), test_case.index);
+  for (const Event& event : events) runner.push(Event(event), test_case.index);
   runner.finish();
 
   outcome.passed = outcome.alerts.size() == static_cast<std::size_t>(test_case.alerts) &&
                    (!test_case.alert_events || *test_case.alert_events == outcome.alerts);
+  if (outcome.passed) return outcome;
+  // Why not: the events of the alerts that tell, as `eql explain` explains them.
+  outcome.mismatched = mismatched_alerts(test_case, events, outcome.alerts, positions);
+  if (outcome.mismatched.empty()) return outcome;
+  ExplainOptions explain_options;
+  explain_options.index = test_case.index;
+  explain_options.field_types = field_types;
+  RuleExplanation explanation;
+  if (!has_errors(explain_rule(rule, exceptions, events, explain_options, explanation))) {
+    outcome.explanation = std::move(explanation);
+  }
   return outcome;
 }
 

@@ -39,6 +39,29 @@ std::vector<const ast::EventFilter*> event_filters(const ast::Query& query) {
   return filters;
 }
 
+// Per stage of a sequence or sample (its terms, then `until`), per join key position, the
+// field the key names; empty for a key that is not a plain field.
+std::vector<std::vector<std::string>> join_key_fields_of(const ast::Query& query) {
+  std::vector<std::vector<std::string>> stages;
+  auto add_stage = [&](const std::vector<ast::ExprPtr>& shared, const ast::Term& term) {
+    std::vector<std::string> fields;
+    for (const auto* keys : {&shared, &term.keys}) {
+      for (const ast::ExprPtr& key : *keys) {
+        const auto* reference = key->as<ast::Field>();
+        fields.push_back(reference ? reference->name : std::string());
+      }
+    }
+    stages.push_back(std::move(fields));
+  };
+  if (const ast::Sequence* sequence = query.sequence()) {
+    for (const ast::Term& term : sequence->terms) add_stage(sequence->keys, term);
+    if (sequence->until) add_stage(sequence->keys, *sequence->until);
+  } else if (const ast::Sample* sample = query.sample()) {
+    for (const ast::Term& term : sample->terms) add_stage(sample->keys, term);
+  }
+  return stages;
+}
+
 }  // namespace
 
 struct RuleRunner::Impl {
@@ -55,6 +78,7 @@ struct RuleRunner::Impl {
     std::unique_ptr<SampleMatcher> sample;
     std::vector<ExceptionListItem> exceptions;
     RuleRunStats stats;
+    std::vector<std::vector<std::string>> join_key_fields;  // RuleRunner::join_key_fields
   };
 
   explicit Impl(const RunnerOptions& run_options)
@@ -181,7 +205,8 @@ struct RuleRunner::Impl {
       SequenceOptions sequence_options;
       sequence_options.filter = filter_options;
       sequence_options.max_pending = options.max_pending;
-      SequenceCompileResult matcher = SequenceMatcher::compile(*sequence, sequence_options);
+      // The matcher shares the stage programs just compiled.
+      SequenceCompileResult matcher = SequenceMatcher::compile(*sequence, sequence_options, compiled.stage_filters);
       for (auto& d : matcher.diagnostics) diagnostics.push_back(std::move(d));
       if (!matcher.matcher) return false;
       compiled.sequence = std::move(matcher.matcher);
@@ -209,9 +234,16 @@ RuleRunner::~RuleRunner() = default;
 
 std::size_t RuleRunner::rule_count() const { return impl_->rules.size(); }
 const Rule& RuleRunner::rule(std::size_t index) const { return impl_->rules[index]->rule; }
+const std::vector<std::vector<std::string>>& RuleRunner::join_key_fields(std::size_t index) const {
+  return impl_->rules[index]->join_key_fields;
+}
 void RuleRunner::set_alert_sink(std::function<void(Alert&&)> sink) { impl_->sink = std::move(sink); }
 const RunnerStats& RuleRunner::stats() const { return impl_->stats; }
 const RuleRunStats& RuleRunner::rule_stats(std::size_t index) const { return impl_->rules[index]->stats; }
+void RuleRunner::set_sequence_observer(std::size_t index, SequenceObserver* observer) {
+  impl_->ordering.set_observer(index, observer);
+}
+
 const SequenceStats* RuleRunner::sequence_stats(std::size_t index) const {
   return impl_->ordering.sequence_stats(index);
 }
@@ -240,6 +272,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   filter_options.field_types = impl_->options.field_types;
   if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
   if (!impl_->compile(*compiled, query, filter_options, diagnostics) || has_errors(diagnostics)) return diagnostics;
+  compiled->join_key_fields = join_key_fields_of(query);
 
   // Compiled: the rule is filed with each part of the runner, under the number it gets.
   impl_->note_fields_read(*compiled, filter_options);
@@ -248,7 +281,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   if (compiled->kind == Impl::Kind::Sequence) {
     // The ordering keeps the query: a second pass compiles the matcher afresh from it.
     impl_->ordering.add_sequence(rule, std::make_unique<const ast::Query>(std::move(*parsed.query)),
-                                 std::move(compiled->sequence), compiled->sequence_options);
+                                 std::move(compiled->sequence), compiled->sequence_options, compiled->stage_filters);
   } else {
     impl_->ordering.add_rule(rule);
   }

@@ -87,6 +87,7 @@ struct Partial {
 struct Mark {
   EpochNanos time = 0;
   std::uint64_t order = 0;
+  std::uint64_t ordinal = 0;  ///< Event::ordinal of the event (what an observer is told)
 };
 
 struct KeyState {
@@ -100,6 +101,12 @@ struct KeyState {
   }
 };
 
+/// A mark that decided a candidate's fate, with the missing stage it belongs to.
+struct FoundMark {
+  Mark mark;
+  std::size_t missing = 0;  ///< index into missing_stages
+};
+
 /// A completed candidate waiting for the end of its trailing missing-event window.
 struct Waiting {
   EpochNanos deadline = 0;
@@ -107,6 +114,7 @@ struct Waiting {
   std::vector<EventRef> events;
   std::vector<std::uint64_t> orders;  ///< as Partial::orders
   std::optional<EpochNanos> latest_leading;  ///< floating window: latest leading mark
+  std::optional<FoundMark> leading_found;    ///< that mark, for an observer
 };
 
 /// Where a key's state is: its slot, and the key id that slot must still hold (ids are
@@ -358,12 +366,17 @@ struct SequenceMatcher::Impl {
     }
   }
 
-  /// The first mark of missing stage `m` of a key strictly between two input positions.
-  static bool any_mark_between(const std::deque<Mark>& marks, std::uint64_t after,
-                               std::uint64_t before) {
-    return std::any_of(marks.begin(), marks.end(), [&](const Mark& mark) {
+  /// The first mark of a missing stage strictly between two input positions, or nullptr.
+  static const Mark* mark_between(const std::deque<Mark>& marks, std::uint64_t after, std::uint64_t before) {
+    auto found = std::find_if(marks.begin(), marks.end(), [&](const Mark& mark) {
       return mark.order > after && mark.order < before;
     });
+    return found == marks.end() ? nullptr : &*found;
+  }
+
+  /// Tells the observer that a missing-event stage's mark dropped a candidate.
+  void note_missing_found(const std::vector<EventRef>& candidate, const CompositeKey& key, const FoundMark& found) {
+    if (observer) observer->missing_found(candidate, stages[missing_stages[found.missing]].term, key, found.mark.ordinal);
   }
 
   /// A candidate of key `k` of the current event: kept, waiting or emitted.
@@ -371,24 +384,32 @@ struct SequenceMatcher::Impl {
     const auto& events = partial.events;
     // Middle gaps: no missing event between the two normal events around it.
     std::optional<EpochNanos> latest_leading;
+    std::optional<FoundMark> leading_found;
     for (std::size_t m = 0; m < missing_stages.size(); ++m) {
       const Stage& stage = stages[missing_stages[m]];
       const auto& marks = slot.state.marks[m];
       if (stage.position > 0 && stage.position < normal.size()) {
-        if (any_mark_between(marks, partial.orders[stage.position - 1], partial.orders[stage.position])) {
+        if (const Mark* found =
+                mark_between(marks, partial.orders[stage.position - 1], partial.orders[stage.position])) {
+          note_missing_found(events, slot.key, FoundMark{*found, m});
           return;
         }
       } else if (stage.position == 0) {
         // Leading: the window reaches back maxspan from the last event.
         EpochNanos window_start = *events.back()->timestamp - *maxspan_nanos;
         for (const Mark& mark : marks) {
-          if (mark.order < partial.orders.front() && mark.time >= window_start) {
-            latest_leading = std::max(latest_leading.value_or(INT64_MIN), mark.time);
+          if (mark.order < partial.orders.front() && mark.time >= window_start &&
+              mark.time >= latest_leading.value_or(INT64_MIN)) {
+            latest_leading = mark.time;
+            leading_found = FoundMark{mark, m};
           }
         }
       }
     }
-    if (latest_leading && !has_trailing) return;
+    if (latest_leading && !has_trailing) {
+      note_missing_found(events, slot.key, *leading_found);
+      return;
+    }
     // The result carries the current event's spelling of the key (it may compare equal to
     // the stored one and still print otherwise: `1` and `1.0`, an IPv4 and its IPv6 form).
     if (has_trailing) {
@@ -398,6 +419,7 @@ struct SequenceMatcher::Impl {
       w.events = events;
       w.orders = partial.orders;
       w.latest_leading = latest_leading;
+      w.leading_found = leading_found;
       waiting.push_back(std::move(w));
       return;
     }
@@ -432,12 +454,15 @@ struct SequenceMatcher::Impl {
       auto found = find_key(w.key);
       const Slot* slot = found ? &slots[*found] : nullptr;
       std::optional<EpochNanos> earliest_trailing;
+      std::optional<FoundMark> trailing_found;
       if (slot) {
         for (std::size_t m = 0; m < missing_stages.size(); ++m) {
           if (stages[missing_stages[m]].position != normal.size()) continue;
           for (const Mark& mark : slot->state.marks[m]) {
-            if (mark.order > w.orders.back() && mark.time <= w.deadline) {
-              earliest_trailing = std::min(earliest_trailing.value_or(INT64_MAX), mark.time);
+            if (mark.order > w.orders.back() && mark.time <= w.deadline &&
+                mark.time < earliest_trailing.value_or(INT64_MAX)) {
+              earliest_trailing = mark.time;
+              trailing_found = FoundMark{mark, m};
             }
           }
         }
@@ -456,7 +481,11 @@ struct SequenceMatcher::Impl {
         if (earliest_trailing) hi = std::min(hi, *earliest_trailing - *maxspan_nanos - 1);
         keep = lo <= hi;
       }
-      if (keep) emit(std::move(w.key), w.events, w.orders);
+      if (keep) {
+        emit(std::move(w.key), w.events, w.orders);
+      } else if (trailing_found || w.leading_found) {
+        note_missing_found(w.events, w.key, trailing_found ? *trailing_found : *w.leading_found);
+      }
     }
   }
 
@@ -475,7 +504,7 @@ struct SequenceMatcher::Impl {
     prune_marks(state);
     auto m = static_cast<std::size_t>(
         std::find(missing_stages.begin(), missing_stages.end(), i) - missing_stages.begin());
-    state.marks[m].push_back({*event.timestamp, push_order});
+    state.marks[m].push_back({*event.timestamp, push_order, event.ordinal});
     deadlines.push({*event.timestamp + *maxspan_nanos + 1, ref_of(index), 0});
   }
 
@@ -597,6 +626,11 @@ SequenceMatcher::~SequenceMatcher() = default;
 
 SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
                                                const SequenceOptions& options) {
+  return compile(sequence, options, {});
+}
+
+SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence, const SequenceOptions& options,
+                                               const std::vector<FilterProgram>& term_filters) {
   SequenceCompileResult result;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
@@ -605,7 +639,12 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence,
   const FieldTypes& types = options.filter.field_types ? *options.filter.field_types : json_types;
 
   auto compile_stage = [&](const ast::Term& term, std::size_t term_index) -> std::optional<Stage> {
-    FilterCompileResult filter = compile_filter(term.filter, options.filter);
+    FilterCompileResult filter;
+    if (term_index < term_filters.size()) {
+      filter.program = term_filters[term_index];
+    } else {
+      filter = compile_filter(term.filter, options.filter);
+    }
     for (auto& d : filter.diagnostics) result.diagnostics.push_back(std::move(d));
     if (!filter.program) return std::nullopt;
     // The query's keys come first, then the term's own, matched by position.

@@ -23,90 +23,12 @@
 #include "eql/schema_types.h"
 #include "eql/sequence.h"
 #include "shell/commands.h"
+#include "shell/completion.h"
 #include "shell/shell.h"
 #include "shell/table.h"
 #include "shell/why.h"
 
 namespace eql::shell {
-
-std::string with_thousands(std::uint64_t n) {
-  std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> words;
-  std::string current;
-  bool in_word = false, quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\\' && i + 1 < text.size()) {
-      current += text[++i];
-      in_word = true;
-    } else if (c == '"') {
-      quoted = !quoted;
-      in_word = true;
-    } else if (!quoted && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
-      if (in_word) words.push_back(std::move(current));
-      current.clear();
-      in_word = false;
-    } else {
-      current += c;
-      in_word = true;
-    }
-  }
-  if (in_word) words.push_back(std::move(current));
-  return words;
-}
-
-bool input_incomplete(std::string_view text) {
-  std::size_t start = text.find_first_not_of(" \t\r\n");
-  if (start == std::string_view::npos || text[start] == '.') return false;
-  // Brackets and raw strings first: the parser's error for them is not always at the end.
-  int depth = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (text.substr(i, 3) == "\"\"\"") {
-      std::size_t close = text.find("\"\"\"", i + 3);
-      if (close == std::string_view::npos) return true;
-      i = close + 2;
-    } else if (c == '"' || c == '`') {
-      // A quoted string or field ends on its own line (an unterminated one is an error).
-      for (++i; i < text.size() && text[i] != c && text[i] != '\n'; ++i) {
-        if (text[i] == '\\' && c == '"') ++i;
-      }
-    } else if (text.substr(i, 2) == "//") {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (text.substr(i, 2) == "/*") {
-      std::size_t close = text.find("*/", i + 2);
-      if (close == std::string_view::npos) return true;
-      i = close + 1;
-    } else if (c == '(' || c == '[') {
-      ++depth;
-    } else if (c == ')' || c == ']') {
-      --depth;
-    }
-  }
-  if (depth > 0) return true;
-  if (depth < 0) return false;
-  ParseOptions options;
-  options.extension_pipes = true;
-  ParseResult parsed = parse_query(text, options);
-  if (parsed.ok()) return false;
-  std::size_t end = text.find_last_not_of(" \t\r\n") + 1;
-  for (const Diagnostic& d : parsed.diagnostics) {
-    if (d.severity == Severity::Error && d.span.begin >= end && d.code.rfind("syntax.expected", 0) == 0) return true;
-  }
-  // A sequence with one term so far: the next term is on the next line.
-  return std::all_of(parsed.diagnostics.begin(), parsed.diagnostics.end(), [](const Diagnostic& d) {
-    return d.severity != Severity::Error || d.code == "syntax.sequence-terms" || d.code == "syntax.sample-terms";
-  });
-}
 
 namespace {
 
@@ -820,125 +742,11 @@ struct Session::Impl {
   Completion complete(std::string_view text) const;
 };
 
-// ---- completion ------------------------------------------------------------------------
-
-namespace {
-
-bool word_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '@';
-}
-
-void add_matching(std::vector<std::string>& out, std::string_view word, const std::vector<std::string_view>& names) {
-  for (std::string_view n : names) {
-    if (n.substr(0, word.size()) == word) out.emplace_back(n);
-  }
-}
-
-/// Field names that start with `word`, each cut after the segment being completed
-/// (`process.pa` -> `process.parent.`, `process.parent.na` -> `process.parent.name`).
-template <typename Range>
-void add_fields(std::set<std::string>& out, std::string_view word, const Range& names) {
-  for (const auto& name_ref : names) {
-    std::string_view name = name_ref;
-    if (name.substr(0, word.size()) != word) continue;
-    std::size_t dot = name.find('.', word.size());
-    out.emplace(dot == std::string_view::npos ? name : name.substr(0, dot + 1));
-  }
-}
-
-}  // namespace
-
 Completion Session::Impl::complete(std::string_view text) const {
-  Completion result;
-  std::size_t from = text.size();
-  while (from > 0 && word_char(text[from - 1])) --from;
-  // A word that starts with `.` at the start of the input is a command name.
-  std::size_t first = text.find_first_not_of(" \t\r\n");
-  bool is_command = first != std::string_view::npos && text[first] == '.';
-  std::string_view word = text.substr(from);
-  result.from = from;
-  std::vector<std::string> found;
-  if (is_command) {
-    std::size_t command_end = text.find_first_of(" \t", first);
-    if (command_end == std::string_view::npos) {
-      result.from = first;
-      for (std::string_view c : kCommands) {
-        if (c.substr(0, text.size() - first) == text.substr(first)) found.emplace_back(c);
-      }
-      result.candidates = std::move(found);
-      return result;
-    }
-    std::string_view command = text.substr(first, command_end - first);
-    if (command == ".load" || command == ".rules" || command == ".output") {
-      // File names: the word is everything after the last space.
-      std::size_t start = text.find_last_of(" \t") + 1;
-      std::string path(text.substr(start));
-      std::size_t slash = path.rfind('/');
-      std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-      std::string stem = slash == std::string::npos ? path : path.substr(slash + 1);
-      std::string shown_dir = slash == std::string::npos ? "" : path.substr(0, slash + 1);
-      result.from = start;
-      std::error_code ec;
-      for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-        std::string name = entry.path().filename().string();
-        if (name.rfind(stem, 0) != 0 || (name[0] == '.' && stem.empty())) continue;
-        found.push_back(shown_dir + name + (entry.is_directory(ec) ? "/" : ""));
-      }
-      std::sort(found.begin(), found.end());
-      result.candidates = std::move(found);
-      return result;
-    }
-    if (command == ".fields" || command == ".table" || command == ".schema") {
-      std::set<std::string> names;
-      if (command != ".schema") {
-        std::vector<std::string_view> loaded;
-        for (const auto& [name, stats] : fields) loaded.push_back(name);
-        add_fields(names, word, loaded);
-      }
-      if (command != ".fields") add_fields(names, word, schema_fields);
-      result.candidates.assign(names.begin(), names.end());
-      return result;
-    }
-    if (command != ".explain") return result;
-    text = text.substr(command_end);  // the rest is a query
-    from -= command_end;
-  }
-  // What comes before the word decides what may come.
-  std::size_t before = from;
-  while (before > 0 && std::isspace(static_cast<unsigned char>(text[before - 1]))) --before;
-  char previous = before > 0 ? text[before - 1] : '\0';
-  std::size_t prev_start = before;
-  while (prev_start > 0 && word_char(text[prev_start - 1])) --prev_start;
-  std::string_view previous_word = text.substr(prev_start, before - prev_start);
-  std::vector<std::string_view> category_names;
-  for (const auto& c : categories) category_names.push_back(c);
-  if (previous == '\0' || previous == '[') {
-    add_matching(found, word, {"any"});
-    add_matching(found, word, category_names);
-    if (previous == '\0') add_matching(found, word, {"sequence", "sample"});
-  } else if (previous == '|') {
-    add_matching(found, word, {"head", "tail", "count", "unique", "unique_count", "sort", "filter"});
-  } else if (previous_word == "sequence" || previous_word == "sample") {
-    add_matching(found, word, {"by", "with"});
-  } else if (previous == ']') {
-    add_matching(found, word, {"by", "with", "until"});
-  } else {
-    std::set<std::string> names;
-    std::vector<std::string_view> loaded;
-    for (const auto& [name, stats] : fields) loaded.push_back(name);
-    add_fields(names, word, loaded);
-    add_fields(names, word, schema_fields);
-    if (word.find('.') == std::string_view::npos) {
-      add_matching(found, word, function_names());
-      add_matching(found, word, {"and", "or", "not", "where", "by", "with", "maxspan", "until", "in", "like",
-                               "regex", "true", "false", "null", "runs", "asc", "desc"});
-    }
-    found.insert(found.end(), names.begin(), names.end());
-  }
-  std::sort(found.begin(), found.end());
-  found.erase(std::unique(found.begin(), found.end()), found.end());
-  result.candidates = std::move(found);
-  return result;
+  std::vector<std::string_view> loaded;
+  for (const auto& [name, stats] : fields) loaded.push_back(name);
+  std::vector<std::string_view> category_names(categories.begin(), categories.end());
+  return complete_input(text, CompletionNames{loaded, schema_fields, category_names});
 }
 
 // ---- Session ---------------------------------------------------------------------------

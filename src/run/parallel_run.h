@@ -15,7 +15,7 @@
 #include "eql/eval.h"
 #include "eql/runner.h"
 
-namespace eql::cli {
+namespace eql {
 
 /// Which workers evaluate a rule.
 enum class RuleSpread : std::uint8_t {
@@ -89,4 +89,4 @@ class ParallelRun {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace eql::cli
+}  // namespace eql

@@ -1,9 +1,9 @@
-// `eql run --threads N` (cli/run_parallel.h). The reading thread parses each event once and
+// `eql run --threads N` (run/parallel_run.h). The reading thread parses each event once and
 // hands it to the worker that owns its partition value; workers run their own RuleRunner
 // over batches of events. Alerts come back tagged with the input position of the event
 // being pushed when they were decided, so the reading thread can write them in input order
 // whatever the threads' timing: the output does not depend on scheduling.
-#include "cli/run_parallel.h"
+#include "run/parallel_run.h"
 
 #include <algorithm>
 #include <chrono>
@@ -15,9 +15,8 @@
 #include <optional>
 #include <thread>
 
-#include "eql/parser.h"
 
-namespace eql::cli {
+namespace eql {
 
 namespace {
 
@@ -92,34 +91,16 @@ RuleSpreadPlan plan_rule_spread(const RuleRunner& runner, const std::string& fie
   std::optional<FieldInfo> info = types.lookup(field);
   const bool joinable = !info || (info->type != FieldType::Date && info->type != FieldType::DateNanos &&
                                   info->type != FieldType::Ip && info->type != FieldType::Version);
-  auto is_partition_field = [&](const ast::Expr* key) {
-    const auto* reference = key->as<ast::Field>();
-    return reference && (reference->name == field || resolved(reference->name) == path);
+  auto is_partition_field = [&](const std::string& key) {
+    return !key.empty() && (key == field || resolved(key) == path);
   };
 
   RuleSpreadPlan plan;
   for (std::size_t i = 0; i < runner.rule_count(); ++i) {
-    ParseResult parsed = parse_query(runner.rule(i).query, ParseOptions{});
-    RuleSpread spread = RuleSpread::Designated;
+    // Each stage's whole join key, as the runner parsed it: an event rule has no stages.
+    const std::vector<std::vector<std::string>>& stages = runner.join_key_fields(i);
+    RuleSpread spread = stages.empty() ? RuleSpread::Owner : RuleSpread::Designated;
     std::size_t position = 0;
-    // Each stage's whole join key: the query's `by` keys, then the stage's own.
-    std::vector<std::vector<const ast::Expr*>> stages;
-    auto add_stage = [&](const std::vector<ast::ExprPtr>& shared, const ast::Term& term) {
-      std::vector<const ast::Expr*> keys;
-      for (const ast::ExprPtr& key : shared) keys.push_back(key.get());
-      for (const ast::ExprPtr& key : term.keys) keys.push_back(key.get());
-      stages.push_back(std::move(keys));
-    };
-    if (parsed.ok() && parsed.query->event()) {
-      spread = RuleSpread::Owner;
-    } else if (parsed.ok() && parsed.query->sequence()) {
-      const ast::Sequence& sequence = *parsed.query->sequence();
-      for (const ast::Term& term : sequence.terms) add_stage(sequence.keys, term);
-      if (sequence.until) add_stage(sequence.keys, *sequence.until);
-    } else if (parsed.ok() && parsed.query->sample()) {
-      const ast::Sample& sample = *parsed.query->sample();
-      for (const ast::Term& term : sample.terms) add_stage(sample.keys, term);
-    }
     if (joinable && !stages.empty()) {
       std::size_t width = stages.front().size();
       for (const auto& keys : stages) width = std::min(width, keys.size());
@@ -488,4 +469,4 @@ ParallelTotals ParallelRun::totals() const {
 const Rule& ParallelRun::rule(std::size_t index) const { return impl_->workers.front()->runner->rule(index); }
 std::size_t ParallelRun::rule_count() const { return impl_->plan.spread.size(); }
 
-}  // namespace eql::cli
+}  // namespace eql
