@@ -41,6 +41,10 @@ constexpr const char* kValidateUsage =
     "options:\n"
     "  --schema FILE          add a schema ({\"field\": \"es_type\"} or ECS flat); repeatable\n"
     "  --syntax-only          parse only: no schema, no type checks\n"
+    "  --dialect endpoint|elasticsearch\n"
+    "                         the EQL of plain queries (.eql, a query on stdin); default\n"
+    "                         elasticsearch. Elastic Defend's behavior rules (TOML with\n"
+    "                         [rule] id, os_list...) are always read as endpoint\n"
     "  --allow CODE           do not report CODE (e.g. meta.unknown-key; meta.* for a\n"
     "                         family); repeatable\n"
     "  --config FILE          read settings (allow = [...], warnings_as_errors = true) from\n"
@@ -74,6 +78,9 @@ struct ValidateOptions {
   std::vector<std::string> schemas;  ///< --schema FILE, searched before the embedded tables
   std::vector<std::string> allowed;  ///< --allow CODE and the config file's allow
   std::optional<std::string> config;  ///< --config FILE
+  /// --dialect: the EQL of plain queries (.eql files, a query on standard input); rule
+  /// files state their own (a behavior rule is endpoint, others Elasticsearch).
+  Dialect dialect = Dialect::Elasticsearch;
 };
 
 bool names_option(std::string_view argument, std::string_view name) {
@@ -156,6 +163,11 @@ std::optional<std::string> read_valued(ArgReader& reader, std::string_view curre
   }
   if (names_option(current, "--color")) {
     return valued(reader, "--color", [&](const std::string& v) { return read_color(v, options); });
+  }
+  if (names_option(current, "--dialect")) {
+    std::string error;
+    dialect_option(reader, options.dialect, error);
+    return error.empty() ? std::nullopt : std::optional<std::string>(error);
   }
   return "unknown option '" + std::string(current) + "'";
 }
@@ -456,6 +468,11 @@ ValidateRun validate_command(Args args, bool stdout_terminal, std::istream* in) 
   Policy policy{options.allowed, options.warnings_as_errors};
 
   LoadedRules loaded = load_inputs(options.paths, in != nullptr ? *in : std::cin);
+  for (RuleFile& file : loaded.files) {
+    for (Rule& rule : file.rules) {
+      if (rule.format == RuleFormat::Eql) rule.dialect = options.dialect;
+    }
+  }
   for (const std::string& error : loaded.io_errors) run.err += "eql validate: " + error + "\n";
 
   std::map<const Rule*, Diagnostics> id_problems = rule_id_diagnostics(loaded.files);
