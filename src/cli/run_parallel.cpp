@@ -99,7 +99,9 @@ RuleSpreadPlan plan_rule_spread(const RuleRunner& runner, const std::string& fie
 
   RuleSpreadPlan plan;
   for (std::size_t i = 0; i < runner.rule_count(); ++i) {
-    ParseResult parsed = parse_query(runner.rule(i).query, ParseOptions{});
+    ParseOptions parse_options;
+    parse_options.dialect = runner.rule(i).dialect;
+    ParseResult parsed = parse_query(runner.rule(i).query, parse_options);
     RuleSpread spread = RuleSpread::Designated;
     std::size_t position = 0;
     // Each stage's whole join key: the query's `by` keys, then the stage's own.

@@ -420,6 +420,10 @@ class Compiler {
     return fold(add(std::move(node)));
   }
   std::uint32_t scalar_node(const ast::Call& call, const ast::Expr& expr) {
+    if (call.name == "_arraysearch") {  // built by the parser in the endpoint dialect only
+      not_evaluated("_arraysearch", expr.span);
+      return constant(Value::null());
+    }
     const FunctionSpec* spec = find_function(call.name);
     if (!spec) spec = find_function(call.written_name);
     if (!spec) {
