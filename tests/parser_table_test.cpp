@@ -35,6 +35,7 @@ struct TableCase {
   std::optional<std::string> ast;
   std::vector<ExpectedError> errors;
   bool extension_pipes = false;
+  eql::Dialect dialect = eql::Dialect::Elasticsearch;  ///< `options: endpoint`
 };
 
 bool starts_with(const std::string& text, std::string_view prefix) {
@@ -97,8 +98,13 @@ std::vector<TableCase> load_table(const std::string& relative_path) {
         current.errors.back().hint = after_prefix(line, "hint:");
       } else if (starts_with(line, "options:")) {
         std::string option = after_prefix(line, "options:");
-        REQUIRE_MESSAGE(option == "extension_pipes", where << ": unknown option " << option);
-        current.extension_pipes = true;
+        REQUIRE_MESSAGE((option == "extension_pipes" || option == "endpoint"),
+                        where << ": unknown option " << option);
+        if (option == "endpoint") {
+          current.dialect = eql::Dialect::Endpoint;
+        } else {
+          current.extension_pipes = true;
+        }
       } else {
         FAIL(where << ": unexpected line in a case: " << line);
       }
@@ -155,6 +161,7 @@ bool matches(const ExpectedError& expected, const eql::Diagnostic& got, const st
 std::string run_case(const TableCase& c) {
   eql::ParseOptions options;
   options.extension_pipes = c.extension_pipes;
+  options.dialect = c.dialect;
   eql::ParseResult result = eql::parse_query(c.query, options);
   std::ostringstream report;
   report << c.file << ":" << c.line << "\n  query:    " << c.query << "\n";
@@ -225,13 +232,35 @@ TEST_CASE("invalid queries report their expected diagnostics") {
   std::printf("parser-invalid-table: %d passed, %d failed\n", passed, failed);
 }
 
+TEST_CASE("the endpoint dialect: each construct parses there and is refused by Elasticsearch") {
+  auto cases = load_table("tests/data/parser/endpoint.txt");
+  CHECK(cases.size() >= 20);
+  int passed = 0;
+  int failed = 0;
+  for (const auto& c : cases) {
+    std::string report = run_case(c);
+    if (report.empty()) {
+      ++passed;
+    } else {
+      ++failed;
+      FAIL_CHECK(report);
+    }
+  }
+  std::printf("parser-endpoint-table: %d passed, %d failed\n", passed, failed);
+}
+
 TEST_CASE("every valid query survives the round trip through canonical EQL") {
   auto cases = load_table("tests/data/parser/valid.txt");
+  auto endpoint_cases = load_table("tests/data/parser/endpoint.txt");
+  for (auto& c : endpoint_cases) {
+    if (c.ast) cases.push_back(std::move(c));
+  }
   int passed = 0;
   int failed = 0;
   for (const auto& c : cases) {
     eql::ParseOptions options;
     options.extension_pipes = c.extension_pipes;
+    options.dialect = c.dialect;
     auto first = eql::parse_query(c.query, options);
     if (!first.ok()) continue;  // reported by the table test
     std::string printed = eql::to_eql(*first.query);

@@ -40,6 +40,8 @@ constexpr const char* kQueryUsage =
     "                         is the same\n"
     "  --strict                 stop at the first malformed line (exit 2) instead of skipping it\n"
     "  --category-field FIELD   field that `<category> where` tests (default event.category)\n"
+    "  --dialect D              endpoint (Elastic Defend's behavior rules, docs/endpoint.md)\n"
+    "                           or elasticsearch (default)\n"
     "  --timestamp-field FIELD  field that orders events (default @timestamp)\n"
     "  --tiebreaker-field FIELD field that orders events with equal timestamps\n"
     "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB); longer lines\n"
@@ -88,6 +90,7 @@ struct QueryOptions {
   /// refusing the query on errors (error), or not run (off).
   std::string check = "warn";
   std::vector<std::string> schemas;  ///< --schema FILE
+  Dialect dialect = Dialect::Elasticsearch;  ///< --dialect
 };
 
 int compare_values_for_order(const Value& a, const Value& b) {
@@ -206,6 +209,8 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
     } else if (auto check = reader.option_value("--check", error)) {
       if (!check_mode(*check)) return "unknown --check mode '" + *check + "' (warn, error or off)";
       options.check = *check;
+    } else if (dialect_option(reader, options.dialect, error)) {
+      if (!error.empty()) return error;
     } else if (auto schema = reader.option_value("--schema", error)) {
       options.schemas.push_back(*schema);
     } else if (auto order = reader.option_value("--order", error)) {
@@ -315,6 +320,7 @@ std::optional<int> prepare(const QueryOptions& options, const SourceText& source
   auto show = [&](const Diagnostic& d) { std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr); };
   ParseOptions parse_options;
   parse_options.extension_pipes = true;
+  parse_options.dialect = options.dialect;
   prepared.parsed = parse_query(text, parse_options);
   for (const Diagnostic& d : prepared.parsed.diagnostics) show(d);
   if (!prepared.parsed.ok()) return kExitFindings;
@@ -326,6 +332,7 @@ std::optional<int> prepare(const QueryOptions& options, const SourceText& source
     CheckOptions check_options;
     check_options.category_field = options.category_field;
     check_options.query_text = text;
+    check_options.dialect = options.dialect;
     Diagnostics findings = check_query(query, embedded_schema_all(prepared.user_tables), check_options);
     drop_pipe_created_fields(findings, query, text);
     bool runs = settle_adhoc_findings(findings, options.check == "error");

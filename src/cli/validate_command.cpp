@@ -41,6 +41,10 @@ constexpr const char* kValidateUsage =
     "options:\n"
     "  --schema FILE          add a schema ({\"field\": \"es_type\"} or ECS flat); repeatable\n"
     "  --syntax-only          parse only: no schema, no type checks\n"
+    "  --dialect endpoint|elasticsearch\n"
+    "                         the EQL of plain queries (.eql, a query on stdin); default\n"
+    "                         elasticsearch. Elastic Defend's behavior rules (TOML with\n"
+    "                         [rule] id, os_list...) are always read as endpoint\n"
     "  --allow CODE           do not report CODE (e.g. meta.unknown-key; meta.* for a\n"
     "                         family); repeatable\n"
     "  --config FILE          read settings (allow = [...], warnings_as_errors = true) from\n"
@@ -74,6 +78,9 @@ struct ValidateOptions {
   std::vector<std::string> schemas;  ///< --schema FILE, searched before the embedded tables
   std::vector<std::string> allowed;  ///< --allow CODE and the config file's allow
   std::optional<std::string> config;  ///< --config FILE
+  /// --dialect: the EQL of plain queries (.eql files, a query on standard input); rule
+  /// files state their own (a behavior rule is endpoint, others Elasticsearch).
+  Dialect dialect = Dialect::Elasticsearch;
 };
 
 bool names_option(std::string_view argument, std::string_view name) {
@@ -156,6 +163,11 @@ std::optional<std::string> read_valued(ArgReader& reader, std::string_view curre
   }
   if (names_option(current, "--color")) {
     return valued(reader, "--color", [&](const std::string& v) { return read_color(v, options); });
+  }
+  if (names_option(current, "--dialect")) {
+    std::string error;
+    dialect_option(reader, options.dialect, error);
+    return error.empty() ? std::nullopt : std::optional<std::string>(error);
   }
   return "unknown option '" + std::string(current) + "'";
 }
@@ -293,7 +305,9 @@ std::map<const Rule*, Diagnostics> rule_id_diagnostics(const std::vector<RuleFil
   std::map<const Rule*, Diagnostics> found;
   for (const RuleFile& file : files) {
     for (const Rule& rule : file.rules) {
-      if (rule.format != RuleFormat::Toml || !rule.rule_id.empty() || rule.rule_id_span.end > 0) {
+      // A behavior rule's `id` is one of its required keys (meta.required).
+      if (rule.format != RuleFormat::Toml || !rule.rule_id.empty() || rule.rule_id_span.end > 0 ||
+          rule.dialect == Dialect::Endpoint) {
         continue;
       }
       found[&rule].push_back(diagnostic_at(
@@ -393,7 +407,9 @@ std::string nothing_found(const std::vector<std::string>& paths, const Tally& ta
 Diagnostics check_rule_query(const Rule& rule, const CheckContext& context) {
   if (!rule.has_query) return {};
   // Default options are Elasticsearch's syntax: the hunting pipes it refuses are errors.
-  ParseResult parsed = parse_query(rule.query, ParseOptions{});
+  ParseOptions parse_options;
+  parse_options.dialect = rule.dialect;
+  ParseResult parsed = parse_query(rule.query, parse_options);
   Diagnostics out = std::move(parsed.diagnostics);
   if (!parsed.query || context.syntax_only) return out;
   // The schema this rule is checked against, chosen as detection-rules does.
@@ -402,10 +418,12 @@ Diagnostics check_rule_query(const Rule& rule, const CheckContext& context) {
   request.integrations = rule.integrations;
   request.datasets = query_datasets(*parsed.query);
   request.user_tables = context.user_tables;
+  request.defend = rule.dialect == Dialect::Endpoint;
   Schema schema = select_schema(request);
   CheckOptions options;
   if (!rule.event_category_override.empty()) options.category_field = rule.event_category_override;
   options.query_text = rule.query;
+  options.dialect = rule.dialect;
   Diagnostics found = check_query(*parsed.query, schema, options);
   out.insert(out.end(), schema.notes.begin(), schema.notes.end());
   out.insert(out.end(), found.begin(), found.end());
@@ -450,6 +468,11 @@ ValidateRun validate_command(Args args, bool stdout_terminal, std::istream* in) 
   Policy policy{options.allowed, options.warnings_as_errors};
 
   LoadedRules loaded = load_inputs(options.paths, in != nullptr ? *in : std::cin);
+  for (RuleFile& file : loaded.files) {
+    for (Rule& rule : file.rules) {
+      if (rule.format == RuleFormat::Eql) rule.dialect = options.dialect;
+    }
+  }
   for (const std::string& error : loaded.io_errors) run.err += "eql validate: " + error + "\n";
 
   std::map<const Rule*, Diagnostics> id_problems = rule_id_diagnostics(loaded.files);

@@ -205,7 +205,9 @@ Diagnostics explain_rule(const Rule& rule, const std::vector<ExceptionListItem>&
                          const std::vector<Event>& events, const ExplainOptions& options,
                          RuleExplanation& explanation) {
   explanation = RuleExplanation{};
-  ParseResult parsed = parse_query(rule.query, ParseOptions{});
+  ParseOptions parse_options;
+  parse_options.dialect = rule.dialect;
+  ParseResult parsed = parse_query(rule.query, parse_options);
   if (!parsed.query || has_errors(parsed.diagnostics)) return std::move(parsed.diagnostics);
   FilterOptions filter_options;
   filter_options.field_types = options.field_types;
