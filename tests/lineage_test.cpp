@@ -11,7 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "eql/eval.h"
 #include "eql/event.h"
+#include "eql/lineage.h"
+#include "eql/parser.h"
 #include "run/lineage.h"
 
 namespace {
@@ -307,4 +310,37 @@ TEST_CASE("lineage: a random forest delivered out of order answers as a model th
   CHECK(positive > checked / 20);  // the forest is deep enough for the answers to vary
   CHECK(positive < checked);
   CHECK(tree.stats().walks_cut == 0);
+}
+
+TEST_CASE("lineage: the evaluator's LineageSource, with compiled inner queries") {
+  eql::ProcessTree tree;
+  auto compiled = [&](const std::string& text) {
+    eql::ParseResult parsed = eql::parse_query(text, eql::ParseOptions{});
+    REQUIRE(parsed.ok());
+    eql::FilterCompileResult program = eql::compile_filter(*parsed.query->event(), eql::FilterOptions{});
+    REQUIRE(program.program.has_value());
+    return std::move(*program.program);
+  };
+  eql::LineageSource& source = tree;
+  const std::uint32_t office = source.add_condition(compiled(R"(process where process.name : "winword.exe")"));
+  const std::uint32_t shell = source.add_condition(compiled(R"(process where event.action == "start" and process.name == "cmd.exe")"));
+  std::int64_t clock = 0;
+  tree.observe(process_event(proc("word", "", "WINWORD.EXE"), "start", ++clock));
+  tree.observe(process_event(proc("cmd", "word", "cmd.exe"), "start", ++clock));
+  tree.observe(process_event(proc("ps", "cmd", "powershell.exe"), "start", ++clock));
+  // An end event is not a start: the inner query's `event.action == "start"` is not asked.
+  tree.observe(process_event(proc("cmd2", "ps", "cmd.exe"), "end", ++clock));
+
+  using Relation = eql::LineageSource::Relation;
+  const eql::Event ps = process_event(proc("ps", "cmd", "powershell.exe"), "start", clock);
+  CHECK(source.related(ps, Relation::Descendant, office));  // `:` ignores case
+  CHECK(source.related(ps, Relation::Descendant, shell));
+  CHECK(source.related(ps, Relation::Child, shell));
+  CHECK_FALSE(source.related(ps, Relation::Child, office));
+  CHECK_FALSE(source.related(ps, Relation::Event, shell));
+  const eql::Event cmd = process_event(proc("cmd", "word", "cmd.exe"), "start", clock);
+  CHECK(source.related(cmd, Relation::Event, shell));
+  CHECK(source.related(cmd, Relation::Child, office));
+  CHECK_FALSE(source.related(cmd, Relation::Descendant, shell));
+  CHECK(tree.stats().processes == 3);
 }

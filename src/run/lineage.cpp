@@ -54,6 +54,11 @@ ProcessTree::ConditionId ProcessTree::add_condition(Condition matches) {
   return static_cast<ConditionId>(conditions_.size() - 1);
 }
 
+ProcessTree::ConditionId ProcessTree::add_condition(FilterProgram inner) {
+  EvalContext* context = &context_;
+  return add_condition([inner = std::move(inner), context](const Event& event) { return inner.matches(event, *context); });
+}
+
 bool ProcessTree::has(const Bits& bits, ConditionId condition) {
   std::size_t word = condition / 64;
   return word < bits.size() && ((bits[word] >> (condition % 64)) & 1u) != 0;
@@ -207,6 +212,20 @@ bool ProcessTree::is_child_of(std::string_view host_id, std::string_view entity_
   if (has(node->parent_own, condition)) return true;
   const Node* parent = node->parent.empty() ? nullptr : find(host_id, node->parent);
   return parent != nullptr && has(parent->own, condition);
+}
+
+bool ProcessTree::is_event_of(std::string_view host_id, std::string_view entity_id, ConditionId condition) const {
+  const Node* node = find(host_id, entity_id);
+  return node != nullptr && has(node->own, condition);
+}
+
+bool ProcessTree::related(const Event& event, Relation relation, std::uint32_t condition) const {
+  switch (relation) {
+    case Relation::Descendant: return event_is_descendant_of(event, condition);
+    case Relation::Child: return event_is_child_of(event, condition);
+    case Relation::Event: return is_event_of(text_of(event, "host.id"), text_of(event, "process.entity_id"), condition);
+  }
+  return false;
 }
 
 bool ProcessTree::parent_or_above_matched(std::string_view host_id, std::string_view parent,

@@ -19,7 +19,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "eql/eval.h"
 #include "eql/event.h"
+#include "eql/lineage.h"
 
 namespace eql {
 
@@ -49,19 +51,21 @@ struct LineageStats {
   std::size_t peak = 0;            ///< most held at once
 };
 
-class ProcessTree {
+class ProcessTree final : public LineageSource {
  public:
   using ConditionId = std::uint32_t;
   using Condition = std::function<bool(const Event&)>;
 
   explicit ProcessTree(LineageOptions options = {});
-  ~ProcessTree();
+  ~ProcessTree() override;
   ProcessTree(const ProcessTree&) = delete;
   ProcessTree& operator=(const ProcessTree&) = delete;
 
   /// Registers the inner query of a `descendant of`/`child of`. Add every condition before
   /// the first event: a process records the conditions its start event matched.
   ConditionId add_condition(Condition matches);
+  /// The same with a compiled inner query (evaluated with the tree's own EvalContext).
+  ConditionId add_condition(FilterProgram inner) override;
   std::size_t condition_count() const { return conditions_.size(); }
 
   /// Feeds one event, in time order, before any rule sees it. Process start events
@@ -75,12 +79,16 @@ class ProcessTree {
   bool is_descendant_of(std::string_view host, std::string_view entity_id, ConditionId condition) const;
   /// Whether the parent of the process matched `condition` when it started.
   bool is_child_of(std::string_view host, std::string_view entity_id, ConditionId condition) const;
+  /// Whether the process itself matched `condition` when it started (`event of`).
+  bool is_event_of(std::string_view host, std::string_view entity_id, ConditionId condition) const;
 
   /// The same questions about the process an event is about (host.id, process.entity_id).
   /// When the process itself is not held, its ancestry is read from the event's
   /// process.parent.entity_id: the parent and the parent's ancestors.
   bool event_is_descendant_of(const Event& event, ConditionId condition) const;
   bool event_is_child_of(const Event& event, ConditionId condition) const;
+  /// LineageSource: the question of `relation` about the event's process.
+  bool related(const Event& event, Relation relation, std::uint32_t condition) const override;
 
   const LineageStats& stats() const { return stats_; }
   const LineageOptions& options() const { return options_; }
@@ -126,6 +134,7 @@ class ProcessTree {
 
   LineageOptions options_;
   std::vector<Condition> conditions_;
+  EvalContext context_;  // evaluates the conditions given as FilterPrograms
   std::unordered_map<std::string, std::unique_ptr<Host>, StringHash, std::equal_to<>> hosts_;
   std::list<Order> started_;  // every process held, oldest start first
   std::list<Order> ended_;    // ended processes held, oldest end first
