@@ -15,6 +15,7 @@
 #include "eql/parser.h"
 #include "run/exceptions.h"
 #include "run/index_patterns.h"
+#include "run/lineage.h"
 #include "run/ordering.h"
 #include "run/rule_index.h"
 
@@ -60,6 +61,7 @@ struct RuleRunner::Impl {
   explicit Impl(const RunnerOptions& run_options)
       : options(run_options),
         patterns(run_options.ignore_index),
+        lineage(lineage_options(run_options)),
         ordering(run_options, stats, context, [this](std::size_t rule, JoinResult&& match) {
           emit(rule, std::move(match.events), std::move(match.keys), true);
         }) {}
@@ -68,11 +70,18 @@ struct RuleRunner::Impl {
   std::vector<std::unique_ptr<CompiledRule>> rules;
   detail::RuleIndex index;        // which rules an event may matter to
   detail::IndexPatterns patterns;  // which rules see an event, by its index
+  ProcessTree lineage;  // asked by `descendant of`/`child of`; fed each event before the rules
   std::function<void(Alert&&)> sink;
   RunnerStats stats;
   EvalContext context;
   detail::Ordering ordering;  // after stats and context, which it uses
   const std::vector<bool>* only = nullptr;  // during a push: the rules it may evaluate
+
+  static LineageOptions lineage_options(const RunnerOptions& run_options) {
+    LineageOptions lineage;
+    lineage.max_processes = run_options.max_processes;
+    return lineage;
+  }
 
   void emit(std::size_t rule, std::vector<EventRef> events, CompositeKey keys, bool join) {
     CompiledRule& compiled = *rules[rule];
@@ -183,7 +192,14 @@ RuleRunner::~RuleRunner() = default;
 std::size_t RuleRunner::rule_count() const { return impl_->rules.size(); }
 const Rule& RuleRunner::rule(std::size_t index) const { return impl_->rules[index]->rule; }
 void RuleRunner::set_alert_sink(std::function<void(Alert&&)> sink) { impl_->sink = std::move(sink); }
-const RunnerStats& RuleRunner::stats() const { return impl_->stats; }
+const RunnerStats& RuleRunner::stats() const {
+  const LineageStats& lineage = impl_->lineage.stats();
+  impl_->stats.processes_evicted = lineage.evicted;
+  impl_->stats.processes_expired = lineage.expired;
+  impl_->stats.lineage_walks_cut = lineage.walks_cut;
+  impl_->stats.processes_peak = lineage.peak;
+  return impl_->stats;
+}
 const RuleRunStats& RuleRunner::rule_stats(std::size_t index) const { return impl_->rules[index]->stats; }
 const SequenceStats* RuleRunner::sequence_stats(std::size_t index) const {
   return impl_->ordering.sequence_stats(index);
@@ -211,6 +227,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   compiled->exceptions = std::move(exceptions);
   FilterOptions filter_options;
   filter_options.field_types = impl_->options.field_types;
+  filter_options.lineage = &impl_->lineage;
   if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
   if (!impl_->compile(*compiled, query, filter_options, diagnostics) || has_errors(diagnostics)) return diagnostics;
 
@@ -239,6 +256,10 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   std::string own_index = event_index(parsed);
   std::string_view effective = own_index.empty() ? index : std::string_view(own_index);
   auto event = std::make_shared<const Event>(std::move(parsed));
+  // The process tree sees every event before any rule does, so that a process start is
+  // known to the rules that ask about that very process. Only when some rule asks; not in
+  // the second pass, which pushes the same events again (the tree already holds them).
+  if (impl.lineage.condition_count() != 0 && !impl.ordering.second_pass()) impl.lineage.observe(*event);
   impl.patterns.select(effective);
   const std::uint64_t stamp = impl.stats.events + 1;
   impl.index.mark_candidates(*event, stamp);
