@@ -56,12 +56,32 @@ struct guarded {
   }
 };
 
+/// Whether the parse running on this thread reads the endpoint dialect (set by the driver).
+inline thread_local bool endpoint_dialect_active = false;
+
+/// Matches nothing, and succeeds only in the endpoint dialect: the constructs after it in a
+/// seq<> exist in that dialect only, and the Elasticsearch dialect falls through to the trap
+/// that refuses them.
+struct endpoint_dialect {
+  using rule_t = endpoint_dialect;
+  using subs_t = empty_list;
+
+  template <apply_mode A, rewind_mode M, template <typename...> class Action,
+            template <typename...> class Control, typename ParseInput, typename... States>
+  static bool match(ParseInput& /*in*/, States&&... /*st*/) {
+    return endpoint_dialect_active;
+  }
+};
+
 }  // namespace eql::grammar
 
 namespace tao::pegtl {
 // For PEGTL's grammar analysis (`analyze<query>()` in the tests), guarded<R> is R.
 template <typename Name, typename Rule>
 struct analyze_traits<Name, eql::grammar::guarded<Rule>> : analyze_seq_traits<Rule> {};
+// endpoint_dialect consumes nothing and may succeed.
+template <typename Name>
+struct analyze_traits<Name, eql::grammar::endpoint_dialect> : analyze_opt_traits<> {};
 }  // namespace tao::pegtl
 
 namespace eql::grammar {
@@ -151,11 +171,15 @@ struct not_before_pattern : failure {};
 struct keyword_as_field : failure {};
 struct by_after_with : failure {};
 struct sample_with : failure {};
+struct variable_reference : failure {};
+struct stage_alias : failure {};
+struct unknown_lineage : failure {};
 
 struct trap_single_quote : seq<at<one<'\''>>, raise<single_quoted_string>> {};
 struct trap_question_string : seq<at<one<'?'>, one<'"', '\''>>, raise<question_string>> {};
 struct trap_single_equals : seq<at<one<'='>, not_at<one<'='>>>, raise<single_equals>> {};
 struct trap_keyword_field : seq<at<any_keyword>, raise<keyword_as_field>> {};
+struct trap_variable : seq<at<one<'$'>>, raise<variable_reference>> {};
 
 // ---- expressions -------------------------------------------------------------------------
 
@@ -168,10 +192,14 @@ struct false_literal : kw_false {};
 struct constant : sor<null_literal, true_literal, false_literal, number, string_literal> {};
 
 struct optional_mark : one<'?'> {};
+// Endpoint dialect: `$entry`, the variable _arraysearch binds to each array element.
+struct variable_mark : one<'$'> {};
 struct field_segment : sor<quoted_identifier, identifier> {};
 struct field_segment_required : sor<field_segment, trap_keyword_field> {};
-struct field : seq<opt<optional_mark, skip>, field_segment,
-                   star<one<'.'>, must<field_segment_required>>> {};
+// The endpoint accepts blanks after a dot (`process. command_line`, in a shipped rule).
+struct field_dot : seq<one<'.'>, opt<endpoint_dialect, star<ascii::blank>>> {};
+struct field : seq<opt<optional_mark, skip>, opt<endpoint_dialect, variable_mark>, field_segment,
+                   star<field_dot, must<field_segment_required>>> {};
 
 struct close_paren : seq<skip, one<')'>> {};
 struct paren_expression_required : seq<skip, guarded<expression>> {};
@@ -186,7 +214,7 @@ struct function_call
     : seq<function_name, skip, one<'('>, guarded<opt<argument_list>>, must<close_arguments>> {};
 
 struct primary : sor<trap_question_string, trap_single_quote, constant, function_call, field,
-                     paren_expression> {};
+                     paren_expression, trap_variable> {};
 
 // `x in (...)`, `x not in (...)`, `x in~ (...)`
 struct in_negation : kw_not {};
@@ -242,12 +270,25 @@ struct comparison
                                       opt<trap_chained_comparison>>,
                                   trap_single_equals>>> {};
 
-// `child of [...]`, `descendant of [...]`, `event of [...]`: the Python dialect's lineage.
+// `child of [...]`, `descendant of [...]`, `event of [...]`: process lineage, in the endpoint
+// dialect (and the Python one); refused by Elasticsearch.
+struct event_filter;
+struct lineage_relation : sor<keyword<TAO_PEGTL_STRING("descendant")>,
+                              keyword<TAO_PEGTL_STRING("child")>,
+                              keyword<TAO_PEGTL_STRING("event")>> {};
+struct lineage_open : seq<skip, one<'['>> {};
+struct lineage_filter_required : seq<skip, event_filter> {};
+struct close_lineage : seq<skip, one<']'>> {};
+struct lineage : seq<endpoint_dialect, lineage_relation, skip, kw_of, must<lineage_open>,
+                     must<lineage_filter_required>, must<close_lineage>> {};
+struct trap_unknown_lineage
+    : seq<endpoint_dialect, at<identifier_word, skip, kw_of>, raise<unknown_lineage>> {};
 struct trap_lineage : seq<at<identifier_word, skip, kw_of>, raise<lineage_query>> {};
 
 struct condition_required;
 struct negation : seq<kw_not, must<condition_required>> {};
-struct not_expression : sor<guarded<negation>, trap_lineage, comparison> {};
+struct not_expression
+    : sor<guarded<negation>, guarded<lineage>, trap_unknown_lineage, trap_lineage, comparison> {};
 struct condition_required : seq<skip, not_expression> {};
 struct and_expression : seq<not_expression, star<skip, kw_and, must<condition_required>>> {};
 struct or_operand_required : seq<skip, and_expression> {};
@@ -286,8 +327,14 @@ struct term_option_equals_required : seq<skip, one<'='>> {};
 struct term_option_value_required : seq<skip, term_option_value> {};
 struct term_option : seq<kw_with, skip, term_option_name, must<term_option_equals_required>,
                          must<term_option_value_required>> {};
+// Endpoint dialect: `[file where ...] as event0`. `as` is no keyword: it may name a field.
+struct kw_as : keyword<TAO_PEGTL_STRING("as")> {};
+struct alias_name : identifier {};
+struct alias_name_required : seq<skip, alias_name> {};
+struct term_alias : sor<seq<endpoint_dialect, kw_as, must<alias_name_required>>,
+                        seq<at<kw_as>, raise<stage_alias>>> {};
 struct term : seq<term_open, must<term_filter_required>, must<close_term>,
-                  opt<skip, join_keys>, opt<skip, term_option>> {};
+                  opt<skip, join_keys>, opt<skip, term_option>, opt<skip, term_alias>> {};
 struct term_required : seq<skip, term> {};
 
 struct until_term : seq<kw_until, must<term_required>> {};

@@ -31,7 +31,7 @@ struct Tree {
   ExprPtr field(std::string name, std::size_t occurrence = 0) const {
     bool optional = !name.empty() && name.front() == '?';
     std::string plain = optional ? name.substr(1) : name;
-    return make(span_of(name, occurrence), Field{plain, optional});
+    return make(span_of(name, occurrence), Field{plain, optional, {}, {}});
   }
   ExprPtr str(std::string value, std::size_t occurrence = 0) const {
     return make(span_of("\"" + value + "\"", occurrence), StringLiteral{value, false});

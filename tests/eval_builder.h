@@ -18,7 +18,7 @@ inline ast::ExprPtr make(ast::Expr::Node node) {
   expr->node = std::move(node);
   return expr;
 }
-inline ast::ExprPtr field(std::string name, bool optional = false) { return make(ast::Field{std::move(name), optional}); }
+inline ast::ExprPtr field(std::string name, bool optional = false) { return make(ast::Field{std::move(name), optional, {}, {}}); }
 inline ast::ExprPtr str(std::string value) { return make(ast::StringLiteral{std::move(value), false}); }
 inline ast::ExprPtr num(std::int64_t value) { return make(ast::IntLiteral{value}); }
 inline ast::ExprPtr dec(double value) { return make(ast::DecimalLiteral{value}); }

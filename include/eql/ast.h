@@ -41,6 +41,12 @@ struct StringLiteral {
 struct Field {
   std::string name;
   bool optional = false;  ///< written `?name`: unknown fields fold to null instead of erroring
+  /// Endpoint dialect: `event0.file.name` reads `file.name` of the event an earlier sequence
+  /// stage named `as event0` (`name` is then the path inside that event).
+  std::string event_alias;
+  /// Endpoint dialect: `$entry.trusted` reads `trusted` of the array element `_arraysearch`
+  /// binds to `$entry`; `$entry` alone (`name` empty) is the element itself.
+  std::string variable;
 };
 
 // ---- operators ---------------------------------------------------------------------------
@@ -101,9 +107,29 @@ struct Call {
   std::vector<ExprPtr> args;
 };
 
+/// `process where <condition>`; `category` is empty for `any`.
+struct EventFilter {
+  Span span;
+  std::string category;  ///< the event category value; empty means `any`
+  bool any = false;
+  bool quoted_category = false;  ///< written as a string, e.g. `"network" where ...`
+  Span category_span;
+  ExprPtr condition;
+};
+
+/// Endpoint dialect: `descendant of [process where ...]`, `child of [...]`, `event of [...]`:
+/// whether an ancestor (any, or the parent) of the event's process, or that process itself,
+/// matched `filter` when it started.
+enum class LineageRelation { Descendant, Child, Event };
+const char* lineage_relation_name(LineageRelation relation);
+struct Lineage {
+  LineageRelation relation = LineageRelation::Descendant;
+  EventFilter filter;
+};
+
 struct Expr {
   using Node = std::variant<NullLiteral, BoolLiteral, IntLiteral, DecimalLiteral, StringLiteral,
-                            Field, Not, Logical, Compare, Arith, Negate, In, Match, Call>;
+                            Field, Not, Logical, Compare, Arith, Negate, In, Match, Call, Lineage>;
   Span span;
   Node node;
 
@@ -116,16 +142,6 @@ struct Expr {
 
 // ---- queries -----------------------------------------------------------------------------
 
-/// `process where <condition>`; `category` is empty for `any`.
-struct EventFilter {
-  Span span;
-  std::string category;  ///< the event category value; empty means `any`
-  bool any = false;
-  bool quoted_category = false;  ///< written as a string, e.g. `"network" where ...`
-  Span category_span;
-  ExprPtr condition;
-};
-
 /// `[filter] by k1, k2 with runs=N`, or a missing event `![filter]`.
 struct Term {
   Span span;
@@ -134,6 +150,9 @@ struct Term {
   std::int64_t runs = 1;  ///< `with runs=N`; the term stands for N identical terms
   Span runs_span;
   bool missing = false;   ///< `![...]`: no matching event may occur in the gap
+  /// Endpoint dialect: `[...] as event0` names the stage's event for later stages' conditions.
+  std::string alias;
+  Span alias_span;
 };
 
 /// A duration such as `maxspan=5m`.

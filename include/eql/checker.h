@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "eql/ast.h"
+#include "eql/dialect.h"
 #include "eql/diagnostic.h"
 #include "eql/schema.h"
 
@@ -31,6 +32,9 @@ struct CheckOptions {
   EndgameCheck endgame = EndgameCheck::Error;
   /// Most "did you mean" alternatives named in a hint.
   std::size_t max_suggestions = 3;
+  /// The endpoint dialect compares fields with fields and keywords with numbers, and binds
+  /// `$variables` and stage aliases (docs/endpoint.md).
+  Dialect dialect = Dialect::Elasticsearch;
 };
 
 /// Checks a parsed query against a schema. Returns every problem found (errors, warnings

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "eql/ast.h"
+#include "eql/dialect.h"
 #include "eql/diagnostic.h"
 
 namespace eql {
@@ -20,6 +21,8 @@ struct ParseOptions {
   /// Accept the hunting pipes (count, unique, unique_count, sort, filter) that
   /// Elasticsearch refuses. Off for `eql validate`, on for `eql query` and `eql shell`.
   bool extension_pipes = false;
+  /// Elasticsearch's EQL is the default everywhere; Defend's behavior rules are endpoint.
+  Dialect dialect = Dialect::Elasticsearch;
 };
 
 /// The result of parsing: a query when the text was valid EQL, and every problem found.

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <tuple>
 #include <unordered_set>
+#include <utility>
 
 #include "common/edit_distance.h"
 #include "schema/catalog.h"
@@ -296,22 +297,35 @@ class Checker {
   ValueType visit_node(const Expr& expr, const ast::DecimalLiteral&) { return literal_type(expr); }
   ValueType visit_node(const Expr& expr, const ast::StringLiteral&) { return literal_type(expr); }
 
+  /// The schema path a field reads: `$entry.trusted` inside _arraysearch over
+  /// `dll.code_signature` reads `dll.code_signature.trusted`; none when the variable's array
+  /// is not a known field (reported there already).
+  std::optional<std::string> schema_path(const ast::Field& field) const {
+    if (field.variable.empty()) return field.name;
+    auto binding = std::find_if(bindings_.rbegin(), bindings_.rend(),
+                                [&](const auto& b) { return b.first == field.variable; });
+    if (binding == bindings_.rend() || binding->second.empty()) return std::nullopt;
+    return field.name.empty() ? binding->second : binding->second + "." + field.name;
+  }
+
   ValueType visit_node(const Expr& expr, const ast::Field& field) {
-    auto found = schema_.find(field.name);
+    std::optional<std::string> path = schema_path(field);
+    if (!path) return ValueType::unknown(&expr);
+    auto found = schema_.find(*path);
     if (!found) {
-      if (!field.optional) report_unknown_field(expr, field.name);
+      if (!field.optional) report_unknown_field(expr, *path);
       return ValueType::unknown(&expr);
     }
     ValueType value{ValueType::Kind::Field, type_family(found->info.type), found->info.type, &expr};
     switch (value.family) {
       case TypeFamily::Text: {
         std::string hint;
-        std::size_t dot = field.name.rfind('.');
-        if (dot != std::string::npos && schema_.find(field.name.substr(0, dot))) {
-          hint = "use `" + field.name.substr(0, dot) + "`, the keyword form of the same value";
+        std::size_t dot = (*path).rfind('.');
+        if (dot != std::string::npos && schema_.find((*path).substr(0, dot))) {
+          hint = "use `" + (*path).substr(0, dot) + "`, the keyword form of the same value";
         }
         error("check.text-field", expr.span,
-              "`" + field.name + "` is a " + std::string(mapping_type_name(found->info.type)) +
+              "`" + (*path) + "` is a " + std::string(mapping_type_name(found->info.type)) +
                   " field: Elasticsearch analyses text into words, so EQL cannot compare or match it",
               hint);
         return ValueType::unknown(&expr);
@@ -319,7 +333,7 @@ class Checker {
       case TypeFamily::Container:
       case TypeFamily::Other:
         error("check.unsupported-field", expr.span,
-              "`" + field.name + "` is " + type_word(value) +
+              "`" + (*path) + "` is " + type_word(value) +
                   " field, which EQL cannot read as a value",
               value.family == TypeFamily::Container ? "name one of its sub-fields instead" : std::string());
         return ValueType::unknown(&expr);
@@ -426,7 +440,39 @@ class Checker {
     return ValueType::computed(TypeFamily::Boolean, &expr);
   }
 
+  ValueType visit_node(const Expr& expr, const ast::Lineage& lineage) {
+    // The inner filter tests the ancestor's own start event, a query of its own.
+    std::string outer_category = std::exchange(category_, {});
+    check_filter(lineage.filter);
+    category_ = std::move(outer_category);
+    return ValueType::computed(TypeFamily::Boolean, &expr);
+  }
+
+  /// `_arraysearch(array, $entry, condition)` (endpoint dialect): `$entry.x` in the
+  /// condition reads `x` of an element, typed as `array.x` in the schema.
+  ValueType check_array_search(const Expr& expr, const ast::Call& call) {
+    std::string array;
+    const auto* field = call.args[0]->as<ast::Field>();
+    if (field) {
+      std::optional<std::string> path = schema_path(*field);
+      if (path && schema_.find(*path)) {
+        array = *path;  // an object array has the type of a container: no value check here
+      } else if (path && !field->optional) {
+        report_unknown_field(*call.args[0], *path);
+      }
+    } else {
+      error("check.function-argument", call.args[0]->span,
+            "the first argument of `_arraysearch` must be an array field");
+    }
+    bindings_.emplace_back(call.args[1]->as<ast::Field>()->variable, array);
+    check_condition(*call.args[2]);
+    bindings_.pop_back();
+    return ValueType::computed(TypeFamily::Boolean, &expr);
+  }
+
   ValueType visit_node(const Expr& expr, const ast::Call& call) {
+    // The parser builds _arraysearch calls in the endpoint dialect only, always of 3.
+    if (call.name == "_arraysearch" && call.args.size() == 3) return check_array_search(expr, call);
     std::vector<ValueType> args;
     for (const auto& arg : call.args) args.push_back(visit(*arg));
     const FunctionSignature* signature = find_function(call.written_name.empty() ? call.name : call.written_name);
@@ -524,6 +570,15 @@ class Checker {
   }
 
   void check_comparable(const ValueType& left, const ValueType& right) {
+    if (endpoint()) {
+      // The endpoint compares field with field, and a keyword holding digits with a number
+      // (`user.id == 0`), converting as it compares.
+      if (!left.known() || !right.known() || compatible(left, right)) return;
+      auto number_and_string = [](const ValueType& a, const ValueType& b) {
+        return a.family == TypeFamily::Number && b.family == TypeFamily::String;
+      };
+      if (number_and_string(left, right) || number_and_string(right, left)) return;
+    }
     if (left.kind == ValueType::Kind::Field && right.kind == ValueType::Kind::Field) {
       error("check.field-comparison", right.expr->span,
             "Elasticsearch EQL cannot compare two fields (`" + left.expr->as<ast::Field>()->name + "` with `" +
@@ -706,10 +761,15 @@ class Checker {
           "modulo, multiply, number, startsWith, string, stringContains, substring, subtract");
   }
 
+  bool endpoint() const { return options_.dialect == Dialect::Endpoint; }
+
   const Schema& schema_;
   const CheckOptions& options_;
   Diagnostics out_;
   std::string category_;
+  /// The `$variables` of the enclosing _arraysearch calls and the array field each ranges
+  /// over (empty when that is not a known field).
+  std::vector<std::pair<std::string, std::string>> bindings_;
 };
 
 void collect_datasets(const Expr& expr, std::vector<std::string>& out) {

@@ -8,6 +8,17 @@
 
 namespace eql::cli {
 
+bool dialect_option(ArgReader& reader, Dialect& dialect, std::string& error) {
+  auto value = reader.option_value("--dialect", error);
+  if (!value) return !error.empty();
+  if (auto named = dialect_named(*value)) {
+    dialect = *named;
+  } else {
+    error = "--dialect takes endpoint or elasticsearch, not '" + *value + "'";
+  }
+  return true;
+}
+
 std::optional<std::int64_t> duration_millis(std::string_view text) {
   std::size_t digits = 0;
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;

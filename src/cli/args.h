@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "eql/dialect.h"
 
 namespace eql::cli {
 
@@ -71,6 +72,13 @@ inline int usage_error(std::string_view command, std::string_view message) {
 /// A duration option's value: a whole number and a unit (ms, s, m, h, d), zero allowed
 /// ("0s", "500ms", "10s", "5m"); none when the text is not one.
 std::optional<std::int64_t> duration_millis(std::string_view text);
+
+/// Reads `--dialect endpoint|elasticsearch` when it is the current argument: returns
+/// whether it was (a bad value sets `error`).
+bool dialect_option(ArgReader& reader, Dialect& dialect, std::string& error);
+inline constexpr const char* kDialectUsage =
+    "  --dialect D        endpoint (Elastic Defend's behavior rules, docs/endpoint.md) or\n"
+    "                     elasticsearch (default)\n";
 
 /// Whether standard output/error is an interactive terminal (for colour).
 bool stdout_is_terminal();

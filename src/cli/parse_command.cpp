@@ -28,6 +28,7 @@ constexpr const char* kParseUsage =
     "options:\n"
     "  --eql              print the query as canonical EQL instead of the tree\n"
     "  --extensions       accept the hunting pipes (count, unique, unique_count, sort, filter)\n"
+    "%s"
     "  --max-depth N      deepest nesting accepted (default 200, at most 500)\n"
     "  -q, --quiet        print nothing for a valid query: the exit code tells (errors are\n"
     "                     still printed)\n"
@@ -47,7 +48,7 @@ int run_parse(Args args) {
   std::string error;
   while (!reader.done()) {
     if (reader.flag("--help") || reader.flag("-h")) {
-      std::fputs(kParseUsage, stdout);
+      std::printf(kParseUsage, kDialectUsage);
       return kExitOk;
     }
     if (reader.flag("--eql")) {
@@ -56,6 +57,8 @@ int run_parse(Args args) {
       quiet = true;
     } else if (reader.flag("--extensions")) {
       options.extension_pipes = true;
+    } else if (dialect_option(reader, options.dialect, error)) {
+      if (!error.empty()) break;
     } else if (auto depth = reader.option_value("--max-depth", error)) {
       // Checked here: std::stoul threw on "abc", and a limit above kMaxParseDepth let a
       // deeply nested query overflow the stack.

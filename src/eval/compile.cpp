@@ -351,7 +351,21 @@ class Compiler {
     return constant(Value::of_string(literal.value));
   }
   std::uint32_t scalar_node(const ast::Field& f, const ast::Expr& expr) {
+    if (!f.variable.empty() || !f.event_alias.empty()) {
+      not_evaluated(f.variable.empty() ? "a reference to an aliased stage" : "a `$` variable", expr.span);
+      return constant(Value::null());
+    }
     return field(f.name, f.optional, expr.span);
+  }
+  std::uint32_t scalar_node(const ast::Lineage&, const ast::Expr& expr) {
+    not_evaluated("process lineage", expr.span);
+    return constant(Value::null());
+  }
+  // Endpoint-dialect constructs the evaluator does not run (yet): refused at compile time,
+  // so a rule never silently evaluates to no match.
+  void not_evaluated(const std::string& what, Span span) {
+    diagnostics.push_back({Severity::Error, "eval.endpoint-unsupported",
+                           what + " (endpoint dialect) is not evaluated yet", span, {}});
   }
   std::uint32_t scalar_node(const ast::Not& negation, const ast::Expr&) {
     Node node;

@@ -67,7 +67,17 @@ EQL_SYNTAX_ERROR(chained_comparison, "syntax.chained-comparison",
 EQL_SYNTAX_ERROR(lineage_query, "syntax.lineage",
                  "`{} of [...]` (process lineage) is not supported by Elasticsearch EQL",
                  "relate a process to its parent with a sequence: sequence [process where ...] by "
-                 "process.entity_id [process where ...] by process.parent.entity_id")
+                 "process.entity_id [process where ...] by process.parent.entity_id; Elastic "
+                 "Defend's behavior rules use it: check them with --dialect endpoint")
+EQL_SYNTAX_ERROR(unknown_lineage, "syntax.lineage",
+                 "unknown lineage relation `{} of`: the endpoint dialect has `descendant of`, "
+                 "`child of` and `event of`")
+EQL_SYNTAX_ERROR(variable_reference, "syntax.variable",
+                 "`$` variables (bound by _arraysearch) are not supported by Elasticsearch EQL",
+                 "Elastic Defend's behavior rules use them: check them with --dialect endpoint")
+EQL_SYNTAX_ERROR(stage_alias, "syntax.stage-alias",
+                 "naming a sequence stage with `as` is not supported by Elasticsearch EQL",
+                 "Elastic Defend's behavior rules use it: check them with --dialect endpoint")
 EQL_SYNTAX_ERROR(join_query, "syntax.join", "`join` is not supported by Elasticsearch EQL",
                  "a sequence with `by` keys relates events: sequence by host.id [...] [...]")
 EQL_SYNTAX_ERROR(not_before_pattern, "syntax.not-pattern",
@@ -132,6 +142,15 @@ EQL_SYNTAX_ERROR(term_filter_required, "syntax.expected-filter",
                  "expected `category where condition` inside the brackets")
 EQL_SYNTAX_ERROR(close_term, "syntax.expected-close-bracket",
                  "expected ']' to close the sequence term")
+EQL_SYNTAX_ERROR(lineage_open, "syntax.expected-filter",
+                 "expected `[category where condition]` after `of`",
+                 "for example: descendant of [process where process.name : \"winword.exe\"]")
+EQL_SYNTAX_ERROR(lineage_filter_required, "syntax.expected-filter",
+                 "expected `category where condition` inside the brackets")
+EQL_SYNTAX_ERROR(close_lineage, "syntax.expected-close-bracket",
+                 "expected ']' to close the lineage filter")
+EQL_SYNTAX_ERROR(alias_name_required, "syntax.expected-alias",
+                 "expected a name after `as`", "for example: [file where true] as event0")
 EQL_SYNTAX_ERROR(term_option_equals_required, "syntax.expected-equals",
                  "expected '=' after the option name", "for example: with runs=3")
 EQL_SYNTAX_ERROR(term_option_value_required, "syntax.expected-number",

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <string>
+#include <utility>
 #include <tao/pegtl/contrib/parse_tree.hpp>
 
 #include "eql_grammar.hpp"
@@ -42,15 +43,15 @@ using Selector = pt::selector<
         // literals and names
         g::null_literal, g::true_literal, g::false_literal, g::decimal_number, g::integer_number,
         g::raw_string, g::quoted_string, g::field, g::optional_mark, g::identifier,
-        g::quoted_identifier, g::function_call, g::function_name,
+        g::quoted_identifier, g::function_call, g::function_name, g::variable_mark,
         // operators
         g::negation, g::negative, g::in_predicate, g::in_negation, g::in_insensitive,
         g::match_predicate, g::colon_operator, g::like_operator, g::regex_operator,
         g::match_insensitive, g::pattern_list, g::multiply_operator, g::add_operator,
-        g::compare_operator,
+        g::compare_operator, g::lineage, g::lineage_relation,
         // queries
         g::event_filter, g::category, g::any_category, g::join_keys, g::maxspan, g::time_unit,
-        g::term, g::missing_open, g::term_option, g::term_option_name, g::until_term,
+        g::term, g::missing_open, g::term_option, g::term_option_name, g::until_term, g::alias_name,
         g::sequence, g::sample, g::pipe, g::pipe_name, g::pipe_argument, g::sort_direction,
         g::query, g::standalone_expression>,
     FoldSingleChild::on<g::postfix, g::positive, g::multiplicative, g::additive, g::comparison,
@@ -90,6 +91,7 @@ struct FieldReferenceVisitor {
   bool operator()(const ast::In& i) const { return references_field(*i.value); }
   bool operator()(const ast::Match& m) const { return references_field(*m.value); }
   bool operator()(const ast::Call& c) const { return any_references(c.args); }
+  bool operator()(const ast::Lineage&) const { return false; }
   template <typename Literal>
   bool operator()(const Literal&) const {
     return false;
@@ -191,6 +193,9 @@ class Converter {
   ast::ExprPtr literal(const Node& node);
   ast::ExprPtr field(const Node& node);
   ast::ExprPtr call(const Node& node, std::size_t depth);
+  ast::ExprPtr array_search(const Node& node, ast::Call call, std::size_t depth);
+  ast::ExprPtr lineage(const Node& node, std::size_t depth);
+  bool endpoint() const { return options_.dialect == Dialect::Endpoint; }
   ast::ExprPtr postfix(const Node& node, std::size_t depth);
   ast::ExprPtr arithmetic_chain(const Node& node, std::size_t depth);
   ast::ExprPtr comparison(const Node& node, std::size_t depth);
@@ -218,9 +223,16 @@ class Converter {
   const ParseOptions& options_;
   Diagnostics& diagnostics_;
   bool too_deep_reported_ = false;
+  /// Endpoint dialect: the aliases of the sequence's earlier stages (`[...] as event0`),
+  /// which a later stage's fields may start with.
+  std::vector<std::string> stage_aliases_;
+  /// Endpoint dialect: the `$variables` bound by the enclosing _arraysearch calls.
+  std::vector<std::string> variables_;
 };
 
 void Converter::check_field_comparison(const ast::Expr& left, const ast::Expr& right) {
+  // The endpoint evaluates both sides on the event: its rules compare fields freely.
+  if (endpoint()) return;
   // Elasticsearch turns a comparison into a query on the field with a constant value; it
   // refuses one whose both sides read fields, even through functions ("Comparisons against
   // fields are not (currently) supported"), naming the right side as the offender.
@@ -283,18 +295,88 @@ ast::ExprPtr Converter::literal(const Node& node) {
 
 ast::ExprPtr Converter::field(const Node& node) {
   ast::Field result;
+  bool variable = false;
+  std::vector<std::string> segments;
   for (const auto& child : node.children) {
     if (child->is_type<g::optional_mark>()) {
       result.optional = true;
-      continue;
-    }
-    if (!result.name.empty()) result.name += '.';
-    if (child->is_type<g::quoted_identifier>()) {
-      result.name += syntax::unquote_identifier(child->string_view());
+    } else if (child->is_type<g::variable_mark>()) {
+      variable = true;
+    } else if (child->is_type<g::quoted_identifier>()) {
+      segments.push_back(syntax::unquote_identifier(child->string_view()));
     } else {
-      result.name += child->string_view();
+      segments.emplace_back(child->string_view());
     }
   }
+  std::size_t path_start = 0;
+  if (variable) {
+    // The grammar admits `$` in the endpoint dialect only.
+    result.variable = segments.front();
+    path_start = 1;
+    if (std::find(variables_.begin(), variables_.end(), result.variable) == variables_.end()) {
+      Span span = span_of(node);
+      error("syntax.unbound-variable",
+            "`$" + result.variable + "` is not bound here",
+            Span{span.begin, span.begin + 1 + static_cast<std::uint32_t>(result.variable.size())},
+            "_arraysearch(array, $" + result.variable + ", condition) binds it in its condition");
+    }
+  } else if (endpoint() && segments.size() > 1 &&
+             std::find(stage_aliases_.begin(), stage_aliases_.end(), segments.front()) !=
+                 stage_aliases_.end()) {
+    result.event_alias = segments.front();
+    path_start = 1;
+  }
+  for (std::size_t i = path_start; i < segments.size(); ++i) {
+    if (i > path_start) result.name += '.';
+    result.name += segments[i];
+  }
+  return make(span_of(node), std::move(result));
+}
+
+// Endpoint dialect: `_arraysearch(array, $entry, condition)` binds `$entry` to each element
+// of the array in the condition.
+ast::ExprPtr Converter::array_search(const Node& node, ast::Call result, std::size_t depth) {
+  Span span = span_of(node);
+  if (node.children.size() != 4) {
+    error("syntax.arraysearch",
+          "_arraysearch takes 3 arguments: an array field, a `$variable` and a condition; this "
+          "call has " + std::to_string(node.children.size() - 1),
+          span, "for example: _arraysearch(process.thread.Ext.call_stack, $entry, "
+                "$entry.symbol_info : \"*ntdll.dll*\")");
+    return make(span, std::move(result));
+  }
+  result.args.push_back(expression(*node.children[1], depth + 1));
+  const Node& binder = *node.children[2];
+  bool bare_variable = binder.is_type<g::field>() && binder.children.size() == 2 &&
+                       binder.children[0]->is_type<g::variable_mark>();
+  if (!bare_variable) {
+    error("syntax.arraysearch",
+          "the second argument of _arraysearch must be a variable such as `$entry`",
+          span_of(binder));
+    return make(span, std::move(result));
+  }
+  ast::Field variable;
+  variable.variable = binder.children[1]->string();
+  result.args.push_back(make(span_of(binder), std::move(variable)));
+  variables_.push_back(binder.children[1]->string());
+  result.args.push_back(expression(*node.children[3], depth + 1));
+  variables_.pop_back();
+  return make(span, std::move(result));
+}
+
+ast::ExprPtr Converter::lineage(const Node& node, std::size_t depth) {
+  check_depth(depth, span_of(node));
+  ast::Lineage result;
+  std::string_view relation = node.children[0]->string_view();
+  result.relation = relation == "child"   ? ast::LineageRelation::Child
+                    : relation == "event" ? ast::LineageRelation::Event
+                                          : ast::LineageRelation::Descendant;
+  // The inner filter is a query of its own: it sees no stage aliases or variables.
+  std::vector<std::string> aliases = std::exchange(stage_aliases_, {});
+  std::vector<std::string> variables = std::exchange(variables_, {});
+  result.filter = event_filter(*node.children[1]);
+  stage_aliases_ = std::move(aliases);
+  variables_ = std::move(variables);
   return make(span_of(node), std::move(result));
 }
 
@@ -308,6 +390,12 @@ ast::ExprPtr Converter::call(const Node& node, std::size_t depth) {
   result.written_name = std::string(written);
   result.name_span = span_of(name_node);
   std::string_view canonical = canonical_function_name(written);
+  bool array_search_name = written.size() == 12 && std::equal(written.begin(), written.end(),
+      "_arraysearch", [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a + 32 : a) == b; });
+  if (array_search_name && endpoint() && !result.case_insensitive) {
+    result.name = "_arraysearch";
+    return array_search(node, std::move(result), depth);
+  }
   if (canonical.empty()) {
     std::vector<std::string_view> args;
     for (std::size_t i = 1; i < node.children.size(); ++i) {
@@ -315,6 +403,10 @@ ast::ExprPtr Converter::call(const Node& node, std::size_t depth) {
       args.push_back(text_.substr(arg.begin, arg.end - arg.begin));
     }
     std::string hint = syntax::python_function_hint(written, args);
+    if (array_search_name) {
+      hint = "_arraysearch belongs to the endpoint dialect of Elastic Defend's behavior rules: "
+             "check them with --dialect endpoint";
+    }
     if (auto suggestion = syntax::closest_function_name(written); hint.empty() && !suggestion.empty()) {
       hint = "did you mean `" + std::string(suggestion) + "`?";
     }
@@ -350,7 +442,8 @@ ast::ExprPtr Converter::postfix(const Node& node, std::size_t depth) {
         in.case_insensitive = true;
       } else {
         in.candidates.push_back(expression(*child, depth + 1));
-        if (references_field(*in.candidates.back()) && references_field(*in.value)) {
+        if (!endpoint() && references_field(*in.candidates.back()) &&
+            references_field(*in.value)) {
           error("syntax.field-comparison",
                 "comparing a field with another field is not supported by Elasticsearch EQL",
                 in.candidates.back()->span, "the values after `in` must be literals");
@@ -447,6 +540,7 @@ ast::ExprPtr Converter::expression(const Node& node, std::size_t depth) {
     return arithmetic_chain(node, depth);
   }
   if (node.is_type<g::comparison>()) return comparison(node, depth);
+  if (node.is_type<g::lineage>()) return lineage(node, depth + 1);
   if (node.is_type<g::negation>()) {
     return make(span_of(node), ast::Not{expression(*node.children[0], depth + 1)});
   }
@@ -596,6 +690,9 @@ ast::Term Converter::term(const Node& node) {
         continue;
       }
       result.runs = runs;
+    } else if (child->is_type<g::alias_name>()) {
+      result.alias = child->string();
+      result.alias_span = span_of(*child);
     }
   }
   return result;
@@ -603,6 +700,7 @@ ast::Term Converter::term(const Node& node) {
 
 ast::Sequence Converter::sequence(const Node& node) {
   ast::Sequence result;
+  stage_aliases_.clear();
   for (const auto& child : node.children) {
     if (child->is_type<g::join_keys>()) {
       result.keys = join_keys(*child);
@@ -610,8 +708,27 @@ ast::Sequence Converter::sequence(const Node& node) {
       result.maxspan = duration(*child);
     } else if (child->is_type<g::term>()) {
       result.terms.push_back(term(*child));
+      const ast::Term& added = result.terms.back();
+      if (!added.alias.empty()) {
+        if (std::find(stage_aliases_.begin(), stage_aliases_.end(), added.alias) !=
+            stage_aliases_.end()) {
+          error("syntax.duplicate-alias",
+                "the alias `" + added.alias + "` names an earlier stage already",
+                added.alias_span);
+        }
+        if (added.missing || added.runs != 1) {
+          error("syntax.alias-position",
+                "a missing event or a term with runs cannot be named with `as`",
+                added.alias_span);
+        }
+        stage_aliases_.push_back(added.alias);
+      }
     } else if (child->is_type<g::until_term>()) {
       result.until = term(*child->children[0]);
+      if (!result.until->alias.empty()) {
+        error("syntax.alias-position", "the until term cannot be named with `as`",
+              result.until->alias_span);
+      }
       if (result.until->missing) {
         error("syntax.until-missing", "the until term cannot be a missing event `![...]`",
               result.until->span);
@@ -676,6 +793,10 @@ ast::Sample Converter::sample(const Node& node) {
     } else if (child->is_type<g::term>()) {
       result.terms.push_back(term(*child));
       const ast::Term& t = result.terms.back();
+      if (!t.alias.empty()) {
+        error("syntax.alias-position", "the terms of a sample cannot be named with `as`",
+              t.alias_span);
+      }
       if (t.missing) {
         error("syntax.sample-missing", "a sample cannot have missing events `![...]`", t.span);
       }
@@ -805,6 +926,7 @@ std::unique_ptr<Node> run_grammar(std::string_view text, const ParseOptions& opt
     return nullptr;
   }
   g::depth_budget = g::DepthBudget{options.max_depth, 0};
+  g::endpoint_dialect_active = options.dialect == Dialect::Endpoint;
   tao::pegtl::memory_input<tao::pegtl::tracking_mode::eager, tao::pegtl::eol::lf_crlf> in(
       text.data(), text.size(), "query");
   try {
@@ -827,6 +949,16 @@ std::unique_ptr<Node> run_grammar(std::string_view text, const ParseOptions& opt
 }
 
 }  // namespace
+
+const char* dialect_name(Dialect dialect) {
+  return dialect == Dialect::Endpoint ? "endpoint" : "elasticsearch";
+}
+
+std::optional<Dialect> dialect_named(std::string_view name) {
+  if (name == "endpoint") return Dialect::Endpoint;
+  if (name == "elasticsearch") return Dialect::Elasticsearch;
+  return std::nullopt;
+}
 
 ParseResult parse_query(std::string_view text, const ParseOptions& options) {
   ParseResult result;

@@ -21,6 +21,15 @@ const char* ast::pipe_name(ast::PipeKind kind) {
   return "head";
 }
 
+const char* ast::lineage_relation_name(ast::LineageRelation relation) {
+  switch (relation) {
+    case ast::LineageRelation::Descendant: return "descendant";
+    case ast::LineageRelation::Child: return "child";
+    case ast::LineageRelation::Event: return "event";
+  }
+  return "descendant";
+}
+
 namespace {
 
 const char* compare_symbol(ast::CompareOp op) {
@@ -71,7 +80,20 @@ std::string format_decimal(double value) {
   return text;
 }
 
+std::string path_text(const ast::Field& field);
+
+// `$entry.name` and `event0.file.name` (endpoint dialect) put their prefix before the path.
 std::string field_text(const ast::Field& field) {
+  std::string prefix = field.optional ? "?" : "";
+  if (!field.variable.empty()) {
+    prefix += "$" + field.variable;
+    return field.name.empty() ? prefix : prefix + "." + path_text(field);
+  }
+  if (!field.event_alias.empty()) prefix += field.event_alias + ".";
+  return prefix + path_text(field);
+}
+
+std::string path_text(const ast::Field& field) {
   bool plain = true;
   std::size_t start = 0;
   while (plain) {
@@ -82,9 +104,8 @@ std::string field_text(const ast::Field& field) {
     if (dot == std::string::npos) break;
     start = dot + 1;
   }
-  std::string text = field.optional ? "?" : "";
-  if (plain) return text + field.name;
-  text += '`';
+  if (plain) return field.name;
+  std::string text = "`";
   for (char c : field.name) {
     text += c;
     if (c == '`') text += '`';
@@ -109,7 +130,7 @@ enum Precedence { kOr = 1, kAnd, kNot, kPredicate, kAdditive, kMultiplicative, k
 
 int precedence(const ast::Expr& e) {
   if (auto* l = e.as<ast::Logical>()) return l->op == ast::LogicOp::Or ? kOr : kAnd;
-  if (e.as<ast::Not>()) return kNot;
+  if (e.as<ast::Not>() || e.as<ast::Lineage>()) return kNot;
   if (e.as<ast::Compare>() || e.as<ast::In>() || e.as<ast::Match>()) return kPredicate;
   if (auto* a = e.as<ast::Arith>()) {
     return a->op == ast::ArithOp::Add || a->op == ast::ArithOp::Sub ? kAdditive : kMultiplicative;
@@ -206,6 +227,12 @@ class EqlPrinter {
     }
     out += ')';
   }
+  void print(const ast::Lineage& l) {
+    out += ast::lineage_relation_name(l.relation);
+    out += " of [";
+    filter(l.filter);
+    out += ']';
+  }
 
   void keys(const std::vector<ast::ExprPtr>& list) {
     if (list.empty()) return;
@@ -232,6 +259,7 @@ class EqlPrinter {
     out += ']';
     keys(t.keys);
     if (t.runs != 1) out += " with runs=" + std::to_string(t.runs);
+    if (!t.alias.empty()) out += " as " + t.alias;
   }
   void body(const ast::EventFilter& f) { filter(f); }
   void body(const ast::Sequence& s) {
@@ -322,6 +350,11 @@ class Dumper {
     }
     out += ')';
   }
+  void print(const ast::Lineage& l) {
+    out += std::string("(") + ast::lineage_relation_name(l.relation) + "-of ";
+    filter(l.filter);
+    out += ')';
+  }
 
   void node(const std::string& head, std::initializer_list<const ast::Expr*> children) {
     out += "(" + head;
@@ -350,6 +383,7 @@ class Dumper {
     filter(t.filter);
     keys(t.keys);
     if (t.runs != 1) out += " (runs " + std::to_string(t.runs) + ")";
+    if (!t.alias.empty()) out += " (as " + t.alias + ")";
     out += ')';
   }
   void body(const ast::EventFilter& f) {
