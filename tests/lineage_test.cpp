@@ -344,3 +344,63 @@ TEST_CASE("lineage: the evaluator's LineageSource, with compiled inner queries")
   CHECK_FALSE(source.related(cmd, Relation::Descendant, shell));
   CHECK(tree.stats().processes == 3);
 }
+
+TEST_CASE("lineage: descendant of / child of / event of compile into leaves that ask the tree") {
+  eql::ParseOptions endpoint;
+  endpoint.dialect = eql::Dialect::Endpoint;
+  eql::ProcessTree tree;
+  eql::FilterOptions options;
+  options.lineage = &tree;
+  auto compiled = [&](const std::string& text, const eql::FilterOptions& with) {
+    eql::ParseResult parsed = eql::parse_query(text, endpoint);
+    REQUIRE_MESSAGE(parsed.ok(), text);
+    return eql::compile_filter(*parsed.query->event(), with);
+  };
+  auto program = [&](const std::string& text) {
+    eql::FilterCompileResult result = compiled(text, options);
+    REQUIRE_MESSAGE(result.program.has_value(), text);
+    return std::move(*result.program);
+  };
+  const eql::FilterProgram from_office = program(
+      R"(process where event.action == "start" and descendant of [process where process.name : "winword.exe"])");
+  const eql::FilterProgram not_from_office = program(
+      R"(process where process.name == "powershell.exe" and not descendant of [process where process.name : "winword.exe"])");
+  const eql::FilterProgram child_of_cmd = program(R"(file where child of [process where process.name == "cmd.exe"])");
+  const eql::FilterProgram started_as_cmd = program(R"(file where event of [process where process.name == "cmd.exe"])");
+  CHECK(tree.condition_count() == 4);
+  CHECK(from_office.describe().find("(descendant-of #0)") != std::string::npos);
+  CHECK(child_of_cmd.describe().find("(child-of #2)") != std::string::npos);
+
+  eql::EvalContext context;
+  std::int64_t clock = 0;
+  auto feed = [&](const eql::Event& event) {
+    tree.observe(event);  // as the runner does: the tree first, then the rules
+    return event;
+  };
+  const eql::Event word = feed(process_event(proc("word", "", "WINWORD.EXE"), "start", ++clock));
+  const eql::Event cmd = feed(process_event(proc("cmd", "word", "cmd.exe"), "start", ++clock));
+  const eql::Event ps = feed(process_event(proc("ps", "cmd", "powershell.exe"), "start", ++clock));
+  const eql::Event other = feed(process_event(proc("other-ps", "", "powershell.exe"), "start", ++clock));
+  CHECK_FALSE(from_office.matches(word, context));
+  CHECK(from_office.matches(cmd, context));
+  CHECK(from_office.matches(ps, context));
+  CHECK_FALSE(from_office.matches(other, context));
+  CHECK_FALSE(not_from_office.matches(ps, context));
+  CHECK(not_from_office.matches(other, context));
+
+  auto file_of = [&](const std::string& entity_id, const std::string& parent) {
+    return parsed(R"({"event":{"category":["file"],"type":["creation"]},"host":{"id":"host-1"},
+        "process":{"entity_id":")" + entity_id + R"(","parent":{"entity_id":")" + parent + R"("}}})", clock);
+  };
+  CHECK(child_of_cmd.matches(file_of("ps", "cmd"), context));
+  CHECK_FALSE(child_of_cmd.matches(file_of("cmd", "word"), context));
+  CHECK(started_as_cmd.matches(file_of("cmd", "word"), context));
+  CHECK_FALSE(started_as_cmd.matches(file_of("ps", "cmd"), context));
+
+  // Without a process tree (eql query, the shell) the condition is refused, not false.
+  eql::FilterCompileResult refused = compiled(R"(process where descendant of [process where true])", eql::FilterOptions{});
+  CHECK_FALSE(refused.program.has_value());
+  REQUIRE(refused.diagnostics.size() == 1);
+  CHECK(refused.diagnostics[0].code == "eval.lineage-unavailable");
+  CHECK(refused.diagnostics[0].span.begin == 14);
+}
