@@ -14,7 +14,9 @@ Output format (UTF-8 text, then gzip with a fixed header so the output is reprod
 
 (Field names may start with `@`, never with `[`.)
 
-Section kinds: `ecs` (one section), `non-ecs <index pattern>`, `endpoint`, `endgame`,
+Section kinds: `ecs` (one section), `non-ecs <index pattern>`, `endpoint`, `defend` (Elastic
+Defend's own fields from the endpoint package's data streams, for the endpoint dialect; those
+of ECS and `endpoint` left out), `endgame`,
 `allowed <ECS field>` (one allowed value per line instead of fields), `beat <beat name>`, `integration <package>/<data stream>`, `package <name> <version> <latest>` (the
 newest version of the package in the schema copy, `-` when absent, and the newest version
 the package manifests know; it lists no fields).
@@ -59,6 +61,64 @@ def load_ecs(source):
         fields[name] = (spec["type"], array)
         for multi in spec.get("multi_fields") or []:
             fields[multi["flat_name"]] = (multi["type"], False)
+    return fields
+
+
+def unquote(text):
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def read_fields_yml(path):
+    """{field: type} of an ECS-style fields.yml, read without a YAML library.
+
+    The subset the endpoint package writes: a list of `- name:` entries with `type:` and,
+    for groups, a nested `fields:` list whose names continue the group's path. Other nested
+    keys (multi_fields, allowed_values, normalize...) are skipped; groups and aliases are no
+    fields of their own.
+    """
+    out = {}
+    stack = []  # (indent of the entry's dash, full name)
+    skip_deeper_than = None  # inside a nested key other than `fields:`
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.rstrip("\n").rstrip()
+            stripped = line.lstrip(" ")
+            if not stripped or stripped.startswith("#"):
+                continue
+            indent = len(line) - len(stripped)
+            if skip_deeper_than is not None:
+                if indent > skip_deeper_than:
+                    continue
+                skip_deeper_than = None
+            if stripped.startswith("- name:"):
+                while stack and stack[-1][0] >= indent:
+                    stack.pop()
+                name = unquote(stripped[len("- name:"):].strip())
+                full = f"{stack[-1][1]}.{name}" if stack else name
+                stack.append((indent, full))
+                out[full] = None
+            elif stack and indent == stack[-1][0] + 2:
+                key, _, value = stripped.partition(":")
+                if key == "type":
+                    out[stack[-1][1]] = unquote(value.strip())
+                elif not value.strip() and key != "fields":
+                    skip_deeper_than = indent
+    return {name: kind for name, kind in out.items() if kind and kind not in ("group", "alias")}
+
+
+def load_defend(source, known):
+    """Elastic Defend's fields of every endpoint-package data stream that `known` lacks."""
+    folder = os.path.join(source, "endpoint-package")
+    fields = {}
+    for stream in sorted(os.listdir(folder)):
+        path = os.path.join(folder, stream, "fields.yml")
+        if not os.path.isfile(path):
+            continue
+        for name, kind in read_fields_yml(path).items():
+            if name not in known:
+                fields.setdefault(name, (kind, False))
     return fields
 
 
@@ -151,6 +211,7 @@ def main():
         endpoint = {}
         flatten_mapping(json.load(f), "", endpoint)
     section("endpoint", {k: (v, False) for k, v in endpoint.items()})
+    section("defend", load_defend(source, set(ecs) | set(endpoint)))
 
     with gzip.open(os.path.join(source, "endgame-8.4.0.json.gz"), "rt", encoding="utf-8") as f:
         endgame = {}

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "eql/diagnostic.h"
+#include "eql/dialect.h"
 #include "eql/source.h"
 
 namespace eql {
@@ -86,6 +87,16 @@ struct ExceptionList {
   std::string namespace_type;
 };
 
+/// What an Elastic Defend behavior rule asks the endpoint to do when it matches
+/// (`[[actions]]`, `[[optional_actions]]`): e.g. kill_process on `process.entity_id`.
+struct EndpointAction {
+  std::string action;  ///< "kill_process", "rollback", ...
+  std::string field;   ///< the field naming the target, e.g. "process.entity_id"
+  std::optional<std::int64_t> state;  ///< the sequence stage whose event holds the field
+  bool tree = false;      ///< the whole process tree
+  bool optional = false;  ///< from [[optional_actions]]
+};
+
 /// One EQL rule as the file states it. Optional numbers are absent when the file omits them.
 struct Rule {
   std::string file;  ///< the path it was loaded from, as shown in diagnostics
@@ -110,6 +121,14 @@ struct Rule {
   std::vector<std::string> tags;
   std::vector<MitreThreat> threat;
   std::vector<ExceptionListReference> exceptions_list;
+
+  /// The EQL dialect of the query: endpoint for Elastic Defend's behavior rules.
+  Dialect dialect = Dialect::Elasticsearch;
+  // Elastic Defend behavior rules ([rule] with id, os_list, min_endpoint_version, version)
+  std::vector<std::string> os_list;
+  std::string rule_version;  ///< e.g. "1.0.15"
+  std::string min_endpoint_version;
+  std::vector<EndpointAction> actions;
 
   // detection-rules [metadata]
   std::vector<std::string> integrations;

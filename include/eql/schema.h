@@ -136,6 +136,9 @@ struct SchemaRequest {
   std::vector<std::shared_ptr<const SchemaTable>> user_tables;
   /// Leave out the embedded schemas (only the user tables count).
   bool embedded = true;
+  /// Add Elastic Defend's own fields (the endpoint package's data streams): for queries of
+  /// the endpoint dialect, which read them.
+  bool defend = false;
 };
 
 /// ECS + non-ECS fields for each index pattern + Elastic Defend fields + beats fields

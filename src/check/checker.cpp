@@ -331,6 +331,9 @@ class Checker {
         return ValueType::unknown(&expr);
       }
       case TypeFamily::Container:
+        // The endpoint tests an object for presence (`code_signature != null`).
+        if (endpoint()) return ValueType::unknown(&expr);
+        [[fallthrough]];
       case TypeFamily::Other:
         error("check.unsupported-field", expr.span,
               "`" + (*path) + "` is " + type_word(value) +
@@ -663,6 +666,15 @@ class Checker {
           return;
         }
       }
+    }
+    if (endpoint() && !suggestions.close) {
+      // Defend's events carry fields its published package does not describe; a field far
+      // from every known one is taken as such, a near miss stays a typo (an error).
+      report(Severity::Warning, "check.unpublished-field", expr.span,
+             "field `" + name + "` is in no published schema (ECS, Elastic Defend's endpoint "
+             "package), so it cannot be checked",
+             "if the field is real, describe it with --schema FILE; if not, check its spelling");
+      return;
     }
     std::string message = "unknown field `" + name + "`";
     if (!category_.empty()) message += " for " + category_ + " events";

@@ -293,7 +293,9 @@ std::map<const Rule*, Diagnostics> rule_id_diagnostics(const std::vector<RuleFil
   std::map<const Rule*, Diagnostics> found;
   for (const RuleFile& file : files) {
     for (const Rule& rule : file.rules) {
-      if (rule.format != RuleFormat::Toml || !rule.rule_id.empty() || rule.rule_id_span.end > 0) {
+      // A behavior rule's `id` is one of its required keys (meta.required).
+      if (rule.format != RuleFormat::Toml || !rule.rule_id.empty() || rule.rule_id_span.end > 0 ||
+          rule.dialect == Dialect::Endpoint) {
         continue;
       }
       found[&rule].push_back(diagnostic_at(
@@ -393,7 +395,9 @@ std::string nothing_found(const std::vector<std::string>& paths, const Tally& ta
 Diagnostics check_rule_query(const Rule& rule, const CheckContext& context) {
   if (!rule.has_query) return {};
   // Default options are Elasticsearch's syntax: the hunting pipes it refuses are errors.
-  ParseResult parsed = parse_query(rule.query, ParseOptions{});
+  ParseOptions parse_options;
+  parse_options.dialect = rule.dialect;
+  ParseResult parsed = parse_query(rule.query, parse_options);
   Diagnostics out = std::move(parsed.diagnostics);
   if (!parsed.query || context.syntax_only) return out;
   // The schema this rule is checked against, chosen as detection-rules does.
@@ -402,10 +406,12 @@ Diagnostics check_rule_query(const Rule& rule, const CheckContext& context) {
   request.integrations = rule.integrations;
   request.datasets = query_datasets(*parsed.query);
   request.user_tables = context.user_tables;
+  request.defend = rule.dialect == Dialect::Endpoint;
   Schema schema = select_schema(request);
   CheckOptions options;
   if (!rule.event_category_override.empty()) options.category_field = rule.event_category_override;
   options.query_text = rule.query;
+  options.dialect = rule.dialect;
   Diagnostics found = check_query(*parsed.query, schema, options);
   out.insert(out.end(), schema.notes.begin(), schema.notes.end());
   out.insert(out.end(), found.begin(), found.end());

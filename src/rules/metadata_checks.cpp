@@ -48,6 +48,20 @@ constexpr std::array kKnownMetadataKeys = {
     "updated_date"sv};
 constexpr std::array kKnownTopKeys = {"metadata"sv, "rule"sv, "transform"sv};
 
+/// Elastic Defend behavior rules (elastic/protections-artifacts): the keys the published
+/// rules use, and those every one of them has.
+constexpr std::array kBehaviorRequiredKeys = {"description"sv, "id"sv, "min_endpoint_version"sv,
+                                              "name"sv, "os_list"sv, "version"sv};
+constexpr std::array kBehaviorRuleKeys = {
+    "actions"sv, "description"sv, "id"sv, "license"sv, "max_endpoint_version"sv,
+    "min_endpoint_version"sv, "name"sv, "optional_actions"sv, "os_list"sv, "query"sv,
+    "reference"sv, "reputation"sv, "tags"sv, "version"sv};
+constexpr std::array kBehaviorTopKeys = {"actions"sv, "internal"sv, "optional_actions"sv, "rule"sv,
+                                         "threat"sv};
+constexpr std::array kBehaviorOperatingSystems = {"linux"sv, "macos"sv, "windows"sv};
+constexpr std::array kBehaviorVersionKeys = {"version"sv, "min_endpoint_version"sv,
+                                             "max_endpoint_version"sv};
+
 struct EnumField {
   std::string_view table;  ///< "rule" or "metadata"
   std::string_view key;
@@ -233,7 +247,44 @@ class TomlMetadataChecker {
     check_threat(rule);
   }
 
+  /// An Elastic Defend behavior rule: its own keys, not detection-rules'.
+  void check_behavior(const toml::table& root, const toml::table& rule) {
+    check_unknown_keys(root, kBehaviorTopKeys, "");
+    check_unknown_keys(rule, kBehaviorRuleKeys, "rule.");
+    check_required(rule, kBehaviorRequiredKeys, "rule");
+    if (const auto* systems = rule.get_as<toml::array>("os_list")) {
+      for (const toml::node& system : *systems) {
+        const auto* name = system.as_string();
+        if (name == nullptr || contains(kBehaviorOperatingSystems, name->get())) continue;
+        std::string near = nearest(name->get(), kBehaviorOperatingSystems);
+        report("meta.enum", Severity::Error, span_of(system),
+               "`rule.os_list` names \"" + name->get() + "\"; it takes linux, macos or windows",
+               near.empty() ? std::string() : "did you mean \"" + near + "\"?");
+      }
+    }
+    for (std::string_view key : kBehaviorVersionKeys) {
+      const auto* version = rule.get_as<std::string>(key);
+      if (version == nullptr || is_dotted_version(version->get())) continue;
+      report("meta.version", Severity::Error, span_of(*version),
+             "`rule." + std::string(key) + "` is \"" + version->get() +
+                 "\"; it must be a version such as \"8.12.0\"");
+    }
+    check_threat(root);
+  }
+
  private:
+  static bool is_dotted_version(std::string_view text) {
+    std::size_t parts = 0;
+    while (true) {
+      std::size_t dot = text.find('.');
+      std::string_view part = text.substr(0, dot);
+      if (part.empty() || part.find_first_not_of("0123456789") != std::string_view::npos) return false;
+      ++parts;
+      if (dot == std::string_view::npos) return parts >= 2;
+      text.remove_prefix(dot + 1);
+    }
+  }
+
   Span span_of(const toml::node& node) const {
     const toml::source_region& region = node.source();
     std::uint32_t begin =
@@ -567,7 +618,11 @@ Diagnostics check_rule_metadata(const RuleFile& file, const Rule& rule) {
     }
     const toml::table* table = root.get_as<toml::table>("rule");
     if (table == nullptr) return out;
-    TomlMetadataChecker(file.source.text(), out).check(root, *table);
+    if (rule.dialect == Dialect::Endpoint) {
+      TomlMetadataChecker(file.source.text(), out).check_behavior(root, *table);
+    } else {
+      TomlMetadataChecker(file.source.text(), out).check(root, *table);
+    }
   }
   rules_internal::sort_by_position(out);
   return out;

@@ -132,28 +132,31 @@ class TomlFields {
   Diagnostics& out_;
 };
 
-std::vector<MitreThreat> read_threat(TomlFields& fields, const toml::table& rule) {
+// `prefix` is where the threat list sits: "rule." in detection-rules, "" in behavior rules.
+std::vector<MitreThreat> read_threat(TomlFields& fields, const toml::table& rule,
+                                     std::string_view prefix = "rule.") {
+  auto path = [prefix](std::string_view key) { return std::string(prefix).append(key); };
   std::vector<MitreThreat> threats;
-  for (const toml::table* entry : fields.tables(rule, "threat", "rule.threat")) {
+  for (const toml::table* entry : fields.tables(rule, "threat", path("threat"))) {
     MitreThreat threat;
-    threat.framework = fields.string(*entry, "framework", "rule.threat.framework");
-    if (const toml::table* tactic = fields.table(*entry, "tactic", "rule.threat.tactic")) {
-      threat.tactic_id = fields.string(*tactic, "id", "rule.threat.tactic.id");
-      threat.tactic_name = fields.string(*tactic, "name", "rule.threat.tactic.name");
-      threat.tactic_reference = fields.string(*tactic, "reference", "rule.threat.tactic.reference");
+    threat.framework = fields.string(*entry, "framework", path("threat.framework"));
+    if (const toml::table* tactic = fields.table(*entry, "tactic", path("threat.tactic"))) {
+      threat.tactic_id = fields.string(*tactic, "id", path("threat.tactic.id"));
+      threat.tactic_name = fields.string(*tactic, "name", path("threat.tactic.name"));
+      threat.tactic_reference = fields.string(*tactic, "reference", path("threat.tactic.reference"));
     }
-    for (const toml::table* item : fields.tables(*entry, "technique", "rule.threat.technique")) {
+    for (const toml::table* item : fields.tables(*entry, "technique", path("threat.technique"))) {
       MitreTechnique technique;
-      technique.id = fields.string(*item, "id", "rule.threat.technique.id");
-      technique.name = fields.string(*item, "name", "rule.threat.technique.name");
-      technique.reference = fields.string(*item, "reference", "rule.threat.technique.reference");
+      technique.id = fields.string(*item, "id", path("threat.technique.id"));
+      technique.name = fields.string(*item, "name", path("threat.technique.name"));
+      technique.reference = fields.string(*item, "reference", path("threat.technique.reference"));
       for (const toml::table* sub :
-           fields.tables(*item, "subtechnique", "rule.threat.technique.subtechnique")) {
+           fields.tables(*item, "subtechnique", path("threat.technique.subtechnique"))) {
         MitreSubtechnique subtechnique;
-        subtechnique.id = fields.string(*sub, "id", "rule.threat.technique.subtechnique.id");
-        subtechnique.name = fields.string(*sub, "name", "rule.threat.technique.subtechnique.name");
+        subtechnique.id = fields.string(*sub, "id", path("threat.technique.subtechnique.id"));
+        subtechnique.name = fields.string(*sub, "name", path("threat.technique.subtechnique.name"));
         subtechnique.reference =
-            fields.string(*sub, "reference", "rule.threat.technique.subtechnique.reference");
+            fields.string(*sub, "reference", path("threat.technique.subtechnique.reference"));
         technique.subtechniques.push_back(std::move(subtechnique));
       }
       threat.techniques.push_back(std::move(technique));
@@ -176,6 +179,54 @@ std::vector<ExceptionListReference> read_exception_references(TomlFields& fields
     references.push_back(std::move(reference));
   }
   return references;
+}
+
+std::vector<EndpointAction> read_actions(TomlFields& fields, const toml::table& rule) {
+  std::vector<EndpointAction> actions;
+  for (std::string_view key : {"actions", "optional_actions"}) {
+    std::string path = std::string(key);
+    for (const toml::table* entry : fields.tables(rule, key, path)) {
+      EndpointAction action;
+      action.optional = key == "optional_actions";
+      action.action = fields.string(*entry, "action", path + ".action");
+      action.field = fields.string(*entry, "field", path + ".field");
+      action.state = fields.integer(*entry, "state", path + ".state");
+      if (const toml::node* tree = entry->get("tree")) {
+        if (const auto* value = tree->as_boolean()) {
+          action.tree = value->get();
+        } else {
+          fields.wrong_type(*tree, path + ".tree", "a boolean");
+        }
+      }
+      actions.push_back(std::move(action));
+    }
+  }
+  return actions;
+}
+
+// An Elastic Defend behavior rule (elastic/protections-artifacts): `[rule]` with `id`
+// instead of `rule_id`, no language or type (its query is EQL of the endpoint dialect),
+// `os_list` and `version`; `[[actions]]` and `[[threat]]` sit at the top of the file.
+bool is_behavior_rule(const toml::table& rule, const std::string& language, const std::string& type) {
+  return language.empty() && type.empty() && rule.contains("id") && !rule.contains("rule_id");
+}
+
+void read_behavior_rule(TomlFields& fields, const toml::table& root, const toml::table& table,
+                        Rule& rule) {
+  rule.dialect = Dialect::Endpoint;
+  rule.rule_id = fields.string(table, "id", "rule.id");
+  if (const toml::node* id = table.get("id")) rule.rule_id_span = fields.span_of(*id);
+  rule.name = fields.string(table, "name", "rule.name");
+  rule.description = fields.string(table, "description", "rule.description");
+  rule.os_list = fields.strings(table, "os_list", "rule.os_list");
+  rule.rule_version = fields.string(table, "version", "rule.version");
+  rule.min_endpoint_version =
+      fields.string(table, "min_endpoint_version", "rule.min_endpoint_version");
+  rule.tags = fields.strings(table, "tags", "rule.tags");
+  // Seen at the top of the file and, in some rules, inside [rule] (`optional_actions = []`).
+  rule.actions = read_actions(fields, root);
+  for (EndpointAction& action : read_actions(fields, table)) rule.actions.push_back(std::move(action));
+  rule.threat = read_threat(fields, root, "");
 }
 
 // Finds the query's bytes in the file by rescanning the string token toml++ parsed, so even
@@ -282,7 +333,8 @@ void load_toml_rules(RuleFile& file) {
   if (has_errors(file.diagnostics)) return;
 
   std::uint32_t rule_offset = file_fields.span_of(*rule_table).begin;
-  if (!is_eql_rule(language, type)) {
+  bool behavior = is_behavior_rule(*rule_table, language, type);
+  if (!behavior && !is_eql_rule(language, type)) {
     SkippedEntry entry;
     entry.kind = SkippedEntry::Kind::RuleInOtherLanguage;
     entry.what = skipped_language_label(language, type);
@@ -302,6 +354,13 @@ void load_toml_rules(RuleFile& file) {
   rule.language = language.empty() ? "eql" : language;
   rule.type = type;
   TomlFields fields(file, rule.field_diagnostics);
+  if (behavior) {
+    read_behavior_rule(fields, root, *rule_table, rule);
+    read_query(fields, file, *rule_table, rule);
+    sort_by_position(rule.field_diagnostics);
+    file.rules.push_back(std::move(rule));
+    return;
+  }
   rule.rule_id = fields.string(*rule_table, "rule_id", "rule.rule_id");
   if (const toml::node* id = rule_table->get("rule_id")) rule.rule_id_span = fields.span_of(*id);
   rule.name = fields.string(*rule_table, "name", "rule.name");

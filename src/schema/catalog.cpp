@@ -72,6 +72,8 @@ Catalog parse_catalog_text(std::string_view text) {
         catalog.ecs = start("ECS 9.5.0");
       } else if (kind == "endpoint") {
         catalog.endpoint = start("Elastic Defend (endpoint) fields");
+      } else if (kind == "defend") {
+        catalog.defend = start("Elastic Defend endpoint package fields");
       } else if (kind == "endgame") {
         catalog.endgame = start("endgame 8.4.0");
       } else if (kind == "non-ecs") {

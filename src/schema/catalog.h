@@ -16,6 +16,8 @@ namespace eql::schema_internal {
 struct Catalog {
   std::shared_ptr<const SchemaTable> ecs;
   std::shared_ptr<const SchemaTable> endpoint;
+  /// Elastic Defend's own fields (endpoint package data streams), for the endpoint dialect.
+  std::shared_ptr<const SchemaTable> defend;
   std::shared_ptr<const SchemaTable> endgame;
   std::map<std::string, std::shared_ptr<const SchemaTable>, std::less<>> non_ecs;  ///< by index pattern
   std::map<std::string, std::shared_ptr<const SchemaTable>, std::less<>> beats;    ///< by beat name

@@ -104,6 +104,7 @@ Schema select_schema(const SchemaRequest& request) {
     if (found != catalog.non_ecs.end()) schema.add_table(found->second);
   }
   schema.add_table(catalog.endpoint);
+  if (request.defend && catalog.defend) schema.add_table(catalog.defend);
 
   bool any_beat = false;
   for (const auto& pattern : request.index) {
@@ -146,6 +147,7 @@ Schema embedded_schema_all(const std::vector<std::shared_ptr<const SchemaTable>>
   for (const auto& table : user_tables) schema.add_table(table);
   schema.add_table(catalog.ecs);
   schema.add_table(catalog.endpoint);
+  if (catalog.defend) schema.add_table(catalog.defend);
   for (const auto& [pattern, table] : catalog.non_ecs) schema.add_table(table);
   for (const auto& [beat, table] : catalog.beats) schema.add_table(table);
   for (const auto& [package, tables] : catalog.integrations) {
