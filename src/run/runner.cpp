@@ -208,7 +208,9 @@ const SequenceStats* RuleRunner::sequence_stats(std::size_t index) const {
 Diagnostics RuleRunner::add_rule(const Rule& rule) { return add_rule(rule, {}); }
 
 Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions) {
-  ParseResult parsed = parse_query(rule.query, ParseOptions{});
+  ParseOptions parse_options;
+  parse_options.dialect = rule.dialect;  // Defend's behavior rules: lineage and the rest
+  ParseResult parsed = parse_query(rule.query, parse_options);
   Diagnostics diagnostics = std::move(parsed.diagnostics);
   if (!parsed.ok()) return diagnostics;
   const ast::Query& query = *parsed.query;
