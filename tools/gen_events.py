@@ -15,6 +15,10 @@ that have a recipe here (--list-triggers) get incidents spread evenly over the s
     tools/gen_events.py --events 1000000 --hosts 1000 > events.ndjson
     tools/gen_events.py --events 100000 --trigger-share 0.001 \\
         --trigger-rules ../shared/corpus/detection-rules > events.ndjson
+
+--defend adds what Elastic Defend's behavior rules read on Windows hosts: api and library
+events, file.Ext fields, and process trees whose process.parent.entity_id chains lead to
+processes started earlier (tools/gen_events_defend.py). Without it the output is unchanged.
 """
 import argparse
 import base64
@@ -594,6 +598,8 @@ def main():
                         help="rule files or folders: the rules with a recipe get incidents")
     parser.add_argument("--trigger-manifest", metavar="FILE",
                         help="write {rule_id: incidents} of the stream as JSON to FILE")
+    parser.add_argument("--defend", action="store_true",
+                        help="Elastic Defend-shaped events: api, library, file.Ext, process trees (Windows hosts)")
     parser.add_argument("--list-triggers", action="store_true", help="list the rules that have a recipe, and exit")
     args = parser.parse_args()
     if args.list_triggers:
@@ -624,7 +630,11 @@ def main():
             while slot in starts:
                 slot += 1
             starts[slot] = chosen[j % len(chosen)]
-    gen = Generator(args)
+    if args.defend:
+        import gen_events_defend  # only then: the default stream never depends on it
+        gen = gen_events_defend.DefendGenerator(args)
+    else:
+        gen = Generator(args)
     manifest = {rule_id: 0 for rule_id in chosen}
     out = sys.stdout
     buffer = []

@@ -92,11 +92,16 @@ std::optional<FieldTable> parse_es_mapping(std::string_view text, std::string& e
 
 // ---- compiling -----------------------------------------------------------------------
 
+class LineageSource;  // eql/lineage.h
+
 struct FilterOptions {
   /// The field `<category> where` tests (`event_category_override` in rules).
   std::string category_field = "event.category";
   /// Types of fields; nullptr means JsonFieldTypes.
   const FieldTypes* field_types = nullptr;
+  /// What answers `descendant of`/`child of`/`event of` (the endpoint dialect); it must
+  /// outlive the programs compiled with it. nullptr: such a condition does not compile.
+  LineageSource* lineage = nullptr;
 };
 
 /// Scratch space for evaluation, reused from event to event so that evaluating allocates

@@ -40,6 +40,9 @@ struct RunnerOptions {
   /// release_overdue(). 0: no bound (events wait for newer events only).
   std::int64_t max_delay_ms = 0;
   std::size_t max_pending = 1'000'000;
+  /// Processes the lineage tree holds over all hosts (rules with `descendant of`, `child
+  /// of`, `event of`; docs/lineage.md); past it the tree evicts and counts.
+  std::size_t max_processes = 250'000;
   std::size_t max_samples_per_key = 1;
   /// Every rule sees every event, whatever its index patterns.
   bool ignore_index = false;
@@ -100,6 +103,11 @@ struct RunnerStats {
   /// Counted once per sequence rule that could use the event:
   std::uint64_t late_events = 0;       ///< stream mode: later than the reorder window
   std::uint64_t untimed_events = 0;    ///< without the rule's timestamp
+  /// The process tree of lineage conditions (docs/lineage.md); all 0 when no rule has one.
+  std::uint64_t processes_evicted = 0;  ///< by RunnerOptions::max_processes
+  std::uint64_t processes_expired = 0;  ///< ended and past the grace period
+  std::uint64_t lineage_walks_cut = 0;  ///< questions that stopped at the walk bound
+  std::uint64_t processes_peak = 0;     ///< most processes held at once
 };
 
 /// Why an optimistic exact run needs its second pass (RunnerOptions::optimistic).

@@ -21,6 +21,7 @@
 #include "eql/pipes.h"
 #include "eql/schema.h"
 #include "eql/schema_types.h"
+#include "run/lineage.h"
 
 namespace eql::cli {
 
@@ -257,7 +258,7 @@ struct Matches {
 // Reads every file and keeps its matches; with `bound` (tail?, N) only the first or last N in
 // event order (a bounded heap), so `| head 10` over a large file needs little memory.
 Matches read_matches(const QueryOptions& options, const FilterProgram& program, EvalContext& context,
-                     std::optional<std::pair<bool, std::size_t>> bound, bool hunting) {
+                     std::optional<std::pair<bool, std::size_t>> bound, bool hunting, ProcessTree& lineage) {
   Matches found;
   std::vector<Event>& matched = found.kept;
   std::uint64_t ordinal = 0;
@@ -276,6 +277,8 @@ Matches read_matches(const QueryOptions& options, const FilterProgram& program, 
         file, options.read,
         [&](Event&& event) {
           event.ordinal = ordinal++;
+          // The process tree of `descendant of`/`child of` sees the event first (docs/lineage.md).
+          if (lineage.condition_count() != 0) lineage.observe(event);
           if (!program.matches(event, context)) return true;
           ++found.count;
           if (live) {
@@ -456,6 +459,8 @@ int run_query(Args args) {
   FilterOptions filter_options;
   filter_options.field_types = &schema_types;
   filter_options.category_field = options.category_field;
+  ProcessTree lineage;
+  filter_options.lineage = &lineage;
   FilterCompileResult compiled = compile_filter(*filter, filter_options);
   for (const Diagnostic& d : compiled.diagnostics) show(d);
   if (!compiled.program) return kExitFindings;
@@ -474,13 +479,18 @@ int run_query(Args args) {
   if (!hunting) {
     std::vector<std::string> fields = event_columns(options, query, program, {});
     for (std::string& field : program.fields()) fields.push_back(std::move(field));
+    for (std::string& field : lineage.fields_read()) fields.push_back(std::move(field));
     fields.push_back(options.category_field);
     if (!options.read.tiebreaker_field.empty()) fields.push_back(options.read.tiebreaker_field);
     options.read.fields = std::make_shared<const FieldSelection>(fields);
   }
   auto started = std::chrono::steady_clock::now();
   EvalContext context;
-  Matches found = read_matches(options, program, context, bound, hunting.has_value());
+  Matches found = read_matches(options, program, context, bound, hunting.has_value(), lineage);
+  if (lineage.stats().evicted != 0) {
+    std::fprintf(stderr, "eql query: process lineage: %s evicted (at most %zu held)\n",
+                 count_of(lineage.stats().evicted, "process", "processes").c_str(), lineage.options().max_processes);
+  }
   std::vector<Event>& matched = found.kept;
   if (found.strict_failure) {
     std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);

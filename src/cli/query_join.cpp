@@ -12,6 +12,7 @@
 #include "shell/table.h"
 #include "eql/eval.h"
 #include "eql/sequence.h"
+#include "run/lineage.h"
 
 namespace eql::cli {
 
@@ -152,6 +153,8 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
   FilterOptions filter_options;
   filter_options.category_field = options.category_field;
   filter_options.field_types = options.field_types;
+  ProcessTree lineage;  // fed each event as it is read, before the matchers see it
+  filter_options.lineage = &lineage;
   std::unique_ptr<SequenceMatcher> sequence;
   std::unique_ptr<SampleMatcher> sample;
   Diagnostics problems;
@@ -207,6 +210,7 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
         [&](Event&& parsed) {
           parsed.ordinal = ordinal++;
           auto event = std::make_shared<const Event>(std::move(parsed));
+          if (lineage.condition_count() != 0) lineage.observe(*event);
           if (sample) {
             sample->push(event, context);
             return true;
@@ -288,6 +292,10 @@ int run_join_query(const ast::Query& query, const JoinQueryOptions& options) {
       if (untimed) std::fprintf(stderr, ", %s without a timestamp ignored", count_of(untimed, "event").c_str());
       if (late) std::fprintf(stderr, ", %s later than --max-lateness dropped", count_of(late, "event").c_str());
       std::fputs("\n", stderr);
+    }
+    if (lineage.stats().evicted != 0) {
+      std::fprintf(stderr, "eql query: process lineage: %s evicted (at most %zu held)\n",
+                   count_of(lineage.stats().evicted, "process", "processes").c_str(), lineage.options().max_processes);
     }
   }
   return io_error ? kExitUsage : kExitOk;

@@ -75,6 +75,8 @@ constexpr const char* kRunUsage =
     "  --max-delay DURATION     a live stream (standard input on a pipe): the longest an event\n"
     "                           waits in the reorder window in wall-clock time (default 2s)\n"
     "  --max-pending N          most partial sequences per rule (default 1000000)\n"
+    "  --max-processes N        most processes the lineage tree holds, over all hosts, for\n"
+    "                           descendant of / child of (default 250000)\n"
     "  --max-samples-per-key N  samples per join key (default 1)\n"
     "  --max-line-bytes N       longest NDJSON line accepted (default 64 MiB); longer lines\n"
     "                           are reported at FILE:LINE, counted and skipped\n"
@@ -118,6 +120,7 @@ struct RunCommandOptions {
   std::int64_t max_lateness_ms = 10'000;
   std::int64_t max_delay_ms = 2'000;
   std::size_t max_pending = 1'000'000;
+  std::size_t max_processes = 250'000;
   std::size_t max_samples_per_key = 1;
   EventReadOptions read;
   std::size_t threads = 1;
@@ -203,6 +206,10 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       auto n = number(*pending);
       if (!n) return std::string("--max-pending needs a number");
       options.max_pending = *n;
+    } else if (auto processes = reader.option_value("--max-processes", error)) {
+      auto n = number(*processes);
+      if (!n || *n == 0) return std::string("--max-processes needs a number above 0");
+      options.max_processes = *n;
     } else if (auto samples = reader.option_value("--max-samples-per-key", error)) {
       auto n = number(*samples);
       if (!n) return std::string("--max-samples-per-key needs a number");
@@ -445,6 +452,7 @@ struct SummaryFacts {
   double seconds = 0;
   std::string reread_note;  // why the sequence rules read the input twice, if they did
   std::size_t max_pending = 0;
+  std::size_t max_processes = 0;
 };
 
 // The summary on stderr at the end of a run (docs/run.md, "Progress and summary").
@@ -489,6 +497,13 @@ void print_summary(std::FILE* err, const ParallelTotals& totals, const std::vect
                  count_of(totals.evicted, "partial sequence").c_str(), facts.max_pending,
                  count_of(totals.key_overflow, "event with more than 10000 join keys",
                           "events with more than 10000 join keys").c_str());
+  }
+  // What the process tree of lineage conditions dropped (docs/lineage.md).
+  if (totals.processes_evicted || totals.lineage_walks_cut) {
+    std::fprintf(err, "eql run: process lineage: %s evicted by --max-processes %zu, %s\n",
+                 count_of(totals.processes_evicted, "process", "processes").c_str(), facts.max_processes,
+                 count_of(totals.lineage_walks_cut, "question stopped at 64 ancestors",
+                          "questions stopped at 64 ancestors").c_str());
   }
   if (!alerting.empty()) {
     std::fputs("eql run: alerts per rule (top 10):\n", err);
@@ -634,6 +649,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   runner_options.max_lateness_ms = options.max_lateness_ms;
   runner_options.max_delay_ms = options.max_delay_ms;
   runner_options.max_pending = options.max_pending;
+  runner_options.max_processes = options.max_processes;
   runner_options.max_samples_per_key = options.max_samples_per_key;
   runner_options.ignore_index = options.ignore_index;
   // Field types from the embedded schemas (and --schema files), as `eql query` uses them:
@@ -761,6 +777,7 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
     facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     facts.reread_note = reread_note;
     facts.max_pending = options.max_pending;
+    facts.max_processes = options.max_processes;
     print_summary(err, totals, alerts_per_rule, rule_at, facts);
   }
   if (io_error) return kExitUsage;

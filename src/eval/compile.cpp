@@ -58,7 +58,7 @@ const FunctionSpec* find_function(std::string_view name) {
 class Compiler {
  public:
   explicit Compiler(const FilterOptions& options)
-      : types_(options.field_types ? *options.field_types : json_types_) {}
+      : options_(options), types_(options.field_types ? *options.field_types : json_types_) {}
 
   Program program;
   Diagnostics diagnostics;
@@ -357,9 +357,29 @@ class Compiler {
     }
     return field(f.name, f.optional, expr.span);
   }
-  std::uint32_t scalar_node(const ast::Lineage&, const ast::Expr& expr) {
-    not_evaluated("process lineage", expr.span);
-    return constant(Value::null());
+  // `descendant of [process where ...]`: the inner query is compiled as a filter of its
+  // own and registered with the lineage source, which judges each process's start event
+  // by it; the leaf asks the source about the event's process (docs/lineage.md).
+  std::uint32_t scalar_node(const ast::Lineage& lineage, const ast::Expr& expr) {
+    if (options_.lineage == nullptr) {
+      diagnostics.push_back({Severity::Error, "eval.lineage-unavailable",
+                             std::string("`") + ast::lineage_relation_name(lineage.relation) +
+                                 " of [...]` needs the process tree that `eql run` keeps; it cannot be "
+                                 "evaluated here",
+                             expr.span, {}});
+      return constant(Value::null());
+    }
+    FilterCompileResult inner = eql::compile_filter(lineage.filter, options_);
+    for (auto& d : inner.diagnostics) diagnostics.push_back(std::move(d));
+    if (!inner.program) return constant(Value::null());
+    Node node;
+    node.op = Op::Lineage;
+    node.lineage = options_.lineage;
+    node.relation = lineage.relation == ast::LineageRelation::Child   ? LineageSource::Relation::Child
+                    : lineage.relation == ast::LineageRelation::Event ? LineageSource::Relation::Event
+                                                                      : LineageSource::Relation::Descendant;
+    node.lineage_condition = options_.lineage->add_condition(std::move(*inner.program));
+    return add(std::move(node));
   }
   // Endpoint-dialect constructs the evaluator does not run (yet): refused at compile time,
   // so a rule never silently evaluates to no match.
@@ -534,6 +554,7 @@ class Compiler {
     return matcher;
   }
 
+  const FilterOptions& options_;  // outlives the compiler (compile_filter's argument)
   JsonFieldTypes json_types_;
   const FieldTypes& types_;
   std::vector<std::uint32_t>* leaf_slots_ = nullptr;
@@ -562,6 +583,7 @@ const char* op_text(Op op) {
     case Op::And: return "and3";
     case Op::Or: return "or3";
     case Op::Not: return "not3";
+    case Op::Lineage: return "lineage";
     default: return "?";
   }
 }
@@ -571,6 +593,12 @@ void describe_node(const Program& program, std::uint32_t index, std::string& out
   switch (node.op) {
     case Op::Constant: append_json(out, node.constant); return;
     case Op::Slot: out += "$" + program.slots[node.slot].path; return;
+    case Op::Lineage:
+      out += node.relation == LineageSource::Relation::Child   ? "(child-of #"
+             : node.relation == LineageSource::Relation::Event ? "(event-of #"
+                                                               : "(descendant-of #";
+      out += std::to_string(node.lineage_condition) + ")";
+      return;
     default: break;
   }
   out += "(";
@@ -653,6 +681,14 @@ void key_node(const Program& program, const Leaf& leaf, std::uint32_t index, std
   key += node.case_insensitive ? "~" : "=";
   switch (node.op) {
     case Op::Constant: key_value(key, node.constant); break;
+    case Op::Lineage:
+      // The answer depends on the source (one per runner) and the condition it registered.
+      key += std::to_string(reinterpret_cast<std::uintptr_t>(node.lineage));
+      key += ':';
+      key += std::to_string(static_cast<int>(node.relation));
+      key += ':';
+      key += std::to_string(node.lineage_condition);
+      break;
     case Op::Slot: {
       // By position in the leaf: the slots themselves are spelled out by leaf_key.
       auto at = std::find(leaf.slots.begin(), leaf.slots.end(), node.slot);

@@ -310,6 +310,10 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       return result;
     }
     case Op::Not: return kleene_not(arg(0));
+    case Op::Lineage:
+      // Not while folding constants (no event): unknown, which is false.
+      return Value::of_bool(scratch.current_event != nullptr &&
+                            node.lineage->related(*scratch.current_event, node.relation, node.lineage_condition));
     case Op::Call: {
       constexpr std::size_t kInline = 8;
       if (node.args.size() <= kInline) {

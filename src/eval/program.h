@@ -11,6 +11,7 @@
 #include <re2/re2.h>
 
 #include "eql/eval.h"
+#include "eql/lineage.h"
 #include "eval/text.h"
 
 namespace eql::detail {
@@ -34,6 +35,7 @@ enum class Op : std::uint8_t {
   IsNull,    // args: operand; never null
   And, Or, Not,  // Kleene logic inside a leaf
   Call,      // `function`, args
+  Lineage,   // `descendant of`/`child of`/`event of`: asks `lineage`; never null
 };
 
 struct Matcher {
@@ -57,6 +59,10 @@ struct Node {
   std::vector<Matcher> matchers;
   std::vector<CidrBlock> cidrs;  // cidrMatch with constant blocks
   std::string date_format;       // Date domain: the field's mapping format
+  // Lineage: the source asked, the relation, and the inner query's id in the source.
+  LineageSource* lineage = nullptr;
+  LineageSource::Relation relation = LineageSource::Relation::Descendant;
+  std::uint32_t lineage_condition = 0;
   // Long lists, looked up rather than scanned (index_long_lists; evaluate.cpp): the ASCII
   // string candidates of an `in` (generic domain), or the ASCII literals of a match's equal
   // matchers, sorted, lower-cased when compared ignoring case. `unlisted` holds the

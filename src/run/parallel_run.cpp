@@ -445,6 +445,8 @@ void ParallelTotals::add(const RuleRunner& runner) {
   evaluations += stats.evaluations;
   late_events += stats.late_events;
   untimed_events += stats.untimed_events;
+  processes_evicted += stats.processes_evicted;
+  lineage_walks_cut += stats.lineage_walks_cut;
   for (std::size_t i = 0; i < runner.rule_count(); ++i) {
     if (const SequenceStats* sequence = runner.sequence_stats(i)) {
       evicted += sequence->evicted;

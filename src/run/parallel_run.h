@@ -45,6 +45,8 @@ struct ParallelTotals {
   std::uint64_t untimed_events = 0;
   std::uint64_t evicted = 0;       // partial sequences dropped by --max-pending
   std::uint64_t key_overflow = 0;  // events dropped for too many join keys
+  std::uint64_t processes_evicted = 0;  // by --max-processes (lineage)
+  std::uint64_t lineage_walks_cut = 0;  // lineage questions that stopped at the walk bound
   std::vector<std::uint64_t> alerts_per_rule;
 
   /// Adds one runner's counters (not its alerts, which the caller counts as it writes them).

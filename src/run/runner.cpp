@@ -15,6 +15,7 @@
 #include "eql/parser.h"
 #include "run/exceptions.h"
 #include "run/index_patterns.h"
+#include "run/lineage.h"
 #include "run/ordering.h"
 #include "run/rule_index.h"
 
@@ -84,6 +85,7 @@ struct RuleRunner::Impl {
   explicit Impl(const RunnerOptions& run_options)
       : options(run_options),
         patterns(run_options.ignore_index),
+        lineage(lineage_options(run_options)),
         ordering(run_options, stats, context, [this](std::size_t rule, JoinResult&& match) {
           emit(rule, std::move(match.events), std::move(match.keys), true);
         }) {}
@@ -92,6 +94,7 @@ struct RuleRunner::Impl {
   std::vector<std::unique_ptr<CompiledRule>> rules;
   detail::RuleIndex index;        // which rules an event may matter to
   detail::IndexPatterns patterns;  // which rules see an event, by its index
+  ProcessTree lineage;  // asked by `descendant of`/`child of`; fed each event before the rules
   std::function<void(Alert&&)> sink;
   RunnerStats stats;
   EvalContext context;
@@ -123,6 +126,12 @@ struct RuleRunner::Impl {
       fields_read.push_back(entry->field);
       for (const ExceptionEntry& inner : entry->entries) entries.push_back(&inner);
     }
+  }
+
+  static LineageOptions lineage_options(const RunnerOptions& run_options) {
+    LineageOptions lineage;
+    lineage.max_processes = run_options.max_processes;
+    return lineage;
   }
 
   void emit(std::size_t rule, std::vector<EventRef> events, CompositeKey keys, bool join) {
@@ -238,7 +247,14 @@ const std::vector<std::vector<std::string>>& RuleRunner::join_key_fields(std::si
   return impl_->rules[index]->join_key_fields;
 }
 void RuleRunner::set_alert_sink(std::function<void(Alert&&)> sink) { impl_->sink = std::move(sink); }
-const RunnerStats& RuleRunner::stats() const { return impl_->stats; }
+const RunnerStats& RuleRunner::stats() const {
+  const LineageStats& lineage = impl_->lineage.stats();
+  impl_->stats.processes_evicted = lineage.evicted;
+  impl_->stats.processes_expired = lineage.expired;
+  impl_->stats.lineage_walks_cut = lineage.walks_cut;
+  impl_->stats.processes_peak = lineage.peak;
+  return impl_->stats;
+}
 const RuleRunStats& RuleRunner::rule_stats(std::size_t index) const { return impl_->rules[index]->stats; }
 void RuleRunner::set_sequence_observer(std::size_t index, SequenceObserver* observer) {
   impl_->ordering.set_observer(index, observer);
@@ -272,6 +288,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
   compiled->exceptions = std::move(exceptions);
   FilterOptions filter_options;
   filter_options.field_types = impl_->options.field_types;
+  filter_options.lineage = &impl_->lineage;
   if (!rule.event_category_override.empty()) filter_options.category_field = rule.event_category_override;
   if (!impl_->compile(*compiled, query, filter_options, diagnostics) || has_errors(diagnostics)) return diagnostics;
   compiled->join_key_fields = join_key_fields_of(query);
@@ -293,6 +310,7 @@ Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem
 
 std::vector<std::string> RuleRunner::fields_read() const {
   std::vector<std::string> paths = impl_->fields_read;
+  for (std::string& path : impl_->lineage.fields_read()) paths.push_back(std::move(path));
   // What the runner itself reads: the default time and category (the ordering and the
   // rule index) and the fields event_index names an event's index by.
   for (const char* own : {"@timestamp", "event.category", "_index", "data_stream.type", "data_stream.dataset",
@@ -315,6 +333,10 @@ void RuleRunner::push(Event&& parsed, std::string_view index) {
   std::string own_index = event_index(parsed);
   std::string_view effective = own_index.empty() ? index : std::string_view(own_index);
   auto event = std::make_shared<const Event>(std::move(parsed));
+  // The process tree sees every event before any rule does, so that a process start is
+  // known to the rules that ask about that very process. Only when some rule asks; not in
+  // the second pass, which pushes the same events again (the tree already holds them).
+  if (impl.lineage.condition_count() != 0 && !impl.ordering.second_pass()) impl.lineage.observe(*event);
   impl.patterns.select(effective);
   const std::uint64_t stamp = impl.stats.events + 1;
   impl.index.mark_candidates(*event, stamp);
