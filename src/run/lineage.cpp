@@ -114,6 +114,18 @@ void ProcessTree::start(std::string_view host_id, std::string_view entity_id, st
       return;
     }
   }
+  // What the parent knows is copied before making room: the bound may evict the parent
+  // itself, and its child must still know its ancestry.
+  Node node;
+  node.parent = std::string(parent);
+  node.own = std::move(matched);
+  if (auto host = hosts_.find(host_id); host != hosts_.end() && !parent.empty()) {
+    if (auto found = host->second->processes.find(parent); found != host->second->processes.end()) {
+      node.parent_own = found->second.own;
+      node.above = found->second.above;
+      merge(node.above, found->second.own);
+    }
+  }
   make_room();  // before taking the host: evicting may remove an emptied host
   auto host_entry = hosts_.find(host_id);
   if (host_entry == hosts_.end()) {
@@ -122,17 +134,6 @@ void ProcessTree::start(std::string_view host_id, std::string_view entity_id, st
     host_entry = hosts_.emplace(created->id, std::move(created)).first;
   }
   Host& host = *host_entry->second;
-
-  Node node;
-  node.parent = std::string(parent);
-  node.own = std::move(matched);
-  if (!parent.empty()) {
-    if (auto found = host.processes.find(parent); found != host.processes.end()) {
-      node.parent_own = found->second.own;
-      node.above = found->second.above;
-      merge(node.above, found->second.own);
-    }
-  }
   auto [stored, inserted] = host.processes.emplace(std::string(entity_id), std::move(node));
   (void)inserted;
   stored->second.started_entry = started_.insert(started_.end(), Order{&host, stored->first});
