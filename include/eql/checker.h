@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "eql/ast.h"
+#include "eql/default_fields.h"
 #include "eql/dialect.h"
 #include "eql/diagnostic.h"
 #include "eql/schema.h"
@@ -26,7 +27,7 @@ enum class EndgameCheck {
 
 struct CheckOptions {
   /// The field `<category> where` tests (a rule's event_category_override).
-  std::string category_field = "event.category";
+  std::string category_field{kDefaultCategoryField};
   /// The query text the spans point into; when given, messages quote expressions.
   std::string_view query_text;
   EndgameCheck endgame = EndgameCheck::Error;

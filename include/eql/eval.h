@@ -96,7 +96,7 @@ class LineageSource;  // eql/lineage.h
 
 struct FilterOptions {
   /// The field `<category> where` tests (`event_category_override` in rules).
-  std::string category_field = "event.category";
+  std::string category_field{kDefaultCategoryField};
   /// Types of fields; nullptr means JsonFieldTypes.
   const FieldTypes* field_types = nullptr;
   /// What answers `descendant of`/`child of`/`event of` (the endpoint dialect); it must

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "eql/default_fields.h"
 #include "eql/value.h"
 
 namespace eql {
@@ -155,7 +156,7 @@ struct InputProblem {
 };
 
 struct EventReadOptions {
-  std::string timestamp_field = "@timestamp";
+  std::string timestamp_field{kDefaultTimestampField};
   std::string tiebreaker_field;  ///< empty: none
   /// Longest NDJSON line (and largest whole JSON document) accepted, in bytes.
   std::size_t max_line_bytes = 64u << 20;

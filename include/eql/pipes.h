@@ -26,7 +26,7 @@ bool has_extension_pipes(const ast::Query& query);
 struct PipeOptions {
   /// Types for `filter` conditions (nullptr: the JSON types of the values).
   const FieldTypes* field_types = nullptr;
-  std::string category_field = "event.category";
+  std::string category_field{kDefaultCategoryField};
 };
 
 struct PipeCompileResult;

@@ -181,7 +181,7 @@ class Checker {
 
   void check_filter(const ast::EventFilter& filter) {
     category_ = filter.any ? std::string() : filter.category;
-    if (!filter.any && options_.category_field != "event.category") {
+    if (!filter.any && options_.category_field != kDefaultCategoryField) {
       if (!schema_.find(options_.category_field)) {
         error("check.unknown-category-field", filter.category_span,
               "the event category field `" + options_.category_field +

@@ -164,7 +164,7 @@ void append_gates(std::string& out, const Rule& rule, const EventExplanation& ev
     if (!event.exception->name.empty()) out += " \"" + event.exception->name + "\"";
     out += " (list " + event.exception->list_id + ") matches\n";
   }
-  if (event.timestamp_required || event.timestamp_field != "@timestamp") {
+  if (event.timestamp_required || event.timestamp_field != kDefaultTimestampField) {
     out += "  timestamp  " + event.timestamp_field + " " + (event.timestamp ? *event.timestamp : "missing") + "\n";
   }
 }

@@ -78,7 +78,7 @@ struct QueryOptions {
   bool strict = false;
   bool quiet = false;
   std::string color = "auto";
-  std::string category_field = "event.category";
+  std::string category_field{kDefaultCategoryField};
   EventReadOptions read;
   std::optional<std::string> query;
   std::vector<std::string> files;

@@ -24,7 +24,7 @@ struct JoinQueryOptions {
 
   std::vector<std::string> files;
   EventReadOptions read;
-  std::string category_field = "event.category";
+  std::string category_field{kDefaultCategoryField};
   Format format = Format::Ndjson;
   Order order = Order::Auto;
   std::int64_t max_lateness_ms = 10'000;

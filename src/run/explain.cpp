@@ -14,8 +14,6 @@ namespace eql {
 
 namespace {
 
-constexpr const char* kDefaultTimestampField = "@timestamp";
-
 // One event filter of the query, compiled, with its join keys (sequences and samples).
 struct CompiledFilter {
   StageExplanation::Role role = StageExplanation::Role::Query;
@@ -216,7 +214,7 @@ Diagnostics explain_rule(const Rule& rule, const std::vector<ExceptionListItem>&
   Diagnostics diagnostics = compile_filters(*parsed.query, filter_options, explanation, filters);
   if (has_errors(diagnostics)) return diagnostics;
 
-  const std::string timestamp_field = rule.timestamp_override.empty() ? kDefaultTimestampField : rule.timestamp_override;
+  const std::string timestamp_field = rule.timestamp_override.empty() ? std::string(kDefaultTimestampField) : rule.timestamp_override;
   EvalContext context;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const Event& event = events[i];

@@ -37,7 +37,7 @@ struct LineageOptions {
   /// whose start event came after its child's).
   std::size_t max_walk = 64;
   /// The field whose values say a process event (`process`); other events are not fed.
-  std::string category_field = "event.category";
+  std::string category_field{kDefaultCategoryField};
 };
 
 struct LineageStats {

@@ -8,8 +8,6 @@ namespace eql::detail {
 
 namespace {
 
-constexpr std::string_view kDefaultTimestampField = "@timestamp";
-
 // Marks a held event (or a rule of a waiting event) as one of the sequence's first stage.
 constexpr std::uint32_t kFirstStage = 1u << 31;
 

@@ -17,8 +17,6 @@ namespace eql::detail {
 
 namespace {
 
-constexpr std::string_view kDefaultCategoryField = "event.category";
-
 using text::is_ascii;
 
 std::string lowered(std::string_view text) {

@@ -313,8 +313,9 @@ std::vector<std::string> RuleRunner::fields_read() const {
   for (std::string& path : impl_->lineage.fields_read()) paths.push_back(std::move(path));
   // What the runner itself reads: the default time and category (the ordering and the
   // rule index) and the fields event_index names an event's index by.
-  for (const char* own : {"@timestamp", "event.category", "_index", "data_stream.type", "data_stream.dataset",
-                          "data_stream.namespace"}) {
+  for (std::string_view own : {kDefaultTimestampField, kDefaultCategoryField, std::string_view("_index"),
+                               std::string_view("data_stream.type"), std::string_view("data_stream.dataset"),
+                               std::string_view("data_stream.namespace")}) {
     paths.emplace_back(own);
   }
   std::sort(paths.begin(), paths.end());

@@ -19,7 +19,7 @@
 namespace eql::shell {
 
 struct SessionOptions {
-  std::string category_field = "event.category";
+  std::string category_field{kDefaultCategoryField};
   EventReadOptions read;
   bool color = false;            ///< ANSI colours in diagnostics and table headers
   std::size_t width = 0;         ///< terminal width tables are fitted to; 0: unlimited
