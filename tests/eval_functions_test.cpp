@@ -2,6 +2,7 @@
 // typed comparisons, written as EQL text and evaluated as constants or over one event.
 #include <doctest/doctest.h>
 
+#include "eql/functions.h"
 #include "eql/parser.h"
 #include "eval_builder.h"
 
@@ -239,4 +240,22 @@ TEST_CASE("unknown functions, arity and bad CIDRs are compile errors") {
   };
   CHECK(errors(R"(cidrMatch(ip, "10.0.0.0/33"))") == "eval.bad-cidr");
   CHECK(errors(R"(cidrMatch(ip, "10.0.0.0/8"))").empty());
+}
+
+TEST_CASE("one function table: any case finds the canonical name, arity as messages say it") {
+  const eql::FunctionSignature* ends = eql::find_function("ENDSWITH");
+  REQUIRE(ends != nullptr);
+  CHECK(ends->name == "endsWith");
+  CHECK(ends->function == eql::Function::EndsWith);
+  CHECK(ends->accepts_tilde);
+  CHECK(eql::find_function("arrayContains") == nullptr);
+  CHECK(eql::find_function("") == nullptr);
+  CHECK(eql::arity_text(*eql::find_function("length")) == "1");
+  CHECK(eql::arity_text(*eql::find_function("between")) == "3 or 4");
+  CHECK(eql::arity_text(*eql::find_function("cidrmatch")) == "at least 2");
+  // Sorted by name, each name once: the parser's did-you-mean and the shell's completion
+  // list them in this order.
+  auto all = eql::functions();
+  CHECK(all.size() == 16);
+  for (std::size_t i = 1; i < all.size(); ++i) CHECK(all[i - 1].name < all[i].name);
 }

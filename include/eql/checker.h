@@ -12,6 +12,7 @@
 #include "eql/default_fields.h"
 #include "eql/dialect.h"
 #include "eql/diagnostic.h"
+#include "eql/functions.h"
 #include "eql/schema.h"
 
 namespace eql {
@@ -60,16 +61,6 @@ bool settle_adhoc_findings(Diagnostics& findings, bool refuse_errors);
 /// `event.module` with (`==`, `in`, or `:`/`like` without wildcards): the integration
 /// packages it targets, for SchemaRequest::datasets.
 std::vector<std::string> query_datasets(const ast::Query& query);
-
-/// The signature of an Elasticsearch EQL function, for checks and documentation.
-struct FunctionSignature {
-  std::string_view name;  ///< canonical spelling, e.g. "startsWith"
-  std::size_t min_args = 0;
-  std::size_t max_args = 0;  ///< SIZE_MAX for variadic functions
-  bool accepts_tilde = false;
-};
-/// Looks a function up case-insensitively; nullptr when Elasticsearch has no such function.
-const FunctionSignature* find_function(std::string_view name);
 
 /// Validates a pattern as a Lucene regular expression (the dialect of EQL's `regex`).
 /// Returns an empty string when valid, else the reason and sets `error_offset` to the byte

@@ -492,12 +492,7 @@ class Checker {
             "only between, endsWith, indexOf, startsWith and stringContains take `~`");
     }
     if (args.size() < signature->min_args || args.size() > signature->max_args) {
-      std::string expected =
-          signature->max_args == SIZE_MAX
-              ? "at least " + std::to_string(signature->min_args)
-              : signature->min_args == signature->max_args
-                    ? std::to_string(signature->min_args)
-                    : std::to_string(signature->min_args) + " or " + std::to_string(signature->max_args);
+      std::string expected = arity_text(*signature);
       error("check.function-arity", expr.span,
             "`" + name + "` takes " + expected + " argument" + (expected == "1" ? "" : "s") + ", not " +
                 std::to_string(args.size()));

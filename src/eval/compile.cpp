@@ -16,45 +16,6 @@ namespace eql {
 namespace detail {
 namespace {
 
-struct FunctionSpec {
-  const char* name;
-  Function function;
-  std::size_t min_args;
-  std::size_t max_args;  // SIZE_MAX: variadic
-  bool tilde;
-};
-
-constexpr FunctionSpec kFunctions[] = {
-    {"between", Function::Between, 3, 4, true},
-    {"cidrMatch", Function::CidrMatch, 2, SIZE_MAX, false},
-    {"concat", Function::Concat, 1, SIZE_MAX, false},
-    {"endsWith", Function::EndsWith, 2, 2, true},
-    {"indexOf", Function::IndexOf, 2, 3, true},
-    {"length", Function::Length, 1, 1, false},
-    {"startsWith", Function::StartsWith, 2, 2, true},
-    {"string", Function::String, 1, 1, false},
-    {"stringContains", Function::StringContains, 2, 2, true},
-    {"substring", Function::Substring, 2, 3, false},
-    {"number", Function::Number, 1, 2, false},
-    {"add", Function::Add, 2, 2, false},
-    {"subtract", Function::Subtract, 2, 2, false},
-    {"multiply", Function::Multiply, 2, 2, false},
-    {"divide", Function::Divide, 2, 2, false},
-    {"modulo", Function::Modulo, 2, 2, false},
-};
-
-const FunctionSpec* find_function(std::string_view name) {
-  for (const auto& spec : kFunctions) {
-    std::string_view candidate = spec.name;
-    if (candidate.size() == name.size() &&
-        std::equal(candidate.begin(), candidate.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        }))
-      return &spec;
-  }
-  return nullptr;
-}
-
 class Compiler {
  public:
   explicit Compiler(const FilterOptions& options)
@@ -444,7 +405,7 @@ class Compiler {
       not_evaluated("_arraysearch", expr.span);
       return constant(Value::null());
     }
-    const FunctionSpec* spec = find_function(call.name);
+    const FunctionSignature* spec = find_function(call.name);
     if (!spec) spec = find_function(call.written_name);
     if (!spec) {
       diagnostics.push_back({Severity::Error, "eval.unknown-function",
@@ -452,9 +413,7 @@ class Compiler {
       return constant(Value::null());
     }
     if (call.args.size() < spec->min_args || call.args.size() > spec->max_args) {
-      std::string expected = spec->max_args == SIZE_MAX ? "at least " + std::to_string(spec->min_args)
-                             : spec->min_args == spec->max_args ? std::to_string(spec->min_args)
-                             : std::to_string(spec->min_args) + " to " + std::to_string(spec->max_args);
+      std::string expected = arity_text(*spec);
       diagnostics.push_back({Severity::Error, "eval.function-arity",
                              std::string(spec->name) + " takes " + expected +
                                  (expected == "1" ? " argument, not " : " arguments, not ") +
@@ -462,7 +421,7 @@ class Compiler {
                              expr.span, {}});
       return constant(Value::null());
     }
-    if (call.case_insensitive && !spec->tilde) {
+    if (call.case_insensitive && !spec->accepts_tilde) {
       diagnostics.push_back({Severity::Error, "eval.function-tilde",
                              std::string(spec->name) + " has no case-insensitive form '~'", call.name_span, {}});
     }

@@ -7,28 +7,6 @@
 
 namespace eql::detail {
 
-const char* function_name(Function function) {
-  switch (function) {
-    case Function::Between: return "between";
-    case Function::CidrMatch: return "cidrMatch";
-    case Function::Concat: return "concat";
-    case Function::EndsWith: return "endsWith";
-    case Function::IndexOf: return "indexOf";
-    case Function::Length: return "length";
-    case Function::StartsWith: return "startsWith";
-    case Function::String: return "string";
-    case Function::StringContains: return "stringContains";
-    case Function::Substring: return "substring";
-    case Function::Number: return "number";
-    case Function::Add: return "add";
-    case Function::Subtract: return "subtract";
-    case Function::Multiply: return "multiply";
-    case Function::Divide: return "divide";
-    case Function::Modulo: return "modulo";
-  }
-  return "?";
-}
-
 namespace {
 
 // Decodes `s` into code points (folded when asked) with the byte offset of each, plus one

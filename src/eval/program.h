@@ -11,6 +11,7 @@
 #include <re2/re2.h>
 
 #include "eql/eval.h"
+#include "eql/functions.h"
 #include "eql/lineage.h"
 #include "eval/text.h"
 
@@ -18,11 +19,6 @@ namespace eql::detail {
 
 /// How a comparison reads its operands, chosen from the field types at compile time.
 enum class Domain : std::uint8_t { Generic, Date, Ip, Version };
-
-enum class Function : std::uint8_t {
-  Between, CidrMatch, Concat, EndsWith, IndexOf, Length, StartsWith, String, StringContains,
-  Substring, Number, Add, Subtract, Multiply, Divide, Modulo,
-};
 
 enum class Op : std::uint8_t {
   Constant,  // `constant`
@@ -289,7 +285,6 @@ Value call_function(const Node& node, std::span<const Value> args, EvalContext::
 /// booleans printed (into the arena), null stays null (returns false).
 bool text_of(const Value& value, EvalContext::Scratch& scratch, std::string_view& out);
 
-const char* function_name(Function function);
 /// A leaf's compiled form, as describe() prints it (compile.cpp).
 std::string describe_leaf(const Program& program, const Leaf& leaf);
 

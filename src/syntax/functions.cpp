@@ -1,43 +1,36 @@
 #include "syntax/functions.h"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <string>
 #include <vector>
 
 #include "common/edit_distance.h"
+#include "eql/functions.h"
 #include "eql/parser.h"
 
 namespace eql {
 
 namespace {
 
-struct FunctionName {
-  std::string_view name;
-  bool tilde;  ///< has a case-insensitive `name~` form
+constexpr FunctionSignature kFunctions[] = {
+    {"add", Function::Add, 2, 2, false},
+    {"between", Function::Between, 3, 4, true},
+    {"cidrMatch", Function::CidrMatch, 2, kVariadic, false},
+    {"concat", Function::Concat, 1, kVariadic, false},
+    {"divide", Function::Divide, 2, 2, false},
+    {"endsWith", Function::EndsWith, 2, 2, true},
+    {"indexOf", Function::IndexOf, 2, 3, true},
+    {"length", Function::Length, 1, 1, false},
+    {"modulo", Function::Modulo, 2, 2, false},
+    {"multiply", Function::Multiply, 2, 2, false},
+    {"number", Function::Number, 1, 2, false},
+    {"startsWith", Function::StartsWith, 2, 2, true},
+    {"string", Function::String, 1, 1, false},
+    {"stringContains", Function::StringContains, 2, 2, true},
+    {"substring", Function::Substring, 2, 3, false},
+    {"subtract", Function::Subtract, 2, 2, false},
 };
-
-// Elasticsearch's EQL function registry (EqlFunctionRegistry): names are matched without
-// regard to case, which is how rules spelled `endswith` or `cidrmatch` run there.
-constexpr std::array<FunctionName, 16> kFunctions{{
-    {"add", false},
-    {"between", true},
-    {"cidrMatch", false},
-    {"concat", false},
-    {"divide", false},
-    {"endsWith", true},
-    {"indexOf", true},
-    {"length", false},
-    {"modulo", false},
-    {"multiply", false},
-    {"number", false},
-    {"startsWith", true},
-    {"string", false},
-    {"stringContains", true},
-    {"substring", false},
-    {"subtract", false},
-}};
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
@@ -49,24 +42,44 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string_view canonical_function_name(std::string_view name) {
-  for (const auto& f : kFunctions) {
-    if (equals_ignoring_case(f.name, name)) return f.name;
+std::span<const FunctionSignature> functions() { return kFunctions; }
+
+const FunctionSignature* find_function(std::string_view name) {
+  if (name.empty()) return nullptr;
+  for (const FunctionSignature& function : kFunctions) {
+    if (equals_ignoring_case(function.name, name)) return &function;
   }
-  return {};
+  return nullptr;
+}
+
+std::string_view function_name(Function function) {
+  for (const FunctionSignature& f : kFunctions) {
+    if (f.function == function) return f.name;
+  }
+  return "?";
+}
+
+std::string arity_text(const FunctionSignature& signature) {
+  if (signature.max_args == kVariadic) return "at least " + std::to_string(signature.min_args);
+  if (signature.min_args == signature.max_args) return std::to_string(signature.min_args);
+  // Every range of the table is two counts wide.
+  return std::to_string(signature.min_args) + " or " + std::to_string(signature.max_args);
+}
+
+std::string_view canonical_function_name(std::string_view name) {
+  const FunctionSignature* function = find_function(name);
+  return function ? function->name : std::string_view{};
 }
 
 std::vector<std::string_view> function_names() {
   std::vector<std::string_view> names;
-  for (const auto& f : kFunctions) names.push_back(f.name);
+  for (const FunctionSignature& f : kFunctions) names.push_back(f.name);
   return names;
 }
 
 bool function_accepts_tilde(std::string_view canonical_name) {
-  for (const auto& f : kFunctions) {
-    if (f.name == canonical_name) return f.tilde;
-  }
-  return false;
+  const FunctionSignature* function = find_function(canonical_name);
+  return function && function->accepts_tilde;
 }
 
 namespace syntax {

@@ -1,0 +1,38 @@
+// Elasticsearch EQL's functions (its EqlFunctionRegistry): the one table the parser, the
+// checker, the evaluator and the shell's completion read. Names match without regard to
+// case, which is how rules spelled `endswith` or `cidrmatch` run in Elasticsearch.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace eql {
+
+enum class Function : std::uint8_t {
+  Add, Between, CidrMatch, Concat, Divide, EndsWith, IndexOf, Length, Modulo, Multiply, Number,
+  StartsWith, String, StringContains, Substring, Subtract,
+};
+
+inline constexpr std::size_t kVariadic = SIZE_MAX;
+
+struct FunctionSignature {
+  std::string_view name;  ///< canonical spelling, e.g. "startsWith"
+  Function function = Function::Add;
+  std::size_t min_args = 0;
+  std::size_t max_args = 0;  ///< kVariadic: any number from min_args on
+  bool accepts_tilde = false;  ///< has the case-insensitive form `name~`
+};
+
+/// Every function, in the order of their names.
+std::span<const FunctionSignature> functions();
+/// Looks a function up case-insensitively; nullptr when Elasticsearch has no such function.
+const FunctionSignature* find_function(std::string_view name);
+/// The canonical spelling of a function.
+std::string_view function_name(Function function);
+/// What a call must pass, for messages: "1", "2 or 3", "at least 2".
+std::string arity_text(const FunctionSignature& signature);
+
+}  // namespace eql
