@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "eql/schema.h"
+#include "eql/schema_types.h"
 
 using namespace eql;
 
@@ -208,4 +209,17 @@ TEST_CASE("ECS allowed values of categorisation fields are embedded") {
   const auto& types = ecs_allowed_values("event.type");
   CHECK(std::find(types.begin(), types.end(), "start") != types.end());
   CHECK(ecs_allowed_values("process.name").empty());
+}
+
+TEST_CASE("one type vocabulary: a mapping's type name reads as the embedded schemas read it") {
+  // Every name the schemas know gives the evaluator the type the schemas give it.
+  for (std::string_view name : {"keyword", "constant_keyword", "wildcard", "match_only_text", "text", "long",
+                                "unsigned_long", "scaled_float", "boolean", "date", "date_nanos", "ip", "version",
+                                "object", "nested", "flattened", "geo_point", "histogram"}) {
+    auto mapping = eql::parse_mapping_type(name);
+    REQUIRE_MESSAGE(mapping.has_value(), name);
+    CHECK_MESSAGE(eql::field_type_from_mapping(name) == eql::evaluator_type(*mapping), name);
+  }
+  CHECK(eql::field_type_from_mapping("match_only_text") == eql::FieldType::Text);  // was String here
+  CHECK(eql::field_type_from_mapping("no_such_type") == eql::FieldType::Unknown);
 }

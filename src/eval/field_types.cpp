@@ -6,6 +6,8 @@
 #include <rapidjson/error/en.h>
 
 #include "eql/eval.h"
+#include "eql/schema.h"
+#include "eql/schema_types.h"
 
 namespace eql {
 
@@ -26,18 +28,11 @@ const char* field_type_name(FieldType type) {
   return "unknown";
 }
 
+// One vocabulary: a mapping's type name is read as the schemas read it (MappingType), and
+// the evaluator's reading of it is the schemas' too (evaluator_type).
 FieldType field_type_from_mapping(std::string_view t) {
-  if (t == "keyword" || t == "wildcard" || t == "constant_keyword" || t == "match_only_text") return FieldType::String;
-  if (t == "text") return FieldType::Text;
-  if (t == "long" || t == "integer" || t == "short" || t == "byte" || t == "unsigned_long") return FieldType::Integer;
-  if (t == "double" || t == "float" || t == "half_float" || t == "scaled_float") return FieldType::Float;
-  if (t == "boolean") return FieldType::Boolean;
-  if (t == "date") return FieldType::Date;
-  if (t == "date_nanos") return FieldType::DateNanos;
-  if (t == "ip") return FieldType::Ip;
-  if (t == "version") return FieldType::Version;
-  if (t == "object" || t == "nested" || t == "flattened") return FieldType::Object;
-  return FieldType::Unknown;
+  std::optional<MappingType> type = parse_mapping_type(t);
+  return type ? evaluator_type(*type) : FieldType::Unknown;
 }
 
 std::optional<FieldInfo> JsonFieldTypes::lookup(std::string_view name) const {
