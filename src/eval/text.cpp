@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "common/utf8.h"
+
 namespace eql::text {
 
 char32_t next_code_point(std::string_view s, std::size_t& at) {
@@ -33,20 +35,8 @@ char32_t next_code_point(std::string_view s, std::size_t& at) {
 void append_utf8(std::string& out, char32_t c) {
   if (c >= 0xDC80 && c <= 0xDCFF) {  // an undecodable byte, restored
     out += static_cast<char>(c - 0xDC00);
-  } else if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
   } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
+    eql::append_utf8(out, c);
   }
 }
 
@@ -66,6 +56,7 @@ struct CaseRun {
 };
 
 constexpr CaseRun kLowerCase[] = {
+#include "common/utf8.h"
 #include "eval/case_folding.inc"
 };
 

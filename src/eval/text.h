@@ -12,6 +12,8 @@ namespace eql::text {
 /// Decodes one code point at `at` and advances it. An invalid byte decodes as itself
 /// mapped into U+DC80..U+DCFF (so it matches only itself) and advances by one.
 char32_t next_code_point(std::string_view s, std::size_t& at);
+/// Encodes a code point, restoring an undecodable byte that next_code_point mapped into
+/// U+DC80..U+DCFF as that byte.
 void append_utf8(std::string& out, char32_t code_point);
 std::size_t count_code_points(std::string_view s);
 

@@ -2,6 +2,8 @@
 
 #include <optional>
 
+#include "common/utf8.h"
+
 namespace eql::rules_internal {
 
 namespace {
@@ -160,25 +162,6 @@ ScannedString scan_toml_single_line(std::string_view text, std::size_t start, bo
 }
 
 }  // namespace
-
-void append_utf8(std::string& out, char32_t code_point) {
-  auto byte = [&out](char32_t value) { out.push_back(static_cast<char>(value)); };
-  if (code_point < 0x80) {
-    byte(code_point);
-  } else if (code_point < 0x800) {
-    byte(0xC0 | (code_point >> 6));
-    byte(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    byte(0xE0 | (code_point >> 12));
-    byte(0x80 | ((code_point >> 6) & 0x3F));
-    byte(0x80 | (code_point & 0x3F));
-  } else {
-    byte(0xF0 | (code_point >> 18));
-    byte(0x80 | ((code_point >> 12) & 0x3F));
-    byte(0x80 | ((code_point >> 6) & 0x3F));
-    byte(0x80 | (code_point & 0x3F));
-  }
-}
 
 ScannedString scan_toml_string(std::string_view text, std::uint32_t start) {
   if (starts_with(text, start, "'''")) return scan_toml_multiline(text, start, true);

@@ -34,7 +34,4 @@ QueryOrigin origin_of(const ScannedString& scanned);
 std::uint32_t offset_of_line_column(std::string_view text, std::uint32_t line,
                                     std::uint32_t column);
 
-/// Appends the UTF-8 encoding of a code point.
-void append_utf8(std::string& out, char32_t code_point);
-
 }  // namespace eql::rules_internal
