@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "eql/checker.h"
+#include "eql/value.h"
 #include "eql/parser.h"
 
 using namespace eql;
@@ -110,4 +111,17 @@ TEST_CASE("golden messages of the checker (text and JSON)") {
       if (path.filename() == "valid.eql") CHECK(diagnostics.empty());
     }
   }
+}
+
+TEST_CASE("the checker's cidrMatch verdict is the evaluator's: one reading of addresses") {
+  for (std::string_view block : {"10.0.0.0/8", "10.0.0.0", "192.168.1.1/32", "192.168.1.1/33", "::1/128", "::1/129",
+                                 "fe80::/10", "::ffff:10.0.0.1/120", "10.0.0/8", "10.0.0.0/", "10.0.0.0/x",
+                                 "010.0.0.1/8", "1.2.3.4/08", "", "/8", "256.0.0.0/8", "10.0.0.0/8/8", "fe80::1%eth0"}) {
+    const bool evaluator_takes = eql::parse_cidr(block).has_value();
+    CHECK_MESSAGE(eql::cidr_error(block).empty() == evaluator_takes, block);
+  }
+  CHECK(eql::cidr_error("10.0.0.0/33") == "an IPv4 prefix length is at most 32");
+  CHECK(eql::cidr_error("::/200") == "an IPv6 prefix length is at most 128");
+  CHECK(eql::cidr_error("10.0.0.0/x") == "the prefix length after `/` must be a number");
+  CHECK(eql::cidr_error("10.0.0/8") == "`10.0.0` is not an IPv4 or IPv6 address");
 }

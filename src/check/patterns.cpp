@@ -1,12 +1,12 @@
 // Validation of the constant arguments the checker can judge without events: Lucene regular
 // expressions (EQL `regex`) and cidrMatch's address blocks.
-#include <arpa/inet.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "eql/checker.h"
+#include "eql/value.h"
 
 namespace eql {
 
@@ -208,26 +208,17 @@ std::string lucene_regex_error(std::string_view pattern, std::size_t& error_offs
 }
 
 std::string cidr_error(std::string_view cidr) {
-  std::string text(cidr);
-  std::string address = text;
-  long prefix = -1;
-  std::size_t slash = text.find('/');
-  if (slash != std::string::npos) {
-    address = text.substr(0, slash);
-    std::string digits = text.substr(slash + 1);
-    if (digits.empty() || digits.size() > 3 ||
-        digits.find_first_not_of("0123456789") != std::string::npos) {
-      return "the prefix length after `/` must be a number";
-    }
-    prefix = std::stol(digits);
+  // The evaluator's parser decides (one reading of addresses); this only says why not.
+  if (parse_cidr(cidr)) return {};
+  std::size_t slash = cidr.find('/');
+  std::string_view address = cidr.substr(0, slash);
+  if (!parse_ip(address)) return "`" + std::string(address) + "` is not an IPv4 or IPv6 address";
+  std::string_view digits = slash == std::string_view::npos ? std::string_view{} : cidr.substr(slash + 1);
+  if (digits.empty() || digits.size() > 3 || digits.find_first_not_of("0123456789") != std::string_view::npos) {
+    return "the prefix length after `/` must be a number";
   }
-  unsigned char buffer[16];
-  bool v4 = inet_pton(AF_INET, address.c_str(), buffer) == 1;
-  bool v6 = !v4 && inet_pton(AF_INET6, address.c_str(), buffer) == 1;
-  if (!v4 && !v6) return "`" + address + "` is not an IPv4 or IPv6 address";
-  if (v4 && prefix > 32) return "an IPv4 prefix length is at most 32";
-  if (v6 && prefix > 128) return "an IPv6 prefix length is at most 128";
-  return {};
+  return address.find(':') == std::string_view::npos ? "an IPv4 prefix length is at most 32"
+                                                      : "an IPv6 prefix length is at most 128";
 }
 
 }  // namespace eql
