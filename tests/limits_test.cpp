@@ -1,7 +1,7 @@
 // head/tail pipes and --size, applied as Elasticsearch applies them (src/cli/limits.h).
 #include <doctest/doctest.h>
 
-#include "cli/limits.h"
+#include "pipes/limits.h"
 #include "eql/parser.h"
 
 namespace {
@@ -11,7 +11,7 @@ std::pair<std::size_t, std::size_t> window(const char* pipes, std::size_t count,
   auto parsed = eql::parse_query(std::string("process where true ") + pipes);
   REQUIRE(parsed.ok());
   std::string unsupported;
-  auto limits = eql::cli::ResultLimits::of(*parsed.query, size, unsupported);
+  auto limits = eql::ResultLimits::of(*parsed.query, size, unsupported);
   REQUIRE(limits.has_value());
   return limits->window(count);
 }
@@ -38,6 +38,6 @@ TEST_CASE("another pipe is named as unsupported") {
   auto parsed = eql::parse_query("process where true | count", options);
   REQUIRE(parsed.ok());
   std::string unsupported;
-  CHECK_FALSE(eql::cli::ResultLimits::of(*parsed.query, std::nullopt, unsupported).has_value());
+  CHECK_FALSE(eql::ResultLimits::of(*parsed.query, std::nullopt, unsupported).has_value());
   CHECK(unsupported == "count");
 }

@@ -9,8 +9,8 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/limits.h"
-#include "cli/plural.h"
+#include "pipes/limits.h"
+#include "common/plural.h"
 #include "cli/query_join.h"
 #include "cli/user_schemas.h"
 #include "shell/table.h"

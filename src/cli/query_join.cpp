@@ -7,8 +7,8 @@
 #include <queue>
 
 #include "cli/commands.h"
-#include "cli/limits.h"
-#include "cli/plural.h"
+#include "pipes/limits.h"
+#include "common/plural.h"
 #include "shell/table.h"
 #include "eql/eval.h"
 #include "eql/sequence.h"

@@ -14,7 +14,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/plural.h"
+#include "common/plural.h"
 #include "cli/run.h"
 #include "cli/run_alerts.h"
 #include "run/parallel_run.h"

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "cli/plural.h"
+#include "common/plural.h"
 #include "cli/test_report.h"
 #include "eql/value.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "cli/plural.h"
+#include "common/plural.h"
 #include "cli/validate_report.h"
 
 namespace eql::cli::validate_internal {

@@ -9,8 +9,8 @@
 #include <map>
 #include <set>
 
-#include "cli/limits.h"
-#include "cli/plural.h"
+#include "pipes/limits.h"
+#include "common/plural.h"
 #include "eql/checker.h"
 #include "eql/eval.h"
 #include "eql/parser.h"
@@ -168,8 +168,8 @@ struct Session::Impl {
         ok = false;
         continue;
       }
-      std::string line = "loaded " + with_thousands(events.size() - before) + " " + cli::noun(events.size() - before, "event") + " from " + file;
-      if (summary.skipped) line += " (" + with_thousands(summary.skipped) + " malformed " + cli::noun(summary.skipped, "line") + " skipped)";
+      std::string line = "loaded " + with_thousands(events.size() - before) + " " + noun(events.size() - before, "event") + " from " + file;
+      if (summary.skipped) line += " (" + with_thousands(summary.skipped) + " malformed " + noun(summary.skipped, "line") + " skipped)";
       note_line(line);
     }
     order_events();
@@ -343,7 +343,7 @@ struct Session::Impl {
     for (const Diagnostic& d : join_pipes) show(d, source);
     if (!join_pipes.empty()) return false;
     std::string unsupported;
-    std::optional<cli::ResultLimits> limits = cli::ResultLimits::of(query, std::nullopt, unsupported);
+    std::optional<ResultLimits> limits = ResultLimits::of(query, std::nullopt, unsupported);
     std::vector<JoinResult> found;
     std::vector<std::string> automatic{options.read.timestamp_field, options.category_field};
     if (const ast::Sequence* sequence = query.sequence()) {
@@ -430,7 +430,7 @@ struct Session::Impl {
       for (const EventRef& e : events) matches += compiled.program->matches(*e, context);
       std::fprintf(out, "%s %s\n", paint("compiled:", "1").c_str(), compiled.program->describe().c_str());
       std::fprintf(out, "matches %s of %s loaded %s\n", with_thousands(matches).c_str(),
-                   with_thousands(events.size()).c_str(), cli::noun(events.size(), "event").c_str());
+                   with_thousands(events.size()).c_str(), noun(events.size(), "event").c_str());
       return true;
     }
     const std::vector<ast::Term>& terms = query.sequence() ? query.sequence()->terms : query.sample()->terms;
@@ -483,7 +483,7 @@ struct Session::Impl {
       ++n;
     }
     if (n) std::fputs(table.render(options.width, options.color).c_str(), out);
-    note_line(with_thousands(n) + " " + cli::noun(n, "field") + " in " + with_thousands(events.size()) + " " + cli::noun(events.size(), "event") +
+    note_line(with_thousands(n) + " " + noun(n, "field") + " in " + with_thousands(events.size()) + " " + noun(events.size(), "event") +
               " (type: the schema's where it knows the field, else the JSON types seen)");
   }
 
@@ -542,7 +542,7 @@ struct Session::Impl {
         ++added;
       }
     }
-    std::string line = "loaded " + with_thousands(added) + " " + cli::noun(added, "rule");
+    std::string line = "loaded " + with_thousands(added) + " " + noun(added, "rule");
     if (invalid) line += " (" + with_thousands(invalid) + " with errors left out)";
     note_line(line + "; .run runs them over the loaded events");
     return loaded.io_errors.empty();
@@ -633,7 +633,7 @@ struct Session::Impl {
       error_line("cannot write " + path);
       return false;
     }
-    note_line("wrote " + with_thousands(count) + " " + (last.kind == Results::Kind::Rows ? cli::noun(count, "row") : cli::noun(count, "match", "matches")) + " to " +
+    note_line("wrote " + with_thousands(count) + " " + (last.kind == Results::Kind::Rows ? noun(count, "row") : noun(count, "match", "matches")) + " to " +
               path + (csv ? " (CSV)" : " (NDJSON)"));
     return true;
   }

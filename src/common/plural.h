@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace eql::cli {
+namespace eql {
 
 /// The noun for `n` things: `singular` when n is 1, else `plural`; when `plural` is empty,
 /// the regular English plural (`rule` -> `rules`, `summary` -> `summaries`).
@@ -26,4 +26,4 @@ inline std::string count_of(std::uint64_t n, std::string_view singular, std::str
   return std::to_string(n) + " " + noun(n, singular, plural);
 }
 
-}  // namespace eql::cli
+}  // namespace eql

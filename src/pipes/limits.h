@@ -10,7 +10,7 @@
 
 #include "eql/ast.h"
 
-namespace eql::cli {
+namespace eql {
 
 struct ResultLimits {
   struct Pipe {
@@ -30,4 +30,4 @@ struct ResultLimits {
   std::pair<std::size_t, std::size_t> window(std::size_t count) const;
 };
 
-}  // namespace eql::cli
+}  // namespace eql

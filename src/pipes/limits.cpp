@@ -1,8 +1,8 @@
-#include "cli/limits.h"
+#include "pipes/limits.h"
 
 #include <algorithm>
 
-namespace eql::cli {
+namespace eql {
 
 std::optional<ResultLimits> ResultLimits::of(const ast::Query& query, std::optional<std::size_t> size,
                                              std::string& unsupported) {
@@ -41,4 +41,4 @@ std::pair<std::size_t, std::size_t> ResultLimits::window(std::size_t count) cons
   return {first, last};
 }
 
-}  // namespace eql::cli
+}  // namespace eql
