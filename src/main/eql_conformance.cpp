@@ -162,33 +162,23 @@ void index_dates(eql::Event& event, const eql::FieldTable& mapping) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  Options options;
+// Reads every mapping and data file into `fields` and `events`; false (after saying why on
+// standard error) when one cannot be read.
+bool load_data(const Options& options, eql::FieldTable& fields, std::vector<eql::Event>& events) {
   std::string error;
-  if (!parse_options(argc, argv, options, error)) {
-    std::fprintf(stderr, "eql-conformance: %s\n\n%s", error.c_str(), kUsage);
-    return kExitUsage;
-  }
-  if (options.id_field.empty()) options.id_field = options.tiebreaker.empty() ? "id" : options.tiebreaker;
-
-  // ---- mappings and data ----
-  eql::FieldTable fields(true);
-  std::vector<eql::Event> events;
   eql::EventReadOptions read_options;
-  read_options.timestamp_field = "@timestamp";
+  read_options.timestamp_field = std::string(eql::kDefaultTimestampField);
   read_options.tiebreaker_field = options.tiebreaker;
   for (std::size_t d = 0; d < options.data.size(); ++d) {
     auto mapping_text = read_file(options.mappings[d]);
     if (!mapping_text) {
       std::fprintf(stderr, "eql-conformance: cannot read %s\n", options.mappings[d].c_str());
-      return kExitUsage;
+      return false;
     }
     auto mapping = eql::parse_es_mapping(*mapping_text, error);
     if (!mapping) {
       std::fprintf(stderr, "%s: %s\n", options.mappings[d].c_str(), error.c_str());
-      return kExitUsage;
+      return false;
     }
     for (const auto& [name, info] : mapping->fields()) fields.add_if_absent(name, info);
     bool problems = false;
@@ -203,7 +193,7 @@ int main(int argc, char** argv) {
           problems = true;
           std::fprintf(stderr, "%s\n", problem.to_string().c_str());
         });
-    if (summary.io_error || problems) return kExitUsage;
+    if (summary.io_error || problems) return false;
   }
   // Elasticsearch maps fields the mapping does not name from the JSON of the documents.
   for (const auto& event : events) {
@@ -216,7 +206,12 @@ int main(int argc, char** argv) {
       fields.add_if_absent(std::string(path), eql::FieldInfo{type, std::string(path), std::nullopt, {}});
     }
   }
-  // Timestamps.
+  return true;
+}
+
+// Gives each event its timestamp (converted as --stamps says), tiebreaker and input
+// position, and puts the events in Elasticsearch's search order.
+void stamp_and_order(const Options& options, const eql::FieldTable& fields, std::vector<eql::Event>& events) {
   std::uint64_t ordinal = 0;
   for (auto& event : events) {
     if (options.stamps != Options::Stamps::AsIs) {
@@ -245,6 +240,149 @@ int main(int argc, char** argv) {
     return a.ordinal < b.ordinal;
   });
 
+}
+
+// What every spec runs over: the ordered events (and shared references to them for the
+// matchers that keep events), their field types, and one evaluation context.
+struct Corpus {
+  const std::vector<eql::Event>& events;
+  std::vector<eql::EventRef> refs;
+  eql::FilterOptions filter_options;
+  eql::EvalContext context;
+};
+
+// The ids (and for sequences and samples the join keys) a spec's query returns, after its
+// pipes and the request size; a compile error or an unsupported pipe as text instead.
+std::optional<std::string> results_of(const eql::conformance::Spec& spec, const eql::ast::Query& query,
+                                      const Options& options, Corpus& corpus, std::vector<std::int64_t>& ids,
+                                      std::vector<std::string>& keys) {
+  const eql::FilterOptions& filter_options = corpus.filter_options;
+  eql::EvalContext& context = corpus.context;
+  const std::vector<eql::EventRef>& event_refs = corpus.refs;
+  const std::vector<eql::Event>& events = corpus.events;
+  auto id_of = [&](const eql::Event* event) -> std::int64_t {
+    if (!event) return -1;  // a missing event `![...]`
+    eql::Value id = event->first(options.id_field);
+    return id.kind == eql::ValueKind::Int ? id.integer : -1;
+  };
+  // Sequences and samples return whole matches: pipes and size count matches, and the
+  // ids and keys of the kept matches are flattened afterwards.
+  std::vector<eql::JoinResult> matches;
+  bool joined = false;
+  if (const eql::ast::Sequence* sequence = query.sequence()) {
+    joined = true;
+    eql::SequenceOptions sequence_options;
+    sequence_options.filter = filter_options;
+    auto compiled = eql::SequenceMatcher::compile(*sequence, sequence_options);
+    if (!compiled.matcher) {
+      return "compile error: " + compiled.diagnostics.front().message;
+    }
+    for (const auto& event : event_refs) compiled.matcher->push(event, context);
+    compiled.matcher->finish();
+    matches = compiled.matcher->take_results();
+  } else if (const eql::ast::Sample* sample = query.sample()) {
+    joined = true;
+    eql::SampleOptions sample_options;
+    sample_options.filter = filter_options;
+    sample_options.max_samples_per_key =
+        static_cast<std::size_t>(std::max<std::int64_t>(spec.max_samples_per_key.value_or(1), 1));
+    auto compiled = eql::SampleMatcher::compile(*sample, sample_options);
+    if (!compiled.matcher) {
+      return "compile error: " + compiled.diagnostics.front().message;
+    }
+    // A sample ignores time: events are offered in the order the indices hold them.
+    std::vector<eql::EventRef> by_input(event_refs);
+    std::sort(by_input.begin(), by_input.end(),
+              [](const eql::EventRef& a, const eql::EventRef& b) { return a->ordinal < b->ordinal; });
+    for (const auto& event : by_input) compiled.matcher->push(event, context);
+    matches = compiled.matcher->finish();
+  } else {
+    auto compiled = eql::compile_filter(*query.event(), filter_options);
+    if (!compiled.program) {
+      return "compile error: " + compiled.diagnostics.front().message;
+    }
+    for (const auto& event : events) {
+      if (compiled.program->matches(event, context)) ids.push_back(id_of(&event));
+    }
+  }
+  // Pipes and size apply to events, or to whole matches: `positions` indexes either.
+  std::vector<std::size_t> positions(joined ? matches.size() : ids.size());
+  for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
+  // Pipes in order, then the request size (from the end after a tail).
+  bool from_end = false;
+  bool bad_pipe = false;
+  for (const auto& pipe : query.pipes) {
+    const auto* count = pipe.args.empty() ? nullptr : pipe.args[0]->as<eql::ast::IntLiteral>();
+    if ((pipe.kind != eql::ast::PipeKind::Head && pipe.kind != eql::ast::PipeKind::Tail) || !count) {
+      bad_pipe = true;
+      break;
+    }
+    auto n = static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0));
+    if (positions.size() > n) {
+      if (pipe.kind == eql::ast::PipeKind::Head) positions.resize(n);
+      else positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(n));
+    }
+    from_end = pipe.kind == eql::ast::PipeKind::Tail;
+  }
+  if (bad_pipe) {
+    return std::string("unsupported pipe");
+  }
+  auto size = static_cast<std::size_t>(spec.size.value_or(options.default_size));
+  if (positions.size() > size) {
+    if (from_end) positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(size));
+    else positions.resize(size);
+  }
+  if (joined) {
+    for (std::size_t p : positions) {
+      for (const auto& event : matches[p].events) ids.push_back(id_of(event.get()));
+      for (const auto& key : matches[p].keys) keys.push_back(key.display());
+    }
+  } else {
+    std::vector<std::int64_t> kept;
+    for (std::size_t p : positions) kept.push_back(ids[p]);
+    ids = std::move(kept);
+  }
+  return std::nullopt;
+}
+
+// The commented-out specs: queries Elasticsearch rejects must be rejected here too.
+void check_commented(const eql::conformance::SpecFile& spec_file, const Options& options,
+                     const eql::ParseOptions& parse_options, const eql::FilterOptions& filter_options) {
+  const auto& commented = spec_file.commented;
+  if (!commented.empty()) {
+    std::size_t rejected = 0, accepted = 0;
+    for (const auto& [line, name, text] : commented) {
+      if (text.empty()) {
+        std::printf("note: %s:%u: commented-out spec without a readable query\n", options.spec.c_str(), line);
+        continue;
+      }
+      if (query_accepted(text, parse_options, filter_options)) {
+        ++accepted;
+        std::printf("accepted commented-out spec (%s:%u): %s\n", options.spec.c_str(), line, one_line(text).c_str());
+      } else {
+        ++rejected;
+      }
+    }
+    std::printf("%zu commented-out specs rejected, %zu accepted\n", rejected, accepted);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  std::string error;
+  if (!parse_options(argc, argv, options, error)) {
+    std::fprintf(stderr, "eql-conformance: %s\n\n%s", error.c_str(), kUsage);
+    return kExitUsage;
+  }
+  if (options.id_field.empty()) options.id_field = options.tiebreaker.empty() ? "id" : options.tiebreaker;
+
+  eql::FieldTable fields(true);
+  std::vector<eql::Event> events;
+  if (!load_data(options, fields, events)) return kExitUsage;
+  stamp_and_order(options, fields, events);
+
   // ---- specs ----
   auto spec_text = read_file(options.spec);
   if (!spec_text) {
@@ -260,14 +398,12 @@ int main(int argc, char** argv) {
 
   auto started = std::chrono::steady_clock::now();
   std::size_t passed = 0, failed = 0, not_run = 0;
-  eql::EvalContext context;
-  eql::FilterOptions filter_options;
-  filter_options.field_types = &fields;
   eql::ParseOptions parse_options;
+  Corpus corpus{events, {}, {}, {}};
+  corpus.filter_options.field_types = &fields;
   // Sequences and samples keep references to the events they match.
-  std::vector<eql::EventRef> event_refs;
-  event_refs.reserve(events.size());
-  for (const auto& event : events) event_refs.push_back(std::make_shared<const eql::Event>(event));
+  corpus.refs.reserve(events.size());
+  for (const auto& event : events) corpus.refs.push_back(std::make_shared<const eql::Event>(event));
 
   for (const eql::conformance::Spec& spec : specs) {
     auto report_failure = [&](const std::string& got) {
@@ -301,92 +437,11 @@ int main(int argc, char** argv) {
     }
     std::vector<std::int64_t> ids;
     std::vector<std::string> keys;
-    auto id_of = [&](const eql::Event* event) -> std::int64_t {
-      if (!event) return -1;  // a missing event `![...]`
-      eql::Value id = event->first(options.id_field);
-      return id.kind == eql::ValueKind::Int ? id.integer : -1;
-    };
-    // Sequences and samples return whole matches: pipes and size count matches, and the
-    // ids and keys of the kept matches are flattened afterwards.
-    std::vector<eql::JoinResult> matches;
-    bool joined = false;
-    if (const eql::ast::Sequence* sequence = query.sequence()) {
-      joined = true;
-      eql::SequenceOptions sequence_options;
-      sequence_options.filter = filter_options;
-      auto compiled = eql::SequenceMatcher::compile(*sequence, sequence_options);
-      if (!compiled.matcher) {
-        report_failure("compile error: " + compiled.diagnostics.front().message);
-        continue;
-      }
-      for (const auto& event : event_refs) compiled.matcher->push(event, context);
-      compiled.matcher->finish();
-      matches = compiled.matcher->take_results();
-    } else if (const eql::ast::Sample* sample = query.sample()) {
-      joined = true;
-      eql::SampleOptions sample_options;
-      sample_options.filter = filter_options;
-      sample_options.max_samples_per_key =
-          static_cast<std::size_t>(std::max<std::int64_t>(spec.max_samples_per_key.value_or(1), 1));
-      auto compiled = eql::SampleMatcher::compile(*sample, sample_options);
-      if (!compiled.matcher) {
-        report_failure("compile error: " + compiled.diagnostics.front().message);
-        continue;
-      }
-      // A sample ignores time: events are offered in the order the indices hold them.
-      std::vector<eql::EventRef> by_input(event_refs);
-      std::sort(by_input.begin(), by_input.end(),
-                [](const eql::EventRef& a, const eql::EventRef& b) { return a->ordinal < b->ordinal; });
-      for (const auto& event : by_input) compiled.matcher->push(event, context);
-      matches = compiled.matcher->finish();
-    } else {
-      auto compiled = eql::compile_filter(*query.event(), filter_options);
-      if (!compiled.program) {
-        report_failure("compile error: " + compiled.diagnostics.front().message);
-        continue;
-      }
-      for (const auto& event : events) {
-        if (compiled.program->matches(event, context)) ids.push_back(id_of(&event));
-      }
-    }
-    // Pipes and size apply to events, or to whole matches: `positions` indexes either.
-    std::vector<std::size_t> positions(joined ? matches.size() : ids.size());
-    for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
-    // Pipes in order, then the request size (from the end after a tail).
-    bool from_end = false;
-    bool bad_pipe = false;
-    for (const auto& pipe : query.pipes) {
-      const auto* count = pipe.args.empty() ? nullptr : pipe.args[0]->as<eql::ast::IntLiteral>();
-      if ((pipe.kind != eql::ast::PipeKind::Head && pipe.kind != eql::ast::PipeKind::Tail) || !count) {
-        bad_pipe = true;
-        break;
-      }
-      auto n = static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0));
-      if (positions.size() > n) {
-        if (pipe.kind == eql::ast::PipeKind::Head) positions.resize(n);
-        else positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(n));
-      }
-      from_end = pipe.kind == eql::ast::PipeKind::Tail;
-    }
-    if (bad_pipe) {
-      report_failure("unsupported pipe");
+    if (std::optional<std::string> problem = results_of(spec, query, options, corpus, ids, keys)) {
+      report_failure(*problem);
       continue;
     }
-    auto size = static_cast<std::size_t>(spec.size.value_or(options.default_size));
-    if (positions.size() > size) {
-      if (from_end) positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(size));
-      else positions.resize(size);
-    }
-    if (joined) {
-      for (std::size_t p : positions) {
-        for (const auto& event : matches[p].events) ids.push_back(id_of(event.get()));
-        for (const auto& key : matches[p].keys) keys.push_back(key.display());
-      }
-    } else {
-      std::vector<std::int64_t> kept;
-      for (std::size_t p : positions) kept.push_back(ids[p]);
-      ids = std::move(kept);
-    }
+    const bool joined = query.sequence() || query.sample();
     if (joined && !spec.join_keys.empty() && keys != spec.join_keys) {
       std::string got_keys;
       for (const auto& k : keys) got_keys += (got_keys.empty() ? "" : ", ") + k;
@@ -404,24 +459,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  // The commented-out specs: queries Elasticsearch rejects must be rejected here too.
-  const auto& commented = spec_file->commented;
-  if (!commented.empty()) {
-    std::size_t rejected = 0, accepted = 0;
-    for (const auto& [line, name, text] : commented) {
-      if (text.empty()) {
-        std::printf("note: %s:%u: commented-out spec without a readable query\n", options.spec.c_str(), line);
-        continue;
-      }
-      if (query_accepted(text, parse_options, filter_options)) {
-        ++accepted;
-        std::printf("accepted commented-out spec (%s:%u): %s\n", options.spec.c_str(), line, one_line(text).c_str());
-      } else {
-        ++rejected;
-      }
-    }
-    std::printf("%zu commented-out specs rejected, %zu accepted\n", rejected, accepted);
-  }
+  check_commented(*spec_file, options, parse_options, corpus.filter_options);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (options.verbose) std::printf("%zu events, %.3f s\n", events.size(), seconds);
   if (not_run > 0) {
