@@ -14,8 +14,18 @@ with kcat, and events/s is the events over the time from the start of production
 last worker's stats line saying every partition is read to its end. The mock cluster and
 kcat run on the same machine: they take CPU from the workers.
 
-Keep --events at 15,000 or so: the mock cluster keeps a bounded log per partition (60,000
-of these events produced to 6 partitions, about 19,000 were left to read), and a run that
+Lag and latency: the peak consumer lag is the largest sum of the per-partition lags one
+worker's stats line reported (every 200 ms) during the run; an alert's end-to-end latency is
+the alerts topic's record timestamp (set when the worker produced it) less the input
+record's timestamp (set when kcat produced the event that completed it, found by the
+`eql.source.partition`/`eql.source.offset` headers the alert carries); p50 and p99 over all
+alerts of the run. The events are produced in one burst, so latency here is mostly the time
+the workers take to reach an event in the backlog; `--rate N` produces N events per second
+instead, which measures latency at a sustained load below capacity.
+
+The mock cluster keeps a bounded log per partition (about 5 MB: 60,000 of these events
+produced to 6 partitions left about 19,000 to read), so keep --events below about 3,000 per
+partition (`--partitions`, default 6) unless --rate keeps the workers ahead of it; a run that
 never sees every event is reported as not caught up.
 """
 import argparse
@@ -85,8 +95,71 @@ def caught_up(messages):
     return int(stats[-1].split()[1])
 
 
+def peak_lag(messages):
+    """The largest total lag one stats line reported (None without stats lines)."""
+    peak = None
+    for message in messages:
+        if not message.startswith("stats: ") or "lag " not in message:
+            continue
+        total = 0
+        for lag in message.split("lag ", 1)[1].split():
+            behind = lag.partition(":")[2]
+            total += int(behind) if behind.isdigit() else 0
+        peak = total if peak is None else max(peak, total)
+    return peak
+
+
+def records(kcat, address, topic, fmt):
+    """Every record of a topic, as kcat prints it with `fmt` (one line each)."""
+    out = subprocess.run([kcat, "-C", "-b", address, "-t", topic, "-e", "-q", "-f", fmt],
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True, timeout=120)
+    return out.stdout.decode(errors="replace").splitlines()
+
+
+def alert_latencies(kcat, address):
+    """Milliseconds from each input event's record to its alert's record."""
+    produced = {}
+    for line in records(kcat, address, "ecs-events", "%p %o %T\n"):
+        partition, offset, stamp = line.split()
+        produced[(int(partition), int(offset))] = int(stamp)
+    latencies = []
+    for line in records(kcat, address, "eql-alerts", "%T|%h\n"):
+        stamp, _, header_text = line.partition("|")
+        headers = dict(item.split("=", 1) for item in header_text.split(",") if "=" in item)
+        source = (int(headers.get("eql.source.partition", -1)), int(headers.get("eql.source.offset", -1)))
+        if source in produced:
+            latencies.append(int(stamp) - produced[source])
+    return sorted(latencies)
+
+
+def percentile(values, share):
+    return values[min(len(values) - 1, int(share * len(values)))] if values else None
+
+
+def produce(args, address, lines):
+    """The events to the input topic: one burst, or --rate events per second in 0.1 s slices."""
+    keyed = [b"%d\t%s" % (i, line) for i, line in enumerate(lines)]
+    if not args.rate:
+        subprocess.run([args.kcat, "-P", "-b", address, "-t", "ecs-events", "-K", "\t"], input=b"".join(keyed),
+                       check=True)
+        return
+    producer = subprocess.Popen([args.kcat, "-P", "-b", address, "-t", "ecs-events", "-K", "\t", "-X",
+                                 "linger.ms=5"], stdin=subprocess.PIPE)
+    step = max(1, args.rate // 10)
+    start = time.monotonic()
+    for n in range(0, len(keyed), step):
+        producer.stdin.write(b"".join(keyed[n:n + step]))
+        producer.stdin.flush()
+        wait = start + (n + step) / args.rate - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+    producer.stdin.close()
+    producer.wait(60)
+
+
 def kafka_run(args, rules, events_path, total, workers, work):
-    cluster = subprocess.Popen([args.mock, "--brokers", "3", "--topic", "ecs-events:6", "--topic", "eql-alerts:6"],
+    cluster = subprocess.Popen([args.mock, "--brokers", "3", "--topic", "ecs-events:%d" % args.partitions,
+                                "--topic", "eql-alerts:%d" % args.partitions],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     address = cluster.stdout.readline().decode().strip()
     procs, logs = [], []
@@ -104,12 +177,11 @@ def kafka_run(args, rules, events_path, total, workers, work):
                 any(m.startswith("assigned ") and "[]" not in m for m in log_messages(log)) for log in logs):
             time.sleep(0.2)
         lines = events_path.read_bytes().splitlines(keepends=True)
-        payload = b"".join(b"%d\t%s" % (i, line) for i, line in enumerate(lines))
         start = time.monotonic()
-        subprocess.run([args.kcat, "-P", "-b", address, "-t", "ecs-events", "-K", "\t"], input=payload, check=True)
+        produce(args, address, lines)
         produced = time.monotonic() - start
         done = None
-        while time.monotonic() < start + 120:
+        while time.monotonic() < start + 120 + produced:
             counts = [caught_up(log_messages(log)) for log in logs]
             if all(c is not None for c in counts) and sum(counts) >= total:
                 done = time.monotonic() - start
@@ -119,7 +191,9 @@ def kafka_run(args, rules, events_path, total, workers, work):
         for process in procs:
             process.send_signal(signal.SIGTERM)
             cpus.append(cpu_of(process))
-        return done, produced, cpus
+        lags = [peak_lag(log_messages(log)) for log in logs]
+        latencies = alert_latencies(args.kcat, address) if done is not None else []
+        return done, produced, cpus, max((lag for lag in lags if lag is not None), default=None), latencies
     finally:
         for process in procs:
             if process.returncode is None:
@@ -136,6 +210,8 @@ def main():
     parser.add_argument("--rules", required=True)
     parser.add_argument("--events", type=int, default=15_000)
     parser.add_argument("--all-rules", action="store_true", help="also file mode with every rule (sequences too)")
+    parser.add_argument("--partitions", type=int, default=6, help="of the input and alerts topics")
+    parser.add_argument("--rate", type=int, default=0, help="events per second to produce (default: one burst)")
     args = parser.parse_args()
     work = pathlib.Path(tempfile.mkdtemp(prefix="eql-bench-kafka-"))
     try:
@@ -156,24 +232,31 @@ def main():
         for name, rules in files:
             startup, startup_wall = timed_run([args.eql, "run", "--quiet", "--rules", str(rules), str(empty)])
             cpu, wall = timed_run([args.eql, "run", "--quiet", "--rules", str(rules), str(events)])
-            rows.append((name, 1, total / (wall - startup_wall), (cpu - startup) / total * 1e6, wall, startup))
+            rows.append((name, 1, total / (wall - startup_wall), (cpu - startup) / total * 1e6, wall, startup,
+                         None, []))
         file_us = rows[-1][3]
         startup = rows[-1][5]
         for workers in (1, 2):
-            done, produced, cpus = kafka_run(args, event_rules, events, total, workers, work)
+            done, produced, cpus, lag, latencies = kafka_run(args, event_rules, events, total, workers, work)
             if done is None:
                 print("kafka, %d workers: did not catch up in time" % workers)
                 continue
             net = sum(cpus) - workers * startup
             rows.append(("kafka, %d worker%s" % (workers, "s" if workers > 1 else ""), workers, total / done,
-                         net / total * 1e6, done, startup))
-            print("kafka, %d workers: produced in %.1f s, caught up after %.1f s, CPU %s" % (
-                workers, produced, done, ["%.1f" % c for c in cpus]))
-        print("\n%d events, %d event rules of %s\n" % (total, count, args.rules))
-        print("| run | workers | events/s | CPU us per event | CPU vs file (event rules) | wall s |")
-        print("|---|---:|---:|---:|---:|---:|")
-        for name, workers, rate, us, wall, _ in rows:
-            print("| %s | %d | %.0f | %.1f | %.2f | %.1f |" % (name, workers, rate, us, us / file_us, wall))
+                         net / total * 1e6, done, startup, lag, latencies))
+            print("kafka, %d workers: produced in %.1f s, caught up after %.1f s, CPU %s, %d alerts timed" % (
+                workers, produced, done, ["%.1f" % c for c in cpus], len(latencies)))
+        print("\n%d events; the %d rule files of %s without a sequence or sample (the EQL ones run); "
+              "%d partitions; %s\n" % (
+            total, count, args.rules, args.partitions, "%d events/s" % args.rate if args.rate else "one burst"))
+        print("| run | workers | events/s | CPU us per event | CPU vs file (event rules) | wall s | peak lag "
+              "| alert latency p50 ms | p99 ms |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        shown = lambda value: "-" if value is None else "%d" % value
+        for name, workers, rate, us, wall, _, lag, latencies in rows:
+            print("| %s | %d | %.0f | %.1f | %.2f | %.1f | %s | %s | %s |" % (
+                name, workers, rate, us, us / file_us, wall, shown(lag), shown(percentile(latencies, 0.5)),
+                shown(percentile(latencies, 0.99))))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
