@@ -57,8 +57,15 @@ const FunctionSpec* find_function(std::string_view name) {
 
 class Compiler {
  public:
-  explicit Compiler(const FilterOptions& options)
-      : options_(options), types_(options.field_types ? *options.field_types : json_types_) {}
+  // `variable`: compiling the condition of an _arraysearch that binds `$variable` (over one
+  // element's fields); empty at the top.
+  // `event_types`: there, the types of the event's own fields.
+  explicit Compiler(const FilterOptions& options, std::string_view variable = {},
+                    const FieldTypes* event_types = nullptr)
+      : options_(options),
+        types_(options.field_types ? *options.field_types : json_types_),
+        variable_(variable),
+        event_types_(event_types ? *event_types : types_) {}
 
   Program program;
   Diagnostics diagnostics;
@@ -206,8 +213,9 @@ class Compiler {
     return constant(value);  // copies a string result out of the scratch arena
   }
 
-  std::uint32_t field(const std::string& name, bool optional, Span span) {
-    auto info = types_.lookup(name);
+  // `of_event`: in a search's condition, a field of the event rather than of the element.
+  std::uint32_t field(const std::string& name, bool optional, Span span, bool of_event = false) {
+    auto info = (of_event ? event_types_ : types_).lookup(name);
     if (!info) {
       if (types_.closed()) {
         if (!optional) {
@@ -222,6 +230,7 @@ class Compiler {
       info = FieldInfo{FieldType::Unknown, name, std::nullopt, {}};
     }
     Slot slot;
+    slot.of_event = of_event;
     slot.name = name;
     slot.path = info->path.empty() ? name : info->path;
     slot.type = info->type;
@@ -351,16 +360,30 @@ class Compiler {
     return constant(Value::of_string(literal.value));
   }
   std::uint32_t scalar_node(const ast::Field& f, const ast::Expr& expr) {
-    if (!f.variable.empty() || !f.event_alias.empty()) {
-      not_evaluated(f.variable.empty() ? "a reference to an aliased stage" : "a `$` variable", expr.span);
+    if (!f.event_alias.empty()) {
+      not_evaluated("a reference to an aliased stage", expr.span);
       return constant(Value::null());
     }
-    return field(f.name, f.optional, expr.span);
+    if (f.variable.empty() && variable_.empty()) return field(f.name, f.optional, expr.span);
+    // In a search's condition (array_search.cpp) `$entry.x` is the element's `x`, and a
+    // field without `$` the event's. An enclosing search's element is not at hand.
+    if (f.variable.empty()) return field(f.name, f.optional, expr.span, true);
+    if (f.variable == variable_ && !f.name.empty()) return field(f.name, f.optional, expr.span);
+    not_evaluated(f.variable != variable_ ? "`$" + f.variable + "` of an enclosing _arraysearch"
+                                          : "`$" + f.variable + "` alone (not one of its fields)",
+                  expr.span);
+    return constant(Value::null());
   }
   // `descendant of [process where ...]`: the inner query is compiled as a filter of its
   // own and registered with the lineage source, which judges each process's start event
   // by it; the leaf asks the source about the event's process (docs/lineage.md).
   std::uint32_t scalar_node(const ast::Lineage& lineage, const ast::Expr& expr) {
+    if (!variable_.empty()) {
+      not_evaluated(std::string("`") + ast::lineage_relation_name(lineage.relation) +
+                        " of [...]` inside _arraysearch's condition",
+                    expr.span);
+      return constant(Value::null());
+    }
     if (options_.lineage == nullptr) {
       diagnostics.push_back({Severity::Error, "eval.lineage-unavailable",
                              std::string("`") + ast::lineage_relation_name(lineage.relation) +
@@ -441,8 +464,12 @@ class Compiler {
   }
   std::uint32_t scalar_node(const ast::Call& call, const ast::Expr& expr) {
     if (call.name == "_arraysearch") {  // built by the parser in the endpoint dialect only
-      not_evaluated("_arraysearch", expr.span);
-      return constant(Value::null());
+      auto search = compile_array_search(call, options_, types_, event_types_, variable_, diagnostics);
+      if (!search) return constant(Value::null());
+      Node node;
+      node.op = Op::ArraySearch;
+      node.array_search = std::move(search);
+      return add(std::move(node));
     }
     const FunctionSpec* spec = find_function(call.name);
     if (!spec) spec = find_function(call.written_name);
@@ -559,6 +586,8 @@ class Compiler {
   const FieldTypes& types_;
   std::vector<std::uint32_t>* leaf_slots_ = nullptr;
   std::vector<FieldInfo> slot_field_types_;
+  std::string_view variable_;
+  const FieldTypes& event_types_;
 };
 
 // ---- describe ----------------------------------------------------------------------------
@@ -584,9 +613,12 @@ const char* op_text(Op op) {
     case Op::Or: return "or3";
     case Op::Not: return "not3";
     case Op::Lineage: return "lineage";
+    case Op::ArraySearch: return "arraysearch";
     default: return "?";
   }
 }
+
+void describe_bool(const Program& program, std::uint32_t index, std::string& out);
 
 void describe_node(const Program& program, std::uint32_t index, std::string& out) {
   const Node& node = program.nodes[index];
@@ -598,6 +630,11 @@ void describe_node(const Program& program, std::uint32_t index, std::string& out
              : node.relation == LineageSource::Relation::Event ? "(event-of #"
                                                                : "(descendant-of #";
       out += std::to_string(node.lineage_condition) + ")";
+      return;
+    case Op::ArraySearch:
+      out += "(arraysearch $" + node.array_search->path + " ";
+      describe_bool(*node.array_search->condition, node.array_search->condition->root, out);
+      out += ")";
       return;
     default: break;
   }
@@ -689,6 +726,7 @@ void key_node(const Program& program, const Leaf& leaf, std::uint32_t index, std
       key += ':';
       key += std::to_string(node.lineage_condition);
       break;
+    case Op::ArraySearch: key_text(key, node.array_search->key); break;
     case Op::Slot: {
       // By position in the leaf: the slots themselves are spelled out by leaf_key.
       auto at = std::find(leaf.slots.begin(), leaf.slots.end(), node.slot);
@@ -721,7 +759,7 @@ std::string leaf_key(const Program& program, const Leaf& leaf) {
   std::string key;
   for (std::uint32_t slot_index : leaf.slots) {
     const Slot& slot = program.slots[slot_index];
-    key += 's';
+    key += slot.of_event ? 'e' : 's';
     key_text(key, slot.path);
     key += std::to_string(static_cast<int>(slot.type));
     if (slot.has_null_value) {
@@ -859,7 +897,17 @@ bool FilterProgram::trace(const Event& event, EvalContext& context, FilterTrace&
 
 std::vector<std::string> FilterProgram::fields() const {
   std::set<std::string> unique;
-  for (const auto& slot : program_->slots) unique.insert(slot.path);
+  // An _arraysearch reads its array's elements from the event's text, whatever fields were
+  // filed; the element fields it reads are named too (`array.x`), as columns and so that a
+  // selection holds every field the program reads.
+  auto collect = [&unique](const detail::Program& program, const std::string& prefix, const auto& self) -> void {
+    for (const auto& slot : program.slots) unique.insert(slot.of_event ? slot.path : prefix + slot.path);
+    for (const auto& node : program.nodes) {
+      if (node.op != detail::Op::ArraySearch) continue;
+      self(*node.array_search->condition, prefix + node.array_search->path + ".", self);
+    }
+  };
+  collect(*program_, "", collect);
   return {unique.begin(), unique.end()};
 }
 
@@ -879,10 +927,9 @@ std::optional<bool> FilterProgram::constant() const {
 
 namespace {
 
-FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
-  FilterCompileResult result;
-  result.diagnostics = std::move(compiler.diagnostics);
-  if (has_errors(result.diagnostics)) return result;
+// The program, its ids and steps filled in; nullptr when the compiler reported errors.
+std::shared_ptr<const detail::Program> finish_program(detail::Compiler& compiler, std::uint32_t root) {
+  if (has_errors(compiler.diagnostics)) return nullptr;
   compiler.program.root = root;
   detail::Program& program = compiler.program;
   for (detail::Slot& slot : program.slots) {
@@ -895,10 +942,16 @@ FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
     program.memo_id_end = std::max(program.memo_id_end, leaf.memo_id + 1);
   }
   detail::build_steps(program);
-  result.program = FilterProgram(std::make_shared<const detail::Program>(std::move(compiler.program)));
-  return result;
+  return std::make_shared<const detail::Program>(std::move(compiler.program));
 }
 
+FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
+  FilterCompileResult result;
+  auto program = finish_program(compiler, root);
+  result.diagnostics = std::move(compiler.diagnostics);
+  if (program) result.program = FilterProgram(std::move(program));
+  return result;
+}
 }  // namespace
 
 FilterCompileResult compile_filter(const ast::EventFilter& filter, const FilterOptions& options) {
@@ -906,6 +959,20 @@ FilterCompileResult compile_filter(const ast::EventFilter& filter, const FilterO
   std::uint32_t root = compiler.compile_filter(filter, options.category_field);
   return finish(compiler, root);
 }
+
+namespace detail {
+
+std::shared_ptr<const Program> compile_element_condition(const ast::Expr& condition, const FilterOptions& options,
+                                                         const FieldTypes& event_types, std::string_view variable,
+                                                         Diagnostics& diagnostics) {
+  Compiler compiler(options, variable, &event_types);
+  std::uint32_t root = compiler.boolean(condition);
+  auto program = finish_program(compiler, root);
+  for (auto& d : compiler.diagnostics) diagnostics.push_back(std::move(d));
+  return program;
+}
+
+}  // namespace detail
 
 FilterCompileResult compile_condition(const ast::Expr& condition, const FilterOptions& options) {
   detail::Compiler compiler(options);
