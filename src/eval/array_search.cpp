@@ -58,12 +58,6 @@ class ElementFieldTypes final : public FieldTypes {
   std::string prefix_;
 };
 
-void key_text(std::string& key, std::string_view text) {
-  key += std::to_string(text.size());
-  key += ':';
-  key += text;
-}
-
 // The values at `rest` below `value`, as the event reader files paths (see the top).
 void collect(const rapidjson::Value& value, std::string_view rest, std::vector<const rapidjson::Value*>& found) {
   if (value.IsArray()) {

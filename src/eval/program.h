@@ -346,7 +346,13 @@ std::shared_ptr<const Program> compile_element_condition(const ast::Expr& condit
                                                          Diagnostics& diagnostics);
 /// Whether some element of the search's array in `event` satisfies its condition.
 bool array_search_matches(const ArraySearch& search, const Event& event, EvalContext::Scratch& scratch);
-/// A leaf's compiled form, as describe() prints it (compile.cpp).
+/// A leaf's compiled form, as describe() prints it (program_ids.cpp).
 std::string describe_leaf(const Program& program, const Leaf& leaf);
+/// The boolean layer from bools[index], as FilterProgram::describe() prints it.
+void describe_bool(const Program& program, std::uint32_t index, std::string& out);
+/// Everything a leaf's result depends on, spelled out (the key intern_leaf is given).
+std::string leaf_key(const Program& program, const Leaf& leaf);
+/// Appends a length-prefixed string to a key, so that no two sequences of parts spell one.
+void key_text(std::string& key, std::string_view text);
 
 }  // namespace eql::detail
