@@ -236,3 +236,21 @@ TEST_CASE("_arraysearch: random arrays against a model of their elements") {
   CHECK(failed == 0);
   std::printf("arraysearch-random: %d passed, %d failed\n", passed, failed);
 }
+
+TEST_CASE("a reference to an aliased stage is refused when compiled, saying why") {
+  // Not evaluated yet (docs/endpoint.md): the matcher keeps one partial per stage and key.
+  ParseResult parsed = parse_query(
+      "sequence by process.entity_id [file where file.name : \"*.dll\"] as event0 "
+      "[library where startswith~(dll.path, event0.file.path)]",
+      endpoint());
+  REQUIRE(parsed.ok());
+  const ast::Sequence* sequence = parsed.query->sequence();
+  REQUIRE(sequence != nullptr);
+  REQUIRE(sequence->terms.size() == 2);
+  CHECK(compile_filter(sequence->terms[0].filter, {}).program.has_value());
+  FilterCompileResult second = compile_filter(sequence->terms[1].filter, {});
+  CHECK_FALSE(second.program.has_value());
+  REQUIRE(second.diagnostics.size() == 1);
+  CHECK(second.diagnostics[0].code == "eval.endpoint-unsupported");
+  CHECK(second.diagnostics[0].hint.find("`event0.file.path`") != std::string::npos);
+}
