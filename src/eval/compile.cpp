@@ -18,8 +18,15 @@ namespace {
 
 class Compiler {
  public:
-  explicit Compiler(const FilterOptions& options)
-      : options_(options), types_(options.field_types ? *options.field_types : json_types_) {}
+  // `variable`: compiling the condition of an _arraysearch that binds `$variable` (over one
+  // element's fields); empty at the top.
+  // `event_types`: there, the types of the event's own fields.
+  explicit Compiler(const FilterOptions& options, std::string_view variable = {},
+                    const FieldTypes* event_types = nullptr)
+      : options_(options),
+        types_(options.field_types ? *options.field_types : json_types_),
+        variable_(variable),
+        event_types_(event_types ? *event_types : types_) {}
 
   Program program;
   Diagnostics diagnostics;
@@ -167,8 +174,9 @@ class Compiler {
     return constant(value);  // copies a string result out of the scratch arena
   }
 
-  std::uint32_t field(const std::string& name, bool optional, Span span) {
-    auto info = types_.lookup(name);
+  // `of_event`: in a search's condition, a field of the event rather than of the element.
+  std::uint32_t field(const std::string& name, bool optional, Span span, bool of_event = false) {
+    auto info = (of_event ? event_types_ : types_).lookup(name);
     if (!info) {
       if (types_.closed()) {
         if (!optional) {
@@ -183,6 +191,7 @@ class Compiler {
       info = FieldInfo{FieldType::Unknown, name, std::nullopt, {}};
     }
     Slot slot;
+    slot.of_event = of_event;
     slot.name = name;
     slot.path = info->path.empty() ? name : info->path;
     slot.type = info->type;
@@ -312,16 +321,35 @@ class Compiler {
     return constant(Value::of_string(literal.value));
   }
   std::uint32_t scalar_node(const ast::Field& f, const ast::Expr& expr) {
-    if (!f.variable.empty() || !f.event_alias.empty()) {
-      not_evaluated(f.variable.empty() ? "a reference to an aliased stage" : "a `$` variable", expr.span);
+    if (!f.event_alias.empty()) {
+      // Judging it exactly needs every partial sequence that holds a different aliased
+      // event, where the matcher keeps the newest per stage and key (docs/endpoint.md).
+      not_evaluated("a reference to an aliased stage", expr.span,
+                    "the sequence matcher keeps one partial sequence per stage and key (the newest), so it "
+                    "cannot yet judge `" + f.event_alias + "." + f.name + "` against each earlier event "
+                    "that matched the aliased stage");
       return constant(Value::null());
     }
-    return field(f.name, f.optional, expr.span);
+    if (f.variable.empty() && variable_.empty()) return field(f.name, f.optional, expr.span);
+    // In a search's condition (array_search.cpp) `$entry.x` is the element's `x`, and a
+    // field without `$` the event's. An enclosing search's element is not at hand.
+    if (f.variable.empty()) return field(f.name, f.optional, expr.span, true);
+    if (f.variable == variable_ && !f.name.empty()) return field(f.name, f.optional, expr.span);
+    not_evaluated(f.variable != variable_ ? "`$" + f.variable + "` of an enclosing _arraysearch"
+                                          : "`$" + f.variable + "` alone (not one of its fields)",
+                  expr.span);
+    return constant(Value::null());
   }
   // `descendant of [process where ...]`: the inner query is compiled as a filter of its
   // own and registered with the lineage source, which judges each process's start event
   // by it; the leaf asks the source about the event's process (docs/lineage.md).
   std::uint32_t scalar_node(const ast::Lineage& lineage, const ast::Expr& expr) {
+    if (!variable_.empty()) {
+      not_evaluated(std::string("`") + ast::lineage_relation_name(lineage.relation) +
+                        " of [...]` inside _arraysearch's condition",
+                    expr.span);
+      return constant(Value::null());
+    }
     if (options_.lineage == nullptr) {
       diagnostics.push_back({Severity::Error, "eval.lineage-unavailable",
                              std::string("`") + ast::lineage_relation_name(lineage.relation) +
@@ -344,9 +372,9 @@ class Compiler {
   }
   // Endpoint-dialect constructs the evaluator does not run (yet): refused at compile time,
   // so a rule never silently evaluates to no match.
-  void not_evaluated(const std::string& what, Span span) {
+  void not_evaluated(const std::string& what, Span span, std::string hint = {}) {
     diagnostics.push_back({Severity::Error, "eval.endpoint-unsupported",
-                           what + " (endpoint dialect) is not evaluated yet", span, {}});
+                           what + " (endpoint dialect) is not evaluated yet", span, std::move(hint)});
   }
   std::uint32_t scalar_node(const ast::Not& negation, const ast::Expr&) {
     Node node;
@@ -402,8 +430,12 @@ class Compiler {
   }
   std::uint32_t scalar_node(const ast::Call& call, const ast::Expr& expr) {
     if (call.name == "_arraysearch") {  // built by the parser in the endpoint dialect only
-      not_evaluated("_arraysearch", expr.span);
-      return constant(Value::null());
+      auto search = compile_array_search(call, options_, types_, event_types_, variable_, diagnostics);
+      if (!search) return constant(Value::null());
+      Node node;
+      node.op = Op::ArraySearch;
+      node.array_search = std::move(search);
+      return add(std::move(node));
     }
     const FunctionSignature* spec = find_function(call.name);
     if (!spec) spec = find_function(call.written_name);
@@ -518,267 +550,11 @@ class Compiler {
   const FieldTypes& types_;
   std::vector<std::uint32_t>* leaf_slots_ = nullptr;
   std::vector<FieldInfo> slot_field_types_;
-};
-
-// ---- describe ----------------------------------------------------------------------------
-
-const char* op_text(Op op) {
-  switch (op) {
-    case Op::Eq: return "==";
-    case Op::NotEq: return "!=";
-    case Op::Less: return "<";
-    case Op::LessEq: return "<=";
-    case Op::Greater: return ">";
-    case Op::GreaterEq: return ">=";
-    case Op::Add: return "+";
-    case Op::Sub: return "-";
-    case Op::Mul: return "*";
-    case Op::Div: return "/";
-    case Op::Mod: return "%";
-    case Op::Negate: return "neg";
-    case Op::In: return "in";
-    case Op::Match: return "match";
-    case Op::IsNull: return "null?";
-    case Op::And: return "and3";
-    case Op::Or: return "or3";
-    case Op::Not: return "not3";
-    case Op::Lineage: return "lineage";
-    default: return "?";
-  }
-}
-
-void describe_node(const Program& program, std::uint32_t index, std::string& out) {
-  const Node& node = program.nodes[index];
-  switch (node.op) {
-    case Op::Constant: append_json(out, node.constant); return;
-    case Op::Slot: out += "$" + program.slots[node.slot].path; return;
-    case Op::Lineage:
-      out += node.relation == LineageSource::Relation::Child   ? "(child-of #"
-             : node.relation == LineageSource::Relation::Event ? "(event-of #"
-                                                               : "(descendant-of #";
-      out += std::to_string(node.lineage_condition) + ")";
-      return;
-    default: break;
-  }
-  out += "(";
-  if (node.op == Op::Call) {
-    out += function_name(node.function);
-    if (node.case_insensitive) out += "~";
-  } else {
-    out += op_text(node.op);
-    if (node.op == Op::In && node.case_insensitive) out += "~";
-  }
-  if (node.domain == Domain::Date) out += "@date";
-  if (node.domain == Domain::Ip) out += "@ip";
-  if (node.domain == Domain::Version) out += "@version";
-  for (auto arg : node.args) {
-    out += " ";
-    describe_node(program, arg, out);
-  }
-  for (const auto& matcher : node.matchers) {
-    out += matcher.kind == Matcher::Kind::Regex ? " regex" : matcher.kind == Matcher::Kind::Wildcard ? " like" : " eq";
-    if (matcher.case_insensitive) out += "~";
-    out += " ";
-    append_json(out, Value::of_string(matcher.source));
-  }
-  for (std::size_t i = 0; i < node.cidrs.size(); ++i) out += " <cidr>";
-  out += ")";
-}
-
-void describe_bool(const Program& program, std::uint32_t index, std::string& out) {
-  const BoolNode& node = program.bools[index];
-  switch (node.op) {
-    case BoolOp::True: out += "true"; return;
-    case BoolOp::False: out += "false"; return;
-    case BoolOp::Leaf: describe_node(program, program.leaves[node.leaf].root, out); return;
-    case BoolOp::Not: out += "(not "; break;
-    case BoolOp::And: out += "(and"; break;
-    case BoolOp::Or: out += "(or"; break;
-  }
-  for (std::size_t i = 0; i < node.children.size(); ++i) {
-    if (node.op != BoolOp::Not || i > 0) out += " ";
-    describe_bool(program, node.children[i], out);
-  }
-  out += ")";
-}
-
-// ---- shared ids ----------------------------------------------------------------------------
-
-// Appends a length-prefixed string, so that no two different sequences of parts spell the
-// same key.
-void key_text(std::string& key, std::string_view text) {
-  key += std::to_string(text.size());
-  key += ':';
-  key += text;
-}
-
-void key_value(std::string& key, const Value& value) {
-  key += static_cast<char>('0' + static_cast<int>(value.kind));
-  switch (value.kind) {
-    case ValueKind::Null: break;
-    case ValueKind::Bool: key += value.boolean ? 't' : 'f'; break;
-    case ValueKind::Int: key += std::to_string(value.integer); key += ';'; break;
-    case ValueKind::Double: {
-      std::uint64_t bits = 0;
-      std::memcpy(&bits, &value.number, sizeof bits);
-      key += std::to_string(bits);
-      key += ';';
-      break;
-    }
-    case ValueKind::String: key_text(key, value.string); break;
-  }
-}
-
-void key_node(const Program& program, const Leaf& leaf, std::uint32_t index, std::string& key) {
-  const Node& node = program.nodes[index];
-  key += '(';
-  key += std::to_string(static_cast<int>(node.op));
-  key += ',';
-  key += std::to_string(static_cast<int>(node.domain));
-  key += ',';
-  key += std::to_string(static_cast<int>(node.function));
-  key += node.case_insensitive ? "~" : "=";
-  switch (node.op) {
-    case Op::Constant: key_value(key, node.constant); break;
-    case Op::Lineage:
-      // The answer depends on the source (one per runner) and the condition it registered.
-      key += std::to_string(reinterpret_cast<std::uintptr_t>(node.lineage));
-      key += ':';
-      key += std::to_string(static_cast<int>(node.relation));
-      key += ':';
-      key += std::to_string(node.lineage_condition);
-      break;
-    case Op::Slot: {
-      // By position in the leaf: the slots themselves are spelled out by leaf_key.
-      auto at = std::find(leaf.slots.begin(), leaf.slots.end(), node.slot);
-      key += '$';
-      key += std::to_string(at - leaf.slots.begin());
-      break;
-    }
-    default: break;
-  }
-  key_text(key, node.date_format);
-  for (const Matcher& matcher : node.matchers) {
-    key += 'm';
-    key += std::to_string(static_cast<int>(matcher.kind));
-    key += matcher.case_insensitive ? "~" : "=";
-    key_text(key, matcher.source);
-    key_text(key, matcher.literal);
-  }
-  for (const CidrBlock& block : node.cidrs) {
-    key += 'c';
-    key.append(reinterpret_cast<const char*>(block.network.bytes.data()), block.network.bytes.size());
-    key += std::to_string(block.prefix_bits);
-  }
-  for (std::uint32_t arg : node.args) key_node(program, leaf, arg, key);
-  key += ')';
-}
-
-// Everything a leaf's result depends on: each field occurrence (in odometer order, which
-// bounds the work on pathological events) and the node tree.
-std::string leaf_key(const Program& program, const Leaf& leaf) {
-  std::string key;
-  for (std::uint32_t slot_index : leaf.slots) {
-    const Slot& slot = program.slots[slot_index];
-    key += 's';
-    key_text(key, slot.path);
-    key += std::to_string(static_cast<int>(slot.type));
-    if (slot.has_null_value) {
-      key += 'n';
-      key_value(key, slot.null_value);
-    }
-  }
-  key_node(program, leaf, leaf.root, key);
-  return key;
-}
-
-class Interner {
- public:
-  std::uint32_t id(std::string_view text) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = ids_.find(text);
-    if (found != ids_.end()) return found->second;
-    auto id = static_cast<std::uint32_t>(ids_.size());
-    ids_.emplace(std::string(text), id);
-    return id;
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::uint32_t, std::less<>> ids_;
+  std::string_view variable_;
+  const FieldTypes& event_types_;
 };
 
 }  // namespace
-
-std::string describe_leaf(const Program& program, const Leaf& leaf) {
-  std::string out;
-  describe_node(program, leaf.root, out);
-  return out;
-}
-
-void index_long_lists(Program& program) {
-  constexpr std::size_t kLong = 4;  // shorter lists are as fast to scan
-  auto ascii = [](std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  };
-  auto lower = [](std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  };
-  for (Node& node : program.nodes) {
-    node.folds_ascii_value = std::any_of(node.matchers.begin(), node.matchers.end(), [](const Matcher& m) {
-      return m.kind == Matcher::Kind::Wildcard && m.case_insensitive;
-    });
-    std::vector<std::string> set;
-    std::vector<std::uint32_t> unlisted;
-    bool case_insensitive = node.case_insensitive;
-    if (node.op == Op::In && node.domain == Domain::Generic) {
-      for (std::uint32_t i = 1; i < node.args.size(); ++i) {
-        const Node& candidate = program.nodes[node.args[i]];
-        if (candidate.op == Op::Constant && candidate.constant.kind == ValueKind::String &&
-            ascii(candidate.constant.string)) {
-          std::string text(candidate.constant.string);
-          set.push_back(case_insensitive ? lower(std::move(text)) : std::move(text));
-        } else {
-          unlisted.push_back(i);
-        }
-      }
-    } else if (node.op == Op::Match) {
-      auto first_equal = std::find_if(node.matchers.begin(), node.matchers.end(),
-                                      [](const Matcher& m) { return m.kind == Matcher::Kind::Equal; });
-      if (first_equal == node.matchers.end()) continue;
-      case_insensitive = first_equal->case_insensitive;
-      for (std::uint32_t i = 0; i < node.matchers.size(); ++i) {
-        const Matcher& matcher = node.matchers[i];
-        if (matcher.kind == Matcher::Kind::Equal && matcher.case_insensitive == case_insensitive &&
-            ascii(matcher.literal)) {
-          set.push_back(case_insensitive ? lower(matcher.literal) : matcher.literal);
-        } else {
-          unlisted.push_back(i);
-        }
-      }
-    } else {
-      continue;
-    }
-    if (set.size() < kLong) continue;
-    std::sort(set.begin(), set.end());
-    set.erase(std::unique(set.begin(), set.end()), set.end());
-    node.ascii_set = std::move(set);
-    node.ascii_set_case_insensitive = case_insensitive;
-    node.unlisted = std::move(unlisted);
-  }
-}
-
-std::uint32_t intern_field_path(std::string_view path) {
-  static Interner fields;
-  return fields.id(path);
-}
-
-std::uint32_t intern_leaf(const std::string& key) {
-  static Interner leaves;
-  return leaves.id(key);
-}
-
 }  // namespace detail
 
 // ---- public API --------------------------------------------------------------------------
@@ -818,7 +594,17 @@ bool FilterProgram::trace(const Event& event, EvalContext& context, FilterTrace&
 
 std::vector<std::string> FilterProgram::fields() const {
   std::set<std::string> unique;
-  for (const auto& slot : program_->slots) unique.insert(slot.path);
+  // An _arraysearch reads its array's elements from the event's text, whatever fields were
+  // filed; the element fields it reads are named too (`array.x`), as columns and so that a
+  // selection holds every field the program reads.
+  auto collect = [&unique](const detail::Program& program, const std::string& prefix, const auto& self) -> void {
+    for (const auto& slot : program.slots) unique.insert(slot.of_event ? slot.path : prefix + slot.path);
+    for (const auto& node : program.nodes) {
+      if (node.op != detail::Op::ArraySearch) continue;
+      self(*node.array_search->condition, prefix + node.array_search->path + ".", self);
+    }
+  };
+  collect(*program_, "", collect);
   return {unique.begin(), unique.end()};
 }
 
@@ -838,10 +624,9 @@ std::optional<bool> FilterProgram::constant() const {
 
 namespace {
 
-FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
-  FilterCompileResult result;
-  result.diagnostics = std::move(compiler.diagnostics);
-  if (has_errors(result.diagnostics)) return result;
+// The program, its ids and steps filled in; nullptr when the compiler reported errors.
+std::shared_ptr<const detail::Program> finish_program(detail::Compiler& compiler, std::uint32_t root) {
+  if (has_errors(compiler.diagnostics)) return nullptr;
   compiler.program.root = root;
   detail::Program& program = compiler.program;
   for (detail::Slot& slot : program.slots) {
@@ -854,10 +639,16 @@ FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
     program.memo_id_end = std::max(program.memo_id_end, leaf.memo_id + 1);
   }
   detail::build_steps(program);
-  result.program = FilterProgram(std::make_shared<const detail::Program>(std::move(compiler.program)));
-  return result;
+  return std::make_shared<const detail::Program>(std::move(compiler.program));
 }
 
+FilterCompileResult finish(detail::Compiler& compiler, std::uint32_t root) {
+  FilterCompileResult result;
+  auto program = finish_program(compiler, root);
+  result.diagnostics = std::move(compiler.diagnostics);
+  if (program) result.program = FilterProgram(std::move(program));
+  return result;
+}
 }  // namespace
 
 FilterCompileResult compile_filter(const ast::EventFilter& filter, const FilterOptions& options) {
@@ -865,6 +656,20 @@ FilterCompileResult compile_filter(const ast::EventFilter& filter, const FilterO
   std::uint32_t root = compiler.compile_filter(filter, options.category_field);
   return finish(compiler, root);
 }
+
+namespace detail {
+
+std::shared_ptr<const Program> compile_element_condition(const ast::Expr& condition, const FilterOptions& options,
+                                                         const FieldTypes& event_types, std::string_view variable,
+                                                         Diagnostics& diagnostics) {
+  Compiler compiler(options, variable, &event_types);
+  std::uint32_t root = compiler.boolean(condition);
+  auto program = finish_program(compiler, root);
+  for (auto& d : compiler.diagnostics) diagnostics.push_back(std::move(d));
+  return program;
+}
+
+}  // namespace detail
 
 FilterCompileResult compile_condition(const ast::Expr& condition, const FilterOptions& options) {
   detail::Compiler compiler(options);

@@ -314,6 +314,9 @@ Value evaluate_node(const Program& program, std::uint32_t index, EvalContext::Sc
       // Not while folding constants (no event): unknown, which is false.
       return Value::of_bool(scratch.current_event != nullptr &&
                             node.lineage->related(*scratch.current_event, node.relation, node.lineage_condition));
+    case Op::ArraySearch:
+      return Value::of_bool(scratch.current_event != nullptr &&
+                            array_search_matches(*node.array_search, *scratch.current_event, scratch));
     case Op::Call: {
       constexpr std::size_t kInline = 8;
       if (node.args.size() <= kInline) {

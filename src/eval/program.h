@@ -32,7 +32,10 @@ enum class Op : std::uint8_t {
   And, Or, Not,  // Kleene logic inside a leaf
   Call,      // `function`, args
   Lineage,   // `descendant of`/`child of`/`event of`: asks `lineage`; never null
+  ArraySearch,  // `_arraysearch`: whether an element satisfies `array_search`; never null
 };
+
+struct ArraySearch;  // array_search.cpp
 
 struct Matcher {
   enum class Kind : std::uint8_t { Equal, Wildcard, Regex };
@@ -59,6 +62,8 @@ struct Node {
   LineageSource* lineage = nullptr;
   LineageSource::Relation relation = LineageSource::Relation::Descendant;
   std::uint32_t lineage_condition = 0;
+  // ArraySearch: the array field and the condition over one element.
+  std::shared_ptr<const ArraySearch> array_search;
   // Long lists, looked up rather than scanned (index_long_lists; evaluate.cpp): the ASCII
   // string candidates of an `in` (generic domain), or the ASCII literals of a match's equal
   // matchers, sorted, lower-cased when compared ignoring case. `unlisted` holds the
@@ -81,6 +86,9 @@ struct Slot {
   /// Process-wide id of `path` (intern_field_path): programs compiled apart share the
   /// per-event lookup cache of an EvalContext.
   std::uint32_t field_id = 0;
+  /// In the condition of an _arraysearch: a field of the event searched (written without
+  /// `$entry.`), not of the element.
+  bool of_event = false;
 };
 
 /// A leaf: one comparison/predicate, true when some choice of one value per slot makes
@@ -179,10 +187,18 @@ struct EvalContext::Scratch {
   std::vector<LeafMemo> leaf_memo;    // by Leaf::memo_id
 
   std::span<const Value> field_values(const Event& event, std::uint64_t serial, const detail::Slot& slot) {
+    const Event* from = &event;
+    if (slot.of_event && searched_event != nullptr) {
+      from = searched_event;
+      serial = searched_event->serial();
+    }
     FieldMemo& memo = field_memo[slot.field_id];
-    if (memo.serial != serial || serial == 0) memo = {serial, event.values(slot.path)};
+    if (memo.serial != serial || serial == 0) memo = {serial, from->values(slot.path)};
     return memo.values;
   }
+  /// In the context an _arraysearch evaluates its elements in: the event searched, whose
+  /// fields the condition's Slot::of_event read.
+  const Event* searched_event = nullptr;
 
   std::vector<Value> slot_values;
   std::vector<std::uint32_t> cursor;
@@ -198,6 +214,18 @@ struct EvalContext::Scratch {
   FilterTrace* trace = nullptr;
   std::vector<std::uint32_t> trace_choice;
   bool trace_decided = false;  // some choice of the leaf gave true or false, not null
+
+  // _arraysearch (array_search.cpp): the elements of the arrays read from the JSON text of
+  // the event whose serial is `array_serial` (each array once per event, however many
+  // rules search it), and the context their conditions run in (its own: the leaf that asks
+  // is being evaluated in this one).
+  struct ArrayElements {
+    std::string path;
+    std::vector<Event> elements;
+  };
+  std::uint64_t array_serial = 0;
+  std::vector<ArrayElements> arrays;
+  std::unique_ptr<EvalContext> nested;
 
   // The event FilterProgram::matches evaluates (nullptr when folding constants), and its serial.
   const Event* current_event = nullptr;
@@ -285,7 +313,40 @@ Value call_function(const Node& node, std::span<const Value> args, EvalContext::
 /// booleans printed (into the arena), null stays null (returns false).
 bool text_of(const Value& value, EvalContext::Scratch& scratch, std::string_view& out);
 
-/// A leaf's compiled form, as describe() prints it (compile.cpp).
+// ---- _arraysearch (array_search.cpp) ----
+
+/// `_arraysearch(array, $entry, condition)` compiled: `condition` is a program of its own
+/// over one element (an Event of the element's fields: `$entry.x` reads `x`).
+struct ArraySearch {
+  std::string path;  ///< the array field, as filed in events
+  std::shared_ptr<const Program> condition;
+  /// Everything the result depends on (the path, the condition's leaves and structure), for
+  /// the leaf memo: the same search in two rules is evaluated once per event.
+  std::string key;
+};
+
+/// Compiles the call `call` met by a compiler with `types` (the event's, or an enclosing
+/// search's element's) and `variable` (the enclosing search's `$variable`, empty at the top):
+/// nullptr with diagnostics on error.
+/// `event_types`: the types of the event's own fields (the same as `types` at the top).
+std::shared_ptr<const ArraySearch> compile_array_search(const ast::Call& call, const FilterOptions& options,
+                                                        const FieldTypes& types, const FieldTypes& event_types,
+                                                        std::string_view variable, Diagnostics& diagnostics);
+/// The condition of a search, compiled by compile.cpp: `$variable.x` reads field `x` of the
+/// element (typed by options.field_types), a field without `$` reads the event's (typed by
+/// `event_types`); nullptr with diagnostics on error.
+std::shared_ptr<const Program> compile_element_condition(const ast::Expr& condition, const FilterOptions& options,
+                                                         const FieldTypes& event_types, std::string_view variable,
+                                                         Diagnostics& diagnostics);
+/// Whether some element of the search's array in `event` satisfies its condition.
+bool array_search_matches(const ArraySearch& search, const Event& event, EvalContext::Scratch& scratch);
+/// A leaf's compiled form, as describe() prints it (program_ids.cpp).
 std::string describe_leaf(const Program& program, const Leaf& leaf);
+/// The boolean layer from bools[index], as FilterProgram::describe() prints it.
+void describe_bool(const Program& program, std::uint32_t index, std::string& out);
+/// Everything a leaf's result depends on, spelled out (the key intern_leaf is given).
+std::string leaf_key(const Program& program, const Leaf& leaf);
+/// Appends a length-prefixed string to a key, so that no two sequences of parts spell one.
+void key_text(std::string& key, std::string_view text);
 
 }  // namespace eql::detail

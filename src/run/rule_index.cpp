@@ -107,7 +107,12 @@ void merge_gate(Gate& into, Gate&& gate) {
 std::optional<Gate> gate_of(const ast::Expr& conjunct, const GateFieldResolver& resolve) {
   // `?field` may be used too: when the schema folds it to null its branch never matches,
   // so requiring its value of the event is still necessary.
-  auto field_of = [](const ast::Expr& expr) -> const ast::Field* { return expr.as<ast::Field>(); };
+  // A field of an aliased stage's event or of an _arraysearch element (endpoint dialect) is
+  // not the event's: it tells nothing of the event's values.
+  auto field_of = [](const ast::Expr& expr) -> const ast::Field* {
+    const auto* field = expr.as<ast::Field>();
+    return field && field->event_alias.empty() && field->variable.empty() ? field : nullptr;
+  };
   auto literal = [](std::string_view text, bool wildcards) -> std::optional<std::string> {
     if (!is_ascii(text) || is_affix(text)) return std::nullopt;
     if (wildcards && text.find_first_of("*?\\") != std::string_view::npos) return std::nullopt;
@@ -243,7 +248,7 @@ using FieldClauses = std::set<std::set<std::string>>;
 FieldClauses required_fields(const ast::Expr& expr, const GateFieldResolver& path_of) {
   FieldClauses needs;
   auto add = [&](const ast::Expr& operand) {
-    if (const auto* field = operand.as<ast::Field>()) {
+    if (const auto* field = operand.as<ast::Field>(); field && field->event_alias.empty() && field->variable.empty()) {
       if (auto path = path_of(field->name)) needs.insert({*path});
     }
   };

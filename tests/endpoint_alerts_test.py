@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""End-to-end test of the endpoint dialect in `eql run`: the shared Windows behavior rules over
+Defend-shaped events from tools/gen_events.py --defend. Checks:
+  - no rule is refused for _arraysearch (each compiles and runs);
+  - some rule that searches an array (_arraysearch) alerts, so the comparison below covers it;
+  - reading only the fields the rules look at (the default) writes the same alerts, byte for
+    byte, as --read-all-fields (an _arraysearch re-reads its array from the event's text);
+  - 2 threads give the alerts of 1.
+
+    endpoint_alerts_test.py EQL GEN_EVENTS BEHAVIOR_RULES WORKDIR
+"""
+import json
+import pathlib
+import re
+import subprocess
+import sys
+
+
+def run(command):
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if result.returncode not in (0, 1):  # 1: some rule had errors (the refused ones)
+        sys.stderr.write(result.stderr.decode(errors="replace"))
+        raise SystemExit("failed (%d): %s" % (result.returncode, " ".join(command)))
+    return result.stdout.decode(), result.stderr.decode(errors="replace")
+
+
+def main():
+    eql, generator, rules, workdir = sys.argv[1:5]
+    work = pathlib.Path(workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    events = work / "defend_events.ndjson"
+    with open(events, "wb") as out:
+        subprocess.run([sys.executable, generator, "--events", "50000", "--defend", "--seed", "3"],
+                       stdout=out, check=True)
+    searching = set()
+    for path in pathlib.Path(rules).rglob("*.toml"):
+        text = path.read_text()
+        found = re.search(r'^id = "([^"]+)"', text, re.M)
+        if found and "_arraysearch" in text.lower():
+            searching.add(found.group(1))
+    base = [eql, "run", "--check", "off", "--rules", rules]
+    selected, report = run(base + [str(events)])
+    all_fields, _ = run(base + ["--read-all-fields", str(events)])
+    threaded, _ = run(base + ["--threads", "2", str(events)])
+    passed = failed = 0
+
+    def check(ok, what):
+        nonlocal passed, failed
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+            print("FAILED: " + what)
+
+    refused = [line for line in report.splitlines() if "_arraysearch" in line and "not evaluated" in line]
+    check(not refused, "no _arraysearch refused (%d: %s)" % (len(refused), refused[:1]))
+    alerting = {json.loads(line)["rule_id"] for line in selected.splitlines()}
+    check(alerting & searching, "some _arraysearch rule alerts (%d rules alert)" % len(alerting))
+    check(selected == all_fields and selected != "",
+          "the alerts of the rules' fields only are those of --read-all-fields (%d and %d lines)"
+          % (len(selected.splitlines()), len(all_fields.splitlines())))
+    check(sorted(selected.splitlines()) == sorted(threaded.splitlines()),
+          "2 threads give the alerts of 1 (%d and %d)" % (len(threaded.splitlines()), len(selected.splitlines())))
+    loaded = re.search(r"(\d+) EQL rules loaded from (\d+) files(?:, (\d+) with errors)?", report)
+    print("endpoint-alerts: %d passed, %d failed" % (passed, failed))
+    if loaded:
+        print("  %s of %s rules run, %s refused; %d alerts from %d rules (%d searching arrays)"
+              % (loaded.group(1), loaded.group(2), loaded.group(3) or "0", len(selected.splitlines()),
+                 len(alerting), len(alerting & searching)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
