@@ -399,6 +399,13 @@ def part_sequences(env, cluster, expected, lines):
                       "%d workers left: they took every partition over and read it: %s" % (
                           len(workers), [w.stats()[-1:] for w in workers]))
         check(codes == [0, 0, 0], "SIGTERM: the workers exit 0 one by one: %s" % codes)
+        # --log-format json: every line on stderr is a record, the rules' load warnings too.
+        lines_of = [line for w in started for line in pathlib.Path(w.log_path).read_text(errors="replace").splitlines()]
+        not_json = [line for line in lines_of if not line.startswith("{") or not line.endswith("}")]
+        warnings = [r for w in started[:1] for r in w.records() if r.get("level") == "warning"
+                    and ": warning: " in r.get("message", "")]
+        check(not not_json and warnings, "--log-format json: %d lines, %d not a JSON record %s; %d load warnings as "
+              "records" % (len(lines_of), len(not_json), not_json[:2], len(warnings)))
         duplicates = check_exactly_once(cluster, topic, expected, "sequences and samples, with a kill and a broker down")
         written = read_topic(cluster.kcat, cluster.address, topic)
         ids = set(key for key, _ in written)

@@ -431,6 +431,7 @@ int Worker::run() {
 }  // namespace
 
 int KafkaService::serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE*) {
+  if (errors_) errors_->drain();  // the load's warnings, as log records
   Worker worker(options_, runner, format, out);
   return worker.run();
 }
@@ -453,8 +454,12 @@ int run_kafka(cli::Args args) {
   // SIGTERM/SIGINT from now on: finish the events in hand, commit, leave, exit 0.
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
-  KafkaService service(std::move(options));
-  return cli::run_rules_command(cli::Args(rest.data(), rest.size()), stdout, stderr, cli::stdout_is_terminal(),
+  // JSON lines on stderr means every line: eql run's own messages become records too.
+  std::unique_ptr<ErrorStreamLog> errors;
+  if (options.json_log) errors = std::make_unique<ErrorStreamLog>();
+  std::FILE* err = errors && errors->file() ? errors->file() : stderr;
+  KafkaService service(std::move(options), errors.get());
+  return cli::run_rules_command(cli::Args(rest.data(), rest.size()), stdout, err, cli::stdout_is_terminal(),
                                 &service);
 }
 
