@@ -154,11 +154,15 @@ void KafkaSource::rebalance(int error, rd_kafka_topic_partition_list_t* partitio
     if (callbacks_.assigned) callbacks_.assigned(list);
     return;
   }
-  if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    // Lost partitions (the session expired) belong to someone else already: nothing to commit.
-    if (callbacks_.revoked && !rd_kafka_assignment_lost(handle_)) callbacks_.revoked(list);
-  } else {
+  if (error != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     log_error(std::string("rebalance: ") + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(error)));
+  }
+  if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(handle_)) {
+    if (callbacks_.revoked) callbacks_.revoked(list);
+  } else if (callbacks_.lost) {
+    // Lost partitions (and those unassigned on a rebalance error) may be someone else's
+    // already: nothing to commit, only to forget.
+    callbacks_.lost(list);
   }
   if (cooperative) {
     if (rd_kafka_error_t* failed = rd_kafka_incremental_unassign(handle_, partitions)) rd_kafka_error_destroy(failed);
@@ -256,6 +260,10 @@ std::vector<KafkaSource::Lag> KafkaSource::lag() {
   }
   rd_kafka_topic_partition_list_destroy(list);
   return out;
+}
+
+bool KafkaSource::owns(std::int32_t partition) const {
+  return std::find(assigned_.begin(), assigned_.end(), partition) != assigned_.end();
 }
 
 std::int64_t KafkaSource::first_offset(std::int32_t partition) {

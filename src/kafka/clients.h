@@ -37,6 +37,14 @@ class KafkaSource {
     /// Called before partitions are taken away, while they are still this member's: the
     /// place to commit what was done with them.
     std::function<void(const std::vector<std::int32_t>&)> revoked;
+    /// Called when partitions were taken away without asking (librdkafka's "assignment
+    /// lost": the session expired, or the coordinator refused this member's generation):
+    /// they may be another member's already, so nothing may be committed for them; what
+    /// is kept about them must be dropped. A commit of them later, with this member's
+    /// next generation, would be refused again (illegal generation, unknown member), and
+    /// librdkafka answers that refusal by declaring the new assignment lost too: the group
+    /// would rebalance without end.
+    std::function<void(const std::vector<std::int32_t>&)> lost;
     /// Partitions given to this member are read from their start, whatever was committed
     /// (the repartition topic: state is rebuilt by replay, docs/kafka.md).
     bool from_start = false;
@@ -74,6 +82,8 @@ class KafkaSource {
   /// The same for several partitions in one request (those without a commit left out).
   std::vector<Position> committed(const std::vector<std::int32_t>& partitions);
   std::vector<Lag> lag();
+  /// Whether `partition` is this member's now.
+  bool owns(std::int32_t partition) const;
   /// The first offset a partition still holds (older messages were deleted by retention);
   /// -1 when it could not be asked.
   std::int64_t first_offset(std::int32_t partition);

@@ -136,6 +136,12 @@ bool Worker::open_sequences(std::string& error) {
     for (std::int32_t partition : partitions) sequences_->revoke(partition);
     log_info("revoked " + partition_list(options_.repartition_topic, partitions));
   };
+  callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
+    // Their next owner replays them: this worker must not write alerts of them any more.
+    for (std::int32_t partition : partitions) sequences_->revoke(partition);
+    log_warn("lost " + partition_list(options_.repartition_topic, partitions) +
+             " (assignment lost: the session expired or the group moved on without this worker)");
+  };
   repartitioned_ = KafkaSource::open(repartition, callbacks, error);
   return repartitioned_ != nullptr;
 }
@@ -275,8 +281,17 @@ bool Worker::flush(const char* why) {
 bool Worker::commit(const std::vector<std::int32_t>* only, const char* why) {
   if (failed_) return false;
   std::vector<Position> positions;
-  for (const auto& [partition, next] : next_offset_) {
+  for (auto it = next_offset_.begin(); it != next_offset_.end();) {
+    const auto [partition, next] = *it;
+    // Only partitions this member holds now: a commit naming another's partition would
+    // move its offset under the new owner, and the coordinator refuses commits of an
+    // ended generation (librdkafka then drops the whole current assignment).
+    if (!source_->owns(partition)) {
+      it = next_offset_.erase(it);
+      continue;
+    }
     if (!only || std::find(only->begin(), only->end(), partition) != only->end()) positions.push_back({partition, next, ""});
+    ++it;
   }
   if (positions.empty()) return true;
   std::string error;
@@ -372,6 +387,16 @@ int Worker::run() {
       handover_.drop(partition);
     }
     log_info("revoked " + partition_list(options_.topic, partitions));
+  };
+  callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
+    // Not committed: their next owner reads them again from the last commit and finds the
+    // alerts written since. Forgotten, so that no later commit names them.
+    for (std::int32_t partition : partitions) {
+      next_offset_.erase(partition);
+      handover_.drop(partition);
+    }
+    log_warn("lost " + partition_list(options_.topic, partitions) +
+             " (assignment lost: the session expired or the group moved on without this worker); not committed");
   };
   if (!options_.repartition_topic.empty() && (!reader_ || !open_sequences(error))) {
     log_error(reader_ ? error : "--repartition-topic needs an alerts topic of known partitions");
