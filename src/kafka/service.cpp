@@ -137,7 +137,10 @@ bool Worker::open_sequences(std::string& error) {
     log_info("revoked " + partition_list(options_.repartition_topic, partitions));
   };
   callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
-    // Their next owner replays them: this worker must not write alerts of them any more.
+    // Their next owner replays them: this worker must not write alerts of them any more,
+    // and those it wrote should be in the alerts topic before that owner reads it back
+    // (the group may not have moved them yet: this member rejoins only after this returns).
+    flush("lost");
     for (std::int32_t partition : partitions) sequences_->revoke(partition);
     log_warn("lost " + partition_list(options_.repartition_topic, partitions) +
              " (assignment lost: the session expired or the group moved on without this worker)");
@@ -390,7 +393,11 @@ int Worker::run() {
   };
   callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
     // Not committed: their next owner reads them again from the last commit and finds the
-    // alerts written since. Forgotten, so that no later commit names them.
+    // alerts written since. Forgotten, so that no later commit names them. What this worker
+    // sent is acknowledged first, so that its alerts and forwarded events land before the
+    // next owner's where the group has not moved the partitions yet (this member rejoins
+    // only after this returns).
+    flush("lost");
     for (std::int32_t partition : partitions) {
       next_offset_.erase(partition);
       handover_.drop(partition);
