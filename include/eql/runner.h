@@ -143,6 +143,16 @@ class RuleRunner {
   /// (its terms, then a sequence's `until`), per key position, the field the key names
   /// (empty: a key that is not a plain field). Empty for an event rule.
   const std::vector<std::vector<std::string>>& join_key_fields(std::size_t index) const;
+  const RunnerOptions& options() const;
+  /// A new runner with some of these rules (by index, in the order given: rule `i` of the
+  /// new runner is `rules[i]` here) and their exception items, compiled afresh with
+  /// `options`, without any state (`eql run --kafka` keeps one per partition of its
+  /// repartition topic, docs/kafka.md).
+  std::unique_ptr<RuleRunner> same_rules(const RunnerOptions& options, const std::vector<std::size_t>& rules) const;
+  /// The sequence and sample rules that could use this event, as push would feed it to
+  /// them (index patterns, required fields and exception items passed, a stage's filter
+  /// matching), in rule order, into `out`. Changes no state and makes no alert.
+  void stateful_rules_using(const Event& event, std::string_view index, std::vector<std::size_t>& out);
   /// How the rule at `index` was filed in the runner's index, as text: its index patterns,
   /// its gate of each kind and each event filter's required fields (`eql run
   /// --explain-index`). A reader's aid: the format may change.

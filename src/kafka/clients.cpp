@@ -59,6 +59,40 @@ void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   static_cast<KafkaSink*>(opaque)->delivered(message);
 }
 
+// A header's value as an integer (-1 when missing or not one).
+std::int64_t header_number(rd_kafka_message_t* message, const char* name) {
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_message_headers(message, &headers) || rd_kafka_header_get_last(headers, name, &value, &size)) return -1;
+  std::string text(static_cast<const char*>(value), size);
+  char* end = nullptr;
+  long long number = std::strtoll(text.c_str(), &end, 10);
+  return text.empty() || *end != '\0' ? -1 : number;
+}
+
+// A header's value as text (empty when missing).
+std::string header_text(rd_kafka_message_t* message, const char* name) {
+  rd_kafka_headers_t* headers = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_message_headers(message, &headers) || rd_kafka_header_get_last(headers, name, &value, &size)) return {};
+  return std::string(static_cast<const char*>(value), size);
+}
+
+// The number of partitions of a topic, by a metadata request (0: unknown).
+std::int32_t partitions_of(rd_kafka_t* handle, const std::string& name) {
+  std::int32_t count = 0;
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(handle, name.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  if (!rd_kafka_metadata(handle, 0, topic, &metadata, 10'000)) {
+    if (metadata->topic_cnt == 1 && !metadata->topics[0].err) count = metadata->topics[0].partition_cnt;
+    rd_kafka_metadata_destroy(metadata);
+  }
+  rd_kafka_topic_destroy(topic);
+  return count;
+}
+
 }  // namespace
 
 // ---- the source ----
@@ -108,6 +142,9 @@ void KafkaSource::rebalance(int error, rd_kafka_topic_partition_list_t* partitio
   for (int i = 0; i < partitions->cnt; ++i) list.push_back(partitions->elems[i].partition);
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_), "COOPERATIVE") == 0;
   if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (callbacks_.from_start) {
+      for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = RD_KAFKA_OFFSET_BEGINNING;
+    }
     if (cooperative) {
       if (rd_kafka_error_t* failed = rd_kafka_incremental_assign(handle_, partitions)) rd_kafka_error_destroy(failed);
     } else {
@@ -117,11 +154,15 @@ void KafkaSource::rebalance(int error, rd_kafka_topic_partition_list_t* partitio
     if (callbacks_.assigned) callbacks_.assigned(list);
     return;
   }
-  if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-    // Lost partitions (the session expired) belong to someone else already: nothing to commit.
-    if (callbacks_.revoked && !rd_kafka_assignment_lost(handle_)) callbacks_.revoked(list);
-  } else {
+  if (error != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
     log_error(std::string("rebalance: ") + rd_kafka_err2str(static_cast<rd_kafka_resp_err_t>(error)));
+  }
+  if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !rd_kafka_assignment_lost(handle_)) {
+    if (callbacks_.revoked) callbacks_.revoked(list);
+  } else if (callbacks_.lost) {
+    // Lost partitions (and those unassigned on a rebalance error) may be someone else's
+    // already: nothing to commit, only to forget.
+    callbacks_.lost(list);
   }
   if (cooperative) {
     if (rd_kafka_error_t* failed = rd_kafka_incremental_unassign(handle_, partitions)) rd_kafka_error_destroy(failed);
@@ -150,6 +191,8 @@ bool KafkaSource::poll(int timeout_ms, Message& message) {
   message.offset = got->offset;
   message.has_value = got->payload != nullptr;
   message.value = message.has_value ? std::string_view(static_cast<const char*>(got->payload), got->len) : "";
+  message.source_partition = static_cast<std::int32_t>(header_number(got, "eql.source.partition"));
+  message.source_offset = header_number(got, "eql.source.offset");
   return true;
 }
 
@@ -219,6 +262,16 @@ std::vector<KafkaSource::Lag> KafkaSource::lag() {
   return out;
 }
 
+bool KafkaSource::owns(std::int32_t partition) const {
+  return std::find(assigned_.begin(), assigned_.end(), partition) != assigned_.end();
+}
+
+std::int64_t KafkaSource::first_offset(std::int32_t partition) {
+  std::int64_t low = -1, high = -1;
+  if (rd_kafka_query_watermark_offsets(handle_, topic_.c_str(), partition, &low, &high, 5'000)) return -1;
+  return low;
+}
+
 void KafkaSource::close() {
   if (closed_ || !handle_) return;
   closed_ = true;
@@ -235,6 +288,7 @@ std::unique_ptr<KafkaSink> KafkaSink::open(const KafkaOptions& options, std::str
   std::unique_ptr<KafkaSink> sink(new KafkaSink());
   sink->alerts_topic_ = options.alerts_topic;
   sink->dead_letter_topic_ = options.dead_letter_topic;
+  sink->repartition_topic_ = options.repartition_topic;
   rd_kafka_conf_t* conf = base_conf(options, {}, error);
   if (!conf) return nullptr;
   // Retries never duplicate or reorder a partition's alerts.
@@ -252,13 +306,7 @@ std::unique_ptr<KafkaSink> KafkaSink::open(const KafkaOptions& options, std::str
     return nullptr;
   }
   if (!sink->alerts_topic_.empty()) {
-    rd_kafka_topic_t* topic = rd_kafka_topic_new(sink->handle_, sink->alerts_topic_.c_str(), nullptr);
-    const rd_kafka_metadata_t* metadata = nullptr;
-    if (!rd_kafka_metadata(sink->handle_, 0, topic, &metadata, 10'000)) {
-      if (metadata->topic_cnt == 1 && !metadata->topics[0].err) sink->alerts_partitions_ = metadata->topics[0].partition_cnt;
-      rd_kafka_metadata_destroy(metadata);
-    }
-    rd_kafka_topic_destroy(topic);
+    sink->alerts_partitions_ = partitions_of(sink->handle_, sink->alerts_topic_);
     if (sink->alerts_partitions_ == 0) log_warn("alerts topic " + sink->alerts_topic_ + ": partitions unknown, alerts partitioned by key");
   }
   return sink;
@@ -313,13 +361,25 @@ void KafkaSink::produce(const std::string& topic, std::int32_t partition, std::s
   }
 }
 
-void KafkaSink::send_alert(std::string_view id, std::string_view json, std::int32_t source_partition,
-                           std::int64_t source_offset) {
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(2);
+std::int32_t KafkaSink::partition_count(const std::string& topic) { return partitions_of(handle_, topic); }
+
+void KafkaSink::send_alert(std::string_view id, std::string_view json, std::string_view source_topic,
+                           std::int32_t source_partition, std::int64_t source_offset, bool counted) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(3);
   std::string partition = std::to_string(source_partition), offset = std::to_string(source_offset);
+  rd_kafka_header_add(headers, "eql.source.topic", -1, source_topic.data(), static_cast<ssize_t>(source_topic.size()));
   rd_kafka_header_add(headers, "eql.source.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
   rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
-  produce(alerts_topic_, alerts_partition(source_partition), id, json, headers, source_partition);
+  produce(alerts_topic_, alerts_partition(source_partition), id, json, headers, counted ? source_partition : -1);
+}
+
+void KafkaSink::send_repartitioned(std::string_view value, std::int32_t partition, std::int32_t source_partition,
+                                   std::int64_t source_offset) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(2);
+  std::string from = std::to_string(source_partition), offset = std::to_string(source_offset);
+  rd_kafka_header_add(headers, "eql.source.partition", -1, from.data(), static_cast<ssize_t>(from.size()));
+  rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
+  produce(repartition_topic_, partition, {}, value, headers, -1);
 }
 
 void KafkaSink::send_dead_letter(std::string_view value, std::string_view source_topic, std::int32_t source_partition,
@@ -370,6 +430,7 @@ bool KafkaSink::flush(int timeout_ms, std::string& error) {
 std::unique_ptr<AlertsReader> AlertsReader::open(const KafkaOptions& options, std::string& error) {
   std::unique_ptr<AlertsReader> reader(new AlertsReader());
   reader->topic_ = options.alerts_topic;
+  reader->input_topic_ = options.topic;
   rd_kafka_conf_t* conf = base_conf(options, {}, error);
   if (!conf) return nullptr;
   // Outside the group: partitions read by offset (the simple consumer), nothing committed.
@@ -391,24 +452,10 @@ AlertsReader::~AlertsReader() {
   if (handle_) rd_kafka_destroy(handle_);
 }
 
-namespace {
 
-// A header's value as an integer (-1 when missing or not one).
-std::int64_t header_number(rd_kafka_message_t* message, const char* name) {
-  rd_kafka_headers_t* headers = nullptr;
-  const void* value = nullptr;
-  std::size_t size = 0;
-  if (rd_kafka_message_headers(message, &headers) || rd_kafka_header_get_last(headers, name, &value, &size)) return -1;
-  std::string text(static_cast<const char*>(value), size);
-  char* end = nullptr;
-  long long number = std::strtoll(text.c_str(), &end, 10);
-  return text.empty() || *end != '\0' ? -1 : number;
-}
-
-}  // namespace
-
-bool AlertsReader::read(std::int32_t alerts_partition, std::int64_t from, std::int32_t source_partition,
-                        int timeout_ms, std::vector<WrittenAlert>& out, std::int64_t& end, std::string& error) {
+bool AlertsReader::read(std::int32_t alerts_partition, std::int64_t from, std::string_view source_topic,
+                        std::int32_t source_partition, int timeout_ms, std::vector<WrittenAlert>& out,
+                        std::int64_t& end, std::string& error) {
   std::int64_t low = -1, high = -1;
   const std::string where = topic_ + "[" + std::to_string(alerts_partition) + "]";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
@@ -441,7 +488,10 @@ bool AlertsReader::read(std::int32_t alerts_partition, std::int64_t from, std::i
       log_warn("reading " + where + ": " + rd_kafka_message_errstr(message));
     } else {
       next = message->offset + 1;
-      if (header_number(message, "eql.source.partition") == source_partition && message->key) {
+      std::string from_topic = header_text(message, "eql.source.topic");
+      if (from_topic.empty()) from_topic = input_topic_;  // written before the header was
+      if (from_topic == source_topic && header_number(message, "eql.source.partition") == source_partition &&
+          message->key) {
         out.push_back({header_number(message, "eql.source.offset"), message->offset,
                        std::string(static_cast<const char*>(message->key), message->key_len)});
       }

@@ -37,12 +37,27 @@ class KafkaSource {
     /// Called before partitions are taken away, while they are still this member's: the
     /// place to commit what was done with them.
     std::function<void(const std::vector<std::int32_t>&)> revoked;
+    /// Called when partitions were taken away without asking (librdkafka's "assignment
+    /// lost": the session expired, or the coordinator refused this member's generation):
+    /// they may be another member's already, so nothing may be committed for them; what
+    /// is kept about them must be dropped. A commit of them later, with this member's
+    /// next generation, would be refused again (illegal generation, unknown member), and
+    /// librdkafka answers that refusal by declaring the new assignment lost too: the group
+    /// would rebalance without end.
+    std::function<void(const std::vector<std::int32_t>&)> lost;
+    /// Partitions given to this member are read from their start, whatever was committed
+    /// (the repartition topic: state is rebuilt by replay, docs/kafka.md).
+    bool from_start = false;
   };
   struct Message {
     std::int32_t partition = 0;
     std::int64_t offset = 0;
     std::string_view value;
     bool has_value = false;  ///< false for a tombstone (null value)
+    /// The eql.source.partition and eql.source.offset headers (a repartitioned event's
+    /// place in the input topic); -1 without them.
+    std::int32_t source_partition = -1;
+    std::int64_t source_offset = -1;
   };
   struct Lag {
     std::int32_t partition = 0;
@@ -67,6 +82,11 @@ class KafkaSource {
   /// The same for several partitions in one request (those without a commit left out).
   std::vector<Position> committed(const std::vector<std::int32_t>& partitions);
   std::vector<Lag> lag();
+  /// Whether `partition` is this member's now.
+  bool owns(std::int32_t partition) const;
+  /// The first offset a partition still holds (older messages were deleted by retention);
+  /// -1 when it could not be asked.
+  std::int64_t first_offset(std::int32_t partition);
   /// Leaves the group (the revoked callback runs first).
   void close();
 
@@ -92,9 +112,17 @@ class KafkaSink {
   KafkaSink& operator=(const KafkaSink&) = delete;
 
   /// An alert, keyed by its id, to the alerts partition of its source partition, with
-  /// headers naming the event that completed it.
-  void send_alert(std::string_view id, std::string_view json, std::int32_t source_partition,
-                  std::int64_t source_offset);
+  /// headers naming the event that completed it (eql.source.topic: the input topic, or the
+  /// repartition topic for sequences and samples, whose alerts are not counted in
+  /// alerts_high).
+  void send_alert(std::string_view id, std::string_view json, std::string_view source_topic,
+                  std::int32_t source_partition, std::int64_t source_offset, bool counted = true);
+  /// An event re-keyed for sequence and sample rules, as it came, to a partition of the
+  /// repartition topic, with headers naming its place in the input topic.
+  void send_repartitioned(std::string_view value, std::int32_t partition, std::int32_t source_partition,
+                          std::int64_t source_offset);
+  /// The partitions of a topic as the brokers know them (0: unknown).
+  std::int32_t partition_count(const std::string& topic);
   /// A message that is no event, as it came, with headers saying where from and why.
   void send_dead_letter(std::string_view value, std::string_view source_topic, std::int32_t source_partition,
                         std::int64_t source_offset, std::string_view why);
@@ -118,6 +146,7 @@ class KafkaSink {
   rd_kafka_s* handle_ = nullptr;
   std::string alerts_topic_;
   std::string dead_letter_topic_;
+  std::string repartition_topic_;
   std::int32_t alerts_partitions_ = 0;  // 0: unknown, the partitioner chooses by key
   std::map<std::int32_t, std::int64_t> alerts_high_;
   std::uint64_t failed_ = 0;
@@ -135,15 +164,19 @@ class AlertsReader {
 
   /// Reads partition `alerts_partition` from offset `from` (-1, or before the partition's
   /// start: from its start) to its high-water mark as it is now, which goes to `end`; the
-  /// alerts whose eql.source.partition header names `source_partition` go to `out`. False
-  /// (with `error`) when the partition could not be read to that mark within `timeout_ms`.
-  bool read(std::int32_t alerts_partition, std::int64_t from, std::int32_t source_partition, int timeout_ms,
-            std::vector<WrittenAlert>& out, std::int64_t& end, std::string& error);
+  /// alerts whose eql.source.partition header names `source_partition` of `source_topic`
+  /// (the eql.source.topic header; alerts without it are of the input topic) go to `out`.
+  /// False (with `error`) when the partition could not be read to that mark within
+  /// `timeout_ms`.
+  bool read(std::int32_t alerts_partition, std::int64_t from, std::string_view source_topic,
+            std::int32_t source_partition, int timeout_ms, std::vector<WrittenAlert>& out, std::int64_t& end,
+            std::string& error);
 
  private:
   AlertsReader() = default;
   rd_kafka_s* handle_ = nullptr;
   std::string topic_;
+  std::string input_topic_;
 };
 
 }  // namespace eql::kafka

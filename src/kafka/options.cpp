@@ -13,6 +13,9 @@ const char* const kKafkaUsage =
     "  --group GROUP            the consumer group the workers share\n"
     "  --alerts-topic TOPIC     alerts go there, keyed by alert id (default: standard output)\n"
     "  --dead-letter-topic T    bad messages are copied there\n"
+    "  --repartition-topic T    sequence and sample rules run on events re-keyed there\n"
+    "                           (by the group GROUP.sequences; without it they do not run)\n"
+    "  --partition-by FIELD     the join key events are re-keyed by (default host.id)\n"
     "  -X KEY=VALUE             a librdkafka property (repeatable; after --kafka-config's)\n"
     "  --kafka-config FILE      librdkafka properties, one key=value a line\n"
     "  --log-format text|json   the service log on stderr (default text)\n"
@@ -90,6 +93,10 @@ std::optional<std::string> take_kafka_options(cli::Args args, KafkaOptions& opti
       options.alerts_topic = *alerts;
     } else if (auto dead = reader.option_value("--dead-letter-topic", error)) {
       options.dead_letter_topic = *dead;
+    } else if (auto repartition = reader.option_value("--repartition-topic", error)) {
+      options.repartition_topic = *repartition;
+    } else if (auto field = reader.option_value("--partition-by", error)) {
+      options.partition_by = *field;
     } else if (auto file = reader.option_value("--kafka-config", error)) {
       config_file = *file;
     } else if (auto setting = reader.option_value("-X", error)) {
@@ -116,6 +123,13 @@ std::optional<std::string> take_kafka_options(cli::Args args, KafkaOptions& opti
   if (options.brokers.empty()) return std::string("--kafka needs the bootstrap servers");
   if (options.topic.empty()) return std::string("--kafka needs --topic TOPIC");
   if (options.group.empty()) return std::string("--kafka needs --group GROUP");
+  if (!options.repartition_topic.empty() &&
+      (options.repartition_topic == options.topic || options.repartition_topic == options.alerts_topic)) {
+    return std::string("--repartition-topic must be a topic of its own");
+  }
+  if (!options.repartition_topic.empty() && options.alerts_topic.empty()) {
+    return std::string("--repartition-topic needs --alerts-topic (sequence alerts are exactly-once through it)");
+  }
   if (!config_file.empty()) {
     if (auto problem = read_properties(config_file, options.properties)) return problem;
   }

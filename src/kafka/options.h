@@ -19,6 +19,10 @@ struct KafkaOptions {
   std::string group;              ///< --group: the consumer group
   std::string alerts_topic;       ///< --alerts-topic; empty: alerts on standard output
   std::string dead_letter_topic;  ///< --dead-letter-topic; empty: bad messages only logged
+  /// --repartition-topic: where events are re-keyed for sequence and sample rules, consumed
+  /// by the group GROUP.sequences; empty: those rules are not run.
+  std::string repartition_topic;
+  std::string partition_by = "host.id";  ///< --partition-by: the join key repartitioned on
   /// librdkafka properties, in the order given: --kafka-config FILE's, then each -X.
   std::vector<std::pair<std::string, std::string>> properties;
   bool json_log = false;                 ///< --log-format json

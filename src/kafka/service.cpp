@@ -18,6 +18,7 @@
 #include "kafka/clients.h"
 #include "kafka/handover.h"
 #include "kafka/log.h"
+#include "kafka/sequences.h"
 
 namespace eql::kafka {
 
@@ -53,7 +54,11 @@ class Worker {
  private:
   void choose_rules();
   void take_over(const std::vector<std::int32_t>& partitions);
+  bool open_sequences(std::string& error);
+  void take_over_sequences(const std::vector<std::int32_t>& partitions);
   void handle(const KafkaSource::Message& message);
+  void handle_repartitioned(const KafkaSource::Message& message);
+  bool flush(const char* why);
   void bad_message(const KafkaSource::Message& message, const std::string& why);
   bool commit(const std::vector<std::int32_t>* only, const char* why);
   void stats(double seconds);
@@ -65,17 +70,21 @@ class Worker {
   std::unique_ptr<KafkaSource> source_;
   std::unique_ptr<KafkaSink> sink_;
   std::unique_ptr<AlertsReader> reader_;  // with an alerts topic: alerts written past the commit
+  std::unique_ptr<SequenceStage> sequences_;   // with a repartition topic
+  std::unique_ptr<KafkaSource> repartitioned_;  // its partitions of the repartition topic
+  KafkaSource::Message repartitioned_current_;
+  std::vector<std::int32_t> routes_;  // scratch
   Handover handover_;
   std::vector<bool> event_rules_;
   std::map<std::int32_t, std::int64_t> next_offset_;  // of the partitions with uncommitted work
   KafkaSource::Message current_;
   bool failed_ = false;  // alerts could not be delivered: nothing more is committed
-  std::uint64_t events_ = 0, alerts_ = 0, bad_ = 0, commits_ = 0, events_at_stats_ = 0;
+  std::uint64_t events_ = 0, alerts_ = 0, bad_ = 0, commits_ = 0, events_at_stats_ = 0, forwarded_ = 0;
 };
 
 // Event rules run wherever their event lands. Sequence and sample rules need every event of
-// a join key in one place, which the repartitioning of issue 22 will give; until then they
-// are not run in Kafka mode.
+// a join key in one place: the repartition topic gives it (SequenceStage); without one they
+// are not run.
 void Worker::choose_rules() {
   event_rules_.assign(runner_.rule_count(), false);
   std::size_t others = 0;
@@ -85,7 +94,92 @@ void Worker::choose_rules() {
     if (!event_rules_[i]) ++others;
   }
   log_info(std::to_string(runner_.rule_count() - others) + " event rules run; " + std::to_string(others) +
-           " sequence and sample rules are not run in Kafka mode yet (docs/kafka.md)");
+           (options_.repartition_topic.empty()
+                ? " sequence and sample rules are not run without --repartition-topic (docs/kafka.md)"
+                : " sequence and sample rules run on " + options_.repartition_topic));
+}
+
+// The repartition topic: its partition count decides where events go, the same on every
+// worker; its partitions are shared by the group GROUP.sequences, each read from its start
+// when given to a worker (docs/kafka.md#sequences-and-samples).
+bool Worker::open_sequences(std::string& error) {
+  const std::int32_t partition_count = sink_->partition_count(options_.repartition_topic);
+  if (partition_count <= 0) {
+    error = "repartition topic " + options_.repartition_topic + ": partitions unknown (does the topic exist?)";
+    return false;
+  }
+  RunnerOptions stream = runner_.options();
+  stream.order = RunnerOptions::Order::Stream;
+  stream.optimistic = false;
+  sequences_ = std::make_unique<SequenceStage>(
+      runner_, options_.partition_by, partition_count, stream,
+      [this](Alert&& alert, std::int32_t partition, std::int64_t offset) {
+        ++alerts_;
+        std::string text = format_(alert, runner_.rule(alert.rule));
+        if (!text.empty() && text.back() == '\n') text.pop_back();
+        if (!text.empty()) sink_->send_alert(alert.id, text, options_.repartition_topic, partition, offset, false);
+      });
+  log_info(std::to_string(sequences_->partitioned_count()) + " sequence and sample rules join on " +
+           options_.partition_by + " and spread over " + std::to_string(partition_count) + " partitions of " +
+           options_.repartition_topic + "; " +
+           std::to_string(sequences_->rule_count() - sequences_->partitioned_count()) +
+           " others run each in one partition");
+  KafkaOptions repartition = options_;
+  repartition.topic = options_.repartition_topic;
+  repartition.group = options_.group + ".sequences";
+  KafkaSource::Callbacks callbacks;
+  callbacks.from_start = true;
+  callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) { take_over_sequences(partitions); };
+  callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) {
+    // The next owner reads the alerts topic for what this one wrote: all of it acknowledged.
+    flush("revoked");
+    for (std::int32_t partition : partitions) sequences_->revoke(partition);
+    log_info("revoked " + partition_list(options_.repartition_topic, partitions));
+  };
+  callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
+    // Their next owner replays them: this worker must not write alerts of them any more,
+    // and those it wrote should be in the alerts topic before that owner reads it back
+    // (the group may not have moved them yet: this member rejoins only after this returns).
+    flush("lost");
+    for (std::int32_t partition : partitions) sequences_->revoke(partition);
+    log_warn("lost " + partition_list(options_.repartition_topic, partitions) +
+             " (assignment lost: the session expired or the group moved on without this worker)");
+  };
+  repartitioned_ = KafkaSource::open(repartition, callbacks, error);
+  return repartitioned_ != nullptr;
+}
+
+// A repartition partition given to this worker: the alerts of its events already in the
+// alerts topic (by earlier owners) are read, then it is replayed from its start, which
+// rebuilds the partial sequences (also those whose events straddle the handover) and
+// makes those alerts again, not written twice.
+void Worker::take_over_sequences(const std::vector<std::int32_t>& partitions) {
+  log_info("assigned " + partition_list(options_.repartition_topic, partitions) + "; replayed from the start");
+  for (std::int32_t partition : partitions) {
+    std::vector<WrittenAlert> written;
+    std::int64_t end = 0;
+    std::string error;
+    const std::int32_t alerts_partition = sink_->alerts_partition(partition);
+    if (!reader_->read(alerts_partition, -1, options_.repartition_topic, partition, 30'000, written, end, error)) {
+      log_error(error + ": partition " + std::to_string(partition) + " of " + options_.repartition_topic +
+                " is not processed, the worker stops");
+      failed_ = true;
+      return;
+    }
+    // Replay needs the partition whole: what retention deleted cannot be rebuilt.
+    if (std::int64_t first = repartitioned_->first_offset(partition); first > 0) {
+      log_warn(options_.repartition_topic + " partition " + std::to_string(partition) + " starts at offset " +
+               std::to_string(first) + ": older events were deleted (retention), partial sequences that needed "
+               "them are lost");
+    }
+    std::set<std::string> ids;
+    for (WrittenAlert& alert : written) ids.insert(std::move(alert.id));
+    log(ids.empty() ? LogLevel::Debug : LogLevel::Info,
+        options_.repartition_topic + " partition " + std::to_string(partition) + ": " +
+            std::to_string(ids.size()) + " sequence and sample alerts already in " + options_.alerts_topic + "[" +
+            std::to_string(alerts_partition) + "]: not written again");
+    sequences_->assign(partition, std::move(ids));
+  }
 }
 
 void Worker::bad_message(const KafkaSource::Message& message, const std::string& why) {
@@ -124,7 +218,8 @@ void Worker::take_over(const std::vector<std::int32_t>& partitions) {
     std::vector<WrittenAlert> written;
     std::int64_t end = 0;
     std::string error;
-    if (!reader_->read(mark.alerts_partition, mark.alerts_high + 1, partition, 30'000, written, end, error)) {
+    if (!reader_->read(mark.alerts_partition, mark.alerts_high + 1, options_.topic, partition, 30'000, written, end,
+                       error)) {
       log_error(error + ": partition " + std::to_string(partition) + " is not processed, the worker stops");
       failed_ = true;
       return;
@@ -149,7 +244,39 @@ void Worker::handle(const KafkaSource::Message& message) {
   if (!event) return bad_message(message, "invalid JSON: " + error);
   extract_ordering(*event, EventReadOptions{});
   ++events_;
+  if (sequences_) {
+    // Before the event rules: push takes the event.
+    sequences_->route(runner_, *event, routes_);
+    for (std::int32_t partition : routes_) {
+      sink_->send_repartitioned(message.value, partition, message.partition, message.offset);
+      ++forwarded_;
+    }
+  }
   runner_.push(std::move(*event), "", event_rules_);
+}
+
+void Worker::handle_repartitioned(const KafkaSource::Message& message) {
+  if (failed_ || !sequences_->owns(message.partition)) return;
+  std::string error;
+  std::optional<Event> event = message.has_value ? parse_event(message.value, error) : std::nullopt;
+  if (!event) {
+    log_warn("bad message " + options_.repartition_topic + "/" + std::to_string(message.partition) + "@" +
+             std::to_string(message.offset) + " (not written by eql?): skipped");
+    return;
+  }
+  extract_ordering(*event, EventReadOptions{});
+  sequences_->push(message.partition, message.offset, message.source_partition, message.source_offset,
+                   std::move(*event));
+}
+
+// Every message sent so far acknowledged; false (and the worker stops) when one was not.
+bool Worker::flush(const char* why) {
+  if (!sink_ || failed_) return !failed_;
+  std::string error;
+  if (sink_->flush(30'000, error)) return true;
+  log_error(std::string("alerts not acknowledged (") + why + ": " + error + "): the worker stops");
+  failed_ = true;
+  return false;
 }
 
 // Alerts first (acknowledged by the alerts topic, or written out), then the offsets, with
@@ -157,8 +284,17 @@ void Worker::handle(const KafkaSource::Message& message) {
 bool Worker::commit(const std::vector<std::int32_t>* only, const char* why) {
   if (failed_) return false;
   std::vector<Position> positions;
-  for (const auto& [partition, next] : next_offset_) {
+  for (auto it = next_offset_.begin(); it != next_offset_.end();) {
+    const auto [partition, next] = *it;
+    // Only partitions this member holds now: a commit naming another's partition would
+    // move its offset under the new owner, and the coordinator refuses commits of an
+    // ended generation (librdkafka then drops the whole current assignment).
+    if (!source_->owns(partition)) {
+      it = next_offset_.erase(it);
+      continue;
+    }
     if (!only || std::find(only->begin(), only->end(), partition) != only->end()) positions.push_back({partition, next, ""});
+    ++it;
   }
   if (positions.empty()) return true;
   std::string error;
@@ -195,14 +331,21 @@ void Worker::stats(double seconds) {
   for (const KafkaSource::Lag& partition : source_->lag()) {
     lag += " " + std::to_string(partition.partition) + ":" + (partition.lag < 0 ? "?" : std::to_string(partition.lag));
   }
+  if (repartitioned_) {
+    for (const KafkaSource::Lag& partition : repartitioned_->lag()) {
+      lag += " r" + std::to_string(partition.partition) + ":" + (partition.lag < 0 ? "?" : std::to_string(partition.lag));
+    }
+  }
   char line[256];
   std::snprintf(line, sizeof line,
                 "stats: %llu events (%.0f/s), %llu alerts, %llu already written, %llu bad messages, %llu commits, "
-                "%.0f MB; lag",
+                "%llu repartitioned, %llu repeated, %.0f MB; lag",
                 static_cast<unsigned long long>(events_), static_cast<double>(events_ - events_at_stats_) / seconds,
                 static_cast<unsigned long long>(alerts_),
-                static_cast<unsigned long long>(handover_.suppressed()), static_cast<unsigned long long>(bad_),
-                static_cast<unsigned long long>(commits_), rss_megabytes());
+                static_cast<unsigned long long>(handover_.suppressed() + (sequences_ ? sequences_->suppressed() : 0)),
+                static_cast<unsigned long long>(bad_),
+                static_cast<unsigned long long>(commits_), static_cast<unsigned long long>(forwarded_),
+                static_cast<unsigned long long>(sequences_ ? sequences_->duplicates() : 0), rss_megabytes());
   events_at_stats_ = events_;
   log_info(line + (lag.empty() ? std::string(" (no partitions)") : lag));
 }
@@ -233,7 +376,7 @@ int Worker::run() {
     std::string text = format_(alert, runner_.rule(alert.rule));
     if (sink_ && !options_.alerts_topic.empty()) {
       if (!text.empty() && text.back() == '\n') text.pop_back();
-      sink_->send_alert(alert.id, text, current_.partition, current_.offset);
+      sink_->send_alert(alert.id, text, options_.topic, current_.partition, current_.offset);
     } else {
       std::fwrite(text.data(), 1, text.size(), out_);
     }
@@ -248,6 +391,24 @@ int Worker::run() {
     }
     log_info("revoked " + partition_list(options_.topic, partitions));
   };
+  callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
+    // Not committed: their next owner reads them again from the last commit and finds the
+    // alerts written since. Forgotten, so that no later commit names them. What this worker
+    // sent is acknowledged first, so that its alerts and forwarded events land before the
+    // next owner's where the group has not moved the partitions yet (this member rejoins
+    // only after this returns).
+    flush("lost");
+    for (std::int32_t partition : partitions) {
+      next_offset_.erase(partition);
+      handover_.drop(partition);
+    }
+    log_warn("lost " + partition_list(options_.topic, partitions) +
+             " (assignment lost: the session expired or the group moved on without this worker); not committed");
+  };
+  if (!options_.repartition_topic.empty() && (!reader_ || !open_sequences(error))) {
+    log_error(reader_ ? error : "--repartition-topic needs an alerts topic of known partitions");
+    return cli::kExitUsage;
+  }
   source_ = KafkaSource::open(options_, callbacks, error);
   if (!source_) {
     log_error(error);
@@ -258,7 +419,22 @@ int Worker::run() {
   using Clock = std::chrono::steady_clock;
   auto last_commit = Clock::now(), last_stats = Clock::now();
   while (!stop_requested && !failed_) {
-    if (source_->poll(100, current_)) handle(current_);
+    // Both consumers are served in turn; one waits only when neither had a message.
+    bool idle = true;
+    if (source_->poll(repartitioned_ ? 0 : 100, current_)) {
+      handle(current_);
+      idle = false;
+    }
+    if (repartitioned_ && repartitioned_->poll(0, repartitioned_current_)) {
+      handle_repartitioned(repartitioned_current_);
+      idle = false;
+    }
+    if (idle && repartitioned_ && source_->poll(50, current_)) {
+      handle(current_);
+      idle = false;
+    }
+    // Input waits: the reorder windows let go of what waited --max-delay.
+    if (idle && sequences_) sequences_->release_overdue();
     if (sink_) sink_->serve();
     auto now = Clock::now();
     if (now - last_commit >= std::chrono::milliseconds(options_.commit_interval_ms)) {
@@ -270,9 +446,15 @@ int Worker::run() {
       last_stats = now;
     }
   }
-  // SIGTERM/SIGINT: the events in hand are done; commit them, leave the group.
+  // SIGTERM/SIGINT: the events in hand are done; what the reorder windows hold is decided
+  // (as at the end of a file); commit, leave the groups.
+  if (!failed_ && sequences_) {
+    sequences_->finish();
+    flush("shutdown");
+  }
   if (!failed_) commit(nullptr, "shutdown");
   source_->close();
+  if (repartitioned_) repartitioned_->close();
   stats(std::chrono::duration<double>(Clock::now() - last_stats).count());
   log_info(failed_ ? "stopped: alerts could not be delivered" : "left the group");
   return failed_ ? cli::kExitUsage : cli::kExitOk;
@@ -281,6 +463,7 @@ int Worker::run() {
 }  // namespace
 
 int KafkaService::serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE*) {
+  if (errors_) errors_->drain();  // the load's warnings, as log records
   Worker worker(options_, runner, format, out);
   return worker.run();
 }
@@ -303,8 +486,12 @@ int run_kafka(cli::Args args) {
   // SIGTERM/SIGINT from now on: finish the events in hand, commit, leave, exit 0.
   std::signal(SIGTERM, request_stop);
   std::signal(SIGINT, request_stop);
-  KafkaService service(std::move(options));
-  return cli::run_rules_command(cli::Args(rest.data(), rest.size()), stdout, stderr, cli::stdout_is_terminal(),
+  // JSON lines on stderr means every line: eql run's own messages become records too.
+  std::unique_ptr<ErrorStreamLog> errors;
+  if (options.json_log) errors = std::make_unique<ErrorStreamLog>();
+  std::FILE* err = errors && errors->file() ? errors->file() : stderr;
+  KafkaService service(std::move(options), errors.get());
+  return cli::run_rules_command(cli::Args(rest.data(), rest.size()), stdout, err, cli::stdout_is_terminal(),
                                 &service);
 }
 

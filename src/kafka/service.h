@@ -4,17 +4,20 @@
 
 #include "cli/commands.h"
 #include "cli/run.h"
+#include "kafka/log.h"
 #include "kafka/options.h"
 
 namespace eql::kafka {
 
 class KafkaService : public cli::RunService {
  public:
-  explicit KafkaService(KafkaOptions options) : options_(std::move(options)) {}
+  /// `errors`: with --log-format json, where eql run's error stream goes (logged at serve).
+  KafkaService(KafkaOptions options, ErrorStreamLog* errors) : options_(std::move(options)), errors_(errors) {}
   int serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE* err) override;
 
  private:
   KafkaOptions options_;
+  ErrorStreamLog* errors_ = nullptr;
 };
 
 /// `eql run ARGS` when ARGS has --kafka (wants_kafka): the Kafka options are taken out,

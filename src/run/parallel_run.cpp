@@ -119,6 +119,29 @@ RuleSpreadPlan plan_rule_spread(const RuleRunner& runner, const std::string& fie
   return plan;
 }
 
+PartitionRouter::PartitionRouter(const std::string& field, const FieldTypes& types) {
+  std::optional<FieldInfo> info = types.lookup(field);
+  path_ = info && !info->path.empty() ? info->path : field;
+  keyword_ = info && (info->type == FieldType::String || info->type == FieldType::Text);
+  if (info) null_value_ = info->null_value;
+}
+
+void PartitionRouter::owners(const Event& event, std::size_t count, std::vector<std::size_t>& out) const {
+  out.clear();
+  for (const Value& value : event.values(path_)) {
+    if (value.is_null() && !null_value_) continue;
+    out.push_back(owner_of_text(value.is_null() ? *null_value_ : route_text(value, keyword_), count));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  if (out.empty()) out.push_back(0);
+}
+
+std::size_t PartitionRouter::owner(const JoinValue& key, std::size_t count) const {
+  if (key.kind == JoinValue::Kind::Null) return 0;
+  return owner_of_text(route_text(key), count);
+}
+
 struct ParallelRun::Impl {
   struct Item {
     Event event;
@@ -160,9 +183,7 @@ struct ParallelRun::Impl {
   };
 
   RuleSpreadPlan plan;
-  std::string path;  // where the partition field's values are read
-  bool keyword = false;
-  std::optional<std::string> null_value;
+  std::optional<PartitionRouter> router;
   Format format;
   Write write;
   std::vector<std::unique_ptr<Worker>> workers;
@@ -184,10 +205,7 @@ struct ParallelRun::Impl {
   std::vector<std::size_t> owners;     // scratch: the event's owners
   std::vector<std::uint8_t> scopes;    // scratch: per worker, what it evaluates of the event
 
-  std::size_t owner_of(const JoinValue& key) const {
-    if (key.kind == JoinValue::Kind::Null) return 0;  // with events that have no value
-    return owner_of_text(route_text(key), workers.size());
-  }
+  std::size_t owner_of(const JoinValue& key) const { return router->owner(key, workers.size()); }
 
   void work(Worker& worker) {
     for (;;) {
@@ -298,10 +316,7 @@ ParallelRun::ParallelRun(std::vector<std::unique_ptr<RuleRunner>> runners, RuleS
     : impl_(std::make_unique<Impl>()) {
   Impl& impl = *impl_;
   impl.plan = std::move(plan);
-  std::optional<FieldInfo> info = types.lookup(field);
-  impl.path = info && !info->path.empty() ? info->path : field;
-  impl.keyword = info && (info->type == FieldType::String || info->type == FieldType::Text);
-  if (info) impl.null_value = info->null_value;
+  impl.router.emplace(field, types);
   impl.format = std::move(format);
   impl.write = std::move(write);
   const std::size_t rules = impl.plan.spread.size();
@@ -348,15 +363,7 @@ void ParallelRun::push(Event&& event, std::string_view index) {
   Impl& impl = *impl_;
   const std::size_t count = impl.workers.size();
   // The workers owning the event's partition values; an event without one goes to worker 0.
-  impl.owners.clear();
-  for (const Value& value : event.values(impl.path)) {
-    if (value.is_null() && !impl.null_value) continue;
-    std::string text = value.is_null() ? *impl.null_value : route_text(value, impl.keyword);
-    impl.owners.push_back(owner_of_text(text, count));
-  }
-  std::sort(impl.owners.begin(), impl.owners.end());
-  impl.owners.erase(std::unique(impl.owners.begin(), impl.owners.end()), impl.owners.end());
-  if (impl.owners.empty()) impl.owners.push_back(0);
+  impl.router->owners(event, count, impl.owners);
   // The first owner evaluates the event rules; every owner the partitioned sequences and
   // samples (it keeps only the alerts of the keys it owns); every worker its designated ones.
   std::vector<std::uint8_t>& scopes = impl.scopes;

@@ -37,6 +37,25 @@ struct RuleSpreadPlan {
 /// and versions join on values whose text may differ, so they are not partitioned on).
 RuleSpreadPlan plan_rule_spread(const RuleRunner& runner, const std::string& field, const FieldTypes& types);
 
+/// Where an event goes when the events are partitioned by a field's values (`--threads`,
+/// and the repartition topic of `eql run --kafka`): the same partition on every run and
+/// every machine, and equal join keys in the same partition.
+class PartitionRouter {
+ public:
+  PartitionRouter(const std::string& field, const FieldTypes& types);
+  /// The partitions (of `count`) owning the event's values of the field, sorted and
+  /// distinct; partition 0 for an event without one.
+  void owners(const Event& event, std::size_t count, std::vector<std::size_t>& out) const;
+  /// The partition owning a join key value of the field (null: 0, with the events that
+  /// have no value).
+  std::size_t owner(const JoinValue& key, std::size_t count) const;
+
+ private:
+  std::string path_;  // where the field's values are read
+  bool keyword_ = false;
+  std::optional<std::string> null_value_;
+};
+
 /// Counters summed over the workers (each event counted once).
 struct ParallelTotals {
   std::uint64_t events = 0;

@@ -246,6 +246,36 @@ const Rule& RuleRunner::rule(std::size_t index) const { return impl_->rules[inde
 const std::vector<std::vector<std::string>>& RuleRunner::join_key_fields(std::size_t index) const {
   return impl_->rules[index]->join_key_fields;
 }
+const RunnerOptions& RuleRunner::options() const { return impl_->options; }
+
+std::unique_ptr<RuleRunner> RuleRunner::same_rules(const RunnerOptions& options,
+                                                   const std::vector<std::size_t>& rules) const {
+  auto copy = std::make_unique<RuleRunner>(options);
+  for (std::size_t rule : rules) copy->add_rule(impl_->rules[rule]->rule, impl_->rules[rule]->exceptions);
+  return copy;
+}
+
+void RuleRunner::stateful_rules_using(const Event& event, std::string_view index, std::vector<std::size_t>& out) {
+  Impl& impl = *impl_;
+  out.clear();
+  std::string own_index = event_index(event);
+  std::string_view effective = own_index.empty() ? index : std::string_view(own_index);
+  impl.patterns.select(effective);
+  // The stamp push gives this event next: marking it twice marks the same fields.
+  const std::uint64_t stamp = impl.stats.events + 1;
+  impl.index.mark_candidates(event, stamp);
+  impl.index.for_each_candidate([&](std::uint32_t rule) {
+    const Impl::CompiledRule& compiled = *impl.rules[rule];
+    if (compiled.kind == Impl::Kind::Event || !impl.patterns.sees(rule, effective) ||
+        !impl.index.has_required_fields(rule, stamp) || detail::any_exception_matches(compiled.exceptions, event)) {
+      return;
+    }
+    if (std::any_of(compiled.stage_filters.begin(), compiled.stage_filters.end(),
+                    [&](const FilterProgram& stage) { return stage.matches(event, impl.context); })) {
+      out.push_back(rule);
+    }
+  });
+}
 void RuleRunner::set_alert_sink(std::function<void(Alert&&)> sink) { impl_->sink = std::move(sink); }
 const RunnerStats& RuleRunner::stats() const {
   const LineageStats& lineage = impl_->lineage.stats();
