@@ -15,6 +15,7 @@
 #include "eql/diagnostic.h"
 #include "eql/eval.h"
 #include "eql/event.h"
+#include "eql/parser.h"
 #include "eql/rules.h"
 #include "eql/sequence.h"
 
@@ -137,6 +138,9 @@ class RuleRunner {
   /// search. Items with an entry of an unsupported type (`list`, `nested`) must be left out
   /// by the caller (see exception_item_supported).
   Diagnostics add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions);
+  /// The same with the rule's query already parsed by the caller (default options, the
+  /// rule's dialect), so a query checked before it is compiled is parsed once.
+  Diagnostics add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions, ParseResult parsed);
   std::size_t rule_count() const;
   const Rule& rule(std::size_t index) const;
   /// A sequence or sample rule's join keys, read from the query add_rule parsed: per stage

@@ -363,16 +363,30 @@ CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& 
     std::vector<ExceptionListItem> exceptions;
   };
   std::vector<Candidate> candidates;
+  // The queries the check parsed, by candidate: the first runner compiles them rather than
+  // parsing every query a second time (a separate vector: the workers read the candidates
+  // while this thread moves these out).
+  std::vector<std::optional<ParseResult>> checked_parses;
   // The type checker's findings (as `eql validate` reports them), shown as warnings;
   // --strict-rules does not run a rule that has any.
   std::map<const Rule*, Diagnostics> findings;
   for (const RuleFile& file : loaded.files) {
     for (const Rule& rule : file.rules) {
       if (selected(rule, options.selection) && rule.has_query && !has_errors(rule.field_diagnostics)) {
-        Diagnostics found = options.check_rules ? type_check_findings(rule, check) : Diagnostics{};
+        std::optional<ParseResult> parsed;
+        Diagnostics found;
+        if (options.check_rules) {
+          ParseOptions parse_options;
+          parse_options.dialect = rule.dialect;
+          parsed = parse_query(rule.query, parse_options);
+          found = type_check_findings(rule, *parsed, check);
+        }
         const bool refused = options.strict_rules && !found.empty();
         if (!found.empty()) findings[&rule] = std::move(found);
-        if (!refused) candidates.push_back({&rule, exception_items.of(rule, &exception_counts)});
+        if (!refused) {
+          candidates.push_back({&rule, exception_items.of(rule, &exception_counts)});
+          checked_parses.push_back(std::move(parsed));
+        }
       }
     }
   }
@@ -424,7 +438,10 @@ CompiledRules compile_rules(const LoadedRules& loaded, const RunCommandOptions& 
         }
         continue;
       }
-      Diagnostics problems = runner.add_rule(rule, candidates[next_candidate++].exceptions);
+      std::optional<ParseResult>& parsed = checked_parses[next_candidate];
+      const Candidate& candidate = candidates[next_candidate++];
+      Diagnostics problems = parsed ? runner.add_rule(rule, candidate.exceptions, std::move(*parsed))
+                                    : runner.add_rule(rule, candidate.exceptions);
       if (has_errors(problems)) {
         ++with_errors;
         for (const Diagnostic& d : problems) {

@@ -148,8 +148,11 @@ std::vector<std::string> rule_id_warnings(const std::vector<RuleFile>& files) {
   return warnings;
 }
 
-Diagnostics type_check_findings(const Rule& rule, const CheckContext& context) {
-  Diagnostics checked = check_rule_query(rule, context);
+namespace {
+
+// The checker's diagnostics as `eql run` shows them: warnings, none when the query does
+// not parse (the runner reports the parser's errors).
+Diagnostics findings_of(Diagnostics checked) {
   // A query that does not parse: the runner shows the parser's errors and leaves it out.
   const bool unparsed = std::any_of(checked.begin(), checked.end(), [](const Diagnostic& d) {
     return d.severity == Severity::Error && d.code.rfind("syntax.", 0) == 0;
@@ -162,6 +165,16 @@ Diagnostics type_check_findings(const Rule& rule, const CheckContext& context) {
     findings.push_back(std::move(d));
   }
   return findings;
+}
+
+}  // namespace
+
+Diagnostics type_check_findings(const Rule& rule, const CheckContext& context) {
+  return findings_of(check_rule_query(rule, context));
+}
+
+Diagnostics type_check_findings(const Rule& rule, const ParseResult& parsed, const CheckContext& context) {
+  return findings_of(check_parsed_rule_query(rule, parsed, context));
 }
 
 }  // namespace eql::cli

@@ -42,5 +42,7 @@ std::vector<std::string> rule_id_warnings(const std::vector<RuleFile>& files);
 /// The type checker's findings on a rule that parses (what `eql validate` reports, notes
 /// left out), each as a warning, in query coordinates (render with rule.query_origin).
 Diagnostics type_check_findings(const Rule& rule, const CheckContext& context);
+/// The same over the rule's query as parsed for the runner (parsed once, not twice).
+Diagnostics type_check_findings(const Rule& rule, const ParseResult& parsed, const CheckContext& context);
 
 }  // namespace eql::cli

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "eql/diagnostic.h"
+#include "eql/parser.h"
 #include "eql/rules.h"
 #include "eql/schema.h"
 
@@ -23,6 +24,9 @@ struct CheckContext {
 /// rule.query_origin): the parser's with Elasticsearch settings, then the schema notes and
 /// the type checker's findings against the schema the rule targets.
 Diagnostics check_rule_query(const Rule& rule, const CheckContext& context = {});
+/// The same over the rule's query as already parsed (with Elasticsearch settings and the
+/// rule's dialect): `eql run` parses each query once for the check and the runner.
+Diagnostics check_parsed_rule_query(const Rule& rule, const ParseResult& parsed, const CheckContext& context);
 
 /// What `eql validate ARGS` prints on standard output and standard error, and its exit code.
 struct ValidateRun {

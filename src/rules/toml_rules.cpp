@@ -2,10 +2,12 @@
 // `rule.query`, usually a `'''` literal string.
 #include <toml++/toml.h>
 
+#include <optional>
 #include <string_view>
 
 #include "rules/loaders.h"
 #include "rules/string_scan.h"
+#include "rules/toml_skim.h"
 #include "rules/toml_types.h"
 
 namespace eql::rules_internal {
@@ -277,12 +279,39 @@ std::uint32_t first_invalid_utf8(std::string_view text, std::uint32_t from) {
   return from;
 }
 
+// A rule in another language, found by the skim: reported as the full loader would, without
+// building the tree of a file whose fields are not read.
+bool skipped_by_skim(RuleFile& file, std::optional<SkimmedRule>& skimmed) {
+  if (!skimmed) return false;
+  // Only a language or type that is not ours is decided here (is_behavior_rule needs both
+  // empty); an EQL rule is read whole.
+  if ((skimmed->language.empty() && skimmed->type.empty()) || is_eql_rule(skimmed->language, skimmed->type)) {
+    return false;
+  }
+  SkippedEntry entry;
+  entry.kind = SkippedEntry::Kind::RuleInOtherLanguage;
+  entry.what = skipped_language_label(skimmed->language, skimmed->type);
+  entry.type = skimmed->type;
+  entry.file_offset = offset_of_line_column(file.source.text(), skimmed->rule_line, skimmed->rule_column);
+  entry.rule_id = std::move(skimmed->rule_id);
+  entry.name = std::move(skimmed->name);
+  file.skipped.push_back(std::move(entry));
+  return true;
+}
+
 }  // namespace
 
 void load_toml_rules(RuleFile& file) {
+  std::optional<SkimmedRule> skimmed = skim_toml_rule(file.source.text());
+  if (skipped_by_skim(file, skimmed)) return;
+  // A file the skim vouched for is valid, so toml++ may read it without the strings no
+  // field is taken from: every node read keeps its line and column.
+  std::string lighter;
+  if (skimmed && !skimmed->unread_strings.empty()) lighter = without_unread_strings(file.source.text(), *skimmed);
   toml::table root;
   try {
-    root = toml::parse(std::string_view(file.source.text()), std::string_view(file.source.name()));
+    root = toml::parse(lighter.empty() ? std::string_view(file.source.text()) : std::string_view(lighter),
+                       std::string_view(file.source.name()));
   } catch (const toml::parse_error& error) {
     Diagnostic diagnostic;
     diagnostic.code = "rule.toml-syntax";

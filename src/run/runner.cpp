@@ -299,7 +299,10 @@ Diagnostics RuleRunner::add_rule(const Rule& rule) { return add_rule(rule, {}); 
 Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions) {
   ParseOptions parse_options;
   parse_options.dialect = rule.dialect;
-  ParseResult parsed = parse_query(rule.query, parse_options);
+  return add_rule(rule, std::move(exceptions), parse_query(rule.query, parse_options));
+}
+
+Diagnostics RuleRunner::add_rule(const Rule& rule, std::vector<ExceptionListItem> exceptions, ParseResult parsed) {
   Diagnostics diagnostics = std::move(parsed.diagnostics);
   if (!parsed.ok()) return diagnostics;
   const ast::Query& query = *parsed.query;
