@@ -260,3 +260,15 @@ TEST_CASE("random sequences with aliases against a direct model of the rule") {
   CHECK(failed == 0);
   std::printf("sequence-alias-random: %d passed, %d failed\n", passed, failed);
 }
+
+TEST_CASE("a trace marks the cross-stage leaves, whose verdict there is the relaxed one") {
+  auto parsed = parse(kLoad);
+  auto compiled = eql::compile_filter(parsed.query->sequence()->terms[1].filter, {});
+  REQUIRE(compiled.program);
+  eql::EvalContext context;
+  eql::FilterTrace trace;
+  CHECK(compiled.program->trace(*event(1, 0, "library", R"("dll": {"name": "a.dll"})"), context, trace));
+  int cross = 0;
+  for (const auto& node : trace.nodes) cross += node.cross ? 1 : 0;
+  CHECK(cross == 1);
+}

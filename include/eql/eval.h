@@ -132,6 +132,9 @@ struct TraceNode {
   bool verdict = false;     ///< true, or false (a null leaf counts as false)
   bool null = false;        ///< Leaf: no choice of values gave true or false, only null
   bool category = false;    ///< the `<category> where` test
+  /// Leaf: it reads an aliased stage's event and no partial sequence was given, so its
+  /// verdict is the relaxed one (FilterProgram::matches); the matcher judges it per partial.
+  bool cross = false;
   /// Where the node is in the query text; empty (0, 0) when it has no text of its own
   /// (the positive leaf of `a != b`, which is `not (a == b)`).
   Span span;

@@ -185,7 +185,10 @@ bool run_steps(const Program& program, std::uint32_t index, const Event& event, 
     case BoolOp::False: return verdict(false);
     case BoolOp::Leaf: {
       // A cross-stage leaf without the partial's events answers its relaxed verdict.
-      if (step.cross && scratch.aliased_events.empty()) return verdict(step.relaxed);
+      if (step.cross && scratch.aliased_events.empty()) {
+        if constexpr (kTrace) scratch.trace->nodes[at].cross = true;
+        return verdict(step.relaxed);
+      }
       if constexpr (kTrace) {
         const Leaf& leaf = program.leaves[step.leaf];
         scratch.trace_choice.clear();
