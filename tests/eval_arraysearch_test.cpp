@@ -6,6 +6,7 @@
 // when events are read with only the fields the program names.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <random>
@@ -237,11 +238,12 @@ TEST_CASE("_arraysearch: random arrays against a model of their elements") {
   std::printf("arraysearch-random: %d passed, %d failed\n", passed, failed);
 }
 
-TEST_CASE("a reference to an aliased stage is refused when compiled, saying why") {
-  // Not evaluated yet (docs/endpoint.md): the matcher keeps one partial per stage and key.
+TEST_CASE("a reference to an aliased stage compiles to a condition over the partial's events") {
+  // Judged by the sequence matcher per partial (tests/sequence_alias_test.cpp); alone, the
+  // filter answers a necessary condition: the cross-stage comparison counts as true.
   ParseResult parsed = parse_query(
       "sequence by process.entity_id [file where file.name : \"*.dll\"] as event0 "
-      "[library where startswith~(dll.path, event0.file.path)]",
+      "[library where startswith~(dll.path, event0.file.path) and dll.name : \"*.dll\"]",
       endpoint());
   REQUIRE(parsed.ok());
   const ast::Sequence* sequence = parsed.query->sequence();
@@ -249,8 +251,19 @@ TEST_CASE("a reference to an aliased stage is refused when compiled, saying why"
   REQUIRE(sequence->terms.size() == 2);
   CHECK(compile_filter(sequence->terms[0].filter, {}).program.has_value());
   FilterCompileResult second = compile_filter(sequence->terms[1].filter, {});
-  CHECK_FALSE(second.program.has_value());
-  REQUIRE(second.diagnostics.size() == 1);
-  CHECK(second.diagnostics[0].code == "eval.endpoint-unsupported");
-  CHECK(second.diagnostics[0].hint.find("`event0.file.path`") != std::string::npos);
+  REQUIRE(second.program.has_value());
+  CHECK(second.program->aliases() == std::vector<std::string>{"event0"});
+  auto fields = second.program->fields();
+  CHECK(std::find(fields.begin(), fields.end(), "file.path") != fields.end());
+  EvalContext context;
+  Event library = event_of(R"({"event": {"category": "library"}, "dll": {"path": "c:\\x\\a.dll", "name": "a.dll"}})");
+  Event file = event_of(R"({"event": {"category": "file"}, "file": {"path": "C:\\X"}})");
+  Event other = event_of(R"({"event": {"category": "file"}, "file": {"path": "d:\\y"}})");
+  CHECK(second.program->matches(library, context));
+  const Event* within[] = {&file};
+  CHECK(second.program->matches_in_sequence(library, within, context));
+  const Event* outside[] = {&other};
+  CHECK_FALSE(second.program->matches_in_sequence(library, outside, context));
+  Event exe = event_of(R"({"event": {"category": "library"}, "dll": {"path": "c:\\x\\a.exe", "name": "a.exe"}})");
+  CHECK_FALSE(second.program->matches(exe, context));
 }

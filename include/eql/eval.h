@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -131,6 +132,9 @@ struct TraceNode {
   bool verdict = false;     ///< true, or false (a null leaf counts as false)
   bool null = false;        ///< Leaf: no choice of values gave true or false, only null
   bool category = false;    ///< the `<category> where` test
+  /// Leaf: it reads an aliased stage's event and no partial sequence was given, so its
+  /// verdict is the relaxed one (FilterProgram::matches); the matcher judges it per partial.
+  bool cross = false;
   /// Where the node is in the query text; empty (0, 0) when it has no text of its own
   /// (the positive leaf of `a != b`, which is `not (a == b)`).
   Span span;
@@ -155,7 +159,16 @@ class FilterProgram {
  public:
   explicit FilterProgram(std::shared_ptr<const detail::Program> program);
 
+  /// For a condition that reads aliased stages' events (endpoint dialect, `event0.x`)
+  /// this answers a necessary condition: each cross-stage comparison counts as whatever
+  /// lets the whole be true (true under an even number of `not`, false under an odd one).
   bool matches(const Event& event, EvalContext& context) const;
+  /// The exact verdict of such a condition within one partial sequence: `aliased[i]` is
+  /// the event that matched the stage named aliases()[i] (none may be nullptr).
+  bool matches_in_sequence(const Event& event, std::span<const Event* const> aliased, EvalContext& context) const;
+  /// The stage aliases the condition reads, in the order matches_in_sequence takes them
+  /// (empty for a condition on the event alone).
+  const std::vector<std::string>& aliases() const;
   /// matches() in its tracing mode: the same program, recording every node's verdict and
   /// the values it saw into `trace` (cleared first). Slower; for explanations only.
   bool trace(const Event& event, EvalContext& context, FilterTrace& trace) const;

@@ -21,6 +21,7 @@
 // A field written without `$entry.` in the condition is the event's (Slot::of_event).
 // Since an element is parsed from the event's text once per event, its serial names the
 // event too: the leaf memo of the elements' context is exact for such leaves.
+#include <algorithm>
 #include <limits>
 #include <span>
 
@@ -122,7 +123,8 @@ std::span<const Event> elements_of(const Event& event, const std::string& path, 
 
 std::shared_ptr<const ArraySearch> compile_array_search(const ast::Call& call, const FilterOptions& options,
                                                         const FieldTypes& types, const FieldTypes& event_types,
-                                                        std::string_view variable, Diagnostics& diagnostics) {
+                                                        std::string_view variable, Diagnostics& diagnostics,
+                                                        std::vector<std::string>& outer_aliases) {
   // The parser builds the call with 3 arguments, the second a bare `$variable`.
   const auto* array = call.args[0]->as<ast::Field>();
   const auto* binder = call.args[1]->as<ast::Field>();
@@ -150,6 +152,11 @@ std::shared_ptr<const ArraySearch> compile_array_search(const ast::Call& call, c
   search->condition =
       compile_element_condition(*call.args[2], element_options, event_types, binder->variable, diagnostics);
   if (!search->condition) return nullptr;
+  for (const std::string& alias : search->condition->aliases) {
+    auto known = std::find(outer_aliases.begin(), outer_aliases.end(), alias);
+    search->alias_map.push_back(static_cast<std::int32_t>(known - outer_aliases.begin()));
+    if (known == outer_aliases.end()) outer_aliases.push_back(alias);
+  }
   // The condition's leaves (their memo ids spell out what each computes) and its boolean
   // structure (the steps in preorder) decide its result on an element.
   std::string& key = search->key;
@@ -176,10 +183,25 @@ bool array_search_matches(const ArraySearch& search, const Event& event, EvalCon
   // however deep the search is nested.
   scratch.nested->scratch().searched_event = scratch.searched_event != nullptr ? scratch.searched_event : &event;
   const FilterProgram condition(search.condition);
-  for (const Event& element : elements) {
-    if (condition.matches(element, *scratch.nested)) return true;
+  // A condition that reads aliased stages' events reads those of the partial sequence the
+  // enclosing condition is judged against (its leaf is then never memoized nor relaxed).
+  auto& nested = scratch.nested->scratch();
+  nested.aliased_storage.clear();
+  for (std::int32_t outer : search.alias_map) {
+    nested.aliased_storage.push_back(static_cast<std::size_t>(outer) < scratch.aliased_events.size()
+                                         ? scratch.aliased_events[static_cast<std::size_t>(outer)]
+                                         : nullptr);
   }
-  return false;
+  nested.aliased_events = nested.aliased_storage;
+  bool found = false;
+  for (const Event& element : elements) {
+    if (condition.matches(element, *scratch.nested)) {
+      found = true;
+      break;
+    }
+  }
+  nested.aliased_events = {};
+  return found;
 }
 
 }  // namespace eql::detail

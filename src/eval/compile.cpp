@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstring>
 #include <map>
+#include <utility>
 #include <mutex>
 #include <set>
 
@@ -100,14 +101,18 @@ class Compiler {
     std::vector<std::uint32_t> slots;
     std::vector<std::uint32_t>* outer = leaf_slots_;
     leaf_slots_ = &slots;
+    const bool outer_cross = std::exchange(leaf_cross_, false);
     std::uint32_t root = build();
     leaf_slots_ = outer;
+    const bool searches_aliased = std::exchange(leaf_cross_, outer_cross);
     const Node& node = program.nodes[root];
     if (node.op == Op::Constant) {
       return add_bool({counts_as_match(node.constant) ? BoolOp::True : BoolOp::False, {}, 0});
     }
     program.max_leaf_slots = std::max(program.max_leaf_slots, slots.size());
+    const bool cross = searches_aliased || std::any_of(slots.begin(), slots.end(), [&](std::uint32_t s) { return program.slots[s].alias >= 0; });
     program.leaves.push_back(Leaf{root, std::move(slots)});
+    program.leaves.back().cross = cross;
     return add_bool({BoolOp::Leaf, {}, static_cast<std::uint32_t>(program.leaves.size() - 1)});
   }
 
@@ -175,7 +180,9 @@ class Compiler {
   }
 
   // `of_event`: in a search's condition, a field of the event rather than of the element.
-  std::uint32_t field(const std::string& name, bool optional, Span span, bool of_event = false) {
+  // `alias`: a field of that aliased stage's event (endpoint dialect).
+  std::uint32_t field(const std::string& name, bool optional, Span span, bool of_event = false,
+                      const std::string& alias = {}) {
     auto info = (of_event ? event_types_ : types_).lookup(name);
     if (!info) {
       if (types_.closed()) {
@@ -192,6 +199,11 @@ class Compiler {
     }
     Slot slot;
     slot.of_event = of_event;
+    if (!alias.empty()) {
+      auto known = std::find(program.aliases.begin(), program.aliases.end(), alias);
+      slot.alias = static_cast<std::int32_t>(known - program.aliases.begin());
+      if (known == program.aliases.end()) program.aliases.push_back(alias);
+    }
     slot.name = name;
     slot.path = info->path.empty() ? name : info->path;
     slot.type = info->type;
@@ -322,13 +334,11 @@ class Compiler {
   }
   std::uint32_t scalar_node(const ast::Field& f, const ast::Expr& expr) {
     if (!f.event_alias.empty()) {
-      // Judging it exactly needs every partial sequence that holds a different aliased
-      // event, where the matcher keeps the newest per stage and key (docs/endpoint.md).
-      not_evaluated("a reference to an aliased stage", expr.span,
-                    "the sequence matcher keeps one partial sequence per stage and key (the newest), so it "
-                    "cannot yet judge `" + f.event_alias + "." + f.name + "` against each earlier event "
-                    "that matched the aliased stage");
-      return constant(Value::null());
+      // Judged against the events of the partial sequence the sequence matcher holds
+      // (docs/endpoint.md); an _arraysearch's element condition is evaluated apart from it.
+      // In a search's condition it is read like the event's own fields (typed by the
+      // event's schema, not the element's).
+      return field(f.name, f.optional, expr.span, !variable_.empty(), f.event_alias);
     }
     if (f.variable.empty() && variable_.empty()) return field(f.name, f.optional, expr.span);
     // In a search's condition (array_search.cpp) `$entry.x` is the element's `x`, and a
@@ -430,8 +440,10 @@ class Compiler {
   }
   std::uint32_t scalar_node(const ast::Call& call, const ast::Expr& expr) {
     if (call.name == "_arraysearch") {  // built by the parser in the endpoint dialect only
-      auto search = compile_array_search(call, options_, types_, event_types_, variable_, diagnostics);
+      auto search =
+          compile_array_search(call, options_, types_, event_types_, variable_, diagnostics, program.aliases);
       if (!search) return constant(Value::null());
+      if (!search->alias_map.empty()) leaf_cross_ = true;
       Node node;
       node.op = Op::ArraySearch;
       node.array_search = std::move(search);
@@ -549,6 +561,7 @@ class Compiler {
   JsonFieldTypes json_types_;
   const FieldTypes& types_;
   std::vector<std::uint32_t>* leaf_slots_ = nullptr;
+  bool leaf_cross_ = false;  // the leaf being built holds an _arraysearch reading aliased events
   std::vector<FieldInfo> slot_field_types_;
   std::string_view variable_;
   const FieldTypes& event_types_;
@@ -574,6 +587,19 @@ bool FilterProgram::matches(const Event& event, EvalContext& context) const {
   scratch.current_serial = event.serial();
   return detail::evaluate_steps(*program_, 0, event, scratch.current_serial, scratch);
 }
+
+bool FilterProgram::matches_in_sequence(const Event& event, std::span<const Event* const> aliased,
+                                        EvalContext& context) const {
+  auto& scratch = context.scratch();
+  struct Reset {
+    EvalContext::Scratch& scratch;
+    ~Reset() { scratch.aliased_events = {}; }
+  } reset{scratch};
+  scratch.aliased_events = aliased;
+  return matches(event, context);
+}
+
+const std::vector<std::string>& FilterProgram::aliases() const { return program_->aliases; }
 
 bool FilterProgram::trace(const Event& event, EvalContext& context, FilterTrace& trace) const {
   auto& scratch = context.scratch();

@@ -89,6 +89,9 @@ struct Slot {
   /// In the condition of an _arraysearch: a field of the event searched (written without
   /// `$entry.`), not of the element.
   bool of_event = false;
+  /// A field of an aliased stage's event (endpoint dialect, `event0.file.name`): the
+  /// index of the alias in Program::aliases, -1 for the event's own field.
+  std::int32_t alias = -1;
 };
 
 /// A leaf: one comparison/predicate, true when some choice of one value per slot makes
@@ -100,6 +103,9 @@ struct Leaf {
   /// the same result on every event, so an EvalContext evaluates it once per event for
   /// all the programs that hold it (the `event.category == "process"` of hundreds of rules).
   std::uint32_t memo_id = 0;
+  /// Some slot reads an aliased stage's event: the result depends on the partial sequence
+  /// as well as on the event, so it is never memoized.
+  bool cross = false;
 };
 
 enum class BoolOp : std::uint8_t { And, Or, Not, Leaf, True, False };
@@ -124,6 +130,11 @@ struct Step {
   std::uint32_t end = 0;      // one past this step's subtree
   std::uint32_t leaf = 0;     // BoolOp::Leaf: index into Program::leaves
   std::uint32_t memo_id = 0;  // BoolOp::Leaf: its Leaf::memo_id
+  /// BoolOp::Leaf of a cross-stage leaf (Leaf::cross): what it answers when no aliased
+  /// events are given (FilterProgram::matches), chosen so that the filter answers a
+  /// necessary condition: true under an even number of `not`, false under an odd one.
+  bool cross = false;
+  bool relaxed = true;
 };
 
 struct Program {
@@ -138,6 +149,7 @@ struct Program {
   std::size_t max_leaf_slots = 0;
   std::uint32_t field_id_end = 0;  // above every Slot::field_id
   std::uint32_t memo_id_end = 0;   // above every Leaf::memo_id
+  std::vector<std::string> aliases;  // the stage aliases the slots read (Slot::alias)
 };
 
 /// Fills Program::steps from `bools` and `root`, once the leaves have their memo ids.
@@ -188,7 +200,15 @@ struct EvalContext::Scratch {
 
   std::span<const Value> field_values(const Event& event, std::uint64_t serial, const detail::Slot& slot) {
     const Event* from = &event;
-    if (slot.of_event && searched_event != nullptr) {
+    if (slot.alias >= 0) {
+      // Without the partial sequence's events (a relaxed evaluation, or tracing), an
+      // aliased field has no values.
+      if (static_cast<std::size_t>(slot.alias) >= aliased_events.size() || aliased_events[slot.alias] == nullptr) {
+        return {};
+      }
+      from = aliased_events[slot.alias];
+      serial = from->serial();
+    } else if (slot.of_event && searched_event != nullptr) {
       from = searched_event;
       serial = searched_event->serial();
     }
@@ -199,6 +219,10 @@ struct EvalContext::Scratch {
   /// In the context an _arraysearch evaluates its elements in: the event searched, whose
   /// fields the condition's Slot::of_event read.
   const Event* searched_event = nullptr;
+  /// The events of the partial sequence a cross-stage condition is judged against, by
+  /// Program::aliases index; empty outside FilterProgram::matches_in_sequence.
+  std::span<const Event* const> aliased_events;
+  std::vector<const Event*> aliased_storage;  // what a nested context's aliased_events view
 
   std::vector<Value> slot_values;
   std::vector<std::uint32_t> cursor;
@@ -323,6 +347,9 @@ struct ArraySearch {
   /// Everything the result depends on (the path, the condition's leaves and structure), for
   /// the leaf memo: the same search in two rules is evaluated once per event.
   std::string key;
+  /// For each stage alias the condition reads (its Program::aliases), the index of that
+  /// alias in the enclosing program's: the partial's events are handed down by it.
+  std::vector<std::int32_t> alias_map;
 };
 
 /// Compiles the call `call` met by a compiler with `types` (the event's, or an enclosing
@@ -331,7 +358,8 @@ struct ArraySearch {
 /// `event_types`: the types of the event's own fields (the same as `types` at the top).
 std::shared_ptr<const ArraySearch> compile_array_search(const ast::Call& call, const FilterOptions& options,
                                                         const FieldTypes& types, const FieldTypes& event_types,
-                                                        std::string_view variable, Diagnostics& diagnostics);
+                                                        std::string_view variable, Diagnostics& diagnostics,
+                                                        std::vector<std::string>& outer_aliases);
 /// The condition of a search, compiled by compile.cpp: `$variable.x` reads field `x` of the
 /// element (typed by options.field_types), a field without `$` reads the event's (typed by
 /// `event_types`); nullptr with diagnostics on error.

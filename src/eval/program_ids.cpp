@@ -192,6 +192,10 @@ std::string leaf_key(const Program& program, const Leaf& leaf) {
   for (std::uint32_t slot_index : leaf.slots) {
     const Slot& slot = program.slots[slot_index];
     key += slot.of_event ? 'e' : 's';
+    if (slot.alias >= 0) {  // another event's field: the leaf is not the same as one on the event's own
+      key += 'a';
+      key_text(key, program.aliases[static_cast<std::size_t>(slot.alias)]);
+    }
     key_text(key, slot.path);
     key += std::to_string(static_cast<int>(slot.type));
     if (slot.has_null_value) {

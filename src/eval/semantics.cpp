@@ -184,6 +184,11 @@ bool run_steps(const Program& program, std::uint32_t index, const Event& event, 
     case BoolOp::True: return verdict(true);
     case BoolOp::False: return verdict(false);
     case BoolOp::Leaf: {
+      // A cross-stage leaf without the partial's events answers its relaxed verdict.
+      if (step.cross && scratch.aliased_events.empty()) {
+        if constexpr (kTrace) scratch.trace->nodes[at].cross = true;
+        return verdict(step.relaxed);
+      }
       if constexpr (kTrace) {
         const Leaf& leaf = program.leaves[step.leaf];
         scratch.trace_choice.clear();
@@ -196,6 +201,7 @@ bool run_steps(const Program& program, std::uint32_t index, const Event& event, 
       }
       // A leaf's result depends on the event alone, so it is computed once per event and
       // context, whichever program asks (see Leaf::memo_id).
+      if (step.cross) return evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
       EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[step.memo_id];
       if (serial != 0 && (memo >> 1) == serial) return (memo & 1) != 0;
       bool result = evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
@@ -233,7 +239,8 @@ bool trace_steps(const Program& program, std::uint32_t index, const Event& event
 
 namespace {
 
-void append_steps(Program& program, std::uint32_t index) {
+// `negated`: under an odd number of `not` (a cross-stage leaf's relaxed verdict).
+void append_steps(Program& program, std::uint32_t index, bool negated) {
   const BoolNode& node = program.bools[index];
   const auto at = static_cast<std::uint32_t>(program.steps.size());
   Step step;
@@ -241,12 +248,14 @@ void append_steps(Program& program, std::uint32_t index) {
   if (node.op == BoolOp::Leaf) {
     step.leaf = node.leaf;
     step.memo_id = program.leaves[node.leaf].memo_id;
+    step.cross = program.leaves[node.leaf].cross;
+    step.relaxed = !negated;
   }
   program.steps.push_back(step);
   program.step_bools.push_back(index);
   // Not has one child; And/Or their list; the others none.
   for (std::uint32_t child : node.children) {
-    append_steps(program, child);
+    append_steps(program, child, node.op == BoolOp::Not ? !negated : negated);
     if (node.op == BoolOp::Not) break;
   }
   program.steps[at].end = static_cast<std::uint32_t>(program.steps.size());
@@ -257,7 +266,7 @@ void append_steps(Program& program, std::uint32_t index) {
 void build_steps(Program& program) {
   program.steps.clear();
   program.step_bools.clear();
-  append_steps(program, program.root);
+  append_steps(program, program.root, false);
 }
 
 }  // namespace eql::detail

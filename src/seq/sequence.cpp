@@ -41,6 +41,11 @@ struct Stage {
   /// share one reading of an event's keys (a sequence's stages mostly join on its `by`
   /// fields alone, and `with runs=N` stages always match together).
   std::size_t key_reading = 0;
+  /// Endpoint dialect: for each alias the stage's condition reads (FilterProgram::aliases),
+  /// the normal stage it names; empty when the condition reads the event alone.
+  std::vector<std::size_t> alias_positions;
+  /// Later stages read this stage's event through its alias: partials keep it whole.
+  bool aliased = false;
 };
 
 // An event that waits in a partial sequence is needed again only for its order (time,
@@ -92,6 +97,9 @@ struct Mark {
 
 struct KeyState {
   std::vector<Partial> pending;        ///< one place per normal stage
+  /// A sequence with cross-stage conditions keeps every partial instead (any stage, in
+  /// creation order of their first events); `pending` stays empty.
+  std::vector<Partial> crossing;
   std::vector<std::deque<Mark>> marks; ///< per missing stage
   std::size_t live_partials = 0;
 
@@ -189,6 +197,10 @@ struct SequenceMatcher::Impl {
   SequenceOptions options;
   bool has_leading = false;
   bool has_trailing = false;
+  /// Some stage's condition reads an aliased stage's event: every partial is kept and
+  /// judged on its own (KeyState::crossing; docs/endpoint.md).
+  bool cross = false;
+  std::vector<const Event*> aliased_scratch;
 
   /// The state of one composite key. Slots of dropped keys are reused (key_id 0 while
   /// free), with their buffers.
@@ -286,12 +298,28 @@ struct SequenceMatcher::Impl {
         return true;
       }
     }
+    auto& crossing = slot.state.crossing;
+    for (auto it = crossing.begin(); it != crossing.end(); ++it) {
+      if (it->id == partial_id) {
+        crossing.erase(it);  // in place: the order of the others decides nothing but stays
+        --slot.state.live_partials;
+        --stats.pending;
+        return true;
+      }
+    }
     return false;
+  }
+
+  /// An aliased stage's event is kept whole (its fields are read again by later stages'
+  /// conditions); any other waits as a copy without parsed fields.
+  EventRef kept_event(std::size_t normal_position, const EventRef& event) const {
+    return stages[normal[normal_position]].aliased ? event : waiting_copy(event);
   }
 
   void start_partial(std::uint32_t index, const EventRef& event) {
     Slot& slot = slots[index];
-    Partial& place = slot.state.pending[0];
+    if (cross) slot.state.crossing.emplace_back();  // no partial overwrites another
+    Partial& place = cross ? slot.state.crossing.back() : slot.state.pending[0];
     if (place.live()) {
       --slot.state.live_partials;
       --stats.pending;
@@ -299,7 +327,7 @@ struct SequenceMatcher::Impl {
     place.events.clear();
     place.events.reserve(normal.size());
     place.id = next_partial_id++;
-    place.events.push_back(waiting_copy(event));
+    place.events.push_back(kept_event(0, event));
     place.orders.clear();
     place.orders.push_back(push_order);
     place.first_time = *event->timestamp;
@@ -325,8 +353,9 @@ struct SequenceMatcher::Impl {
     if (creation_order.size() > 4 * (stats.pending + 1024)) {
       creation_order.retain([&](const Created& c) {
         const Slot* slot = find_slot(c.key);
-        return slot && std::any_of(slot->state.pending.begin(), slot->state.pending.end(),
-                                   [&](const Partial& place) { return place.id == c.partial_id; });
+        auto holds = [&](const Partial& place) { return place.id == c.partial_id; };
+        return slot && (std::any_of(slot->state.pending.begin(), slot->state.pending.end(), holds) ||
+                        std::any_of(slot->state.crossing.begin(), slot->state.crossing.end(), holds));
       });
     }
   }
@@ -351,10 +380,12 @@ struct SequenceMatcher::Impl {
   }
 
   void note_expired(const Slot& slot, const Deadline& d) {
-    for (const Partial& place : slot.state.pending) {
-      if (place.id != d.partial_id || pushing == nullptr) continue;
+    auto note = [&](const Partial& place) {
+      if (place.id != d.partial_id || pushing == nullptr) return;
       observer->expired(place.events, waited_term(place.events.size()), slot.key, *pushing, now - d.time);
-    }
+    };
+    for (const Partial& place : slot.state.pending) note(place);
+    for (const Partial& place : slot.state.crossing) note(place);
   }
 
   void prune_marks(KeyState& state) {
@@ -508,6 +539,71 @@ struct SequenceMatcher::Impl {
     deadlines.push({*event.timestamp + *maxspan_nanos + 1, ref_of(index), 0});
   }
 
+  /// Whether the condition of normal stage `n` holds of `event` within `partial`: its
+  /// cross-stage comparisons read the partial's aliased events.
+  bool holds_within(std::size_t n, const Event& event, const Partial& partial, EvalContext& context) {
+    const Stage& stage = stages[normal[n]];
+    if (stage.alias_positions.empty()) return true;  // decided by the stage's verdict already
+    aliased_scratch.clear();
+    for (std::size_t position : stage.alias_positions) aliased_scratch.push_back(partial.events[position].get());
+    return stage.filter.matches_in_sequence(event, aliased_scratch, context);
+  }
+
+  /// Normal stage `n` > 0 matched (its necessary condition) in a sequence with cross-stage
+  /// conditions: every partial of key `k` waiting at stage n-1 whose condition holds
+  /// within it moves on (or completes); the others keep waiting.
+  void advance_crossing(std::size_t n, std::size_t k, const EventRef& event, EvalContext& context) {
+    auto found = find_key(event_keys, k);
+    KeyState* state = found ? &slots[*found].state : nullptr;
+    auto waits = [&](const Partial& p) { return p.events.size() == n; };
+    if (!state || std::none_of(state->crossing.begin(), state->crossing.end(), waits)) {
+      if (observer) observer->unmatched(waited_term(n), event_keys.materialize(k), *event);
+      return;
+    }
+    KeyRef ref = ref_of(*found);
+    Slot& slot = slots[*found];
+    auto& crossing = slot.state.crossing;
+    // Indexes, not iterators: completing erases, and an advanced partial no longer waits
+    // at n-1, so no partial moves twice on one event.
+    for (std::size_t i = 0; i < crossing.size();) {
+      Partial& partial = crossing[i];
+      if (partial.events.size() != n) {
+        ++i;
+        continue;
+      }
+      if (maxspan_nanos && *event->timestamp - partial.first_time > *maxspan_nanos) {
+        if (observer) {
+          observer->expired(partial.events, waited_term(n), slot.key, *event,
+                            *event->timestamp - partial.first_time - *maxspan_nanos);
+        }
+        crossing.erase(crossing.begin() + static_cast<std::ptrdiff_t>(i));
+        --slot.state.live_partials;
+        --stats.pending;
+        ++stats.expired;
+        continue;
+      }
+      if (!holds_within(n, *event, partial, context)) {
+        ++i;
+        continue;
+      }
+      if (n + 1 == normal.size()) {
+        std::swap(completing, partial);
+        crossing.erase(crossing.begin() + static_cast<std::ptrdiff_t>(i));
+        --slot.state.live_partials;
+        --stats.pending;
+        completing.events.push_back(event);
+        completing.orders.push_back(push_order);
+        complete(slot, k, completing);
+        completing.clear();
+        continue;
+      }
+      partial.events.push_back(kept_event(n, event));
+      partial.orders.push_back(push_order);
+      ++i;
+    }
+    drop_if_empty(ref);
+  }
+
   /// Normal stage `n` > 0 matched: the partial of key `k` waiting at stage n-1 moves on.
   void advance_partial(std::size_t n, std::size_t k, const EventRef& event) {
     auto found = find_key(event_keys, k);
@@ -542,7 +638,7 @@ struct SequenceMatcher::Impl {
     Partial& next = slot.state.pending[n];
     if (next.live()) discard(slot.state, next);
     std::swap(previous, next);  // `previous` becomes the empty place, with next's buffer
-    next.events.push_back(waiting_copy(event));
+    next.events.push_back(kept_event(n, event));
     next.orders.push_back(push_order);
   }
 
@@ -572,6 +668,8 @@ struct SequenceMatcher::Impl {
       for (std::size_t k = 0; k < event_keys.size(); ++k) {
         if (stage.missing) {
           mark_missing(i, k, *event);
+        } else if (stage.position > 0 && cross) {
+          advance_crossing(stage.position, k, event, context);
         } else if (stage.position > 0) {
           advance_partial(stage.position, k, event);
         } else if (normal.size() > 1) {
@@ -600,6 +698,12 @@ struct SequenceMatcher::Impl {
           if (observer) observer->ended(place.events, waited_term(place.events.size()), slots[*found].key, *event);
           discard(state, place);
         }
+        for (const Partial& place : state.crossing) {
+          if (observer) observer->ended(place.events, waited_term(place.events.size()), slots[*found].key, *event);
+          --state.live_partials;
+          --stats.pending;
+        }
+        state.crossing.clear();
         drop_if_empty(ref_of(*found));
       }
     }
@@ -652,14 +756,39 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence, co
     for (const auto& k : sequence.keys) keys.push_back(k.get());
     for (const auto& k : term.keys) keys.push_back(k.get());
     return Stage{std::move(*filter.program), seq::compile_keys(keys, types, result.diagnostics),
-                 term.missing, 0, term_index};
+                 term.missing, 0, term_index, 0, {}, false};
   };
 
+  // Endpoint dialect: where each alias names a stage. A missing stage's events and a
+  // repeated stage's (`with runs=N`) are not one event a later condition could read.
+  struct Named {
+    std::string alias;
+    std::optional<std::size_t> position;
+  };
+  std::vector<Named> named;
+  auto refuse = [&](const std::string& what, Span span) {
+    result.diagnostics.push_back({Severity::Error, "eval.endpoint-unsupported",
+                                  what + " (endpoint dialect) is not evaluated", span, {}});
+  };
   std::size_t normal_count = 0;
   for (std::size_t t = 0; t < sequence.terms.size(); ++t) {
     const ast::Term& term = sequence.terms[t];
     std::optional<Stage> stage = compile_stage(term, t);
     if (!stage) return result;
+    if (!term.alias.empty()) {
+      named.push_back({term.alias, term.missing || term.runs != 1 ? std::nullopt
+                                                                  : std::optional<std::size_t>(normal_count)});
+    }
+    for (const std::string& alias : stage->filter.aliases()) {
+      auto target = std::find_if(named.begin(), named.end(), [&](const Named& n) { return n.alias == alias; });
+      if (term.missing) {
+        refuse("a reference to an aliased stage in a missing-event stage", term.span);
+      } else if (target == named.end() || !target->position) {
+        refuse("a reference to `" + alias + "`, the alias of a missing-event or repeated stage", term.span);
+      } else {
+        stage->alias_positions.push_back(*target->position);
+      }
+    }
     for (std::int64_t run = 0; run < term.runs; ++run) {  // `with runs=N`: N equal stages
       Stage copy = *stage;
       if (copy.missing) {
@@ -677,6 +806,11 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence, co
                              [&](const Stage& other) { return other.keys == stage.keys; });
     stage.key_reading = static_cast<std::size_t>(same - impl->stages.begin());
   }
+  for (Stage& stage : impl->stages) {
+    if (stage.alias_positions.empty()) continue;
+    impl->cross = true;
+    for (std::size_t position : stage.alias_positions) impl->stages[impl->normal[position]].aliased = true;
+  }
   for (std::size_t m : impl->missing_stages) {
     if (impl->stages[m].position == 0) impl->has_leading = true;
     if (impl->stages[m].position == normal_count) impl->has_trailing = true;
@@ -684,6 +818,9 @@ SequenceCompileResult SequenceMatcher::compile(const ast::Sequence& sequence, co
   if (sequence.until) {
     impl->until = compile_stage(*sequence.until, sequence.terms.size());
     if (!impl->until) return result;
+    if (!impl->until->filter.aliases().empty()) {
+      refuse("a reference to an aliased stage in `until`", sequence.until->span);
+    }
   }
   if (has_errors(result.diagnostics) || impl->normal.empty()) return result;
   impl->completing.events.reserve(impl->normal.size());
