@@ -13,12 +13,16 @@ For each of `eql test` and `eql explain` (run from SOURCE_DIR, `build/eql` repla
 (The `$ build/eql ...` transcripts of the pages are checked by test_command_test.sh and
 explain_command_test.sh.) Prints `docs-commands: N passed, M failed`.
 """
+import os
 import pathlib
 import re
 import shlex
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tally.py beside this file
+from tally import Tally  # noqa: E402
 
 PAGES = {"test": "docs/test.md", "explain": "docs/explain.md"}
 
@@ -43,15 +47,8 @@ def options_of_table(page):
 
 def main():
     eql, source = sys.argv[1], pathlib.Path(sys.argv[2])
-    passed = failed = 0
-
-    def verdict(ok, what):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print("FAILED: " + what)
+    tally = Tally()
+    verdict = tally.check
 
     scratch = pathlib.Path(tempfile.mkdtemp())
     for command, path in PAGES.items():
@@ -78,8 +75,8 @@ def main():
             shown, file = match.group(2), source / match.group(1)
             verdict(file.exists() and file.read_text() == shown,
                     "%s: the toml block differs from %s" % (path, match.group(1)))
-    print("docs-commands: %d passed, %d failed" % (passed, failed))
-    return 1 if failed or passed == 0 else 0
+    print(tally.line("docs-commands"))
+    return 1 if tally.failed or tally.passed == 0 else 0
 
 
 if __name__ == "__main__":

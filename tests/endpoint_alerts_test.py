@@ -13,10 +13,14 @@ Defend-shaped events from tools/gen_events.py --defend. Checks:
     endpoint_alerts_test.py EQL GEN_EVENTS BEHAVIOR_RULES WORKDIR
 """
 import json
+import os
 import pathlib
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tally.py beside this file
+from tally import Tally  # noqa: E402
 
 
 ALIAS_RULE = '''[rule]
@@ -62,15 +66,8 @@ def main():
     selected, report = run(base + [str(events)])
     all_fields, _ = run(base + ["--read-all-fields", str(events)])
     threaded, _ = run(base + ["--threads", "2", str(events)])
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print("FAILED: " + what)
+    tally = Tally()
+    check = tally.check
 
     refused = [line for line in report.splitlines() if "_arraysearch" in line and "not evaluated" in line]
     check(not refused, "no _arraysearch refused (%d: %s)" % (len(refused), refused[:1]))
@@ -95,12 +92,12 @@ def main():
           "a rule with an aliased stage alerts, the same with --read-all-fields (%d and %d lines)"
           % (len(alias_selected.splitlines()), len(alias_all.splitlines())))
     loaded = re.search(r"(\d+) EQL rules loaded from (\d+) files(?:, (\d+) with errors)?", report)
-    print("endpoint-alerts: %d passed, %d failed" % (passed, failed))
+    print(tally.line("endpoint-alerts"))
     if loaded:
         print("  %s of %s rules run, %s refused; %d alerts from %d rules (%d searching arrays)"
               % (loaded.group(1), loaded.group(2), loaded.group(3) or "0", len(selected.splitlines()),
                  len(alerting), len(alerting & searching)))
-    return 1 if failed else 0
+    return 1 if tally.failed else 0
 
 
 if __name__ == "__main__":

@@ -14,11 +14,15 @@ it was out of order beyond the window.
 """
 import gzip
 import json
+import os
 import pathlib
 import random
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tally.py beside this file
+from tally import Tally  # noqa: E402
 
 
 def run(command):
@@ -94,15 +98,8 @@ def main():
         "--threads 3, shuffled, two files": ([(".ndjson", shuffled[:third]), (".ndjson.gz", shuffled[third:])],
                                              ["--threads", "3"], True),
     }
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print("FAILED: " + what)
+    tally = Tally()
+    check = tally.check
 
     sequence_alerts_in_order = 0
     for number, (name, (files, extra, reread)) in enumerate(variants.items()):
@@ -134,8 +131,8 @@ def main():
         print("  %-50s %4d alerts, %3d of sequences/samples%s" % (name, len(alerts), joins, ", re-read" if said else ""))
     check(sequence_alerts_in_order >= 20, "at least 20 sequence/sample alerts in order (got %d)"
           % sequence_alerts_in_order)
-    print("exact-order: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    print(tally.line("exact-order"))
+    return 1 if tally.failed else 0
 
 
 if __name__ == "__main__":

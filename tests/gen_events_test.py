@@ -8,8 +8,12 @@ process trees hold together.
 import collections
 import hashlib
 import json
+import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tally.py beside this file
+from tally import Tally  # noqa: E402
 
 # sha256 of `gen_events.py --events 3000 --hosts 30 --seed 7`: the output of the generator
 # as it was before --defend existed. A deliberate change of the default stream changes it.
@@ -23,15 +27,8 @@ def generate(tools, *extra):
 
 def main():
     tools = sys.argv[1]
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print("FAILED: " + what)
+    tally = Tally()
+    check = tally.check
 
     default = generate(tools)
     digest = hashlib.sha256(default).hexdigest()
@@ -84,8 +81,8 @@ def main():
     check(linked > len(started) // 2, "most started processes have a parent started earlier (%d of %d)" %
           (linked, len(started)))
     check(depth_max >= 5, "process chains at least 5 deep (deepest %d)" % depth_max)
-    print("gen-events: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    print(tally.line("gen-events"))
+    return 1 if tally.failed else 0
 
 
 if __name__ == "__main__":

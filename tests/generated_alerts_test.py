@@ -13,9 +13,13 @@ from standard input (stream order), and checks:
 """
 import collections
 import json
+import os
 import pathlib
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tally.py beside this file
+from tally import Tally  # noqa: E402
 
 
 def run(command, **kwargs):
@@ -45,15 +49,8 @@ def main():
                         "--trigger-share", "0.02", "--trigger-rules", rules, "--trigger-manifest", str(manifest)],
                        stdout=out, check=True)
     incidents = json.loads(manifest.read_text())
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-            print("FAILED: " + what)
+    tally = Tally()
+    check = tally.check
 
     runs = {}
     for threads in ("1", "2", "4"):
@@ -80,10 +77,10 @@ def main():
         same_order = runs[name.split(",")[0] + ", 1 threads"]
         check(alerts == same_order, "%s: the alerts of 1 thread (%d alerts, %d there)"
               % (name, sum(same_order.values()), sum(alerts.values())))
-    print("generated-alerts: %d passed, %d failed" % (passed, failed))
+    print(tally.line("generated-alerts"))
     print("  %d alerts from %d rules over %s; %d trigger incidents"
           % (sum(baseline.values()), len(per_rule), events.name, sum(incidents.values())))
-    return 1 if failed else 0
+    return 1 if tally.failed else 0
 
 
 if __name__ == "__main__":
