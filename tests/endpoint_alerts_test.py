@@ -18,6 +18,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tomllib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # tally.py beside this file
 from tally import Tally  # noqa: E402
@@ -57,9 +58,12 @@ def main():
         subprocess.run([sys.executable, generator, "--events", "50000", "--defend", "--seed", "3"],
                        stdout=out, check=True)
     searching = set()
+    rule_files = {}
     for path in pathlib.Path(rules).rglob("*.toml"):
         text = path.read_text()
         found = re.search(r'^id = "([^"]+)"', text, re.M)
+        if found:
+            rule_files[found.group(1)] = path
         if found and "_arraysearch" in text.lower():
             searching.add(found.group(1))
     base = [eql, "run", "--check", "off", "--rules", rules]
@@ -78,6 +82,24 @@ def main():
           % (len(selected.splitlines()), len(all_fields.splitlines())))
     check(sorted(selected.splitlines()) == sorted(threaded.splitlines()),
           "2 threads give the alerts of 1 (%d and %d)" % (len(threaded.splitlines()), len(selected.splitlines())))
+    # Each alert carries its behavior rule's own metadata, as the rule file states it.
+    mismatched = []
+    for line in selected.splitlines():
+        alert = json.loads(line)
+        document = tomllib.loads(rule_files[alert["rule_id"]].read_text())
+        stated = document["rule"]
+        # [[actions]] and [[optional_actions]] are top-level tables; some files also say
+        # `optional_actions = []` inside [rule].
+        actions = (document.get("actions", []) + stated.get("actions", []) + document.get("optional_actions", [])
+                   + stated.get("optional_actions", []))
+        endpoint = alert.get("endpoint", {})
+        if (endpoint.get("os_list") != stated.get("os_list") or endpoint.get("version") != stated.get("version")
+                or endpoint.get("min_endpoint_version") != stated.get("min_endpoint_version")
+                or [(a["action"], a["field"]) for a in endpoint.get("actions", [])]
+                != [(a.get("action"), a.get("field")) for a in actions]):
+            mismatched.append(alert["rule_id"])
+    check(not mismatched, "alerts carry their rule's os_list, version, min_endpoint_version and actions "
+          "(%d of %d alerts do not: %s)" % (len(mismatched), len(selected.splitlines()), sorted(set(mismatched))[:3]))
     aliased = [line for line in report.splitlines() if "aliased stage" in line and "not evaluated" in line]
     check(not aliased, "no reference to an aliased stage refused (%d: %s)" % (len(aliased), aliased[:1]))
     # The corpus's alias rules do not alert on generated events: this one does. file.path and

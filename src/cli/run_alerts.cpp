@@ -159,6 +159,30 @@ std::string csv_line(const Alert& alert, const Rule& rule) {
   return line + "\n";
 }
 
+// A behavior rule's own metadata, as Elastic Defend would act on it: the rule's version,
+// the systems and endpoint versions it is for, and what the endpoint is to do on a match.
+void append_endpoint_metadata(std::string& out, const Rule& rule) {
+  out += ",\"endpoint\":{\"version\":";
+  append_string(out, rule.rule_version);
+  out += ",\"os_list\":";
+  append_string_array(out, rule.os_list);
+  out += ",\"min_endpoint_version\":";
+  append_string(out, rule.min_endpoint_version);
+  out += ",\"actions\":[";
+  for (std::size_t i = 0; i < rule.actions.size(); ++i) {
+    const EndpointAction& action = rule.actions[i];
+    out += i ? ",{\"action\":" : "{\"action\":";
+    append_string(out, action.action);
+    out += ",\"field\":";
+    append_string(out, action.field);
+    out += ",\"state\":";
+    out += action.state ? std::to_string(*action.state) : "null";
+    out += action.tree ? ",\"tree\":true" : ",\"tree\":false";
+    out += action.optional ? ",\"optional\":true}" : ",\"optional\":false}";
+  }
+  out += "]}";
+}
+
 }  // namespace
 
 bool alert_format_named(std::string_view name, AlertFormat& format) {
@@ -204,6 +228,7 @@ std::string alert_object(const Alert& alert, const Rule& rule) {
   append_string_array(out, tactics);
   out += ",\"techniques\":";
   append_string_array(out, techniques);
+  if (rule.dialect == Dialect::Endpoint) append_endpoint_metadata(out, rule);
   out += ",\"rule_file\":";
   append_string(out, rule.file);
   out += ",\"timestamp\":";
