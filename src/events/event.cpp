@@ -7,8 +7,7 @@
 #include <cstring>
 #include <limits>
 
-#include <rapidjson/error/en.h>
-#include <rapidjson/reader.h>
+#include "events/simd_json.h"
 
 namespace eql {
 
@@ -295,7 +294,7 @@ struct PendingValue {
   std::uint32_t string_length;
 };
 
-class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flattener> {
+class Flattener : public simd_json::BaseReaderHandler<simd_json::UTF8<>, Flattener> {
  public:
   Flattener(std::size_t max_nesting, std::size_t max_path_bytes, const FieldSelection* selection)
       : max_nesting_(max_nesting), max_path_bytes_(max_path_bytes), selection_(selection) {}
@@ -314,7 +313,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
     return record(Value::of_double(static_cast<double>(u)));
   }
   bool Double(double d) { return record(Value::of_double(d)); }
-  bool String(const char* s, rapidjson::SizeType length, bool) {
+  bool String(const char* s, simd_json::SizeType length, bool) {
     if (!enter_value()) return false;
     if (!files_value()) return true;
     auto offset = static_cast<std::uint32_t>(storage.size());
@@ -332,7 +331,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
     frames_.push_back({false, path_.size(), skips_container()});
     return true;
   }
-  bool Key(const char* s, rapidjson::SizeType length, bool) {
+  bool Key(const char* s, simd_json::SizeType length, bool) {
     Frame& frame = frames_.back();
     if (frame.skipped) return true;  // no path below it is filed: none is built
     truncate_path(frame.base);
@@ -340,7 +339,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
     path_.append(s, length);
     return true;
   }
-  bool EndObject(rapidjson::SizeType) {
+  bool EndObject(simd_json::SizeType) {
     frames_.pop_back();
     return true;
   }
@@ -350,7 +349,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
     frames_.push_back({true, path_.size(), skips_container()});
     return true;
   }
-  bool EndArray(rapidjson::SizeType) {
+  bool EndArray(simd_json::SizeType) {
     frames_.pop_back();
     return true;
   }
@@ -430,7 +429,7 @@ class Flattener : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Flatten
   bool started_ = false;
 };
 
-constexpr unsigned kParseFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+constexpr unsigned kParseFlags = simd_json::kParseIterativeFlag | simd_json::kParseFullPrecisionFlag;
 
 // Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
 // above U+10FFFF). Eight ASCII bytes at a time, as events are mostly ASCII.
@@ -493,8 +492,8 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
   flattener.storage.reserve(selection ? 256 : std::max<std::size_t>(json.size(), 64));
   // The event keeps its text for output; the parser reads that copy, whose end is a NUL.
   std::string text(json);
-  rapidjson::Reader reader;
-  rapidjson::ParseResult result;
+  simd_json::Reader reader;
+  simd_json::ParseResult result;
   std::size_t parsed_to = 0;
   if (is_valid_utf8(text)) {
     // The common case: the encoding is known good, so the parser need not check it byte by
@@ -503,24 +502,25 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
     // one apart (the Flattener copies what it files).
     thread_local std::vector<char> scratch;
     scratch.assign(text.c_str(), text.c_str() + text.size() + 1);
+    scratch.insert(scratch.end(), kSimdJsonPadding, '\0');
     // A byte order mark opening the text is skipped, as the validating stream below skips it;
     // offsets stay offsets into the text.
     const std::size_t bom = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
-    rapidjson::InsituStringStream input(scratch.data() + bom);
-    result = reader.Parse<kParseFlags | rapidjson::kParseInsituFlag>(input, flattener);
+    simd_json::InsituStringStream input(scratch.data() + bom);
+    result = reader.Parse<kParseFlags | simd_json::kParseInsituFlag>(input, flattener);
     if (!result) result.Set(result.Code(), result.Offset() + bom);
     parsed_to = input.Tell() + bom;
   } else {
     // Invalid UTF-8 somewhere: the parser checks as it goes, so that the first problem in
     // the text, encoding or syntax, is the one reported, at its offset.
-    rapidjson::MemoryStream stream(text.data(), text.size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(stream);
-    result = reader.Parse<kParseFlags | rapidjson::kParseValidateEncodingFlag>(input, flattener);
+    simd_json::MemoryStream stream(text.data(), text.size());
+    simd_json::EncodedInputStream<simd_json::UTF8<>, simd_json::MemoryStream> input(stream);
+    result = reader.Parse<kParseFlags | simd_json::kParseValidateEncodingFlag>(input, flattener);
     parsed_to = input.Tell();
   }
   if (!result) {
     error = !flattener.error.empty() ? flattener.error
-                                     : std::string(rapidjson::GetParseError_En(result.Code()));
+                                     : std::string(simd_json::GetParseError_En(result.Code()));
     if (error_offset) *error_offset = result.Offset();
     return std::nullopt;
   }
