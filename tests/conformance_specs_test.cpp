@@ -85,3 +85,42 @@ TEST_CASE("every commented-out spec that uses Python-only syntax is rejected by 
   CHECK(unsupported >= 60);
   CHECK(rejected == unsupported);
 }
+
+TEST_CASE("spec entries are refused as Elasticsearch's loader refuses them, with the entry's line") {
+  auto refusal = [](const std::string& text) {
+    std::string error;
+    auto file = conformance::read_spec_file(text, "specs.toml", error);
+    CHECK_MESSAGE(!file, text);
+    return error;
+  };
+  const std::string ok = "[[queries]]\nname = 'a'\nquery = 'any where true'\nexpected_event_ids = [1]\n";
+  CHECK(refusal("[[queries]]\nquery = 'any where true'\nexpected_event_ids = [1]\n") ==
+        "specs.toml:1: entry 1 of [[queries]] has no name");
+  CHECK(refusal(ok + "[[queries]]\nname = 'b'\nquery = '  '\nexpected_event_ids = []\n") ==
+        "specs.toml:5: entry 2 of [[queries]] has no query");
+  CHECK(refusal("[[queries]]\nname = 'a'\nquery = 'any where true'\n") ==
+        "specs.toml:1: entry 1 of [[queries]] has no expected_event_ids");
+  CHECK(refusal("[[queries]]\nname = 'a'\nquery = 'x'\nexpected_event_ids = [1, [2]]\n") ==
+        "specs.toml:1: entry 1 of [[queries]] has expected_event_ids that are neither ids nor lists of ids");
+  CHECK(refusal(ok + ok) == "specs.toml:5: entry 2 of [[queries]] repeats the name \"a\"");
+
+  std::string error;
+  auto file = conformance::read_spec_file(
+      "[[queries]]\nname = ' padded '\nquery = '''\n  any where true\n'''\nexpected_event_ids = []\n"
+      "[[queries]]\nname = 'alternatives'\nquery = 'x'\nexpected_event_ids = [[1, 2], [3]]\n",
+      "specs.toml", error);
+  REQUIRE_MESSAGE(file, error);
+  REQUIRE(file->specs.size() == 2);
+  CHECK(file->specs[0].name == "padded");
+  CHECK(file->specs[0].query == "any where true");
+  REQUIRE(file->specs[0].expected.size() == 1);  // `[]`: one alternative, nothing returned
+  CHECK(file->specs[0].expected[0].empty());
+  CHECK(file->specs[1].expected == std::vector<std::vector<std::int64_t>>{{1, 2}, {3}});
+}
+
+TEST_CASE("data file comments become spaces, keeping strings, lines and columns") {
+  CHECK(conformance::blank_json_comments("{\"a\": 1} // note\n{\"b\": \"// not a comment\"}") ==
+        "{\"a\": 1}        \n{\"b\": \"// not a comment\"}");
+  CHECK(conformance::blank_json_comments("[/* one\ntwo */ 1, \"\\\"/*\"]") == "[      \n       1, \"\\\"/*\"]");
+  CHECK(conformance::blank_json_comments("{} /* never closed") == "{}                 ");
+}

@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
@@ -13,35 +14,63 @@ namespace eql::conformance {
 
 namespace {
 
-std::vector<std::int64_t> int_array(const toml::array& array) {
+// Elasticsearch trims the strings it reads from a spec (EqlSpecLoader.getTrimmedString).
+std::string trimmed(std::string_view text) {
+  const char* space = " \t\r\n";
+  std::size_t begin = text.find_first_not_of(space);
+  if (begin == std::string_view::npos) return {};
+  return std::string(text.substr(begin, text.find_last_not_of(space) + 1 - begin));
+}
+
+std::optional<std::vector<std::int64_t>> int_array(const toml::array& array) {
   std::vector<std::int64_t> out;
   for (const auto& element : array) {
-    if (auto value = element.value<std::int64_t>()) out.push_back(*value);
+    auto value = element.value_exact<std::int64_t>();
+    if (!value) return std::nullopt;
+    out.push_back(*value);
   }
   return out;
 }
 
-Spec read_spec(const toml::table& table, std::size_t index) {
+// expected_event_ids as Elasticsearch's loader reads it: `[]` (nothing returned), a list of
+// ids, or a list of such lists (any one alternative passes); anything else is refused.
+bool read_expected(const toml::array& ids, Spec& spec) {
+  if (ids.empty()) {
+    spec.expected.emplace_back();
+    return true;
+  }
+  if (auto flat = int_array(ids)) {
+    spec.expected.push_back(std::move(*flat));
+    return true;
+  }
+  for (const auto& alternative : ids) {
+    const toml::array* inner = alternative.as_array();
+    std::optional<std::vector<std::int64_t>> list = inner ? int_array(*inner) : std::nullopt;
+    if (!list) return false;
+    spec.expected.push_back(std::move(*list));
+  }
+  return true;
+}
+
+// One [[queries]] entry, refused as Elasticsearch's loader refuses it: without a name, a
+// query or expected_event_ids, or with expected_event_ids of another shape.
+std::optional<Spec> read_spec(const toml::table& table, std::string& problem) {
   Spec spec;
   spec.line = table.source().begin.line;
-  spec.name = table["name"].value_or(std::string("query #") + std::to_string(index + 1));
-  spec.query = table["query"].value_or(std::string());
-  if (const toml::array* ids = table["expected_event_ids"].as_array()) {
-    bool nested = !ids->empty() && (*ids)[0].is_array();
-    if (nested) {
-      for (const auto& alternative : *ids) {
-        if (const auto* inner = alternative.as_array()) spec.expected.push_back(int_array(*inner));
-      }
-    } else {
-      spec.expected.push_back(int_array(*ids));
-    }
-  }
+  spec.name = trimmed(table["name"].value_or(std::string_view()));
+  spec.query = trimmed(table["query"].value_or(std::string_view()));
+  if (spec.name.empty()) problem = "has no name";
+  else if (spec.query.empty()) problem = "has no query";
+  else if (const toml::array* ids = table["expected_event_ids"].as_array(); !ids) problem = "has no expected_event_ids";
+  else if (!read_expected(*ids, spec)) problem = "has expected_event_ids that are neither ids nor lists of ids";
+  if (!problem.empty()) return std::nullopt;
   if (const toml::array* keys = table["join_keys"].as_array()) {
     for (const auto& key : *keys) {
       if (auto s = key.value<std::string>()) spec.join_keys.push_back(*s);
       else if (auto i = key.value<std::int64_t>()) spec.join_keys.push_back(std::to_string(*i));
     }
   }
+  // Request parameters beside the query, which the harness passes to the search.
   if (auto size = table["size"].value<std::int64_t>()) spec.size = *size;
   if (auto samples = table["max_samples_per_key"].value<std::int64_t>()) spec.max_samples_per_key = *samples;
   return spec;
@@ -104,13 +133,18 @@ std::optional<SpecFile> read_spec_file(const std::string& text, const std::strin
   if (!parsed) return std::nullopt;
   SpecFile file;
   if (const toml::array* queries = (*parsed)["queries"].as_array()) {
+    std::set<std::string, std::less<>> names;  // Elasticsearch refuses a name given twice
     for (std::size_t i = 0; i < queries->size(); ++i) {
       const toml::table* table = (*queries)[i].as_table();
-      if (!table || !(*table)["query"].is_string()) {
-        error = name + ": entry " + std::to_string(i + 1) + " of [[queries]] has no query";
+      std::string problem = table ? "" : "is not a table";
+      std::optional<Spec> spec = table ? read_spec(*table, problem) : std::nullopt;
+      if (spec && !names.insert(spec->name).second) problem = "repeats the name \"" + spec->name + "\"";
+      if (!problem.empty()) {
+        std::string where = table ? ":" + std::to_string(table->source().begin.line) : "";
+        error = name + where + ": entry " + std::to_string(i + 1) + " of [[queries]] " + problem;
         return std::nullopt;
       }
-      file.specs.push_back(read_spec(*table, i));
+      file.specs.push_back(std::move(*spec));
     }
   }
   // The `#[[queries]]` blocks: the commented lines that follow, without their `#`.
@@ -139,6 +173,28 @@ std::optional<SpecFile> read_spec_file(const std::string& text, const std::strin
     i = j - 1;
   }
   return file;
+}
+
+
+std::string blank_json_comments(std::string_view text) {
+  std::string out(text);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] == '"') {  // a string: skip to its closing quote, over escapes
+      for (++i; i < out.size() && out[i] != '"'; ++i) {
+        if (out[i] == '\\') ++i;
+      }
+    } else if (out.compare(i, 2, "//") == 0) {
+      for (; i < out.size() && out[i] != '\n'; ++i) out[i] = ' ';
+    } else if (out.compare(i, 2, "/*") == 0) {
+      std::size_t end = out.find("*/", i + 2);
+      end = end == std::string::npos ? out.size() : end + 2;
+      for (; i < end; ++i) {
+        if (out[i] != '\n') out[i] = ' ';
+      }
+      --i;
+    }
+  }
+  return out;
 }
 
 }  // namespace eql::conformance

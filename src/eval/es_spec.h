@@ -32,8 +32,18 @@ struct SpecFile {
   std::vector<CommentedSpec> commented;
 };
 
-/// Parses a spec file; on error returns nothing and sets `error` (`name:line:column: ...`).
+/// Parses a spec file; on error returns nothing and sets `error` (`name:line:column: ...`, or
+/// `name:line: entry N of [[queries]] ...`). Entries are refused as Elasticsearch's
+/// EqlSpecLoader refuses them: without a name, a query or expected_event_ids, with
+/// expected_event_ids of another shape, or with a name used before; name and query are
+/// trimmed, as it trims them.
 std::optional<SpecFile> read_spec_file(const std::string& text, const std::string& name, std::string& error);
+
+/// Elasticsearch's test loader reads data files with a JSON parser that allows comments
+/// (`// ...` to the end of the line, `/* ... */`): they become spaces, newlines kept, so that
+/// a problem's line and column in the data file stay where they were. An unterminated `/*`
+/// blanks the rest of the text.
+std::string blank_json_comments(std::string_view text);
 
 /// Elasticsearch's test_extra.toml writes bare `null` inside arrays (join_keys), which
 /// strict TOML rejects: outside strings and comments, `null` becomes "null".

@@ -181,9 +181,15 @@ bool load_data(const Options& options, eql::FieldTable& fields, std::vector<eql:
       return false;
     }
     for (const auto& [name, info] : mapping->fields()) fields.add_if_absent(name, info);
+    auto data_text = read_file(options.data[d]);
+    if (!data_text) {
+      std::fprintf(stderr, "eql-conformance: cannot read %s\n", options.data[d].c_str());
+      return false;
+    }
+    // Read as Elasticsearch's test loader reads data files: comments allowed.
     bool problems = false;
-    auto summary = eql::read_events(
-        options.data[d], read_options,
+    auto summary = eql::read_events_from_text(
+        options.data[d], eql::conformance::blank_json_comments(*data_text), read_options,
         [&](eql::Event&& event) {
           index_dates(event, *mapping);
           events.push_back(std::move(event));
