@@ -16,7 +16,7 @@
 #include "eql/pipes.h"
 #include "eql/printer.h"
 #include "eql/query.h"
-#include "cli/run_alerts.h"
+#include "report/alerts.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
 #include "eql/schema.h"
@@ -542,7 +542,7 @@ struct Session::Impl {
     results.kind = Results::Kind::Rows;
     for (const Alert& alert : alerts) {
       // The alert as `eql run` writes it (one writer: docs/json-format.md, "Alerts").
-      const std::string json = cli::alert_object(alert, runner.rule(alert.rule));
+      const std::string json = report::alert_object(alert, runner.rule(alert.rule));
       std::string problem;
       std::optional<Event> row = parse_event(json, problem);
       if (row) results.rows.push_back(std::make_shared<const Event>(static_cast<const Event&>(*row)));
