@@ -114,8 +114,4 @@ class QueryRun {
   std::unique_ptr<Impl> impl_;
 };
 
-/// The order of event query results: timestamp (events without one last), tiebreaker,
-/// input position.
-bool result_order_before(const Event& a, const Event& b);
-
 }  // namespace eql

@@ -23,6 +23,16 @@ int compare_values_for_order(const Value& a, const Value& b) {
   return x < y ? -1 : x > y;
 }
 
+// The order of an event query's results: timestamp (events without one last), tiebreaker,
+// input position.
+bool result_order_before(const Event& a, const Event& b) {
+  if (a.timestamp.has_value() != b.timestamp.has_value()) return a.timestamp.has_value();
+  if (a.timestamp && *a.timestamp != *b.timestamp) return *a.timestamp < *b.timestamp;
+  int tie = compare_values_for_order(a.tiebreaker, b.tiebreaker);
+  if (tie != 0) return tie < 0;
+  return a.ordinal < b.ordinal;
+}
+
 bool ref_before(const EventRef& a, const EventRef& b) { return result_order_before(*a, *b); }
 bool sequence_ref_before(const EventRef& a, const EventRef& b) { return sequence_order_before(*a, *b); }
 
@@ -71,14 +81,6 @@ class JoinLimiter {
 };
 
 }  // namespace
-
-bool result_order_before(const Event& a, const Event& b) {
-  if (a.timestamp.has_value() != b.timestamp.has_value()) return a.timestamp.has_value();
-  if (a.timestamp && *a.timestamp != *b.timestamp) return *a.timestamp < *b.timestamp;
-  int tie = compare_values_for_order(a.tiebreaker, b.tiebreaker);
-  if (tie != 0) return tie < 0;
-  return a.ordinal < b.ordinal;
-}
 
 struct QueryRun::Impl {
   QueryRunOptions options;
