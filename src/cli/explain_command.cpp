@@ -9,7 +9,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/explain_output.h"
+#include "report/explanation.h"
 #include "eql/explain.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
@@ -18,6 +18,10 @@
 #include "rules/rule_set.h"
 
 namespace eql::cli {
+
+// The writers shared with the shell (src/report/).
+using report::explain_json;
+using report::explain_text;
 
 namespace {
 

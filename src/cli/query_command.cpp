@@ -1,5 +1,6 @@
-// `eql query`: run one event query over event files (NDJSON, JSON arrays, search responses,
-// gzip, stdin) and print the matching events.
+// `eql query`: run one query (event query, sequence or sample) over event files (NDJSON,
+// JSON arrays, search responses, gzip, stdin) through the library's QueryRun (eql/query.h)
+// and print what it gives (src/cli/query_output.cpp).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -9,19 +10,16 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "pipes/limits.h"
-#include "common/plural.h"
-#include "cli/query_join.h"
+#include "cli/query_output.h"
 #include "cli/user_schemas.h"
-#include "shell/table.h"
-#include "eql/eval.h"
-#include "eql/event.h"
+#include "common/plural.h"
 #include "eql/checker.h"
+#include "eql/event.h"
 #include "eql/parser.h"
 #include "eql/pipes.h"
+#include "eql/query.h"
 #include "eql/schema.h"
 #include "eql/schema_types.h"
-#include "run/lineage.h"
 
 namespace eql::cli {
 
@@ -70,10 +68,8 @@ constexpr const char* kQueryUsage =
     "exit codes: 0 ran (whether or not events matched), 1 the query has errors,\n"
     "            2 usage error, unreadable input, or a malformed line with --strict\n";
 
-enum class Format { Ndjson, Json, Table, Csv };
-
 struct QueryOptions {
-  Format format = Format::Ndjson;
+  QueryFormat format = QueryFormat::Ndjson;
   std::optional<std::size_t> size;
   bool strict = false;
   bool quiet = false;
@@ -82,8 +78,8 @@ struct QueryOptions {
   EventReadOptions read;
   std::optional<std::string> query;
   std::vector<std::string> files;
-  // Sequences and samples (src/cli/query_join.cpp).
-  JoinQueryOptions::Order order = JoinQueryOptions::Order::Auto;
+  // Sequences and samples. No order (auto): exact for files, stream for standard input.
+  std::optional<QueryRunOptions::Order> order;
   std::int64_t max_lateness_ms = 10'000;
   std::size_t max_pending = 1'000'000;
   std::size_t max_samples_per_key = 1;
@@ -93,65 +89,6 @@ struct QueryOptions {
   std::vector<std::string> schemas;  ///< --schema FILE
   Dialect dialect = Dialect::Elasticsearch;  ///< --dialect
 };
-
-int compare_values_for_order(const Value& a, const Value& b) {
-  if (a.is_null() != b.is_null()) return a.is_null() ? 1 : -1;
-  if (a.kind == ValueKind::Int && b.kind == ValueKind::Int) return a.integer < b.integer ? -1 : a.integer > b.integer;
-  if (a.is_number() && b.is_number()) return a.as_double() < b.as_double() ? -1 : a.as_double() > b.as_double();
-  std::string x = to_display_string(a), y = to_display_string(b);
-  return x < y ? -1 : x > y;
-}
-
-bool event_before(const Event& a, const Event& b) {
-  if (a.timestamp.has_value() != b.timestamp.has_value()) return a.timestamp.has_value();
-  if (a.timestamp && *a.timestamp != *b.timestamp) return *a.timestamp < *b.timestamp;
-  int tie = compare_values_for_order(a.tiebreaker, b.tiebreaker);
-  if (tie != 0) return tie < 0;
-  return a.ordinal < b.ordinal;
-}
-
-// A table cell of `eql query`: the shell's cell text, cut at 60 characters.
-std::string cell_text(const Event& event, const std::string& path) {
-  constexpr std::size_t kMaxCell = 60;
-  return shell::fit_text(shell::cell_text(event, path), kMaxCell);
-}
-
-void print_csv(const std::vector<Event>& events, const std::vector<std::string>& columns) {
-  std::printf("%s\n", shell::csv_line(columns).c_str());
-  std::vector<std::string> cells;
-  for (const auto& event : events) {
-    cells.clear();
-    for (const auto& column : columns) cells.push_back(shell::full_text(event, column));
-    std::printf("%s\n", shell::csv_line(cells).c_str());
-  }
-}
-
-void print_table(const std::vector<Event>& events, std::vector<std::string> columns) {
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::size_t> widths;
-  for (const auto& column : columns) widths.push_back(count_characters(column));
-  for (const auto& event : events) {
-    std::vector<std::string> row;
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      row.push_back(cell_text(event, columns[c]));
-      widths[c] = std::max<std::size_t>(widths[c], count_characters(row.back()));
-    }
-    rows.push_back(std::move(row));
-  }
-  auto print_row = [&](const std::vector<std::string>& cells) {
-    std::string line;
-    for (std::size_t c = 0; c < cells.size(); ++c) {
-      line += cells[c];
-      if (c + 1 < cells.size()) line += std::string(widths[c] - count_characters(cells[c]) + 2, ' ');
-    }
-    std::printf("%s\n", line.c_str());
-  };
-  print_row(columns);
-  std::vector<std::string> rule;
-  for (auto width : widths) rule.push_back(std::string(width, '-'));
-  print_row(rule);
-  for (const auto& row : rows) print_row(row);
-}
 
 // A count or size option: decimal digits only (std::stoull would take "-1" as 2^64 - 1).
 std::optional<std::size_t> whole_number(const std::string& text) {
@@ -180,10 +117,10 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
     } else if (reader.flag("--quiet") || reader.flag("-q")) {
       options.quiet = true;
     } else if (auto format = reader.option_value("--format", error)) {
-      if (*format == "ndjson") options.format = Format::Ndjson;
-      else if (*format == "json") options.format = Format::Json;
-      else if (*format == "table") options.format = Format::Table;
-      else if (*format == "csv") options.format = Format::Csv;
+      if (*format == "ndjson") options.format = QueryFormat::Ndjson;
+      else if (*format == "json") options.format = QueryFormat::Json;
+      else if (*format == "table") options.format = QueryFormat::Table;
+      else if (*format == "csv") options.format = QueryFormat::Csv;
       else return "unknown format '" + *format + "' (ndjson, json, table or csv)";
     } else if (auto size = reader.option_value("--size", error)) {
       options.size = whole_number(*size);
@@ -215,9 +152,9 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
     } else if (auto schema = reader.option_value("--schema", error)) {
       options.schemas.push_back(*schema);
     } else if (auto order = reader.option_value("--order", error)) {
-      if (*order == "exact") options.order = JoinQueryOptions::Order::Exact;
-      else if (*order == "stream") options.order = JoinQueryOptions::Order::Stream;
-      else if (*order == "auto") options.order = JoinQueryOptions::Order::Auto;
+      if (*order == "exact") options.order = QueryRunOptions::Order::Exact;
+      else if (*order == "stream") options.order = QueryRunOptions::Order::Stream;
+      else if (*order == "auto") options.order = std::nullopt;
       else return "unknown order '" + *order + "' (exact, stream or auto)";
     } else if (auto lateness = reader.option_value("--max-lateness", error)) {
       std::optional<std::int64_t> millis = duration_millis(*lateness);
@@ -244,70 +181,6 @@ std::optional<std::string> parse_arguments(Args args, QueryOptions& options, boo
   if (!options.query) return std::string("no query given");
   if (options.files.empty()) options.files.push_back("-");
   return std::nullopt;
-}
-
-// What reading the input gave: the matches kept, in no particular order.
-struct Matches {
-  std::vector<Event> kept;
-  std::size_t count = 0;  ///< every match, kept or not
-  std::size_t printed = 0;  ///< matches printed as they were read (a live stream)
-  std::uint64_t read = 0, skipped = 0;
-  bool io_error = false, strict_failure = false;
-};
-
-// Reads every file and keeps its matches; with `bound` (tail?, N) only the first or last N in
-// event order (a bounded heap), so `| head 10` over a large file needs little memory.
-Matches read_matches(const QueryOptions& options, const FilterProgram& program, EvalContext& context,
-                     std::optional<std::pair<bool, std::size_t>> bound, bool hunting, ProcessTree& lineage) {
-  Matches found;
-  std::vector<Event>& matched = found.kept;
-  std::uint64_t ordinal = 0;
-  auto heap_order = [&](const Event& a, const Event& b) {
-    return bound && bound->first ? event_before(b, a) : event_before(a, b);
-  };
-
-  // Live streams (standard input on a pipe) with nothing to sort or cut: each match is
-  // printed as soon as its event is read, in input order.
-  const bool live = !hunting && !bound && options.format == Format::Ndjson &&
-                    std::all_of(options.files.begin(), options.files.end(), is_live_input);
-  LiveReadOptions live_read;
-  if (live) live_read.waiting = [] { std::fflush(stdout); };
-  for (const std::string& file : options.files) {
-    ReadSummary summary = read_events(
-        file, options.read,
-        [&](Event&& event) {
-          event.ordinal = ordinal++;
-          // The process tree of `descendant of`/`child of` sees the event first (docs/lineage.md).
-          if (lineage.condition_count() != 0) lineage.observe(event);
-          if (!program.matches(event, context)) return true;
-          ++found.count;
-          if (live) {
-            std::printf("%s\n", event.json().c_str());
-            ++found.printed;
-            return true;
-          }
-          if (bound && bound->second == 0) return true;
-          matched.push_back(std::move(event));
-          if (bound) {
-            std::push_heap(matched.begin(), matched.end(), heap_order);
-            if (matched.size() > bound->second) {
-              std::pop_heap(matched.begin(), matched.end(), heap_order);
-              matched.pop_back();
-            }
-          }
-          return true;
-        },
-        [&](const InputProblem& problem) {
-          report_input_problem(problem);
-          if (options.strict && problem.line > 0) found.strict_failure = true;  // the reader stops
-        },
-        live_read);
-    found.read += summary.events;
-    found.skipped += summary.skipped;
-    found.io_error = found.io_error || summary.io_error;
-    if (found.strict_failure) break;
-  }
-  return found;
 }
 
 // The query parsed, its --schema files loaded and the type checker run; the exit code when
@@ -352,12 +225,11 @@ std::optional<int> prepare(const QueryOptions& options, const SourceText& source
 // The columns of --format table and csv for an event query: the timestamp, the category
 // and the fields the query and its pipes read (after count: the pipe's own columns).
 std::vector<std::string> event_columns(const QueryOptions& options, const ast::Query& query,
-                                       const FilterProgram& program, std::vector<std::string> pipe_columns) {
+                                       std::vector<std::string> wanted, std::vector<std::string> pipe_columns) {
   if (!pipe_columns.empty()) return pipe_columns;
   std::vector<std::string> columns;
   if (!options.read.timestamp_field.empty()) columns.push_back(options.read.timestamp_field);
   if (!query.event()->any) columns.push_back(options.category_field);
-  std::vector<std::string> wanted = program.fields();
   for (const ast::Pipe& pipe : query.pipes) {  // `| unique a | sort b`: a and b too
     for (const auto& arg : pipe.args) {
       if (const auto* field = arg->as<ast::Field>()) wanted.push_back(field->name);
@@ -370,47 +242,163 @@ std::vector<std::string> event_columns(const QueryOptions& options, const ast::Q
   return columns;
 }
 
-void print_events(const std::vector<Event>& shown, Format format, const std::vector<std::string>& columns) {
-  switch (format) {
-    case Format::Ndjson:
-      for (const auto& event : shown) std::printf("%s\n", event.json().c_str());
-      break;
-    case Format::Json:
-      std::printf("[");
-      for (std::size_t i = 0; i < shown.size(); ++i) std::printf("%s\n  %s", i ? "," : "", shown[i].json().c_str());
-      std::printf("%s]\n", shown.empty() ? "" : "\n");
-      break;
-    case Format::Table:
-      print_table(shown, columns);
-      break;
-    case Format::Csv:
-      print_csv(shown, columns);
-      break;
-  }
-  std::fflush(stdout);
+bool standard_input_only(const QueryOptions& options) {
+  return std::all_of(options.files.begin(), options.files.end(), [](const std::string& f) { return f == "-"; });
 }
 
-int run_join(const QueryOptions& options, const ast::Query& query, const FieldTypes& types,
-             const SourceText& source, const RenderOptions& render_options) {
-  JoinQueryOptions join;
-  join.files = options.files;
-  join.read = options.read;
-  join.category_field = options.category_field;
-  join.format = options.format == Format::Table  ? JoinQueryOptions::Format::Table
-                : options.format == Format::Json ? JoinQueryOptions::Format::Json
-                : options.format == Format::Csv  ? JoinQueryOptions::Format::Csv
-                                                 : JoinQueryOptions::Format::Ndjson;
-  join.order = options.order;
-  join.max_lateness_ms = options.max_lateness_ms;
-  join.max_pending = options.max_pending;
-  join.max_samples_per_key = options.max_samples_per_key;
-  join.size = options.size;
-  join.strict = options.strict;
-  join.quiet = options.quiet;
-  join.field_types = &types;
-  join.source = &source;
-  join.render = render_options;
-  return run_join_query(query, join);
+QueryRunOptions run_options(const QueryOptions& options, const ast::Query& query, const FieldTypes& types) {
+  QueryRunOptions run;
+  run.filter.category_field = options.category_field;
+  run.filter.field_types = &types;
+  run.lineage = true;  // `descendant of`/`child of` (docs/lineage.md)
+  run.order = options.order.value_or(standard_input_only(options) ? QueryRunOptions::Order::Stream
+                                                                   : QueryRunOptions::Order::Exact);
+  run.max_lateness_ms = options.max_lateness_ms;
+  run.max_pending = options.max_pending;
+  run.max_samples_per_key = options.max_samples_per_key;
+  run.size = options.size;
+  // Live streams (standard input on a pipe) with nothing to sort or cut: each match is
+  // printed as soon as its event is read, in input order.
+  run.live = query.event() && options.format == QueryFormat::Ndjson &&
+             std::all_of(options.files.begin(), options.files.end(), is_live_input);
+  return run;
+}
+
+// Where the run's results go: events kept for printing at the end (or printed at once on a
+// live stream), matches printed as they come.
+struct QueryOutput {
+  bool live = false;
+  std::vector<EventRef> shown;
+  std::uint64_t printed_live = 0;
+  std::optional<MatchWriter> matches;
+
+  QuerySink sink() {
+    QuerySink sink;
+    sink.event = [this](const EventRef& event) {
+      if (!live) {
+        shown.push_back(event);
+        return;
+      }
+      std::printf("%s\n", event->json().c_str());
+      ++printed_live;
+    };
+    sink.match = [this](const JoinResult& match) { matches->write(match); };
+    return sink;
+  }
+};
+
+// What reading the input gave.
+struct ReadTotals {
+  std::uint64_t read = 0, skipped = 0;
+  bool io_error = false, strict_failure = false;
+};
+
+// Reads every file into the run, each event numbered in input order, until the input ends,
+// the run needs no more events, or a malformed line stops the reader (--strict).
+ReadTotals read_into(QueryRun& run, const QueryOptions& options, const LiveReadOptions& live_read) {
+  ReadTotals totals;
+  std::uint64_t ordinal = 0;
+  bool enough = false;
+  for (const std::string& file : options.files) {
+    ReadSummary summary = read_events(
+        file, options.read,
+        [&](Event&& event) {
+          event.ordinal = ordinal++;
+          enough = !run.push(std::move(event));
+          return !enough;
+        },
+        [&](const InputProblem& problem) {
+          report_input_problem(problem);
+          if (options.strict && problem.line > 0) totals.strict_failure = true;  // the reader stops
+        },
+        live_read);
+    totals.read += summary.events;
+    totals.skipped += summary.skipped;
+    totals.io_error = totals.io_error || summary.io_error;
+    if (totals.strict_failure || enough) break;
+  }
+  return totals;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point started) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+void report_lineage_evictions(const QueryRunStats& stats) {
+  if (stats.lineage_evicted == 0) return;
+  std::fprintf(stderr, "eql query: process lineage: %s evicted (at most %zu held)\n",
+               count_of(stats.lineage_evicted, "process", "processes").c_str(), stats.lineage_max_processes);
+}
+
+int run_event_query(QueryRun& run, QueryOptions& options, const ast::Query& query, QueryOutput& output) {
+  output.live = run.live();
+  // Without hunting pipes (which may read any field), events are read for the fields the
+  // query and the output use: the others are parsed but not filed (docs/performance.md).
+  if (!run.has_hunting_pipes()) {
+    std::vector<std::string> fields = event_columns(options, query, run.filter_fields(), {});
+    for (std::string& field : run.filter_fields()) fields.push_back(std::move(field));
+    for (std::string& field : run.lineage_fields()) fields.push_back(std::move(field));
+    fields.push_back(options.category_field);
+    if (!options.read.tiebreaker_field.empty()) fields.push_back(options.read.tiebreaker_field);
+    options.read.fields = std::make_shared<const FieldSelection>(fields);
+  }
+  auto started = std::chrono::steady_clock::now();
+  LiveReadOptions live_read;
+  if (run.live()) live_read.waiting = [] { std::fflush(stdout); };
+  ReadTotals totals = read_into(run, options, live_read);
+  report_lineage_evictions(run.stats());
+  if (totals.strict_failure) {
+    std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
+    return kExitUsage;
+  }
+  run.finish();  // order, then the pipes, then --size
+  print_events(output.shown, options.format, event_columns(options, query, run.filter_fields(), run.pipe_columns()));
+  if (!options.quiet) {
+    std::fprintf(stderr, "eql query: %s read, %llu matched, %llu shown, %s skipped, %.3f s\n",
+                 count_of(totals.read, "event").c_str(), static_cast<unsigned long long>(run.stats().matched),
+                 static_cast<unsigned long long>(output.shown.size() + output.printed_live),
+                 count_of(totals.skipped, "line").c_str(), seconds_since(started));
+  }
+  return totals.io_error ? kExitUsage : kExitOk;
+}
+
+void report_sequence_state(const QueryRun& run, const QueryOptions& options, bool stream) {
+  const SequenceStats& stats = *run.sequence_stats();
+  std::fprintf(stderr, "eql query: %s mode; pending %llu (peak %llu), expired %llu, evicted %llu (--max-pending %zu)",
+               stream ? "stream" : "exact", static_cast<unsigned long long>(stats.pending),
+               static_cast<unsigned long long>(stats.peak_pending), static_cast<unsigned long long>(stats.expired),
+               static_cast<unsigned long long>(stats.evicted), options.max_pending);
+  if (stats.key_overflow) {
+    std::fprintf(stderr, ", %s with more than 10000 join keys dropped", count_of(stats.key_overflow, "event").c_str());
+  }
+  const QueryRunStats& dropped = run.stats();
+  if (dropped.untimed) std::fprintf(stderr, ", %s without a timestamp ignored", count_of(dropped.untimed, "event").c_str());
+  if (dropped.late) std::fprintf(stderr, ", %s later than --max-lateness dropped", count_of(dropped.late, "event").c_str());
+  std::fputs("\n", stderr);
+}
+
+int run_join_query(QueryRun& run, const QueryOptions& options, QueryOutput& output, bool stream) {
+  auto started = std::chrono::steady_clock::now();
+  output.matches.emplace(options.format, options.read.timestamp_field, options.category_field);
+  ReadTotals totals = read_into(run, options, {});
+  if (totals.strict_failure) {
+    std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
+    return kExitUsage;
+  }
+  run.finish();
+  output.matches->close();
+  std::fflush(stdout);
+  if (!options.quiet) {
+    const bool sequence = run.kind() == QueryRun::Kind::Sequences;
+    std::fprintf(stderr, "eql query: %s read, %s matched, %llu shown, %s skipped, %.3f s\n",
+                 count_of(totals.read, "event").c_str(),
+                 count_of(run.stats().matched, sequence ? "sequence" : "sample").c_str(),
+                 static_cast<unsigned long long>(output.matches->printed()), count_of(totals.skipped, "line").c_str(),
+                 seconds_since(started));
+    if (sequence) report_sequence_state(run, options, stream);
+    report_lineage_evictions(run.stats());
+  }
+  return totals.io_error ? kExitUsage : kExitOk;
 }
 
 }  // namespace
@@ -428,100 +416,21 @@ int run_query(Args args) {
   // Parse, check and compile; mistakes in the query are rendered against the query text.
   SourceText source("<query>", *options.query);
   RenderOptions render_options{options.color == "always" || (options.color == "auto" && stderr_is_terminal())};
-  auto show = [&](const Diagnostic& d) { std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr); };
   Prepared prepared;
   if (auto refused = prepare(options, source, render_options, prepared)) return *refused;
   const ast::Query& query = *prepared.parsed.query;
   // Field types from the embedded schemas (and --schema files): `@timestamp > "2024-01-01"`
   // compares instants, `source.ip` compares addresses, as in Elasticsearch.
   SchemaFieldTypes schema_types(embedded_schema_all(prepared.user_tables));
-  const ast::EventFilter* filter = query.event();
-  if (!filter) return run_join(options, query, schema_types, source, render_options);
-  // Only head and tail: the bounded path below. Any hunting pipe: every match is kept and
-  // the pipes run over them in order (eql/pipes.h).
-  std::optional<PipeProgram> hunting;
-  if (has_extension_pipes(query)) {
-    PipeOptions pipe_options;
-    pipe_options.field_types = &schema_types;
-    pipe_options.category_field = options.category_field;
-    PipeCompileResult pipes = PipeProgram::compile(query.pipes, pipe_options);
-    for (const Diagnostic& d : pipes.diagnostics) show(d);
-    if (!pipes.program) return kExitFindings;
-    hunting = std::move(pipes.program);
+  QueryRunOptions run_with = run_options(options, query, schema_types);
+  QueryOutput output;
+  QueryRunCompileResult compiled = QueryRun::compile(query, run_with, output.sink());
+  for (const Diagnostic& d : compiled.diagnostics) {
+    std::fputs(render(d, source, QueryOrigin{}, render_options).c_str(), stderr);
   }
-  std::string unsupported;
-  std::optional<ResultLimits> limits =
-      hunting ? ResultLimits{{}, options.size} : ResultLimits::of(query, options.size, unsupported);
-  if (!limits) {
-    std::fprintf(stderr, "eql query: the pipe `%s` is not supported here\n", unsupported.c_str());
-    return kExitUsage;
-  }
-  FilterOptions filter_options;
-  filter_options.field_types = &schema_types;
-  filter_options.category_field = options.category_field;
-  ProcessTree lineage;
-  filter_options.lineage = &lineage;
-  FilterCompileResult compiled = compile_filter(*filter, filter_options);
-  for (const Diagnostic& d : compiled.diagnostics) show(d);
-  if (!compiled.program) return kExitFindings;
-  const FilterProgram& program = *compiled.program;
-
-  // Only the events the first limit can keep are held (a bounded heap in event order), so
-  // `| head 10` over a large file needs little memory.
-  std::optional<std::pair<bool, std::size_t>> bound;
-  if (hunting) {
-    // every match goes into the pipes
-  } else if (!limits->pipes.empty()) {
-    bound = std::make_pair(limits->pipes.front().tail, limits->pipes.front().count);
-  } else if (options.size) bound = std::make_pair(false, *options.size);
-  // Without hunting pipes (which may read any field), events are read for the fields the
-  // query and the output use: the others are parsed but not filed (docs/performance.md).
-  if (!hunting) {
-    std::vector<std::string> fields = event_columns(options, query, program, {});
-    for (std::string& field : program.fields()) fields.push_back(std::move(field));
-    for (std::string& field : lineage.fields_read()) fields.push_back(std::move(field));
-    fields.push_back(options.category_field);
-    if (!options.read.tiebreaker_field.empty()) fields.push_back(options.read.tiebreaker_field);
-    options.read.fields = std::make_shared<const FieldSelection>(fields);
-  }
-  auto started = std::chrono::steady_clock::now();
-  EvalContext context;
-  Matches found = read_matches(options, program, context, bound, hunting.has_value(), lineage);
-  if (lineage.stats().evicted != 0) {
-    std::fprintf(stderr, "eql query: process lineage: %s evicted (at most %zu held)\n",
-                 count_of(lineage.stats().evicted, "process", "processes").c_str(), lineage.options().max_processes);
-  }
-  std::vector<Event>& matched = found.kept;
-  if (found.strict_failure) {
-    std::fputs("eql query: stopped at a malformed line (--strict)\n", stderr);
-    return kExitUsage;
-  }
-
-  // Order, then the pipes, then --size.
-  std::stable_sort(matched.begin(), matched.end(), event_before);
-  std::vector<std::string> pipe_columns;
-  if (hunting) {
-    std::vector<EventRef> rows;
-    rows.reserve(matched.size());
-    for (const Event& event : matched) rows.push_back(std::make_shared<const Event>(event));
-    rows = hunting->apply(std::move(rows), context);
-    matched.clear();
-    matched.reserve(rows.size());  // copies, never moved again: short rows keep inline text
-    for (const EventRef& row : rows) matched.push_back(*row);
-    pipe_columns = hunting->columns();
-  }
-  auto [first, last] = limits->window(matched.size());
-  std::vector<Event> shown;
-  shown.reserve(last - first);
-  for (std::size_t i = first; i < last; ++i) shown.push_back(static_cast<const Event&>(matched[i]));
-  print_events(shown, options.format, event_columns(options, query, program, pipe_columns));
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!options.quiet) {
-    std::fprintf(stderr, "eql query: %s read, %zu matched, %zu shown, %s skipped, %.3f s\n",
-                 count_of(found.read, "event").c_str(), found.count, shown.size() + found.printed, count_of(found.skipped, "line").c_str(),
-                 seconds);
-  }
-  return found.io_error ? kExitUsage : kExitOk;
+  if (!compiled.run) return kExitFindings;
+  if (query.event()) return run_event_query(*compiled.run, options, query, output);
+  return run_join_query(*compiled.run, options, output, run_with.order == QueryRunOptions::Order::Stream);
 }
 
 }  // namespace eql::cli

@@ -16,7 +16,7 @@
 #include "cli/commands.h"
 #include "common/plural.h"
 #include "cli/run.h"
-#include "cli/run_alerts.h"
+#include "report/alerts.h"
 #include "run/parallel_run.h"
 #include "cli/run_selection.h"
 #include "cli/user_schemas.h"
@@ -30,6 +30,13 @@
 #include "rules/rule_set.h"
 
 namespace eql::cli {
+
+// The writers shared with the shell (src/report/).
+using report::AlertFormat;
+using report::AlertWriter;
+using report::alert_format_named;
+using report::severity_rank;
+using report::is_building_block;
 
 namespace {
 

@@ -6,10 +6,14 @@
 #include <set>
 #include <string_view>
 
-#include "cli/run_alerts.h"
+#include "report/alerts.h"
 #include "cli/validate.h"
 
 namespace eql::cli {
+
+// The writers shared with the shell (src/report/).
+using report::is_building_block;
+using report::severity_rank;
 
 namespace {
 

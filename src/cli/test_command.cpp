@@ -15,7 +15,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/explain_output.h"
+#include "report/explanation.h"
 #include "cli/test_report.h"
 #include "eql/rule_test.h"
 #include "eql/rules.h"
@@ -25,6 +25,9 @@
 #include "rules/rule_set.h"
 
 namespace eql::cli {
+
+// The writers shared with the shell (src/report/).
+using report::explain_events_text;
 
 namespace {
 

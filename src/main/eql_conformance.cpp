@@ -20,6 +20,7 @@
 #include "eql/eval.h"
 #include "eql/event.h"
 #include "eql/parser.h"
+#include "eql/query.h"
 #include "eql/sequence.h"
 #include "eval/es_spec.h"
 
@@ -248,106 +249,55 @@ void stamp_and_order(const Options& options, const eql::FieldTable& fields, std:
 
 }
 
-// What every spec runs over: the ordered events (and shared references to them for the
-// matchers that keep events), their field types, and one evaluation context.
+// What every spec runs over: the ordered events, shared (the matchers keep the events they
+// match), and their field types.
 struct Corpus {
-  const std::vector<eql::Event>& events;
   std::vector<eql::EventRef> refs;
   eql::FilterOptions filter_options;
-  eql::EvalContext context;
 };
 
 // The ids (and for sequences and samples the join keys) a spec's query returns, after its
-// pipes and the request size; a compile error or an unsupported pipe as text instead.
+// pipes and the request size; a compile error or an unsupported pipe as text instead. The
+// query runs through the library's QueryRun (eql/query.h), as `eql query` and the shell do.
 std::optional<std::string> results_of(const eql::conformance::Spec& spec, const eql::ast::Query& query,
-                                      const Options& options, Corpus& corpus, std::vector<std::int64_t>& ids,
+                                      const Options& options, const Corpus& corpus, std::vector<std::int64_t>& ids,
                                       std::vector<std::string>& keys) {
-  const eql::FilterOptions& filter_options = corpus.filter_options;
-  eql::EvalContext& context = corpus.context;
-  const std::vector<eql::EventRef>& event_refs = corpus.refs;
-  const std::vector<eql::Event>& events = corpus.events;
   auto id_of = [&](const eql::Event* event) -> std::int64_t {
     if (!event) return -1;  // a missing event `![...]`
     eql::Value id = event->first(options.id_field);
     return id.kind == eql::ValueKind::Int ? id.integer : -1;
   };
-  // Sequences and samples return whole matches: pipes and size count matches, and the
-  // ids and keys of the kept matches are flattened afterwards.
-  std::vector<eql::JoinResult> matches;
-  bool joined = false;
-  if (const eql::ast::Sequence* sequence = query.sequence()) {
-    joined = true;
-    eql::SequenceOptions sequence_options;
-    sequence_options.filter = filter_options;
-    auto compiled = eql::SequenceMatcher::compile(*sequence, sequence_options);
-    if (!compiled.matcher) {
-      return "compile error: " + compiled.diagnostics.front().message;
-    }
-    for (const auto& event : event_refs) compiled.matcher->push(event, context);
-    compiled.matcher->finish();
-    matches = compiled.matcher->take_results();
-  } else if (const eql::ast::Sample* sample = query.sample()) {
-    joined = true;
-    eql::SampleOptions sample_options;
-    sample_options.filter = filter_options;
-    sample_options.max_samples_per_key =
-        static_cast<std::size_t>(std::max<std::int64_t>(spec.max_samples_per_key.value_or(1), 1));
-    auto compiled = eql::SampleMatcher::compile(*sample, sample_options);
-    if (!compiled.matcher) {
-      return "compile error: " + compiled.diagnostics.front().message;
-    }
+  eql::QueryRunOptions run_options;
+  run_options.filter = corpus.filter_options;
+  run_options.order = eql::QueryRunOptions::Order::Given;  // the corpus is in search order
+  run_options.max_samples_per_key =
+      static_cast<std::size_t>(std::max<std::int64_t>(spec.max_samples_per_key.value_or(1), 1));
+  run_options.size = static_cast<std::size_t>(spec.size.value_or(options.default_size));
+  // Pipes and size count events, or whole matches whose ids and keys are flattened.
+  eql::QuerySink sink;
+  sink.event = [&](const eql::EventRef& event) { ids.push_back(id_of(event.get())); };
+  sink.match = [&](const eql::JoinResult& match) {
+    for (const auto& event : match.events) ids.push_back(id_of(event.get()));
+    for (const auto& key : match.keys) keys.push_back(key.display());
+  };
+  eql::QueryRunCompileResult compiled = eql::QueryRun::compile(query, run_options, std::move(sink));
+  if (!compiled.run) {
+    const eql::Diagnostics& problems = compiled.diagnostics;
+    bool bad_pipe = std::any_of(problems.begin(), problems.end(),
+                                [](const eql::Diagnostic& d) { return d.code == "query.unsupported-pipe"; });
+    if (bad_pipe) return std::string("unsupported pipe");
+    return "compile error: " + problems.front().message;
+  }
+  if (query.sample()) {
     // A sample ignores time: events are offered in the order the indices hold them.
-    std::vector<eql::EventRef> by_input(event_refs);
+    std::vector<eql::EventRef> by_input(corpus.refs);
     std::sort(by_input.begin(), by_input.end(),
               [](const eql::EventRef& a, const eql::EventRef& b) { return a->ordinal < b->ordinal; });
-    for (const auto& event : by_input) compiled.matcher->push(event, context);
-    matches = compiled.matcher->finish();
+    for (const auto& event : by_input) compiled.run->push(event);
   } else {
-    auto compiled = eql::compile_filter(*query.event(), filter_options);
-    if (!compiled.program) {
-      return "compile error: " + compiled.diagnostics.front().message;
-    }
-    for (const auto& event : events) {
-      if (compiled.program->matches(event, context)) ids.push_back(id_of(&event));
-    }
+    for (const auto& event : corpus.refs) compiled.run->push(event);
   }
-  // Pipes and size apply to events, or to whole matches: `positions` indexes either.
-  std::vector<std::size_t> positions(joined ? matches.size() : ids.size());
-  for (std::size_t i = 0; i < positions.size(); ++i) positions[i] = i;
-  // Pipes in order, then the request size (from the end after a tail).
-  bool from_end = false;
-  bool bad_pipe = false;
-  for (const auto& pipe : query.pipes) {
-    const auto* count = pipe.args.empty() ? nullptr : pipe.args[0]->as<eql::ast::IntLiteral>();
-    if ((pipe.kind != eql::ast::PipeKind::Head && pipe.kind != eql::ast::PipeKind::Tail) || !count) {
-      bad_pipe = true;
-      break;
-    }
-    auto n = static_cast<std::size_t>(std::max<std::int64_t>(count->value, 0));
-    if (positions.size() > n) {
-      if (pipe.kind == eql::ast::PipeKind::Head) positions.resize(n);
-      else positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(n));
-    }
-    from_end = pipe.kind == eql::ast::PipeKind::Tail;
-  }
-  if (bad_pipe) {
-    return std::string("unsupported pipe");
-  }
-  auto size = static_cast<std::size_t>(spec.size.value_or(options.default_size));
-  if (positions.size() > size) {
-    if (from_end) positions.erase(positions.begin(), positions.end() - static_cast<std::ptrdiff_t>(size));
-    else positions.resize(size);
-  }
-  if (joined) {
-    for (std::size_t p : positions) {
-      for (const auto& event : matches[p].events) ids.push_back(id_of(event.get()));
-      for (const auto& key : matches[p].keys) keys.push_back(key.display());
-    }
-  } else {
-    std::vector<std::int64_t> kept;
-    for (std::size_t p : positions) kept.push_back(ids[p]);
-    ids = std::move(kept);
-  }
+  compiled.run->finish();
   return std::nullopt;
 }
 
@@ -405,7 +355,7 @@ int main(int argc, char** argv) {
   auto started = std::chrono::steady_clock::now();
   std::size_t passed = 0, failed = 0, not_run = 0;
   eql::ParseOptions parse_options;
-  Corpus corpus{events, {}, {}, {}};
+  Corpus corpus;
   corpus.filter_options.field_types = &fields;
   // Sequences and samples keep references to the events they match.
   corpus.refs.reserve(events.size());

@@ -1,6 +1,6 @@
-// The stream reorder window of the rule runner (src/run/runner.cpp): events wait in it
-// until they are older than the window, then go to the sequence rules in time order.
-// Internal to src/run/.
+// The stream reorder window of the rule runner (src/run/runner.cpp) and of a query run's
+// stream mode (src/query/query_run.cpp): events wait in it until they are older than the
+// window, then go to the sequences in time order. Internal to the library.
 #pragma once
 
 #include <algorithm>

@@ -9,14 +9,14 @@
 #include <map>
 #include <set>
 
-#include "pipes/limits.h"
 #include "common/plural.h"
 #include "eql/checker.h"
 #include "eql/eval.h"
 #include "eql/parser.h"
 #include "eql/pipes.h"
 #include "eql/printer.h"
-#include "cli/run_alerts.h"
+#include "eql/query.h"
+#include "report/alerts.h"
 #include "eql/rules.h"
 #include "eql/runner.h"
 #include "eql/schema.h"
@@ -296,95 +296,65 @@ struct Session::Impl {
     const ast::Query& query = *prepared.parsed.query;
     auto started = std::chrono::steady_clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
-    EvalContext context;
-
-    if (const ast::EventFilter* filter = query.event()) {
-      FilterCompileResult compiled = compile_filter(*filter, filter_options());
-      for (const Diagnostic& d : compiled.diagnostics) show(d, source);
-      if (!compiled.program) return false;
-      PipeOptions pipe_options;
-      pipe_options.field_types = &field_types;
-      pipe_options.category_field = options.category_field;
-      PipeCompileResult pipes = PipeProgram::compile(query.pipes, pipe_options);
-      for (const Diagnostic& d : pipes.diagnostics) show(d, source);
-      if (!pipes.program) return false;
-      std::vector<EventRef> matched;
-      std::size_t seen = 0;
-      for (const EventRef& event : events) {
-        if ((++seen & 1023) == 0 && cancelled()) return report_cancel(seen);
-        if (compiled.program->matches(*event, context)) matched.push_back(event);
-      }
-      if (cancelled()) return report_cancel(seen);
-      Results results;
-      results.kind = Results::Kind::Rows;
-      results.rows = pipes.program->apply(std::move(matched), context);
-      if (!pipes.program->columns().empty()) {  // rows a pipe made have their own columns
-        results.columns = pipes.program->columns();
-      } else {
-        std::vector<std::string> automatic{options.read.timestamp_field};
-        if (!filter->any) automatic.push_back(options.category_field);
-        for (auto& f : compiled.program->fields()) automatic.push_back(f);
-        for (const ast::Pipe& pipe : query.pipes) {
-          if (pipe.kind == ast::PipeKind::Filter) continue;
-          for (const auto& arg : pipe.args) {
-            if (const auto* field = arg->as<ast::Field>()) automatic.push_back(field->name);
-          }
-          if (pipe.kind == ast::PipeKind::UniqueCount) automatic.push_back("count");
-        }
-        results.columns = chosen_columns(std::move(automatic));
-      }
-      last = std::move(results);
-      show_rows(elapsed(), pipes.program->columns().empty() ? "events" : "rows");
-      return true;
+    if (!query.event()) {
+      // Sequences and samples: head and tail apply; the hunting pipes work on events only.
+      Diagnostics join_pipes = pipes_on_joins(query);
+      for (const Diagnostic& d : join_pipes) show(d, source);
+      if (!join_pipes.empty()) return false;
     }
-
-    // Sequences and samples: head and tail apply; the hunting pipes work on events only.
-    Diagnostics join_pipes = pipes_on_joins(query);
-    for (const Diagnostic& d : join_pipes) show(d, source);
-    if (!join_pipes.empty()) return false;
-    std::string unsupported;
-    std::optional<ResultLimits> limits = ResultLimits::of(query, std::nullopt, unsupported);
-    std::vector<JoinResult> found;
-    std::vector<std::string> automatic{options.read.timestamp_field, options.category_field};
-    if (const ast::Sequence* sequence = query.sequence()) {
-      SequenceOptions sequence_options;
-      sequence_options.filter = filter_options();
-      auto compiled = SequenceMatcher::compile(*sequence, sequence_options);
-      for (const Diagnostic& d : compiled.diagnostics) show(d, source);
-      if (!compiled.matcher) return false;
-      add_join_columns(automatic, sequence->keys, sequence->terms);
-      std::size_t seen = 0;
-      for (const EventRef& event : timed_events) {
-        if ((++seen & 1023) == 0 && cancelled()) return report_cancel(seen);
-        compiled.matcher->push(event, context);
-        for (auto& r : compiled.matcher->take_results()) found.push_back(std::move(r));
-      }
-      compiled.matcher->finish();
-      for (auto& r : compiled.matcher->take_results()) found.push_back(std::move(r));
-    } else if (const ast::Sample* sample = query.sample()) {
-      SampleOptions sample_options;
-      sample_options.filter = filter_options();
-      auto compiled = SampleMatcher::compile(*sample, sample_options);
-      for (const Diagnostic& d : compiled.diagnostics) show(d, source);
-      if (!compiled.matcher) return false;
-      add_join_columns(automatic, sample->keys, sample->terms);
-      std::size_t seen = 0;
-      for (const EventRef& event : events) {
-        if ((++seen & 1023) == 0 && cancelled()) return report_cancel(seen);
-        compiled.matcher->push(event, context);
-      }
-      found = compiled.matcher->finish();
+    // The loaded events are in order already: the run holds nothing back to sort them.
+    Results results;
+    QuerySink sink;
+    sink.event = [&](const EventRef& row) { results.rows.push_back(row); };
+    sink.match = [&](const JoinResult& match) { results.joins.push_back(match); };
+    QueryRunOptions run_options;
+    run_options.filter = filter_options();
+    run_options.order = QueryRunOptions::Order::Given;
+    QueryRunCompileResult compiled = QueryRun::compile(query, run_options, std::move(sink));
+    for (const Diagnostic& d : compiled.diagnostics) show(d, source);
+    if (!compiled.run) return false;
+    QueryRun& run = *compiled.run;
+    // A sequence orders by time: the events without a timestamp take no part.
+    const std::vector<EventRef>& input = run.kind() == QueryRun::Kind::Sequences ? timed_events : events;
+    std::size_t seen = 0;
+    for (const EventRef& event : input) {
+      if ((++seen & 1023) == 0 && cancelled()) return report_cancel(seen);
+      run.push(event);
     }
     if (cancelled()) return report_cancel(events.size());
-    auto [first, last_index] = limits->window(found.size());
-    Results results;
+    run.finish();
+    if (run.kind() == QueryRun::Kind::Events) {
+      results.kind = Results::Kind::Rows;
+      results.columns = run.pipe_columns();  // rows a pipe made have their own columns
+      if (results.columns.empty()) results.columns = event_columns(query, run.filter_fields());
+      last = std::move(results);
+      show_rows(elapsed(), run.pipe_columns().empty() ? "events" : "rows");
+      return true;
+    }
+    std::vector<std::string> automatic{options.read.timestamp_field, options.category_field};
+    if (const ast::Sequence* sequence = query.sequence()) add_join_columns(automatic, sequence->keys, sequence->terms);
+    if (const ast::Sample* sample = query.sample()) add_join_columns(automatic, sample->keys, sample->terms);
     results.kind = Results::Kind::Joins;
-    results.joins.assign(std::make_move_iterator(found.begin() + static_cast<std::ptrdiff_t>(first)),
-                         std::make_move_iterator(found.begin() + static_cast<std::ptrdiff_t>(last_index)));
     results.columns = chosen_columns(std::move(automatic));
     last = std::move(results);
     show_joins(elapsed(), query.sequence() ? "sequences" : "samples");
     return true;
+  }
+
+  // The columns of an event query's table: the timestamp, the category, the fields the
+  // filter reads and those its pipes name.
+  std::vector<std::string> event_columns(const ast::Query& query, std::vector<std::string> filter_fields) const {
+    std::vector<std::string> automatic{options.read.timestamp_field};
+    if (!query.event()->any) automatic.push_back(options.category_field);
+    for (auto& f : filter_fields) automatic.push_back(std::move(f));
+    for (const ast::Pipe& pipe : query.pipes) {
+      if (pipe.kind == ast::PipeKind::Filter) continue;
+      for (const auto& arg : pipe.args) {
+        if (const auto* field = arg->as<ast::Field>()) automatic.push_back(field->name);
+      }
+      if (pipe.kind == ast::PipeKind::UniqueCount) automatic.push_back("count");
+    }
+    return chosen_columns(std::move(automatic));
   }
 
   void add_join_columns(std::vector<std::string>& columns_out, const std::vector<ast::ExprPtr>& keys,
@@ -572,7 +542,7 @@ struct Session::Impl {
     results.kind = Results::Kind::Rows;
     for (const Alert& alert : alerts) {
       // The alert as `eql run` writes it (one writer: docs/json-format.md, "Alerts").
-      const std::string json = cli::alert_object(alert, runner.rule(alert.rule));
+      const std::string json = report::alert_object(alert, runner.rule(alert.rule));
       std::string problem;
       std::optional<Event> row = parse_event(json, problem);
       if (row) results.rows.push_back(std::make_shared<const Event>(static_cast<const Event&>(*row)));

@@ -4,7 +4,7 @@
 
 #include <charconv>
 
-#include "cli/explain_output.h"
+#include "report/explanation.h"
 #include "eql/explain.h"
 
 namespace eql::shell {
@@ -66,7 +66,7 @@ bool why(const std::vector<std::string>& args, const WhyInputs& inputs, std::str
     error = "the rule does not compile";
     return false;
   }
-  text = cli::explain_text(*rule, explanation);
+  text = report::explain_text(*rule, explanation);
   return true;
 }
 

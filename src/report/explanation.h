@@ -8,7 +8,7 @@
 #include "eql/explain.h"
 #include "eql/rules.h"
 
-namespace eql::cli {
+namespace eql::report {
 
 std::string explain_text(const Rule& rule, const RuleExplanation& explanation);
 std::string explain_json(const Rule& rule, const RuleExplanation& explanation);
@@ -21,4 +21,4 @@ std::string explain_json(const Rule& rule, const RuleExplanation& explanation);
 std::string explain_events_text(const Rule& rule, const RuleExplanation& explanation,
                                 const std::vector<std::size_t>& positions, std::size_t indent);
 
-}  // namespace eql::cli
+}  // namespace eql::report

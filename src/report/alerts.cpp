@@ -1,5 +1,5 @@
-// The alert writer of `eql run` and the shell's `.run` (see run_alerts.h).
-#include "cli/run_alerts.h"
+// The alert writer of `eql run` and the shell's `.run` (see alerts.h).
+#include "report/alerts.h"
 
 #include <algorithm>
 #include <string>
@@ -9,7 +9,7 @@
 #include "eql/source.h"
 #include "eql/value.h"
 
-namespace eql::cli {
+namespace eql::report {
 
 namespace {
 
@@ -285,4 +285,4 @@ void AlertWriter::finish() {
   if (format_ == AlertFormat::Json) write_(written_ ? "\n]\n" : "]\n");
 }
 
-}  // namespace eql::cli
+}  // namespace eql::report

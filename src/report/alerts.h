@@ -11,7 +11,7 @@
 #include "eql/rules.h"
 #include "eql/runner.h"
 
-namespace eql::cli {
+namespace eql::report {
 
 enum class AlertFormat { Ndjson, Json, Csv, Table };
 
@@ -49,4 +49,4 @@ class AlertWriter {
   std::size_t written_ = 0;
 };
 
-}  // namespace eql::cli
+}  // namespace eql::report

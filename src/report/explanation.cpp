@@ -1,7 +1,7 @@
 // The reports of `eql explain`: per event, what kept it from the rule before the query ran,
 // then each event filter of the query as a tree, one node a line with its verdict and the
 // values it saw; the alerts last. JSON gives the same, one document.
-#include "cli/explain_output.h"
+#include "report/explanation.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,7 @@
 
 #include "eql/value.h"
 
-namespace eql::cli {
+namespace eql::report {
 
 namespace {
 
@@ -432,4 +432,4 @@ std::string explain_json(const Rule& rule, const RuleExplanation& explanation) {
   return out;
 }
 
-}  // namespace eql::cli
+}  // namespace eql::report
