@@ -129,6 +129,11 @@ class SkimFields {
     return std::nullopt;
   }
 
+  /// Where the token of a value known to be present ends.
+  std::uint32_t end_of(std::string_view table, std::string_view key) const {
+    return skimmed_.values.find(path_of(table, key))->second.end;
+  }
+
   /// Where a value's token starts, or none when absent.
   std::optional<std::uint32_t> begin_of(std::string_view table, std::string_view key) const {
     auto found = skimmed_.values.find(path_of(table, key));
@@ -223,7 +228,19 @@ bool read_query(SkimFields& fields, const RuleFile& file, const SkimmedRule& ski
     rule.field_diagnostics.push_back(std::move(diagnostic));
     return true;
   }
-  ScannedString scanned = scan_toml_string(file.source.text(), *start);
+  const std::string& text = file.source.text();
+  if (text[*start] == '\'') {
+    // A literal string, the usual ''': its bytes are the file's, one shift maps them.
+    const bool multiline = text.compare(*start, 3, "'''") == 0;
+    std::uint32_t begin = *start + (multiline ? 3 : 1);
+    if (multiline && text[begin] == '\n') ++begin;
+    const std::string_view token(text.data() + *start, fields.end_of(".rule", "query") - *start);
+    rule.query = decode_skimmed_string(token);
+    rule.has_query = true;
+    rule.query_origin = QueryOrigin::shifted(begin);
+    return true;
+  }
+  ScannedString scanned = scan_toml_string(text, *start);
   if (!scanned.ok) return false;
   rule.query = std::move(scanned.value);
   rule.has_query = true;
