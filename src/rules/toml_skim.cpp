@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <map>
-#include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace eql::rules_internal {
@@ -432,9 +432,11 @@ class Skimmer {
   bool rule_seen_ = false;
   // Resolved paths (".a.b", an array element ".a#0"): tables defined by a header, tables
   // only implied by one, arrays of tables with their length, and keys holding a value.
-  std::set<std::string, std::less<>> explicit_, implicit_;
-  std::map<std::string, SkimValue, std::less<>> values_;
-  std::map<std::string, std::size_t, std::less<>> arrays_;
+  // Hashed: ordered sets compared long shared prefixes (".rule.threat#0.technique#1"),
+  // 0.06 G instructions more over the corpus, and nothing reads them in order.
+  std::unordered_set<std::string> explicit_, implicit_;
+  std::unordered_map<std::string, SkimValue> values_;
+  std::unordered_map<std::string, std::size_t> arrays_;
 };
 
 }  // namespace

@@ -1,14 +1,14 @@
-// A quick look at a detection-rules TOML file, to pass over rules in other languages
-// without building toml++'s tree of the whole file (half the corpus's bytes, most of the
-// loading time: docs/performance.md, "Loading the rules").
+// A quick look at a detection-rules TOML file, to pass over rules in other languages and
+// read EQL rules without building toml++'s tree of the whole file (half the corpus's
+// bytes, most of the loading time: docs/performance.md, "Loading the rules").
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -45,9 +45,9 @@ struct SkimmedRule {
   // toml++ (src/rules/toml_skim_rules.cpp). Paths are ".a.b", an element of an array of
   // tables ".a#0": every key holding a value, tables defined by a header or implied by one,
   // and arrays of tables with their length.
-  std::map<std::string, SkimValue, std::less<>> values;
-  std::set<std::string, std::less<>> explicit_tables, implicit_tables;
-  std::map<std::string, std::size_t, std::less<>> table_arrays;
+  std::unordered_map<std::string, SkimValue> values;
+  std::unordered_set<std::string> explicit_tables, implicit_tables;
+  std::unordered_map<std::string, std::size_t> table_arrays;
 };
 
 /// The `[rule]` table of `text` when the file is certainly valid TOML, written in the plain
