@@ -387,3 +387,20 @@ TEST_CASE("an array of inline tables where the loader reads tables goes to toml+
   CHECK(skimmed.rules[0].threat[0].tactic_id == "TA0002");
   check_same_rule(skimmed.rules[0], parsed.rules[0]);
 }
+
+TEST_CASE("a query in a basic string reads the same from the skim and from toml++") {
+  for (const std::string query : {"query = \"process where process.name == \\\"x.exe\\\"\"\n",
+                                  "query = \"\"\"\nprocess where \\\n   process.name : \"a\\\\b\" and\n"
+                                  "  process.args == \"\\t\"\n\"\"\"\n",
+                                  "query = '''process where true'''\n", "query = 'any where true'\n"}) {
+    CAPTURE(query);
+    const std::string text = "[rule]\nlanguage = \"eql\"\ntype = \"eql\"\n" + query;
+    REQUIRE(skim_toml_rule(text));
+    eql::RuleFile skimmed = eql::load_rule_text("e.toml", text, eql::RuleFormat::Toml);
+    eql::RuleFile parsed = load_with_toml("e.toml", text);
+    REQUIRE(skimmed.rules.size() == 1);
+    REQUIRE(parsed.rules.size() == 1);
+    CHECK(skimmed.rules[0].has_query);
+    check_same_rule(skimmed.rules[0], parsed.rules[0]);
+  }
+}
