@@ -304,6 +304,7 @@ bool skipped_by_skim(RuleFile& file, std::optional<SkimmedRule>& skimmed) {
 void load_toml_rules(RuleFile& file) {
   std::optional<SkimmedRule> skimmed = skim_toml_rule(file.source.text());
   if (skipped_by_skim(file, skimmed)) return;
+  if (skimmed && read_skimmed_eql_rule(file, *skimmed)) return;
   // A file the skim vouched for is valid, so toml++ may read it without the strings no
   // field is taken from: every node read keeps its line and column.
   std::string lighter;

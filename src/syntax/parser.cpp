@@ -16,6 +16,7 @@
 #include "syntax/ast_facts.h"
 #include "syntax/errors.h"
 #include "syntax/functions.h"
+#include "syntax/lean_tree.h"
 #include "syntax/parse_node.h"
 #include "syntax/strings.h"
 
@@ -841,7 +842,7 @@ std::unique_ptr<Node> run_grammar(std::string_view text, const ParseOptions& opt
   tao::pegtl::memory_input<tao::pegtl::tracking_mode::eager, tao::pegtl::eol::lf_crlf> in(
       text.data(), text.size(), "query");
   try {
-    auto root = pt::parse<Rule, Node, Selector, tao::pegtl::nothing, ErrorControl>(in);
+    auto root = syntax::parse_lean_tree<Rule, Node, Selector, ErrorControl>(in);
     if (!root) {
       diagnostics.push_back({Severity::Error, "syntax.expected-query",
                              syntax::error_info<g::query_body_required>.message, Span{0, 0}, {}});
