@@ -2,6 +2,7 @@
 // rules, sequences and samples that join on the partition field and for those that do not;
 // events without the partition field, with several values of it, with a number for it.
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <rapidjson/document.h>
 
 #include <algorithm>
@@ -100,7 +101,7 @@ std::string write_events(std::size_t count, const std::string& name) {
     text += line + "}\n";
   }
   // One file per test case: ctest runs the cases in parallel.
-  auto path = std::filesystem::temp_directory_path() / ("eql_run_threads_" + name + ".ndjson");
+  auto path = std::filesystem::temp_directory_path() / ("eql_run_threads_" + name + "-" + std::to_string(::getpid()) + ".ndjson");
   std::ofstream(path, std::ios::binary) << text;
   return path.string();
 }

@@ -4,6 +4,7 @@
 // tests/data/validate/ (regenerate one by writing the program's output there and reading
 // the difference).
 #include <doctest/doctest.h>
+#include <unistd.h>
 #include <rapidjson/document.h>
 
 #include <filesystem>
@@ -55,7 +56,7 @@ struct InTemporaryFolder {
   std::filesystem::path before = std::filesystem::current_path();
   std::filesystem::path folder;
   explicit InTemporaryFolder(const std::string& name)
-      : folder(std::filesystem::temp_directory_path() / name) {
+      : folder(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(::getpid()))) {
     std::filesystem::remove_all(folder);
     std::filesystem::create_directories(folder);
     std::filesystem::current_path(folder);
