@@ -15,6 +15,9 @@ enum class Function : std::uint8_t {
   Add, Between, CidrMatch, Concat, Divide, EndsWith, IndexOf, Length, Modulo, Multiply, Number,
   StartsWith, String, StringContains, Substring, Subtract,
 };
+/// How many functions there are: the tables indexed by Function (the signatures, the
+/// evaluator's) check that they have one entry for each.
+inline constexpr std::size_t kFunctionCount = static_cast<std::size_t>(Function::Subtract) + 1;
 
 inline constexpr std::size_t kVariadic = SIZE_MAX;
 
@@ -26,7 +29,7 @@ struct FunctionSignature {
   bool accepts_tilde = false;  ///< has the case-insensitive form `name~`
 };
 
-/// Every function, in the order of their names.
+/// Every function, in the order of their names, which is the order of Function.
 std::span<const FunctionSignature> functions();
 /// Looks a function up case-insensitively; nullptr when Elasticsearch has no such function.
 const FunctionSignature* find_function(std::string_view name);

@@ -32,6 +32,14 @@ constexpr FunctionSignature kFunctions[] = {
     {"subtract", Function::Subtract, 2, 2, false},
 };
 
+constexpr bool indexed_by_function() {
+  for (std::size_t i = 0; i < std::size(kFunctions); ++i) {
+    if (static_cast<std::size_t>(kFunctions[i].function) != i) return false;
+  }
+  return std::size(kFunctions) == kFunctionCount;
+}
+static_assert(indexed_by_function(), "one signature per Function, in the order of the enumeration");
+
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -53,10 +61,8 @@ const FunctionSignature* find_function(std::string_view name) {
 }
 
 std::string_view function_name(Function function) {
-  for (const FunctionSignature& f : kFunctions) {
-    if (f.function == function) return f.name;
-  }
-  return "?";
+  auto index = static_cast<std::size_t>(function);
+  return index < std::size(kFunctions) ? kFunctions[index].name : "?";
 }
 
 std::string arity_text(const FunctionSignature& signature) {
