@@ -21,12 +21,19 @@ inline constexpr std::size_t kFunctionCount = static_cast<std::size_t>(Function:
 
 inline constexpr std::size_t kVariadic = SIZE_MAX;
 
+/// What the checker requires of an argument, or knows of a result, before any event.
+enum class ValueClass : std::uint8_t { Any, String, Number, Boolean, Ip };
+
 struct FunctionSignature {
   std::string_view name;  ///< canonical spelling, e.g. "startsWith"
   Function function = Function::Add;
   std::size_t min_args = 0;
   std::size_t max_args = 0;  ///< kVariadic: any number from min_args on
   bool accepts_tilde = false;  ///< has the case-insensitive form `name~`
+  ValueClass result = ValueClass::Any;
+  /// What each argument must be, from the first; Any (and every argument past the four)
+  /// is not checked.
+  ValueClass arguments[4] = {};
 };
 
 /// Every function, in the order of their names, which is the order of Function.
@@ -37,5 +44,7 @@ const FunctionSignature* find_function(std::string_view name);
 std::string_view function_name(Function function);
 /// What a call must pass, for messages: "1", "2 or 3", "at least 2".
 std::string arity_text(const FunctionSignature& signature);
+/// The functions that take `~`, for messages: "between, endsWith, ... and stringContains".
+std::string tilde_functions_text();
 
 }  // namespace eql
