@@ -1,5 +1,7 @@
 // Events: field lookup across nested objects, dotted keys and arrays; the readers (NDJSON,
 // JSON array, search response, gzip) with their per-line problem reports.
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 #include <zlib.h>
 
@@ -164,7 +166,7 @@ TEST_CASE("limits: long lines are refused, deep nesting does not crash") {
 }
 
 TEST_CASE("files: gzip by magic bytes, a UTF-8 byte order mark, unreadable paths") {
-  auto dir = std::filesystem::temp_directory_path() / "eql-events-test";
+  auto dir = std::filesystem::temp_directory_path() / ("eql-events-test-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir);
   std::string gz = (dir / "e.ndjson.gz").string();
   gzFile file = gzopen(gz.c_str(), "wb");

@@ -1,6 +1,8 @@
 // `eql run --threads N` (issue 6): the same alerts as one thread, whatever N, for event
 // rules, sequences and samples that join on the partition field and for those that do not;
 // events without the partition field, with several values of it, with a number for it.
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
@@ -99,8 +101,10 @@ std::string write_events(std::size_t count, const std::string& name) {
     if (category == "file") line += std::string(",\"file\":{\"name\":\"") + (next(8) ? "a.txt" : "stop.txt") + "\"}";
     text += line + "}\n";
   }
-  // One file per test case: ctest runs the cases in parallel.
-  auto path = std::filesystem::temp_directory_path() / ("eql_run_threads_" + name + ".ndjson");
+  // One file per test case and process: ctest runs the cases in parallel, maybe from
+  // several checkouts at once.
+  auto path = std::filesystem::temp_directory_path() /
+              ("eql_run_threads_" + name + "-" + std::to_string(getpid()) + ".ndjson");
   std::ofstream(path, std::ios::binary) << text;
   return path.string();
 }

@@ -249,7 +249,7 @@ TEST_CASE(".run writes the alerts `eql run` writes, byte for byte") {
   Shell shell;
   CHECK(shell.session.execute(".rules " + kSource + "/rules"));
   CHECK(shell.session.execute(".run"));
-  const std::string path = std::filesystem::temp_directory_path() / "eql_shell_run_alerts.ndjson";
+  const std::string path = std::filesystem::temp_directory_path() / ("eql_shell_run_alerts-" + std::to_string(getpid()) + ".ndjson");
   CHECK(shell.session.execute(".output " + path));
   std::ifstream written(path);
   std::multiset<std::string> from_shell;

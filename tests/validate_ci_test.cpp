@@ -3,6 +3,8 @@
 // nothing to validate, standard input. Text output is compared with golden files in
 // tests/data/validate/ (regenerate one by writing the program's output there and reading
 // the difference).
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
 
@@ -55,7 +57,8 @@ struct InTemporaryFolder {
   std::filesystem::path before = std::filesystem::current_path();
   std::filesystem::path folder;
   explicit InTemporaryFolder(const std::string& name)
-      : folder(std::filesystem::temp_directory_path() / name) {
+      // The process id in the name: the same tests may run at once from other checkouts.
+      : folder(std::filesystem::temp_directory_path() / (name + "-" + std::to_string(getpid()))) {
     std::filesystem::remove_all(folder);
     std::filesystem::create_directories(folder);
     std::filesystem::current_path(folder);
