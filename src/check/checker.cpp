@@ -506,6 +506,8 @@ class Checker {
     return ValueType::computed(family_of(signature->result), &expr);
   }
 
+  // What the table's kinds are among the schema's families. No result is Any, and Any
+  // arguments are not checked: it maps to Number only to be total.
   static TypeFamily family_of(ValueClass value) {
     switch (value) {
       case ValueClass::String: return TypeFamily::String;
