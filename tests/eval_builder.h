@@ -3,6 +3,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -111,6 +112,15 @@ inline Event event(std::string_view json) {
   auto parsed = parse_event(json, error);
   if (!parsed) throw std::runtime_error("bad test event: " + error);
   return std::move(*parsed);
+}
+
+/// An event for the sequence matchers (an EventRef): `json` at `millis` milliseconds, the
+/// `ordinal`-th of its stream.
+inline std::shared_ptr<const Event> timed_event(std::string_view json, std::int64_t millis, std::uint64_t ordinal) {
+  Event parsed = event(json);
+  parsed.timestamp = millis * 1'000'000;
+  parsed.ordinal = ordinal;
+  return std::make_shared<const Event>(std::move(parsed));
 }
 
 /// Whether `condition` (no category test) matches the JSON event.

@@ -13,18 +13,14 @@
 
 #include "eql/parser.h"
 #include "eql/sequence.h"
+#include "eval_builder.h"
 
 namespace {
 
 eql::EventRef event(int id, std::int64_t millis, const std::string& category, const std::string& extra = "") {
   std::string json = "{\"id\": " + std::to_string(id) + ", \"event\": {\"category\": \"" + category +
                      "\"}, \"process\": {\"entity_id\": \"p\"}" + (extra.empty() ? "" : ", " + extra) + "}";
-  std::string error;
-  auto parsed = eql::parse_event(json, error);
-  REQUIRE_MESSAGE(parsed.has_value(), error);
-  parsed->timestamp = millis * 1'000'000;
-  parsed->ordinal = static_cast<std::uint64_t>(id);
-  return std::make_shared<const eql::Event>(std::move(*parsed));
+  return eql::testing::timed_event(json, millis, static_cast<std::uint64_t>(id));
 }
 
 eql::ParseResult parse(const std::string& text) {

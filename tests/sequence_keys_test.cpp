@@ -10,17 +10,11 @@
 #include <vector>
 
 #include "eql/event.h"
+#include "eval_builder.h"
 #include "seq/key_index.h"
 #include "seq/keys.h"
 
 namespace {
-
-eql::Event parsed(const std::string& json) {
-  std::string error;
-  auto event = eql::parse_event(json, error);
-  REQUIRE_MESSAGE(event.has_value(), error);
-  return std::move(*event);
-}
 
 eql::seq::KeyField field(const std::string& path, eql::FieldType type = eql::FieldType::Unknown,
                          bool optional = false) {
@@ -88,13 +82,13 @@ TEST_CASE("the handle index finds, inserts and erases like a map, through collis
 TEST_CASE("event keys: sorted distinct values, the cartesian product, optional null, overflow") {
   eql::seq::EventKeys keys;
   bool overflow = false;
-  eql::Event multi = parsed(R"({"a": ["y", "x", "y"], "b": [2, 1], "c": "solo"})");
+  eql::Event multi = eql::testing::event(R"({"a": ["y", "x", "y"], "b": [2, 1], "c": "solo"})");
   keys.read(multi, {field("a"), field("b"), field("c")}, 100, overflow);
   CHECK_FALSE(overflow);
   CHECK(displayed(keys) == std::vector<std::string>{"x;1;solo", "x;2;solo", "y;1;solo", "y;2;solo"});
 
   // The buffers are reused: a later, smaller event leaves nothing of the earlier one.
-  eql::Event single = parsed(R"({"a": "0123456789abcdef0123456789abcdef", "b": 7, "c": "z"})");
+  eql::Event single = eql::testing::event(R"({"a": "0123456789abcdef0123456789abcdef", "b": 7, "c": "z"})");
   keys.read(single, {field("a"), field("b"), field("c")}, 100, overflow);
   CHECK(displayed(keys) == std::vector<std::string>{"0123456789abcdef0123456789abcdef;7;z"});
 
@@ -119,7 +113,7 @@ TEST_CASE("event keys: values that compare equal hash alike") {
   eql::seq::EventKeys keys;
   bool overflow = false;
   auto one_key = [&](const std::string& json, const eql::seq::KeyField& f) {
-    keys.read(parsed(json), {f}, 100, overflow);
+    keys.read(eql::testing::event(json), {f}, 100, overflow);
     REQUIRE(keys.size() == 1);
     return keys.materialize(0);
   };

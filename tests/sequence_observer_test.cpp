@@ -10,17 +10,13 @@
 
 #include "eql/parser.h"
 #include "eql/sequence.h"
+#include "eval_builder.h"
 
 namespace {
 
 eql::EventRef event(int id, std::int64_t millis, const std::string& category, const std::string& host) {
   std::string json = R"({"event": {"category": ")" + category + R"("}, "host": {"id": ")" + host + R"("}})";
-  std::string error;
-  auto parsed = eql::parse_event(json, error);
-  REQUIRE_MESSAGE(parsed.has_value(), error);
-  parsed->timestamp = millis * 1'000'000;
-  parsed->ordinal = static_cast<std::uint64_t>(id);
-  return std::make_shared<const eql::Event>(std::move(*parsed));
+  return eql::testing::timed_event(json, millis, static_cast<std::uint64_t>(id));
 }
 
 // Each call as one line: "expired [1] term 1 key h1 at 3 over 500ms".

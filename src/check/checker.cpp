@@ -489,66 +489,67 @@ class Checker {
     if (call.case_insensitive && !signature->accepts_tilde) {
       error("check.function-tilde", call.name_span,
             "`" + name + "` has no case-insensitive form `" + name + "~`",
-            "only between, endsWith, indexOf, startsWith and stringContains take `~`");
+            "only " + tilde_functions_text() + " take `~`");
     }
     if (args.size() < signature->min_args || args.size() > signature->max_args) {
       std::string expected = arity_text(*signature);
       error("check.function-arity", expr.span,
             "`" + name + "` takes " + expected + " argument" + (expected == "1" ? "" : "s") + ", not " +
                 std::to_string(args.size()));
-      return ValueType::computed(result_family(name), &expr);
+      return ValueType::computed(family_of(signature->result), &expr);
     }
-    check_arguments(call, name, args);
-    return ValueType::computed(result_family(name), &expr);
+    if (signature->function == Function::CidrMatch) {
+      check_cidr_match(call, args);
+    } else {
+      check_arguments(call, *signature, args);
+    }
+    return ValueType::computed(family_of(signature->result), &expr);
   }
 
-  static TypeFamily result_family(const std::string& name) {
-    if (name == "between" || name == "concat" || name == "string" || name == "substring") return TypeFamily::String;
-    if (name == "cidrMatch" || name == "endsWith" || name == "startsWith" || name == "stringContains")
-      return TypeFamily::Boolean;
+  // What the table's kinds are among the schema's families. No result is Any, and Any
+  // arguments are not checked: it maps to Number only to be total.
+  static TypeFamily family_of(ValueClass value) {
+    switch (value) {
+      case ValueClass::String: return TypeFamily::String;
+      case ValueClass::Boolean: return TypeFamily::Boolean;
+      case ValueClass::Ip: return TypeFamily::Ip;
+      case ValueClass::Number: case ValueClass::Any: break;
+    }
     return TypeFamily::Number;
   }
 
-  void check_arguments(const ast::Call& call, const std::string& name, const std::vector<ValueType>& args) {
-    if (name == "cidrMatch") {
-      const ValueType& address = args[0];
-      if (address.known() && address.family != TypeFamily::Ip) {
-        error("check.function-argument", call.args[0]->span,
-              "cidrMatch needs an ip field; " + describe(address, true), "cidrMatch tests ip fields such as source.ip");
-      }
-      for (std::size_t i = 1; i < args.size(); ++i) {
-        const auto* block = call.args[i]->as<ast::StringLiteral>();
-        if (!block) {
-          error("check.function-argument", call.args[i]->span,
-                "cidrMatch takes constant address blocks such as \"10.0.0.0/8\" after the field");
-          continue;
-        }
-        std::string problem = cidr_error(block->value);
-        if (!problem.empty()) {
-          error("check.invalid-cidr", call.args[i]->span, "invalid CIDR \"" + shorten(block->value) + "\": " + problem,
-                "write an address block such as \"192.168.0.0/16\" or \"fe80::/10\"");
-        }
-      }
-      return;
+  void check_cidr_match(const ast::Call& call, const std::vector<ValueType>& args) {
+    const ValueType& address = args[0];
+    if (address.known() && address.family != TypeFamily::Ip) {
+      error("check.function-argument", call.args[0]->span,
+            "cidrMatch needs an ip field; " + describe(address, true), "cidrMatch tests ip fields such as source.ip");
     }
-    if (name == "concat" || name == "string") return;  // any value
-    // Which arguments are strings and which numbers.
-    std::string kinds;  // one letter per argument: s string, n number, b boolean
-    if (name == "between") kinds = "sssb";
-    else if (name == "endsWith" || name == "startsWith" || name == "stringContains") kinds = "ss";
-    else if (name == "indexOf") kinds = "ssn";
-    else if (name == "length") kinds = "s";
-    else if (name == "substring") kinds = "snn";
-    else if (name == "number") kinds = "sn";
-    else kinds = "nn";  // add, subtract, multiply, divide, modulo
-    for (std::size_t i = 0; i < args.size() && i < kinds.size(); ++i) {
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      const auto* block = call.args[i]->as<ast::StringLiteral>();
+      if (!block) {
+        error("check.function-argument", call.args[i]->span,
+              "cidrMatch takes constant address blocks such as \"10.0.0.0/8\" after the field");
+        continue;
+      }
+      std::string problem = cidr_error(block->value);
+      if (!problem.empty()) {
+        error("check.invalid-cidr", call.args[i]->span, "invalid CIDR \"" + shorten(block->value) + "\": " + problem,
+              "write an address block such as \"192.168.0.0/16\" or \"fe80::/10\"");
+      }
+    }
+  }
+
+  // Each argument against what the function's signature says it must be.
+  void check_arguments(const ast::Call& call, const FunctionSignature& signature, const std::vector<ValueType>& args) {
+    for (std::size_t i = 0; i < args.size() && i < std::size(signature.arguments); ++i) {
       const ValueType& arg = args[i];
-      if (!arg.known()) continue;
-      TypeFamily wanted = kinds[i] == 's' ? TypeFamily::String : kinds[i] == 'n' ? TypeFamily::Number : TypeFamily::Boolean;
+      if (signature.arguments[i] == ValueClass::Any || !arg.known()) continue;
+      TypeFamily wanted = family_of(signature.arguments[i]);
       if (arg.family == wanted) continue;
       std::string wanted_text(family_description(wanted));
       error("check.function-argument", call.args[i]->span,
-            "the " + std::string(ordinal(i)) + " argument of `" + name + "` must be " + wanted_text + ", " + but(arg));
+            "the " + std::string(ordinal(i)) + " argument of `" + std::string(signature.name) + "` must be " +
+                wanted_text + ", " + but(arg));
     }
   }
 

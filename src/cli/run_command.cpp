@@ -631,32 +631,8 @@ void print_index_filing(std::FILE* out, const RuleRunner& runner) {
   }
 }
 
-}  // namespace
-
-int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal, RunService* service) {
-  RunCommandOptions options;
-  bool help = false;
-  if (auto error = parse_arguments(args, options, help)) {
-    std::fputs(usage_text("run", *error).c_str(), err);
-    return kExitUsage;
-  }
-  if (help) {
-    std::fputs(kRunUsage, out);
-    return kExitOk;
-  }
-  const bool err_color = options.color == "always" || (options.color == "auto" && err == stderr && stderr_is_terminal());
-  const bool out_color = options.color == "always" || (options.color == "auto" && out_is_terminal);
-  auto started = std::chrono::steady_clock::now();
-
-  // Load, then compile every selected EQL rule; every rule that cannot run is said why.
-  LoadedRules loaded = load_rule_paths(options.rule_paths);
-  for (const std::string& problem : loaded.io_errors) std::fprintf(err, "eql run: %s\n", problem.c_str());
-  if (!loaded.io_errors.empty()) return kExitUsage;
-  std::vector<std::string> selection_problems = selection_errors(loaded.files, options.selection);
-  for (const std::string& problem : selection_problems) std::fprintf(err, "eql run: %s\n", problem.c_str());
-  if (!selection_problems.empty()) return kExitUsage;
-  for (const std::string& warning : rule_id_warnings(loaded.files)) std::fprintf(err, "eql run: %s\n", warning.c_str());
-
+// The runner's options from the command's: the order of events, its windows and limits.
+RunnerOptions runner_options_of(const RunCommandOptions& options) {
   bool ordered_by_stream = options.order ? *options.order == RunnerOptions::Order::Stream
                                          : std::all_of(options.inputs.begin(), options.inputs.end(),
                                                        [](const Input& input) { return input.path == "-"; });
@@ -676,6 +652,139 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   runner_options.max_processes = options.max_processes;
   runner_options.max_samples_per_key = options.max_samples_per_key;
   runner_options.ignore_index = options.ignore_index;
+  return runner_options;
+}
+
+// The rule files of --rules; false, with every reason on `err`, when they cannot be read
+// or the selection names rules they do not have.
+bool load_rules(const RunCommandOptions& options, std::FILE* err, LoadedRules& loaded) {
+  loaded = load_rule_paths(options.rule_paths);
+  for (const std::string& problem : loaded.io_errors) std::fprintf(err, "eql run: %s\n", problem.c_str());
+  if (!loaded.io_errors.empty()) return false;
+  std::vector<std::string> selection_problems = selection_errors(loaded.files, options.selection);
+  for (const std::string& problem : selection_problems) std::fprintf(err, "eql run: %s\n", problem.c_str());
+  if (!selection_problems.empty()) return false;
+  for (const std::string& warning : rule_id_warnings(loaded.files)) std::fprintf(err, "eql run: %s\n", warning.c_str());
+  return true;
+}
+
+// Events are read for the fields the rules look at: the others are parsed, not filed
+// (docs/performance.md). The reader's ordering fields and what the writer and the
+// --threads partitioning read come with them.
+void select_fields_read(RunCommandOptions& options, const RuleRunner& runner, const AlertWriter& writer) {
+  if (options.read_all_fields) return;
+  std::vector<std::string> fields = runner.fields_read();
+  for (std::string& field : writer.fields_read()) fields.push_back(std::move(field));
+  for (const std::string* field : {&options.read.timestamp_field, &options.read.tiebreaker_field, &options.partition_by}) {
+    if (!field->empty()) fields.push_back(*field);
+  }
+  options.read.fields = std::make_shared<const FieldSelection>(fields);
+}
+
+// What the pass over the inputs leaves for the summary and the exit code.
+struct PassOutcome {
+  std::uint64_t alerts = 0;
+  std::vector<std::uint64_t> alerts_per_rule;
+  ParallelTotals totals;  // counters over every runner: events, rule evaluations, sequence events ignored
+  std::string reread_note;  // why the sequence rules read the input twice, if they did
+  std::uint64_t skipped_lines = 0;
+  bool io_error = false;
+  bool progress_shown = false;
+};
+
+// The pass through the one runner. A live stream has its alerts written as they are
+// decided, and the reorder windows let go of what has waited --max-delay (docs/run.md,
+// "Live streams").
+void run_one_runner(RuleRunner& runner, const RunCommandOptions& options, std::FILE* out, std::FILE* err,
+                    std::chrono::steady_clock::time_point started, const ParallelRun::Format& format_alert,
+                    const ParallelRun::Write& write_text, PassOutcome& pass) {
+  pass.alerts_per_rule.assign(runner.rule_count(), 0);
+  runner.set_alert_sink([&](Alert&& alert) {
+    ++pass.alerts;
+    ++pass.alerts_per_rule[alert.rule];
+    write_text(format_alert(alert, runner.rule(alert.rule)));
+  });
+  LiveReadOptions live;
+  live.waiting = [&] {
+    runner.release_overdue();
+    std::fflush(out);
+  };
+  auto push = [&](Event&& event, const std::string& index) { runner.push(std::move(event), index); };
+  FirstPass first = read_inputs(options, err, started, [&] { return pass.alerts; }, push, live);
+  pass.io_error = first.io_error;
+  pass.skipped_lines = first.skipped_lines;
+  pass.progress_shown = first.progress_shown;
+  if (const std::optional<OutOfOrder>& why = runner.out_of_order()) {
+    pass.reread_note = describe_out_of_order(*why, options, first.events_per_input);
+    runner.begin_second_pass();
+    pass.io_error |= !read_again(options, first.events_per_input, err, push);
+  }
+  runner.finish();
+  pass.totals.events = runner.stats().events;
+  pass.totals.add(runner);
+}
+
+// The pass through the workers of --threads.
+void run_workers(ParallelRun& parallel, const RunCommandOptions& options, bool optimistic, std::FILE* err,
+                 std::chrono::steady_clock::time_point started, PassOutcome& pass) {
+  auto push = [&](Event&& event, const std::string& index) { parallel.push(std::move(event), index); };
+  FirstPass first = read_inputs(options, err, started, [&] { return parallel.alerts_written(); }, push, {});
+  pass.io_error = first.io_error;
+  pass.skipped_lines = first.skipped_lines;
+  pass.progress_shown = first.progress_shown;
+  if (optimistic) {
+    if (std::optional<OutOfOrder> why = parallel.end_first_pass()) {
+      pass.reread_note = describe_out_of_order(*why, options, first.events_per_input);
+      parallel.begin_second_pass();
+      pass.io_error |= !read_again(options, first.events_per_input, err, push);
+    }
+  }
+  parallel.finish();
+  pass.totals = parallel.totals();
+  pass.alerts = parallel.alerts_written();
+  pass.alerts_per_rule = pass.totals.alerts_per_rule;
+}
+
+// The workers of --threads over the runners, each rule spread by the plan for
+// --partition-by (said on `err` unless --quiet).
+std::unique_ptr<ParallelRun> start_workers(std::vector<std::unique_ptr<RuleRunner>> runners,
+                                           const RunCommandOptions& options, const SchemaFieldTypes& schema_types,
+                                           const ParallelRun::Format& format_alert,
+                                           const ParallelRun::Write& write_text, std::FILE* err) {
+  RuleSpreadPlan plan = plan_rule_spread(*runners.front(), options.partition_by, schema_types);
+  if (!options.quiet) {
+    std::size_t partitioned = std::count(plan.spread.begin(), plan.spread.end(), RuleSpread::Partitioned);
+    std::size_t designated = std::count(plan.spread.begin(), plan.spread.end(), RuleSpread::Designated);
+    std::fprintf(err,
+                 "eql run: %zu threads partitioned by %s: %zu sequence and sample rules join on it, "
+                 "%zu others are shared out, each to one worker that sees every event\n",
+                 runners.size(), options.partition_by.c_str(), partitioned, designated);
+  }
+  return std::make_unique<ParallelRun>(std::move(runners), std::move(plan), options.partition_by, schema_types,
+                                       format_alert, write_text);
+}
+
+}  // namespace
+
+int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_terminal, RunService* service) {
+  RunCommandOptions options;
+  bool help = false;
+  if (auto error = parse_arguments(args, options, help)) {
+    std::fputs(usage_text("run", *error).c_str(), err);
+    return kExitUsage;
+  }
+  if (help) {
+    std::fputs(kRunUsage, out);
+    return kExitOk;
+  }
+  const bool err_color = options.color == "always" || (options.color == "auto" && err == stderr && stderr_is_terminal());
+  const bool out_color = options.color == "always" || (options.color == "auto" && out_is_terminal);
+  auto started = std::chrono::steady_clock::now();
+
+  // Load, then compile every selected EQL rule; every rule that cannot run is said why.
+  LoadedRules loaded;
+  if (!load_rules(options, err, loaded)) return kExitUsage;
+  RunnerOptions runner_options = runner_options_of(options);
   // Field types from the embedded schemas (and --schema files), as `eql query` uses them:
   // dates, ips and versions compare as Elasticsearch compares them.
   CheckContext check;
@@ -703,110 +812,42 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
                      [out](const std::string& text) { std::fwrite(text.data(), 1, text.size(), out); });
   const bool table_hides_building_blocks =
       options.format == AlertFormat::Table && options.selection.building_blocks == BuildingBlocks::Default;
-  auto format_alert = [&writer, table_hides_building_blocks](const Alert& alert, const Rule& rule) {
+  const ParallelRun::Format format_alert = [&writer, table_hides_building_blocks](const Alert& alert,
+                                                                                   const Rule& rule) {
     return table_hides_building_blocks && is_building_block(rule) ? std::string() : writer.format(alert, rule);
   };
-  auto write_text = [&writer](const std::string& text) {
+  const ParallelRun::Write write_text = [&writer](const std::string& text) {
     if (!text.empty()) writer.add(text);
   };
   if (service) return service->serve(runner, format_alert, out, err);  // e.g. --kafka (src/kafka/)
-  // Events are read for the fields the rules look at: the others are parsed, not filed
-  // (docs/performance.md). The reader's ordering fields and what the writer and the
-  // --threads partitioning read come with them.
-  if (!options.read_all_fields) {
-    std::vector<std::string> fields = runner.fields_read();
-    for (std::string& field : writer.fields_read()) fields.push_back(std::move(field));
-    for (const std::string* field : {&options.read.timestamp_field, &options.read.tiebreaker_field, &options.partition_by}) {
-      if (!field->empty()) fields.push_back(*field);
-    }
-    options.read.fields = std::make_shared<const FieldSelection>(fields);
-  }
+  select_fields_read(options, runner, writer);
   writer.begin();
+  PassOutcome pass;
   std::unique_ptr<ParallelRun> parallel;
-  std::uint64_t alerts = 0;
-  std::vector<std::uint64_t> alerts_per_rule(runner.rule_count(), 0);
   if (runners.size() > 1) {
-    RuleSpreadPlan plan = plan_rule_spread(runner, options.partition_by, schema_types);
-    if (!options.quiet) {
-      std::size_t partitioned = std::count(plan.spread.begin(), plan.spread.end(), RuleSpread::Partitioned);
-      std::size_t designated = std::count(plan.spread.begin(), plan.spread.end(), RuleSpread::Designated);
-      std::fprintf(err,
-                   "eql run: %zu threads partitioned by %s: %zu sequence and sample rules join on it, "
-                   "%zu others are shared out, each to one worker that sees every event\n",
-                   runners.size(), options.partition_by.c_str(), partitioned, designated);
-    }
-    parallel = std::make_unique<ParallelRun>(std::move(runners), std::move(plan), options.partition_by,
-                                             schema_types, format_alert, write_text);
+    parallel = start_workers(std::move(runners), options, schema_types, format_alert, write_text, err);
+    run_workers(*parallel, options, runner_options.optimistic, err, started, pass);
   } else {
-    runner.set_alert_sink([&](Alert&& alert) {
-      ++alerts;
-      ++alerts_per_rule[alert.rule];
-      write_text(format_alert(alert, runner.rule(alert.rule)));
-    });
-  }
-  // A live stream: alerts are written as they are decided, and the reorder windows let go
-  // of what has waited --max-delay (docs/run.md, "Live streams").
-  LiveReadOptions live;
-  if (!parallel) live.waiting = [&] {
-    runner.release_overdue();
-    std::fflush(out);
-  };
-  FirstPass first = read_inputs(
-      options, err, started, [&] { return parallel ? parallel->alerts_written() : alerts; },
-      [&](Event&& event, const std::string& index) {
-        if (parallel) parallel->push(std::move(event), index);
-        else runner.push(std::move(event), index);
-      },
-      live);
-  bool io_error = first.io_error;
-  const std::uint64_t skipped_lines = first.skipped_lines;
-  const std::vector<std::uint64_t>& events_per_input = first.events_per_input;
-  const bool progress_shown = first.progress_shown;
-  // Counters over every runner: events, rule evaluations, sequence events ignored.
-  ParallelTotals totals;
-  std::string reread_note;  // why the sequence rules read the input twice, if they did
-  if (parallel) {
-    if (runner_options.optimistic) {
-      if (std::optional<OutOfOrder> why = parallel->end_first_pass()) {
-        reread_note = describe_out_of_order(*why, options, events_per_input);
-        parallel->begin_second_pass();
-        io_error |= !read_again(options, events_per_input, err,
-                                [&](Event&& event, const std::string& index) { parallel->push(std::move(event), index); });
-      }
-    }
-    parallel->finish();
-    totals = parallel->totals();
-    alerts = parallel->alerts_written();
-    alerts_per_rule = totals.alerts_per_rule;
-  } else {
-    if (const std::optional<OutOfOrder>& why = runner.out_of_order()) {
-      reread_note = describe_out_of_order(*why, options, events_per_input);
-      runner.begin_second_pass();
-      io_error |= !read_again(options, events_per_input, err,
-                              [&](Event&& event, const std::string& index) { runner.push(std::move(event), index); });
-    }
-    runner.finish();
-    totals.events = runner.stats().events;
-    totals.add(runner);
+    run_one_runner(runner, options, out, err, started, format_alert, write_text, pass);
   }
   writer.finish();
   std::fflush(out);
-  if (progress_shown) std::fputs("\r\x1b[K", err);
-  auto rule_at = [&](std::size_t index) -> const Rule& { return parallel ? parallel->rule(index) : runner.rule(index); };
+  if (pass.progress_shown) std::fputs("\r\x1b[K", err);
 
   if (!options.quiet) {
     SummaryFacts facts;
-    facts.alerts = alerts;
-    facts.skipped_lines = skipped_lines;
+    facts.alerts = pass.alerts;
+    facts.skipped_lines = pass.skipped_lines;
     facts.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    facts.reread_note = reread_note;
+    facts.reread_note = pass.reread_note;
     facts.max_pending = options.max_pending;
     facts.max_processes = options.max_processes;
-    print_summary(err, totals, alerts_per_rule, rule_at, facts);
+    auto rule_at = [&](std::size_t index) -> const Rule& { return parallel ? parallel->rule(index) : runner.rule(index); };
+    print_summary(err, pass.totals, pass.alerts_per_rule, rule_at, facts);
   }
-  if (io_error) return kExitUsage;
+  if (pass.io_error) return kExitUsage;
   if (options.strict_rules && (compiled.counts.refused || compiled.counts.with_errors)) return kExitFindings;
-  return options.fail_on_alert && alerts > 0 ? kExitFindings : kExitOk;
+  return options.fail_on_alert && pass.alerts > 0 ? kExitFindings : kExitOk;
 }
 
 int run_run(Args args) { return run_rules_command(args, stdout, stderr, stdout_is_terminal()); }

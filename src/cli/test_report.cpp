@@ -5,11 +5,15 @@
 
 #include "common/plural.h"
 #include "cli/test_report.h"
+#include "report/json_output.h"
 #include "eql/value.h"
 
 namespace eql::cli {
 
 namespace {
+
+using report::append_json_string;
+using report::append_json_strings;
 
 struct Totals {
   std::size_t passed = 0;
@@ -180,32 +184,26 @@ std::string junit_report(const std::vector<FileReport>& files) {
   return out + "</testsuites>\n";
 }
 
-void json_string(std::string& out, std::string_view text) { append_json(out, Value::of_string(text)); }
-
 void json_alerts(std::string& out, const std::vector<std::vector<std::string>>& alerts) {
   out += '[';
   for (std::size_t i = 0; i < alerts.size(); ++i) {
-    out += i ? ",[" : "[";
-    for (std::size_t j = 0; j < alerts[i].size(); ++j) {
-      if (j) out += ',';
-      json_string(out, alerts[i][j]);
-    }
-    out += ']';
+    if (i) out += ',';
+    append_json_strings(out, alerts[i]);
   }
   out += ']';
 }
 
 void json_text_or_null(std::string& out, const std::string& text) {
   if (text.empty()) out += "null";
-  else json_string(out, text);
+  else append_json_string(out, text);
 }
 
 void json_case(std::string& out, const CaseReport& test_case) {
   static const char* const kStatus[] = {"pass", "fail", "error"};
   out += "{\"name\":";
-  json_string(out, test_case.name);
+  append_json_string(out, test_case.name);
   out += ",\"status\":";
-  json_string(out, kStatus[static_cast<int>(test_case.status)]);
+  append_json_string(out, kStatus[static_cast<int>(test_case.status)]);
   out += ",\"expected_alerts\":" + std::to_string(test_case.expected_alerts) + ",\"expected_alert_events\":";
   if (test_case.expected_events) json_alerts(out, *test_case.expected_events);
   else out += "null";
@@ -224,11 +222,11 @@ void json_rules(std::string& out, const char* key, const std::vector<CoveredRule
   out += "\":[";
   for (std::size_t i = 0; i < rules.size(); ++i) {
     out += i ? ",{\"file\":" : "{\"file\":";
-    json_string(out, rules[i].file);
+    append_json_string(out, rules[i].file);
     out += ",\"rule_id\":";
-    json_string(out, rules[i].rule_id);
+    append_json_string(out, rules[i].rule_id);
     out += ",\"name\":";
-    json_string(out, rules[i].name);
+    append_json_string(out, rules[i].name);
     out += '}';
   }
   out += ']';
@@ -239,7 +237,7 @@ std::string json_report(const std::vector<FileReport>& files, const std::optiona
   for (std::size_t i = 0; i < files.size(); ++i) {
     const FileReport& file = files[i];
     out += i ? ",{\"file\":" : "{\"file\":";
-    json_string(out, file.path);
+    append_json_string(out, file.path);
     out += file.rules_file ? ",\"kind\":\"rules\"" : ",\"kind\":\"test\"";
     out += ",\"rule_file\":";
     json_text_or_null(out, file.rule_file);

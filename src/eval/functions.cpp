@@ -76,189 +76,244 @@ Value number_from_text(std::string_view text, std::optional<std::int64_t> base) 
   return Value::of_int(negative ? -signed_value : signed_value);
 }
 
+// ---- the evaluators: one per function, in the order of eql::functions() ----
+
+using Args = std::span<const Value>;
+using Scratch = EvalContext::Scratch;
+
+// Whether one of the first `count` arguments (those a function needs) is null.
+bool any_null(Args args, std::size_t count) {
+  for (std::size_t i = 0; i < count && i < args.size(); ++i) {
+    if (args[i].is_null()) return true;
+  }
+  return false;
+}
+
+// add, subtract, multiply, divide, modulo: integers stay integers (null on overflow, as
+// Elasticsearch's exact arithmetic), anything else is a double; no division by zero.
+template <Op op>
+Value arithmetic(const Node&, Args args, Scratch&) {
+  if (any_null(args, 2)) return Value::null();
+  const Value& a = args[0];
+  const Value& b = args[1];
+  if (!a.is_number() || !b.is_number()) return Value::null();
+  if (a.kind == ValueKind::Int && b.kind == ValueKind::Int) {
+    std::int64_t x = a.integer, y = b.integer, r = 0;
+    if constexpr (op == Op::Add) return __builtin_add_overflow(x, y, &r) ? Value::null() : Value::of_int(r);
+    if constexpr (op == Op::Sub) return __builtin_sub_overflow(x, y, &r) ? Value::null() : Value::of_int(r);
+    if constexpr (op == Op::Mul) return __builtin_mul_overflow(x, y, &r) ? Value::null() : Value::of_int(r);
+    if constexpr (op == Op::Div) return (y == 0 || (x == INT64_MIN && y == -1)) ? Value::null() : Value::of_int(x / y);
+    if constexpr (op == Op::Mod) return y == 0 ? Value::null() : Value::of_int(y == -1 ? 0 : x % y);
+  }
+  double x = a.as_double(), y = b.as_double();
+  if constexpr (op == Op::Add) return Value::of_double(x + y);
+  if constexpr (op == Op::Sub) return Value::of_double(x - y);
+  if constexpr (op == Op::Mul) return Value::of_double(x * y);
+  if constexpr (op == Op::Div) return y == 0 ? Value::null() : Value::of_double(x / y);
+  if constexpr (op == Op::Mod) return y == 0 ? Value::null() : Value::of_double(std::fmod(x, y));
+}
+
+Value between(const Node& node, Args args, Scratch& scratch) {
+  if (any_null(args, 3)) return Value::null();
+  bool greedy = false;
+  if (args.size() > 3) {
+    if (args[3].kind == ValueKind::Bool) greedy = args[3].boolean;
+    else if (!args[3].is_null()) return Value::null();
+  }
+  const bool ci = node.case_insensitive;
+  std::string_view source, left, right;
+  text_of(args[0], scratch, source);
+  text_of(args[1], scratch, left);
+  text_of(args[2], scratch, right);
+  decode(source, ci, scratch.code_points_a, &scratch.offsets_a);
+  decode(left, ci, scratch.code_points_b, nullptr);
+  std::size_t start = find_sequence(scratch.code_points_a, scratch.code_points_b, 0);
+  if (start == std::string::npos) return Value::of_string(source.substr(0, 0));
+  start += scratch.code_points_b.size();
+  decode(right, ci, scratch.code_points_b, nullptr);
+  std::size_t end;
+  if (greedy) {
+    end = rfind_sequence(scratch.code_points_a, scratch.code_points_b);
+    if (end != std::string::npos && end < start) end = std::string::npos;
+  } else {
+    end = find_sequence(scratch.code_points_a, scratch.code_points_b, start);
+  }
+  if (end == std::string::npos) return Value::of_string(source.substr(0, 0));
+  std::size_t begin_byte = scratch.offsets_a[start], end_byte = scratch.offsets_a[end];
+  return Value::of_string(source.substr(begin_byte, end_byte - begin_byte));
+}
+
+Value cidr_match(const Node& node, Args args, Scratch& scratch) {
+  if (args[0].is_null()) return Value::null();
+  std::string_view text;
+  if (!text_of(args[0], scratch, text)) return Value::null();
+  auto address = parse_ip(text);
+  if (!address) return Value::of_bool(false);
+  for (const CidrBlock& block : node.cidrs) {
+    if (block.contains(*address)) return Value::of_bool(true);
+  }
+  // Blocks that were not constants at compile time.
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i].is_null()) return Value::null();
+    std::string_view cidr;
+    text_of(args[i], scratch, cidr);
+    auto block = parse_cidr(cidr);
+    if (block && block->contains(*address)) return Value::of_bool(true);
+  }
+  return Value::of_bool(false);
+}
+
+Value concat(const Node&, Args args, Scratch& scratch) {
+  std::string& out = scratch.text_buffer;
+  out.clear();
+  for (const Value& v : args) {
+    if (v.is_null()) return Value::null();
+    std::string_view text;
+    text_of(v, scratch, text);
+    out.append(text);
+  }
+  return Value::of_string(scratch.arena.store(out));
+}
+
+// Where startsWith, endsWith and stringContains look for their substring.
+enum class Where { Start, End, Anywhere };
+
+template <Where where>
+Value has_substring(const Node& node, Args args, Scratch& scratch) {
+  if (any_null(args, 2)) return Value::null();
+  std::string_view source, sub;
+  text_of(args[0], scratch, source);
+  text_of(args[1], scratch, sub);
+  if (!node.case_insensitive) {
+    if constexpr (where == Where::Start) return Value::of_bool(source.substr(0, sub.size()) == sub);
+    if constexpr (where == Where::End)
+      return Value::of_bool(sub.size() <= source.size() && source.substr(source.size() - sub.size()) == sub);
+    if constexpr (where == Where::Anywhere) return Value::of_bool(source.find(sub) != std::string_view::npos);
+  }
+  decode(source, true, scratch.code_points_a, nullptr);
+  decode(sub, true, scratch.code_points_b, nullptr);
+  const auto& hay = scratch.code_points_a;
+  const auto& needle = scratch.code_points_b;
+  if (needle.size() > hay.size()) return Value::of_bool(false);
+  if constexpr (where == Where::Start) return Value::of_bool(std::equal(needle.begin(), needle.end(), hay.begin()));
+  if constexpr (where == Where::End)
+    return Value::of_bool(std::equal(needle.begin(), needle.end(), hay.end() - static_cast<std::ptrdiff_t>(needle.size())));
+  if constexpr (where == Where::Anywhere) return Value::of_bool(find_sequence(hay, needle, 0) != std::string::npos);
+}
+
+Value index_of(const Node& node, Args args, Scratch& scratch) {
+  if (any_null(args, 2)) return Value::null();
+  std::int64_t start = 0;
+  if (args.size() > 2) {
+    if (args[2].is_null()) return Value::null();
+    auto given = integer_of(args[2]);
+    if (!given) return Value::null();
+    start = std::max<std::int64_t>(*given, 0);
+  }
+  std::string_view source, sub;
+  text_of(args[0], scratch, source);
+  text_of(args[1], scratch, sub);
+  decode(source, node.case_insensitive, scratch.code_points_a, nullptr);
+  decode(sub, node.case_insensitive, scratch.code_points_b, nullptr);
+  if (static_cast<std::uint64_t>(start) > scratch.code_points_a.size()) return Value::null();
+  std::size_t at = find_sequence(scratch.code_points_a, scratch.code_points_b, static_cast<std::size_t>(start));
+  if (at == std::string::npos) return Value::null();
+  return Value::of_int(static_cast<std::int64_t>(at));
+}
+
+Value length(const Node&, Args args, Scratch& scratch) {
+  std::string_view text;
+  if (!text_of(args[0], scratch, text)) return Value::null();
+  return Value::of_int(static_cast<std::int64_t>(text::count_code_points(text)));
+}
+
+Value number(const Node&, Args args, Scratch& scratch) {
+  if (args[0].is_null()) return Value::null();
+  std::optional<std::int64_t> base;
+  if (args.size() > 1 && !args[1].is_null()) {
+    base = integer_of(args[1]);
+    if (!base) return Value::null();
+  }
+  if (args[0].is_number()) return args[0];
+  std::string_view text;
+  if (!text_of(args[0], scratch, text)) return Value::null();
+  return number_from_text(text, base);
+}
+
+Value string(const Node&, Args args, Scratch& scratch) {
+  std::string_view text;
+  if (!text_of(args[0], scratch, text)) return Value::null();
+  return Value::of_string(text);
+}
+
+Value substring(const Node&, Args args, Scratch& scratch) {
+  if (args[0].is_null()) return Value::null();
+  std::string_view source;
+  text_of(args[0], scratch, source);
+  decode(source, false, scratch.code_points_a, &scratch.offsets_a);
+  auto length = static_cast<std::int64_t>(scratch.code_points_a.size());
+  auto start_given = args.size() > 1 ? integer_of(args[1]) : std::optional<std::int64_t>(0);
+  if (args.size() > 1 && args[1].is_null()) start_given = 0;
+  if (!start_given) return Value::null();
+  std::int64_t start = *start_given, end = length;
+  if (args.size() > 2 && !args[2].is_null()) {
+    auto end_given = integer_of(args[2]);
+    if (!end_given) return Value::null();
+    end = *end_given;
+  }
+  // Python-style slicing.
+  if (start < 0) start = std::max<std::int64_t>(start + length, 0);
+  if (end < 0) end = std::max<std::int64_t>(end + length, 0);
+  start = std::min(start, length);
+  end = std::min(end, length);
+  if (start >= end) return Value::of_string(source.substr(0, 0));
+  std::size_t begin_byte = scratch.offsets_a[static_cast<std::size_t>(start)];
+  std::size_t end_byte = scratch.offsets_a[static_cast<std::size_t>(end)];
+  return Value::of_string(source.substr(begin_byte, end_byte - begin_byte));
+}
+
+// One function's evaluation over its evaluated arguments; `node` carries `~` and
+// cidrMatch's constant blocks.
+using Evaluator = Value (*)(const Node& node, Args args, Scratch& scratch);
+
+struct FunctionEvaluator {
+  Function function;
+  Evaluator evaluate;
+};
+
+// Indexed by Function, like the table of signatures (eql/functions.h): a new function is
+// an entry there and one here.
+constexpr FunctionEvaluator kEvaluators[] = {
+    {Function::Add, arithmetic<Op::Add>},
+    {Function::Between, between},
+    {Function::CidrMatch, cidr_match},
+    {Function::Concat, concat},
+    {Function::Divide, arithmetic<Op::Div>},
+    {Function::EndsWith, has_substring<Where::End>},
+    {Function::IndexOf, index_of},
+    {Function::Length, length},
+    {Function::Modulo, arithmetic<Op::Mod>},
+    {Function::Multiply, arithmetic<Op::Mul>},
+    {Function::Number, number},
+    {Function::StartsWith, has_substring<Where::Start>},
+    {Function::String, string},
+    {Function::StringContains, has_substring<Where::Anywhere>},
+    {Function::Substring, substring},
+    {Function::Subtract, arithmetic<Op::Sub>},
+};
+
+constexpr bool indexed_by_function() {
+  for (std::size_t i = 0; i < std::size(kEvaluators); ++i) {
+    if (static_cast<std::size_t>(kEvaluators[i].function) != i) return false;
+  }
+  return std::size(kEvaluators) == kFunctionCount;
+}
+static_assert(indexed_by_function(), "one evaluator per Function, in the order of the enumeration");
+
 }  // namespace
 
 Value call_function(const Node& node, std::span<const Value> args, EvalContext::Scratch& scratch) {
-  const bool ci = node.case_insensitive;
-  auto any_null = [&](std::size_t n) {
-    for (std::size_t i = 0; i < n && i < args.size(); ++i) if (args[i].is_null()) return true;
-    return false;
-  };
-  switch (node.function) {
-    case Function::Add: case Function::Subtract: case Function::Multiply: case Function::Divide:
-    case Function::Modulo: {
-      if (any_null(2)) return Value::null();
-      Op op = node.function == Function::Add ? Op::Add : node.function == Function::Subtract ? Op::Sub
-            : node.function == Function::Multiply ? Op::Mul : node.function == Function::Divide ? Op::Div : Op::Mod;
-      const Value& a = args[0];
-      const Value& b = args[1];
-      if (!a.is_number() || !b.is_number()) return Value::null();
-      if (a.kind == ValueKind::Int && b.kind == ValueKind::Int) {
-        std::int64_t x = a.integer, y = b.integer, r = 0;
-        switch (op) {
-          case Op::Add: return __builtin_add_overflow(x, y, &r) ? Value::null() : Value::of_int(r);
-          case Op::Sub: return __builtin_sub_overflow(x, y, &r) ? Value::null() : Value::of_int(r);
-          case Op::Mul: return __builtin_mul_overflow(x, y, &r) ? Value::null() : Value::of_int(r);
-          case Op::Div: return (y == 0 || (x == INT64_MIN && y == -1)) ? Value::null() : Value::of_int(x / y);
-          default: return y == 0 ? Value::null() : Value::of_int(y == -1 ? 0 : x % y);
-        }
-      }
-      double x = a.as_double(), y = b.as_double();
-      switch (op) {
-        case Op::Add: return Value::of_double(x + y);
-        case Op::Sub: return Value::of_double(x - y);
-        case Op::Mul: return Value::of_double(x * y);
-        case Op::Div: return y == 0 ? Value::null() : Value::of_double(x / y);
-        default: return y == 0 ? Value::null() : Value::of_double(std::fmod(x, y));
-      }
-    }
-    case Function::Concat: {
-      std::string& out = scratch.text_buffer;
-      out.clear();
-      for (const Value& v : args) {
-        if (v.is_null()) return Value::null();
-        std::string_view text;
-        text_of(v, scratch, text);
-        out.append(text);
-      }
-      return Value::of_string(scratch.arena.store(out));
-    }
-    case Function::String: {
-      std::string_view text;
-      if (!text_of(args[0], scratch, text)) return Value::null();
-      return Value::of_string(text);
-    }
-    case Function::Length: {
-      std::string_view text;
-      if (!text_of(args[0], scratch, text)) return Value::null();
-      return Value::of_int(static_cast<std::int64_t>(text::count_code_points(text)));
-    }
-    case Function::Number: {
-      if (args[0].is_null()) return Value::null();
-      std::optional<std::int64_t> base;
-      if (args.size() > 1 && !args[1].is_null()) {
-        base = integer_of(args[1]);
-        if (!base) return Value::null();
-      }
-      if (args[0].is_number()) return args[0];
-      std::string_view text;
-      if (!text_of(args[0], scratch, text)) return Value::null();
-      return number_from_text(text, base);
-    }
-    case Function::CidrMatch: {
-      if (args[0].is_null()) return Value::null();
-      std::string_view text;
-      if (!text_of(args[0], scratch, text)) return Value::null();
-      auto address = parse_ip(text);
-      if (!address) return Value::of_bool(false);
-      for (const CidrBlock& block : node.cidrs) {
-        if (block.contains(*address)) return Value::of_bool(true);
-      }
-      // Blocks that were not constants at compile time.
-      for (std::size_t i = 1; i < args.size(); ++i) {
-        if (args[i].is_null()) return Value::null();
-        std::string_view cidr;
-        text_of(args[i], scratch, cidr);
-        auto block = parse_cidr(cidr);
-        if (block && block->contains(*address)) return Value::of_bool(true);
-      }
-      return Value::of_bool(false);
-    }
-    case Function::StartsWith: case Function::EndsWith: case Function::StringContains: {
-      if (any_null(2)) return Value::null();
-      std::string_view source, sub;
-      text_of(args[0], scratch, source);
-      text_of(args[1], scratch, sub);
-      if (!ci) {
-        if (node.function == Function::StartsWith) return Value::of_bool(source.substr(0, sub.size()) == sub);
-        if (node.function == Function::EndsWith)
-          return Value::of_bool(sub.size() <= source.size() && source.substr(source.size() - sub.size()) == sub);
-        return Value::of_bool(source.find(sub) != std::string_view::npos);
-      }
-      decode(source, true, scratch.code_points_a, nullptr);
-      decode(sub, true, scratch.code_points_b, nullptr);
-      const auto& hay = scratch.code_points_a;
-      const auto& needle = scratch.code_points_b;
-      if (needle.size() > hay.size()) return Value::of_bool(false);
-      if (node.function == Function::StartsWith) return Value::of_bool(std::equal(needle.begin(), needle.end(), hay.begin()));
-      if (node.function == Function::EndsWith)
-        return Value::of_bool(std::equal(needle.begin(), needle.end(), hay.end() - static_cast<std::ptrdiff_t>(needle.size())));
-      return Value::of_bool(find_sequence(hay, needle, 0) != std::string::npos);
-    }
-    case Function::IndexOf: {
-      if (any_null(2)) return Value::null();
-      std::int64_t start = 0;
-      if (args.size() > 2) {
-        if (args[2].is_null()) return Value::null();
-        auto given = integer_of(args[2]);
-        if (!given) return Value::null();
-        start = std::max<std::int64_t>(*given, 0);
-      }
-      std::string_view source, sub;
-      text_of(args[0], scratch, source);
-      text_of(args[1], scratch, sub);
-      decode(source, ci, scratch.code_points_a, nullptr);
-      decode(sub, ci, scratch.code_points_b, nullptr);
-      if (static_cast<std::uint64_t>(start) > scratch.code_points_a.size()) return Value::null();
-      std::size_t at = find_sequence(scratch.code_points_a, scratch.code_points_b, static_cast<std::size_t>(start));
-      if (at == std::string::npos) return Value::null();
-      return Value::of_int(static_cast<std::int64_t>(at));
-    }
-    case Function::Substring: {
-      if (args[0].is_null()) return Value::null();
-      std::string_view source;
-      text_of(args[0], scratch, source);
-      decode(source, false, scratch.code_points_a, &scratch.offsets_a);
-      auto length = static_cast<std::int64_t>(scratch.code_points_a.size());
-      auto start_given = args.size() > 1 ? integer_of(args[1]) : std::optional<std::int64_t>(0);
-      if (args.size() > 1 && args[1].is_null()) start_given = 0;
-      if (!start_given) return Value::null();
-      std::int64_t start = *start_given, end = length;
-      if (args.size() > 2 && !args[2].is_null()) {
-        auto end_given = integer_of(args[2]);
-        if (!end_given) return Value::null();
-        end = *end_given;
-      }
-      // Python-style slicing.
-      if (start < 0) start = std::max<std::int64_t>(start + length, 0);
-      if (end < 0) end = std::max<std::int64_t>(end + length, 0);
-      start = std::min(start, length);
-      end = std::min(end, length);
-      if (start >= end) return Value::of_string(source.substr(0, 0));
-      std::size_t begin_byte = scratch.offsets_a[static_cast<std::size_t>(start)];
-      std::size_t end_byte = scratch.offsets_a[static_cast<std::size_t>(end)];
-      return Value::of_string(source.substr(begin_byte, end_byte - begin_byte));
-    }
-    case Function::Between: {
-      if (any_null(3)) return Value::null();
-      bool greedy = false;
-      if (args.size() > 3) {
-        if (args[3].kind == ValueKind::Bool) greedy = args[3].boolean;
-        else if (!args[3].is_null()) return Value::null();
-      }
-      std::string_view source, left, right;
-      text_of(args[0], scratch, source);
-      text_of(args[1], scratch, left);
-      text_of(args[2], scratch, right);
-      decode(source, ci, scratch.code_points_a, &scratch.offsets_a);
-      decode(left, ci, scratch.code_points_b, nullptr);
-      std::size_t start = find_sequence(scratch.code_points_a, scratch.code_points_b, 0);
-      if (start == std::string::npos) return Value::of_string(source.substr(0, 0));
-      start += scratch.code_points_b.size();
-      decode(right, ci, scratch.code_points_b, nullptr);
-      std::size_t end;
-      if (greedy) {
-        end = rfind_sequence(scratch.code_points_a, scratch.code_points_b);
-        if (end != std::string::npos && end < start) end = std::string::npos;
-      } else {
-        end = find_sequence(scratch.code_points_a, scratch.code_points_b, start);
-      }
-      if (end == std::string::npos) return Value::of_string(source.substr(0, 0));
-      std::size_t begin_byte = scratch.offsets_a[start], end_byte = scratch.offsets_a[end];
-      return Value::of_string(source.substr(begin_byte, end_byte - begin_byte));
-    }
-  }
-  return Value::null();
+  return kEvaluators[static_cast<std::size_t>(node.function)].evaluate(node, args, scratch);
 }
 
 }  // namespace eql::detail

@@ -420,132 +420,180 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
   return read_events(path, options, sink, problem, LiveReadOptions{});
 }
 
+namespace {
+
+// An input open for reading: a live stream read as bytes come, anything else through zlib,
+// which reads plain files unchanged and inflates those that start with the gzip magic.
+class OpenInput {
+ public:
+  // Opens `path` ("-": standard input); false, with errno saying why, when it cannot.
+  bool open_path(const std::string& path, const LiveReadOptions& live) {
+    if (live.waiting && is_live_input(path)) {
+      int fd = path == "-" ? dup(STDIN_FILENO) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) live_ = std::make_unique<detail::LiveInput>(fd, live);
+    } else if (path == "-") {
+      int fd = dup(STDIN_FILENO);
+      if (fd >= 0) file_.reset(gzdopen(fd, "rb"));
+    } else {
+      file_.reset(gzopen(path.c_str(), "rb"));
+    }
+    if (file_) gzbuffer(file_.get(), 1 << 17);
+    return file_ || live_;
+  }
+
+  // Bytes into `chunk`: how many, 0 at the end, -1 on an error (said in `error`).
+  long read(char* chunk, std::size_t size, std::string& error) {
+    if (live_) return live_->read(chunk, size, error);
+    int n = gzread(file_.get(), chunk, static_cast<unsigned>(size));
+    if (n < 0) {
+      int code = 0;
+      const char* message = gzerror(file_.get(), &code);
+      error = std::string("cannot read: ") + (message ? message : "error");
+    }
+    return n;
+  }
+
+ private:
+  std::unique_ptr<detail::LiveInput> live_;
+  std::unique_ptr<gzFile_s, int (*)(gzFile)> file_{nullptr, gzclose};
+};
+
+std::string too_large(const EventReadOptions& options) {
+  return "input larger than " + std::to_string(options.max_document_bytes) + " bytes";
+}
+
+// The input cannot be read on: `message` said, the summary marked.
+ReadSummary failed(ReadSummary summary, const std::string& name, const std::string& message,
+                   const std::function<void(const InputProblem&)>& problem) {
+  problem(InputProblem{name, 0, 0, message});
+  summary.io_error = true;
+  return summary;
+}
+
+// The lines of an input: until its format is known, each is either an event on its own
+// line (then the input is NDJSON and every line goes to the sink as an event: memory stays
+// flat, `| head` can stop early) or kept, so that anything else (a JSON array, a
+// pretty-printed document, a search response) can be read whole.
+class LineEvents {
+ public:
+  LineEvents(const std::string& name, const EventReadOptions& options, const std::function<bool(Event&&)>& sink,
+             const std::function<void(const InputProblem&)>& problem)
+      : name_(name), options_(options), sink_(sink), problem_(problem) {}
+
+  ReadSummary summary;
+  bool streaming = false;  ///< the input is NDJSON
+  bool stopped = false;    ///< by the sink, or at a problem with options.stop_at_problem
+  std::string consumed;    ///< the lines read before the format was known
+
+  // Reads lines to the end, a stop, or the first line that makes the input no NDJSON;
+  // false when a line before the format was known is larger than a document may be (said).
+  bool read(ChunkedInput& input) {
+    std::string line;
+    bool too_long = false;
+    std::uint64_t line_number = 0;
+    // Until the format is known a line may be a whole one-line document (array, search
+    // response): only the document limit applies to it.
+    while (input.next_line(line, streaming ? options_.max_line_bytes : options_.max_document_bytes, too_long)) {
+      ++line_number;
+      if (too_long) {
+        if (!streaming) {
+          summary = failed(summary, name_, too_large(options_), problem_);
+          return false;
+        }
+        report_long(line_number);
+        if (stopped) break;
+        continue;
+      }
+      std::size_t first = 0;
+      if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) first = 3;
+      while (first < line.size() && is_space(line[first])) ++first;
+      if (!streaming) {
+        if (!decide_format(line, first, line_number)) break;
+        continue;
+      }
+      if (first == line.size()) continue;
+      emit_line(line, line_number);
+      if (stopped) break;
+    }
+    return true;
+  }
+
+ private:
+  // A line read before the format is known, from `first`, its first byte that is not a
+  // space: whether to read on.
+  bool decide_format(const std::string& line, std::size_t first, std::uint64_t line_number) {
+    if (first == line.size()) {  // blank lines before the first document
+      consumed += line + "\n";
+      return true;
+    }
+    if (line[first] == '{') {
+      std::string error;
+      // Without the nesting limit: a first line too deep is still one event per line,
+      // reported by emit_line, and the file is streamed.
+      auto probe = parse_event(std::string_view(line).substr(first), error, nullptr,
+                               std::numeric_limits<std::size_t>::max());
+      if (probe && !is_response(line.substr(first))) {
+        streaming = true;
+        emit_line(std::string_view(line).substr(first), line_number);
+        return !stopped;
+      }
+    }
+    consumed += line + "\n";
+    return false;  // not one event per line: the rest is read and decided on as a whole
+  }
+
+  void emit_line(std::string_view text, std::uint64_t number) {
+    std::string error;
+    std::size_t error_offset = 0;
+    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+    auto event = parse_event(text, error, &error_offset, options_.max_nesting, options_.fields);
+    if (!event) {
+      problem_(InputProblem{name_, number, error_offset + 1, event_problem(error)});
+      ++summary.skipped;
+      if (options_.stop_at_problem) stopped = true;
+      return;
+    }
+    extract_ordering(*event, options_);
+    event->ordinal = summary.events++;
+    if (!sink_(std::move(*event))) stopped = true;
+  }
+
+  void report_long(std::uint64_t number) {
+    problem_(InputProblem{name_, number, 1,
+                          "line longer than the limit of " + std::to_string(options_.max_line_bytes) +
+                              " bytes; skipped"});
+    ++summary.skipped;
+    if (options_.stop_at_problem) stopped = true;
+  }
+
+  const std::string& name_;
+  const EventReadOptions& options_;
+  const std::function<bool(Event&&)>& sink_;
+  const std::function<void(const InputProblem&)>& problem_;
+};
+
+}  // namespace
+
 ReadSummary read_events(const std::string& path, const EventReadOptions& options,
                         const std::function<bool(Event&&)>& sink,
                         const std::function<void(const InputProblem&)>& problem,
                         const LiveReadOptions& live) {
   std::string name = path == "-" ? "<stdin>" : path;
-  ReadSummary summary;
-  // A live stream is read as bytes come; anything else through zlib, which reads plain
-  // files unchanged and inflates those that start with the gzip magic.
-  std::unique_ptr<detail::LiveInput> live_input;
-  gzFile file = nullptr;
-  if (live.waiting && is_live_input(path)) {
-    int fd = path == "-" ? dup(STDIN_FILENO) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) live_input = std::make_unique<detail::LiveInput>(fd, live);
-  } else if (path == "-") {
-    int fd = dup(STDIN_FILENO);
-    if (fd >= 0) file = gzdopen(fd, "rb");
-  } else {
-    file = gzopen(path.c_str(), "rb");
+  OpenInput opened;
+  if (!opened.open_path(path, live)) {
+    return failed(ReadSummary{}, name, std::string("cannot open: ") + std::strerror(errno), problem);
   }
-  if (file == nullptr && !live_input) {
-    problem(InputProblem{name, 0, 0, std::string("cannot open: ") + std::strerror(errno)});
-    summary.io_error = true;
-    return summary;
+  ChunkedInput input(
+      [&opened](char* chunk, std::size_t size, std::string& error) { return opened.read(chunk, size, error); });
+  LineEvents lines(name, options, sink, problem);
+  if (!lines.read(input)) return lines.summary;
+  if (!input.error.empty()) return failed(lines.summary, name, input.error, problem);
+  if (lines.streaming || lines.stopped) return lines.summary;
+  if (!input.rest(lines.consumed, options.max_document_bytes)) {
+    return failed(lines.summary, name, too_large(options), problem);
   }
-  if (file) gzbuffer(file, 1 << 17);
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> closer(file, gzclose);
-  ChunkedInput input([&](char* chunk, std::size_t size, std::string& error) -> long {
-    if (live_input) return live_input->read(chunk, size, error);
-    int n = gzread(file, chunk, static_cast<unsigned>(size));
-    if (n < 0) {
-      int code = 0;
-      const char* message = gzerror(file, &code);
-      error = std::string("cannot read: ") + (message ? message : "error");
-    }
-    return n;
-  });
-
-  // NDJSON streams line by line (memory stays flat, `| head` can stop early). Anything
-  // else (a JSON array, a pretty-printed document, a search response) is read whole.
-  std::string consumed;  // the lines read before the format was known
-  std::string line;
-  bool too_long = false;
-  std::uint64_t line_number = 0;
-  bool streaming = false;
-  bool stopped = false;
-  auto emit_line = [&](std::string_view text, std::uint64_t number) {
-    std::string error;
-    std::size_t error_offset = 0;
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    auto event = parse_event(text, error, &error_offset, options.max_nesting, options.fields);
-    if (!event) {
-      problem(InputProblem{name, number, error_offset + 1, event_problem(error)});
-      ++summary.skipped;
-      if (options.stop_at_problem) stopped = true;
-      return;
-    }
-    extract_ordering(*event, options);
-    event->ordinal = summary.events++;
-    if (!sink(std::move(*event))) stopped = true;
-  };
-  auto report_long = [&](std::uint64_t number) {
-    problem(InputProblem{name, number, 1,
-                         "line longer than the limit of " + std::to_string(options.max_line_bytes) +
-                             " bytes; skipped"});
-    ++summary.skipped;
-    if (options.stop_at_problem) stopped = true;
-  };
-  // Until the format is known a line may be a whole one-line document (array, search
-  // response): only the document limit applies to it.
-  while (input.next_line(line, streaming ? options.max_line_bytes : options.max_document_bytes, too_long)) {
-    ++line_number;
-    if (too_long) {
-      if (!streaming) {
-        problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
-        summary.io_error = true;
-        return summary;
-      }
-      report_long(line_number);
-      if (stopped) break;
-      continue;
-    }
-    std::size_t first = 0;
-    if (line_number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) first = 3;
-    while (first < line.size() && is_space(line[first])) ++first;
-    if (!streaming) {
-      if (first == line.size()) {  // blank lines before the first document
-        consumed += line + "\n";
-        continue;
-      }
-      if (line[first] == '{') {
-        std::string error;
-        // Without the nesting limit: a first line too deep is still one event per line,
-        // reported by emit_line, and the file is streamed.
-        auto probe = parse_event(std::string_view(line).substr(first), error, nullptr,
-                                 std::numeric_limits<std::size_t>::max());
-        if (probe && !is_response(line.substr(first))) {
-          streaming = true;
-          emit_line(std::string_view(line).substr(first), line_number);
-          if (stopped) break;
-          continue;
-        }
-      }
-      consumed += line + "\n";
-      break;  // not one event per line: read the rest and decide on the whole text
-    }
-    if (first == line.size()) continue;
-    emit_line(line, line_number);
-    if (stopped) break;
-  }
-  if (!input.error.empty()) {
-    problem(InputProblem{name, 0, 0, input.error});
-    summary.io_error = true;
-    return summary;
-  }
-  if (streaming || stopped) return summary;
-  if (!input.rest(consumed, options.max_document_bytes)) {
-    problem(InputProblem{name, 0, 0, "input larger than " + std::to_string(options.max_document_bytes) + " bytes"});
-    summary.io_error = true;
-    return summary;
-  }
-  if (!input.error.empty()) {
-    problem(InputProblem{name, 0, 0, input.error});
-    summary.io_error = true;
-    return summary;
-  }
-  return read_events_from_text(name, consumed, options, sink, problem);
+  if (!input.error.empty()) return failed(lines.summary, name, input.error, problem);
+  return read_events_from_text(name, lines.consumed, options, sink, problem);
 }
 
 }  // namespace eql

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "report/json_output.h"
 #include "eql/event.h"
 #include "eql/source.h"
 #include "eql/value.h"
@@ -12,17 +13,6 @@
 namespace eql::report {
 
 namespace {
-
-void append_string(std::string& out, std::string_view text) { append_json(out, Value::of_string(text)); }
-
-void append_string_array(std::string& out, const std::vector<std::string>& items) {
-  out += '[';
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    append_string(out, items[i]);
-  }
-  out += ']';
-}
 
 // MITRE ids in rule order, each once: tactics, and techniques with their subtechniques.
 void mitre_ids(const Rule& rule, std::vector<std::string>& tactics, std::vector<std::string>& techniques) {
@@ -163,18 +153,18 @@ std::string csv_line(const Alert& alert, const Rule& rule) {
 // the systems and endpoint versions it is for, and what the endpoint is to do on a match.
 void append_endpoint_metadata(std::string& out, const Rule& rule) {
   out += ",\"endpoint\":{\"version\":";
-  append_string(out, rule.rule_version);
+  append_json_string(out, rule.rule_version);
   out += ",\"os_list\":";
-  append_string_array(out, rule.os_list);
+  append_json_strings(out, rule.os_list);
   out += ",\"min_endpoint_version\":";
-  append_string(out, rule.min_endpoint_version);
+  append_json_string(out, rule.min_endpoint_version);
   out += ",\"actions\":[";
   for (std::size_t i = 0; i < rule.actions.size(); ++i) {
     const EndpointAction& action = rule.actions[i];
     out += i ? ",{\"action\":" : "{\"action\":";
-    append_string(out, action.action);
+    append_json_string(out, action.action);
     out += ",\"field\":";
-    append_string(out, action.field);
+    append_json_string(out, action.field);
     out += ",\"state\":";
     out += action.state ? std::to_string(*action.state) : "null";
     out += action.tree ? ",\"tree\":true" : ",\"tree\":false";
@@ -208,33 +198,33 @@ bool is_building_block(const Rule& rule) { return !rule.building_block_type.empt
 
 std::string alert_object(const Alert& alert, const Rule& rule) {
   std::string out = "{\"alert_id\":";
-  append_string(out, alert.id);
+  append_json_string(out, alert.id);
   out += ",\"rule_id\":";
-  append_string(out, rule.rule_id);
+  append_json_string(out, rule.rule_id);
   if (rule.rule_id.empty()) {
     out += ",\"rule_identity\":";
-    append_string(out, derived_rule_identity(rule));
+    append_json_string(out, derived_rule_identity(rule));
   }
   out += ",\"rule_name\":";
-  append_string(out, rule.name);
+  append_json_string(out, rule.name);
   out += ",\"severity\":";
-  append_string(out, rule.severity);
+  append_json_string(out, rule.severity);
   out += ",\"risk_score\":";
   out += rule.risk_score ? std::to_string(*rule.risk_score) : "null";
   if (is_building_block(rule)) out += ",\"building_block\":true";
   std::vector<std::string> tactics, techniques;
   mitre_ids(rule, tactics, techniques);
   out += ",\"tactics\":";
-  append_string_array(out, tactics);
+  append_json_strings(out, tactics);
   out += ",\"techniques\":";
-  append_string_array(out, techniques);
+  append_json_strings(out, techniques);
   if (rule.dialect == Dialect::Endpoint) append_endpoint_metadata(out, rule);
   out += ",\"rule_file\":";
-  append_string(out, rule.file);
+  append_json_string(out, rule.file);
   out += ",\"timestamp\":";
   std::string stamp = alert_time(alert);
   if (stamp.empty()) out += "null";
-  else append_string(out, stamp);
+  else append_json_string(out, stamp);
   if (!alert.join) {
     out += ",\"event\":";
     out += alert.events.front()->json();
@@ -242,7 +232,7 @@ std::string alert_object(const Alert& alert, const Rule& rule) {
     out += ",\"join_keys\":[";
     for (std::size_t i = 0; i < alert.join_keys.size(); ++i) {
       if (i) out += ',';
-      append_string(out, alert.join_keys[i].display());
+      append_json_string(out, alert.join_keys[i].display());
     }
     out += "],\"events\":[";
     for (std::size_t i = 0; i < alert.events.size(); ++i) {

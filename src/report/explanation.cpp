@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "report/json_output.h"
 #include "eql/value.h"
 
 namespace eql::report {
@@ -314,17 +315,6 @@ std::string explain_text(const Rule& rule, const RuleExplanation& explanation) {
 
 namespace {
 
-void json_string(std::string& out, std::string_view text) { append_json(out, Value::of_string(text)); }
-
-void json_strings(std::string& out, const std::vector<std::string>& texts) {
-  out += "[";
-  for (std::size_t i = 0; i < texts.size(); ++i) {
-    if (i) out += ",";
-    json_string(out, texts[i]);
-  }
-  out += "]";
-}
-
 void json_tree(std::string& out, const std::string& query, const FilterTrace& trace) {
   out += "[";
   std::vector<Row> rows = rows_of(query, trace);
@@ -332,15 +322,15 @@ void json_tree(std::string& out, const std::string& query, const FilterTrace& tr
     const Row& row = rows[i];
     out += i ? "," : "";
     out += "{\"depth\":" + std::to_string(row.depth) + ",\"text\":";
-    json_string(out, row.text);
+    append_json_string(out, row.text);
     out += ",\"verdict\":";
-    json_string(out, row.verdict);
+    append_json_string(out, row.verdict);
     out += ",\"fields\":[";
     if (row.values) {
       for (std::size_t f = 0; f < row.values->fields.size(); ++f) {
         const TraceNode::Field& field = row.values->fields[f];
         out += f ? ",{\"name\":" : "{\"name\":";
-        json_string(out, field.name);
+        append_json_string(out, field.name);
         out += ",\"values\":[";
         for (std::size_t v = 0; v < field.values.size(); ++v) out += (v ? "," : "") + field.values[v];
         out += "],\"matched\":" + (field.matched ? std::to_string(*field.matched) : std::string("null")) + "}";
@@ -353,36 +343,36 @@ void json_tree(std::string& out, const std::string& query, const FilterTrace& tr
 
 void json_event(std::string& out, const Rule& rule, const EventExplanation& event, RuleExplanation::Kind kind) {
   out += "{\"position\":" + std::to_string(event.position) + ",\"name\":";
-  json_string(out, event.name);
+  append_json_string(out, event.name);
   out += ",\"verdict\":";
-  json_string(out, event_verdict(event, kind));
+  append_json_string(out, event_verdict(event, kind));
   out += ",\"matches\":" + std::string(event.matches ? "true" : "false") + ",\"index\":";
   if (event.index.empty()) out += "null";
-  else json_string(out, event.index);
+  else append_json_string(out, event.index);
   out += ",\"index_read\":" + std::string(event.index_read ? "true" : "false") + ",\"index_pattern\":";
   if (event.index_pattern.empty()) out += "null";
-  else json_string(out, event.index_pattern);
+  else append_json_string(out, event.index_pattern);
   out += ",\"exception\":";
   if (!event.exception) {
     out += "null";
   } else {
     out += "{\"item_id\":";
-    json_string(out, event.exception->item_id);
+    append_json_string(out, event.exception->item_id);
     out += ",\"name\":";
-    json_string(out, event.exception->name);
+    append_json_string(out, event.exception->name);
     out += ",\"list_id\":";
-    json_string(out, event.exception->list_id);
+    append_json_string(out, event.exception->list_id);
     out += "}";
   }
   out += ",\"timestamp_field\":";
-  json_string(out, event.timestamp_field);
+  append_json_string(out, event.timestamp_field);
   out += ",\"timestamp\":" + (event.timestamp ? *event.timestamp : std::string("null")) + ",\"filters\":[";
   for (std::size_t i = 0; i < event.filters.size(); ++i) {
     const StageExplanation& stage = event.filters[i];
     out += i ? ",{\"filter\":" : "{\"filter\":";
-    json_string(out, stage_title(stage));
+    append_json_string(out, stage_title(stage));
     out += ",\"matches\":" + std::string(stage.matches ? "true" : "false") + ",\"keys\":";
-    json_strings(out, stage.key_names);
+    append_json_strings(out, stage.key_names);
     out += ",\"key_values\":[";  // JSON texts already; a missing key is null
     for (std::size_t k = 0; k < stage.keys.size(); ++k) {
       out += (k ? "," : "") + (stage.keys[k] == "missing" ? std::string("null") : stage.keys[k]);
@@ -399,14 +389,14 @@ void json_event(std::string& out, const Rule& rule, const EventExplanation& even
 
 std::string explain_json(const Rule& rule, const RuleExplanation& explanation) {
   std::string out = "{\"rule\":{\"file\":";
-  json_string(out, rule.file);
+  append_json_string(out, rule.file);
   out += ",\"rule_id\":";
   if (rule.rule_id.empty()) out += "null";
-  else json_string(out, rule.rule_id);
+  else append_json_string(out, rule.rule_id);
   out += ",\"name\":";
-  json_string(out, rule.name);
+  append_json_string(out, rule.name);
   out += ",\"index\":";
-  json_strings(out, rule.index);
+  append_json_strings(out, rule.index);
   out += "},\"events\":[";
   for (std::size_t i = 0; i < explanation.events.size(); ++i) {
     if (i) out += ",";
@@ -420,13 +410,13 @@ std::string explain_json(const Rule& rule, const RuleExplanation& explanation) {
     out += std::string(kKinds[static_cast<int>(note.kind)]) + "\",\"events\":[";
     for (std::size_t e = 0; e < note.events.size(); ++e) out += (e ? "," : "") + std::to_string(note.events[e]);
     out += "],\"stage\":" + std::to_string(note.stage) + ",\"at\":" + std::to_string(note.at) + ",\"keys\":";
-    json_string(out, note.keys);
+    append_json_string(out, note.keys);
     out += ",\"over_ms\":" + std::to_string(note.over_ms) + ",\"behind_ms\":" + std::to_string(note.behind_ms) + "}";
   }
   out += "],\"alerts\":[";
   for (std::size_t i = 0; i < explanation.alerts.size(); ++i) {
     if (i) out += ",";
-    json_strings(out, explanation.alerts[i]);
+    append_json_strings(out, explanation.alerts[i]);
   }
   out += "]}\n";
   return out;

@@ -3,6 +3,8 @@
 #include "run/exceptions.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "common/glob.h"
 #include "eql/runner.h"
@@ -14,6 +16,22 @@ namespace detail {
 bool any_exception_matches(const std::vector<ExceptionListItem>& items, const Event& event) {
   return std::any_of(items.begin(), items.end(),
                      [&](const ExceptionListItem& item) { return exception_item_matches(item, event); });
+}
+
+std::vector<std::string> exception_fields(const std::vector<ExceptionListItem>& items) {
+  std::vector<std::string> fields;
+  // A work list rather than recursion: entries nest as deep as a rule file says.
+  std::vector<const ExceptionEntry*> entries;
+  for (const ExceptionListItem& item : items) {
+    for (const ExceptionEntry& entry : item.entries) entries.push_back(&entry);
+  }
+  while (!entries.empty()) {
+    const ExceptionEntry* entry = entries.back();
+    entries.pop_back();
+    fields.push_back(entry->field);
+    for (const ExceptionEntry& inner : entry->entries) entries.push_back(&inner);
+  }
+  return fields;
 }
 
 }  // namespace detail

@@ -116,16 +116,7 @@ struct RuleRunner::Impl {
                                      &filter_options.category_field}) {
       if (!field->empty()) fields_read.push_back(*field);
     }
-    std::vector<const ExceptionEntry*> entries;
-    for (const ExceptionListItem& item : compiled.exceptions) {
-      for (const ExceptionEntry& entry : item.entries) entries.push_back(&entry);
-    }
-    while (!entries.empty()) {
-      const ExceptionEntry* entry = entries.back();
-      entries.pop_back();
-      fields_read.push_back(entry->field);
-      for (const ExceptionEntry& inner : entry->entries) entries.push_back(&inner);
-    }
+    add(detail::exception_fields(compiled.exceptions));
   }
 
   static LineageOptions lineage_options(const RunnerOptions& run_options) {

@@ -13,24 +13,37 @@ namespace eql {
 
 namespace {
 
+// One letter each, so that a signature reads on one line of the table.
+constexpr ValueClass S = ValueClass::String, N = ValueClass::Number, B = ValueClass::Boolean,
+                     Ip = ValueClass::Ip, Any = ValueClass::Any;
+
 constexpr FunctionSignature kFunctions[] = {
-    {"add", Function::Add, 2, 2, false},
-    {"between", Function::Between, 3, 4, true},
-    {"cidrMatch", Function::CidrMatch, 2, kVariadic, false},
-    {"concat", Function::Concat, 1, kVariadic, false},
-    {"divide", Function::Divide, 2, 2, false},
-    {"endsWith", Function::EndsWith, 2, 2, true},
-    {"indexOf", Function::IndexOf, 2, 3, true},
-    {"length", Function::Length, 1, 1, false},
-    {"modulo", Function::Modulo, 2, 2, false},
-    {"multiply", Function::Multiply, 2, 2, false},
-    {"number", Function::Number, 1, 2, false},
-    {"startsWith", Function::StartsWith, 2, 2, true},
-    {"string", Function::String, 1, 1, false},
-    {"stringContains", Function::StringContains, 2, 2, true},
-    {"substring", Function::Substring, 2, 3, false},
-    {"subtract", Function::Subtract, 2, 2, false},
+    // name            function                  arity         `~`    result  arguments
+    {"add",            Function::Add,            2, 2,         false, N,      {N, N}},
+    {"between",        Function::Between,        3, 4,         true,  S,      {S, S, S, B}},
+    {"cidrMatch",      Function::CidrMatch,      2, kVariadic, false, B,      {Ip}},  // then constant blocks
+    {"concat",         Function::Concat,         1, kVariadic, false, S,      {Any}},
+    {"divide",         Function::Divide,         2, 2,         false, N,      {N, N}},
+    {"endsWith",       Function::EndsWith,       2, 2,         true,  B,      {S, S}},
+    {"indexOf",        Function::IndexOf,        2, 3,         true,  N,      {S, S, N}},
+    {"length",         Function::Length,         1, 1,         false, N,      {S}},
+    {"modulo",         Function::Modulo,         2, 2,         false, N,      {N, N}},
+    {"multiply",       Function::Multiply,       2, 2,         false, N,      {N, N}},
+    {"number",         Function::Number,         1, 2,         false, N,      {S, N}},
+    {"startsWith",     Function::StartsWith,     2, 2,         true,  B,      {S, S}},
+    {"string",         Function::String,         1, 1,         false, S,      {Any}},
+    {"stringContains", Function::StringContains, 2, 2,         true,  B,      {S, S}},
+    {"substring",      Function::Substring,      2, 3,         false, S,      {S, N, N}},
+    {"subtract",       Function::Subtract,       2, 2,         false, N,      {N, N}},
 };
+
+constexpr bool indexed_by_function() {
+  for (std::size_t i = 0; i < std::size(kFunctions); ++i) {
+    if (static_cast<std::size_t>(kFunctions[i].function) != i) return false;
+  }
+  return std::size(kFunctions) == kFunctionCount;
+}
+static_assert(indexed_by_function(), "one signature per Function, in the order of the enumeration");
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
@@ -53,10 +66,8 @@ const FunctionSignature* find_function(std::string_view name) {
 }
 
 std::string_view function_name(Function function) {
-  for (const FunctionSignature& f : kFunctions) {
-    if (f.function == function) return f.name;
-  }
-  return "?";
+  auto index = static_cast<std::size_t>(function);
+  return index < std::size(kFunctions) ? kFunctions[index].name : "?";
 }
 
 std::string arity_text(const FunctionSignature& signature) {
@@ -64,6 +75,19 @@ std::string arity_text(const FunctionSignature& signature) {
   if (signature.min_args == signature.max_args) return std::to_string(signature.min_args);
   // Every range of the table is two counts wide.
   return std::to_string(signature.min_args) + " or " + std::to_string(signature.max_args);
+}
+
+std::string tilde_functions_text() {
+  std::vector<std::string_view> names;
+  for (const FunctionSignature& f : kFunctions) {
+    if (f.accepts_tilde) names.push_back(f.name);
+  }
+  std::string text;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) text += i + 1 == names.size() ? " and " : ", ";
+    text += names[i];
+  }
+  return text;
 }
 
 std::string_view canonical_function_name(std::string_view name) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <tao/pegtl/contrib/parse_tree.hpp>
 
+#include "eql/functions.h"
 #include "eql_grammar.hpp"
 #include "syntax/ast_facts.h"
 #include "syntax/errors.h"
@@ -331,7 +332,7 @@ ast::ExprPtr Converter::call(const Node& node, std::size_t depth) {
     if (result.case_insensitive && !function_accepts_tilde(canonical)) {
       error("syntax.tilde-function",
             "`" + result.name + "` has no case-insensitive form; remove the `~`", result.name_span,
-            "only between, endsWith, indexOf, startsWith and stringContains take `~`");
+            "only " + tilde_functions_text() + " take `~`");
     }
   }
   for (std::size_t i = 1; i < node.children.size(); ++i) {
