@@ -27,8 +27,22 @@ The mock cluster keeps a bounded log per partition (about 5 MB: 60,000 of these 
 produced to 6 partitions left about 19,000 to read), so keep --events below about 3,000 per
 partition (`--partitions`, default 6) unless --rate keeps the workers ahead of it; a run that
 never sees every event is reported as not caught up.
+
+Capacity (`--capacity`): what 1 and 2 workers can process, without the producer or a
+rebalance in the measured time. Each round starts a mock cluster of its own with a topic of
+`--partitions` (default 48) partitions, starts the workers on the empty topic, waits until
+each is assigned partitions, stops them (SIGSTOP; the session timeout is 60 s here), produces
+every event with kcat, checks that the mock kept them all (its log is bounded at 5 MiB or
+100,000 message sets per partition: librdkafka's rdkafka_mock.c, so 48 partitions hold
+about 150,000 of these 1.5 KB events), and resumes the workers (SIGCONT). Events/s is the
+events over the time from the first event consumed (the last stats line, every 100 ms,
+before a worker's first event) to the last worker's stats line reaching its final count; CPU is read from /proc for the workers and the mock over that
+time. Rounds alternate 1 and 2 workers (`--rounds`), so that the machine's load is shared
+alike. The workers get `-X fetch.wait.max.ms=1`: the mock delays an empty fetch response by
+that much, where a real broker answers as soon as data arrives.
 """
 import argparse
+import datetime
 import json
 import os
 import pathlib
@@ -202,6 +216,122 @@ def kafka_run(args, rules, events_path, total, workers, work):
         cluster.wait(30)
 
 
+def proc_cpu(pid):
+    """User + system CPU seconds of a live process, from /proc."""
+    fields = pathlib.Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def log_times(path):
+    """(seconds since the epoch, events) of each stats line of a worker's JSON log."""
+    out = []
+    for line in pathlib.Path(path).read_text(errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        message = record.get("message", "") if isinstance(record, dict) else ""
+        if message.startswith("stats: "):
+            stamp = datetime.datetime.strptime(record["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+            out.append((stamp.replace(tzinfo=datetime.timezone.utc).timestamp(), int(message.split()[1])))
+    return out
+
+
+def capacity_round(args, rules, payload, total, workers, work, number):
+    """One measurement: `workers` workers on a preloaded topic (see the module's text)."""
+    # --nice: the measured processes ahead of the machine's other work (builds at nice 10),
+    # so that a worker's events/s is what it can do, not the share the scheduler gave it.
+    niced = ["nice", "-n", str(args.nice)] if args.nice is not None else []
+    cluster = subprocess.Popen(niced + [args.mock, "--brokers", "3", "--topic", "ecs-events:%d" % args.partitions,
+                                        "--topic", "eql-alerts:%d" % args.partitions],
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    address = cluster.stdout.readline().decode().strip()
+    procs, logs = [], []
+    try:
+        for i in range(workers):
+            log = work / ("capacity%s-%d.log" % (number, i))
+            logs.append(log)
+            procs.append(subprocess.Popen(
+                niced + [args.eql, "run", "--quiet", "--rules", str(rules), "--kafka", address, "--topic", "ecs-events",
+                 "--group", "capacity", "--alerts-topic", "eql-alerts", "--log-format", "json", "--stats-interval",
+                 "100ms", "-X", "session.timeout.ms=60000", "-X", "heartbeat.interval.ms=500",
+                 # The mock holds back a fetch response that found nothing new for the whole
+                 # fetch.wait.max.ms (default 500 ms), and the group consumer's fetches often do:
+                 # the workers then wait on the mock, not on their CPU (docs/performance.md).
+                 # A broker answers as soon as data comes; 1 ms makes the mock do about that.
+                 "-X", "fetch.wait.max.ms=1", *args.worker_args],
+                stdout=subprocess.DEVNULL, stderr=open(log, "wb")))
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not all(
+                any(m.startswith("assigned ") and "[]" not in m for m in log_messages(log)) for log in logs):
+            time.sleep(0.2)
+        time.sleep(1.0)  # the group settled: every worker's last assignment is its own
+        for process in procs:
+            process.send_signal(signal.SIGSTOP)
+        subprocess.run([args.kcat, "-P", "-b", address, "-t", "ecs-events", "-K", "\t"], input=payload, check=True)
+        kept = 0
+        for line in records(args.kcat, address, "ecs-events", "%o\n"):
+            kept += 1
+        if kept != total:
+            raise SystemExit("the mock kept %d of %d events: more --partitions, fewer --events" % (kept, total))
+        cpu_before = [proc_cpu(p.pid) for p in procs] + [proc_cpu(cluster.pid)]
+        start = time.time()
+        for process in procs:
+            process.send_signal(signal.SIGCONT)
+        done = None
+        while time.time() < start + 300:
+            counts = [caught_up(log_messages(log)) for log in logs]
+            if all(c is not None for c in counts) and sum(counts) >= total:
+                break
+            time.sleep(0.1)
+        cpu_after = [proc_cpu(p.pid) for p in procs] + [proc_cpu(cluster.pid)]
+        # From the first event consumed (the last stats line before it said 0 events: the
+        # resumed consumers first reconnect and fetch) to the last processed.
+        ends, firsts = [], []
+        for log in logs:
+            times = [(stamp, events) for stamp, events in log_times(log) if stamp >= start]
+            final = times[-1][1] if times else 0
+            ends.append(min((stamp for stamp, events in times if events == final), default=None))
+            firsts.append(max((stamp for stamp, events in times if events == 0), default=start))
+        if all(end is not None for end in ends) and sum(caught_up(log_messages(log)) or 0 for log in logs) >= total:
+            done = max(ends) - min(firsts)
+        for process in procs:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+        cpus = [after - before for before, after in zip(cpu_before, cpu_after)]
+        return done, cpus[:-1], cpus[-1]
+    finally:
+        for process in procs:
+            if process.poll() is None:
+                process.send_signal(signal.SIGCONT)
+                process.kill()
+        cluster.terminate()
+        cluster.wait(30)
+
+
+def capacity(args, events_path, total, rules, work):
+    lines = events_path.read_bytes().splitlines(keepends=True)
+    payload = b"".join(b"%d\t%s" % (i, line) for i, line in enumerate(lines))
+    results = {1: [], 2: []}
+    for number in range(args.rounds):
+        for workers in (1, 2):
+            load = os.getloadavg()[0]
+            done, cpus, mock = capacity_round(args, rules, payload, total, workers, work, "%d-%d" % (number, workers))
+            if done is None:
+                print("round %d, %d workers: did not finish" % (number, workers), flush=True)
+                continue
+            results[workers].append(total / done)
+            print("round %d, %d worker%s: %.2f s, %.0f events/s, worker CPU %s s (%.1f us an event), mock CPU %.2f s, "
+                  "load %.1f" % (number, workers, "s" if workers > 1 else "", done, total / done,
+                                 ["%.2f" % c for c in cpus], sum(cpus) / total * 1e6, mock, load), flush=True)
+            if workers == 2 and len(results[1]) == len(results[2]):
+                print("round %d: 2 workers / 1 worker = %.2f" % (number, results[2][-1] / results[1][-1]), flush=True)
+    if results[1] and results[2]:
+        print("\n%d events, %d partitions: 1 worker %s events/s, 2 workers %s events/s; ratio of the medians %.2f" % (
+            total, args.partitions, ["%.0f" % r for r in results[1]], ["%.0f" % r for r in results[2]],
+            sorted(results[2])[len(results[2]) // 2] / sorted(results[1])[len(results[1]) // 2]))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eql", default="build/eql")
@@ -212,7 +342,20 @@ def main():
     parser.add_argument("--all-rules", action="store_true", help="also file mode with every rule (sequences too)")
     parser.add_argument("--partitions", type=int, default=6, help="of the input and alerts topics")
     parser.add_argument("--rate", type=int, default=0, help="events per second to produce (default: one burst)")
+    parser.add_argument("--capacity", action="store_true",
+                        help="1 against 2 workers on a preloaded topic (default 48 partitions, 120,000 events)")
+    parser.add_argument("--rounds", type=int, default=2, help="--capacity: rounds of 1 then 2 workers")
+    parser.add_argument("--worker-arg", dest="worker_args", action="append", default=[],
+                        help="--capacity: an argument for the workers (repeatable: --worker-arg=-X "
+                             "--worker-arg=fetch.wait.max.ms=100)")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (the workers' logs) and say where")
+    parser.add_argument("--nice", type=int, help="--capacity: run the workers and the mock at this niceness "
+                        "(-20 as root: ahead of other work on a shared machine)")
     args = parser.parse_args()
+    if args.capacity and args.events == 15_000:
+        args.events = 120_000
+    if args.capacity and args.partitions == 6:
+        args.partitions = 48
     work = pathlib.Path(tempfile.mkdtemp(prefix="eql-bench-kafka-"))
     try:
         events = work / "events.ndjson"
@@ -225,6 +368,9 @@ def main():
         empty.write_bytes(b"")
         event_rules = work / "event-rules"
         count = event_rules_copy(args.rules, event_rules)
+        if args.capacity:
+            capacity(args, events, total, event_rules, work)
+            return 0
         rows = []
         files = [("file, event rules", event_rules)]
         if args.all_rules:
@@ -258,7 +404,10 @@ def main():
                 name, workers, rate, us, us / file_us, wall, shown(lag), shown(percentile(latencies, 0.5)),
                 shown(percentile(latencies, 0.99))))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print("the workers' logs are in %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -244,15 +244,23 @@ std::vector<KafkaSource::Lag> KafkaSource::lag() {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(assigned_.size()));
   for (std::int32_t partition : assigned_) rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
   rd_kafka_position(handle_, list);
+  // Nothing consumed since the assignment: the group's committed offset is the position,
+  // asked for those partitions in one request, not one request a partition (48 round
+  // trips a stats line on a 48-partition topic).
+  std::vector<std::int32_t> unread;
+  for (int i = 0; i < list->cnt; ++i) {
+    if (list->elems[i].offset < 0) unread.push_back(list->elems[i].partition);
+  }
+  std::map<std::int32_t, std::int64_t> committed_at;
+  for (const Position& position : committed(unread)) committed_at[position.partition] = position.next_offset;
   for (int i = 0; i < list->cnt; ++i) {
     Lag lag{list->elems[i].partition, -1};
     std::int64_t low = -1, high = -1;
     if (!rd_kafka_get_watermark_offsets(handle_, topic_.c_str(), lag.partition, &low, &high) && high >= 0) {
       std::int64_t position = list->elems[i].offset;
-      // Nothing consumed since the assignment: the group's committed offset is the position.
       if (position < 0) {
-        std::optional<Position> at = committed(lag.partition);
-        position = at ? at->next_offset : low;
+        auto at = committed_at.find(lag.partition);
+        position = at != committed_at.end() ? at->second : low;
       }
       if (position >= 0) lag.lag = high - position;
     }
