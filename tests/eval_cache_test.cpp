@@ -146,3 +146,50 @@ TEST_CASE("the folded text of an event's strings is reused for that event only, 
   }
   CHECK_FALSE(compile(R"(process where process.args : "arg40")").matches(crowded, context));
 }
+
+TEST_CASE("one scan per field: equality leaves decided together agree with each leaf evaluated alone") {
+  // Programs holding `==`, `in`, `in~`, `:` and `:` lists over one field (with a wildcard
+  // and a regex beside them, which the scan leaves alone) share one context, so the first
+  // equality leaf asked on an event decides the others of its field. The oracle is
+  // trace(), which evaluates every leaf on its own; both must agree on every event, asked
+  // in every order.
+  const std::vector<std::string> queries{
+      R"(process where process.name == "cmd.exe")",
+      R"(process where process.name == "CMD.EXE")",
+      R"(process where process.name : "cmd.exe")",
+      R"(process where process.name : ("cmd.exe", "kill", "sh", "bash", "zsh"))",
+      R"(process where process.name in ("cmd.exe", "kill", "5"))",
+      R"(process where process.name in~ ("CMD.exe", "k", "Kill", "sh", "dash"))",
+      R"(process where process.name like~ "cmd*" or process.name : "5")",
+      R"(process where not process.name in ("sh", "bash") and process.name != "kill")",
+      R"(process where process.name regex~ "cmd\\.exe" or process.name : "\u{C9}t\u{E9}")",
+      R"(process where process.name in~ ("\u{E9}t\u{E9}", "k"))",
+      R"(process where process.parent.name : "cmd.exe" and process.name == "sh")",
+  };
+  const std::vector<std::string> names{
+      R"("cmd.exe")", R"("CMD.EXE")", R"("Cmd.Exe")", R"("kill")", R"("KILL")", R"("sh")", R"(5)", R"("5")",
+      R"(["sh","cmd.exe"])", R"(["x",null,"KILL"])", R"([])", R"(null)", R"("\u00c9t\u00e9")", R"("\u212a")",
+      R"("k")", R"(true)", R"([5,"sh"])", R"("cmd.exe ")"};
+  std::vector<FilterProgram> programs;
+  for (const std::string& query : queries) programs.push_back(compile(query));
+  std::vector<Event> events;
+  for (const std::string& name : names) {
+    events.push_back(event_of(R"({"event":{"category":"process"},"process":{"name":)" + name + R"(}})"));
+    events.push_back(event_of(R"({"event":{"category":"process"},"process":{"name":)" + name +
+                              R"(,"parent":{"name":)" + name + R"(}}})"));
+  }
+  events.push_back(event_of(R"({"event":{"category":"process"}})"));
+  EvalContext shared;
+  for (int order = 0; order < 2; ++order) {
+    for (const Event& event : events) {
+      for (std::size_t k = 0; k < programs.size(); ++k) {
+        const std::size_t i = order == 0 ? k : programs.size() - 1 - k;
+        EvalContext alone;
+        FilterTrace trace;
+        const bool expected = programs[i].trace(event, alone, trace);
+        INFO(queries[i] << " on " << event.json());
+        CHECK(programs[i].matches(event, shared) == expected);
+      }
+    }
+  }
+}
