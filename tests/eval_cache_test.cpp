@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -192,4 +193,34 @@ TEST_CASE("one scan per field: equality leaves decided together agree with each 
       }
     }
   }
+}
+
+TEST_CASE("one scan per field: programs compiled on another thread while events are evaluated") {
+  // Compiling files new leaves in the shared table while this thread evaluates; a context
+  // takes the newer table between leaves and must stay exact throughout.
+  const std::vector<std::string> queries{R"(process where process.name == "n3")",
+                                         R"(process where process.name in ("n1", "n3", "n5"))",
+                                         R"(process where process.name : ("N2", "n4"))"};
+  std::vector<FilterProgram> programs;
+  for (const std::string& query : queries) programs.push_back(compile(query));
+  std::thread compiler([] {
+    for (int i = 0; i < 300; ++i) {
+      ParseResult parsed = parse_query("process where process.name in~ (\"n" + std::to_string(i % 7) + "\", \"m" +
+                                       std::to_string(i) + "\")");
+      if (parsed.ok()) (void)compile_filter(*parsed.query->event(), {});
+    }
+  });
+  EvalContext shared;
+  std::size_t wrong = 0;
+  for (int round = 0; round < 300; ++round) {
+    Event event = event_of(R"({"event":{"category":"process"},"process":{"name":"n)" + std::to_string(round % 7) +
+                           R"("}})");
+    for (std::size_t i = 0; i < programs.size(); ++i) {
+      EvalContext alone;
+      FilterTrace trace;
+      if (programs[i].matches(event, shared) != programs[i].trace(event, alone, trace)) ++wrong;
+    }
+  }
+  compiler.join();
+  CHECK(wrong == 0);
 }

@@ -213,9 +213,9 @@ bool run_steps(const Program& program, std::uint32_t index, const Event& event, 
           return scanned;
         }
       }
-      EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[step.memo_id];
-      bool result = evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
-      memo = (serial << 1) | static_cast<std::uint64_t>(result);
+      const bool result = evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
+      // Indexed again rather than held across the evaluation, which may grow leaf_memo.
+      scratch.leaf_memo[step.memo_id] = (serial << 1) | static_cast<std::uint64_t>(result);
       return result;
     }
     case BoolOp::Not: return verdict(!run_steps<kTrace>(program, index + 1, event, serial, scratch, depth + 1));
