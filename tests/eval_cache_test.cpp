@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -145,4 +146,81 @@ TEST_CASE("the folded text of an event's strings is reused for that event only, 
     CHECK(arg.matches(crowded, context));
   }
   CHECK_FALSE(compile(R"(process where process.args : "arg40")").matches(crowded, context));
+}
+
+TEST_CASE("one scan per field: equality leaves decided together agree with each leaf evaluated alone") {
+  // Programs holding `==`, `in`, `in~`, `:` and `:` lists over one field (with a wildcard
+  // and a regex beside them, which the scan leaves alone) share one context, so the first
+  // equality leaf asked on an event decides the others of its field. The oracle is
+  // trace(), which evaluates every leaf on its own; both must agree on every event, asked
+  // in every order.
+  const std::vector<std::string> queries{
+      R"(process where process.name == "cmd.exe")",
+      R"(process where process.name == "CMD.EXE")",
+      R"(process where process.name : "cmd.exe")",
+      R"(process where process.name : ("cmd.exe", "kill", "sh", "bash", "zsh"))",
+      R"(process where process.name in ("cmd.exe", "kill", "5"))",
+      R"(process where process.name in~ ("CMD.exe", "k", "Kill", "sh", "dash"))",
+      R"(process where process.name like~ "cmd*" or process.name : "5")",
+      R"(process where not process.name in ("sh", "bash") and process.name != "kill")",
+      R"(process where process.name regex~ "cmd\\.exe" or process.name : "\u{C9}t\u{E9}")",
+      R"(process where process.name in~ ("\u{E9}t\u{E9}", "k"))",
+      R"(process where process.parent.name : "cmd.exe" and process.name == "sh")",
+  };
+  const std::vector<std::string> names{
+      R"("cmd.exe")", R"("CMD.EXE")", R"("Cmd.Exe")", R"("kill")", R"("KILL")", R"("sh")", R"(5)", R"("5")",
+      R"(["sh","cmd.exe"])", R"(["x",null,"KILL"])", R"([])", R"(null)", R"("\u00c9t\u00e9")", R"("\u212a")",
+      R"("k")", R"(true)", R"([5,"sh"])", R"("cmd.exe ")"};
+  std::vector<FilterProgram> programs;
+  for (const std::string& query : queries) programs.push_back(compile(query));
+  std::vector<Event> events;
+  for (const std::string& name : names) {
+    events.push_back(event_of(R"({"event":{"category":"process"},"process":{"name":)" + name + R"(}})"));
+    events.push_back(event_of(R"({"event":{"category":"process"},"process":{"name":)" + name +
+                              R"(,"parent":{"name":)" + name + R"(}}})"));
+  }
+  events.push_back(event_of(R"({"event":{"category":"process"}})"));
+  EvalContext shared;
+  for (int order = 0; order < 2; ++order) {
+    for (const Event& event : events) {
+      for (std::size_t k = 0; k < programs.size(); ++k) {
+        const std::size_t i = order == 0 ? k : programs.size() - 1 - k;
+        EvalContext alone;
+        FilterTrace trace;
+        const bool expected = programs[i].trace(event, alone, trace);
+        INFO(queries[i] << " on " << event.json());
+        CHECK(programs[i].matches(event, shared) == expected);
+      }
+    }
+  }
+}
+
+TEST_CASE("one scan per field: programs compiled on another thread while events are evaluated") {
+  // Compiling files new leaves in the shared table while this thread evaluates; a context
+  // takes the newer table between leaves and must stay exact throughout.
+  const std::vector<std::string> queries{R"(process where process.name == "n3")",
+                                         R"(process where process.name in ("n1", "n3", "n5"))",
+                                         R"(process where process.name : ("N2", "n4"))"};
+  std::vector<FilterProgram> programs;
+  for (const std::string& query : queries) programs.push_back(compile(query));
+  std::thread compiler([] {
+    for (int i = 0; i < 300; ++i) {
+      ParseResult parsed = parse_query("process where process.name in~ (\"n" + std::to_string(i % 7) + "\", \"m" +
+                                       std::to_string(i) + "\")");
+      if (parsed.ok()) (void)compile_filter(*parsed.query->event(), {});
+    }
+  });
+  EvalContext shared;
+  std::size_t wrong = 0;
+  for (int round = 0; round < 300; ++round) {
+    Event event = event_of(R"({"event":{"category":"process"},"process":{"name":"n)" + std::to_string(round % 7) +
+                           R"("}})");
+    for (std::size_t i = 0; i < programs.size(); ++i) {
+      EvalContext alone;
+      FilterTrace trace;
+      if (programs[i].matches(event, shared) != programs[i].trace(event, alone, trace)) ++wrong;
+    }
+  }
+  compiler.join();
+  CHECK(wrong == 0);
 }

@@ -202,10 +202,20 @@ bool run_steps(const Program& program, std::uint32_t index, const Event& event, 
       // A leaf's result depends on the event alone, so it is computed once per event and
       // context, whichever program asks (see Leaf::memo_id).
       if (step.cross) return evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
-      EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[step.memo_id];
-      if (serial != 0 && (memo >> 1) == serial) return (memo & 1) != 0;
-      bool result = evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
-      memo = (serial << 1) | static_cast<std::uint64_t>(result);
+      if (serial != 0) {
+        const EvalContext::Scratch::LeafMemo known = scratch.leaf_memo[step.memo_id];
+        if ((known >> 1) == serial) return (known & 1) != 0;
+        // An equality leaf is decided with all the others of its field, by one lookup of
+        // the field's values (equality_scan.cpp); the scan may grow leaf_memo.
+        bool scanned = false;
+        if (answer_by_field_scan(program, program.leaves[step.leaf], event, serial, scratch, scanned)) {
+          scratch.leaf_memo[step.memo_id] = (serial << 1) | static_cast<std::uint64_t>(scanned);
+          return scanned;
+        }
+      }
+      const bool result = evaluate_leaf_now<false>(program, program.leaves[step.leaf], event, serial, scratch);
+      // Indexed again rather than held across the evaluation, which may grow leaf_memo.
+      scratch.leaf_memo[step.memo_id] = (serial << 1) | static_cast<std::uint64_t>(result);
       return result;
     }
     case BoolOp::Not: return verdict(!run_steps<kTrace>(program, index + 1, event, serial, scratch, depth + 1));
@@ -267,6 +277,7 @@ void build_steps(Program& program) {
   program.steps.clear();
   program.step_bools.clear();
   append_steps(program, program.root, false);
+  register_equality_leaves(program);
 }
 
 }  // namespace eql::detail
