@@ -8,7 +8,7 @@
 #include <iterator>
 
 #include "eql/parser.h"
-#include "eval/es_spec.h"
+#include "conformance/spec_file.h"
 
 using namespace eql;
 

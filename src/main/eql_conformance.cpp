@@ -22,7 +22,7 @@
 #include "eql/parser.h"
 #include "eql/query.h"
 #include "eql/sequence.h"
-#include "eval/es_spec.h"
+#include "conformance/spec_file.h"
 
 namespace {
 

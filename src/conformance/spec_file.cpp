@@ -1,7 +1,7 @@
-// Reading Elasticsearch's EQL spec files (see es_spec.h).
+// Reading Elasticsearch's EQL spec files (see spec_file.h).
 #define TOML_HEADER_ONLY 0
 #define TOML_SHARED_LIB 1
-#include "eval/es_spec.h"
+#include "conformance/spec_file.h"
 
 #include <cctype>
 #include <cstring>
