@@ -6,6 +6,7 @@
 #include <set>
 #include <string_view>
 
+#include "common/ascii.h"
 #include "report/alerts.h"
 #include "cli/validate.h"
 
@@ -17,24 +18,16 @@ using report::severity_rank;
 
 namespace {
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool equal_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return lower(x) == lower(y);
-         });
-}
-
 bool has_tag(const Rule& rule, std::string_view wanted) {
   return std::any_of(rule.tags.begin(), rule.tags.end(),
-                     [&](const std::string& tag) { return equal_ignoring_case(tag, wanted); });
+                     [&](const std::string& tag) { return ascii_equal_ignoring_case(tag, wanted); });
 }
 
 // Lower case, letters and digits only: "Tactic: Execution" and "tactic:execution" agree.
 std::string squashed(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out += lower(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) out += ascii_lower(c);
   }
   return out;
 }
@@ -118,7 +111,7 @@ std::vector<std::string> selection_errors(const std::vector<RuleFile>& files, co
                          : "--rule-id " + id + ": no loaded rule has this id");
   }
   for (const std::string& tag : selection.tags) {
-    bool found = std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return equal_ignoring_case(t, tag); });
+    bool found = std::any_of(tags.begin(), tags.end(), [&](const std::string& t) { return ascii_equal_ignoring_case(t, tag); });
     if (found) continue;
     std::string near = closest_tag(tags, tag);
     errors.push_back("--tag '" + tag + "': no loaded EQL rule has this tag" +

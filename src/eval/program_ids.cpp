@@ -3,7 +3,6 @@
 // process-wide interning of field paths and leaves, and the long-list index built at compile
 // time. Split from compile.cpp, which builds the programs.
 #include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -235,11 +234,9 @@ std::string describe_leaf(const Program& program, const Leaf& leaf) {
 
 void index_long_lists(Program& program) {
   constexpr std::size_t kLong = 4;  // shorter lists are as fast to scan
-  auto ascii = [](std::string_view text) {
-    return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  };
+  auto ascii = [](std::string_view text) { return text::is_ascii(text); };
   auto lower = [](std::string text) {
-    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : text) c = ascii_lower(c);
     return text;
   };
   for (Node& node : program.nodes) {

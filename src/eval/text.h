@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/ascii.h"
+
 namespace eql::text {
 
 /// Decodes one code point at `at` and advances it. An invalid byte decodes as itself
@@ -28,7 +30,7 @@ bool equals(std::string_view a, std::string_view b, bool case_insensitive);
 bool is_ascii(std::string_view s);
 
 /// `c` lower-cased when it is A-Z.
-inline char fold_ascii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline char fold_ascii(char c) { return ascii_lower(c); }
 
 /// `s` with A-Z lower-cased (for ASCII text this is fold_case), into `out`.
 std::string_view fold_ascii_into(std::string_view s, std::string& out);

@@ -1,10 +1,10 @@
 #include "syntax/functions.h"
 
 #include <algorithm>
-#include <cctype>
 #include <string>
 #include <vector>
 
+#include "common/ascii.h"
 #include "common/edit_distance.h"
 #include "eql/functions.h"
 #include "eql/parser.h"
@@ -45,14 +45,6 @@ constexpr bool indexed_by_function() {
 }
 static_assert(indexed_by_function(), "one signature per Function, in the order of the enumeration");
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 }  // namespace
 
 std::span<const FunctionSignature> functions() { return kFunctions; }
@@ -60,7 +52,7 @@ std::span<const FunctionSignature> functions() { return kFunctions; }
 const FunctionSignature* find_function(std::string_view name) {
   if (name.empty()) return nullptr;
   for (const FunctionSignature& function : kFunctions) {
-    if (equals_ignoring_case(function.name, name)) return &function;
+    if (ascii_equal_ignoring_case(function.name, name)) return &function;
   }
   return nullptr;
 }
@@ -113,8 +105,8 @@ namespace {
 // The edit distance of eql::edit_distance, letters compared without regard to case.
 std::size_t folded_distance(std::string_view a, std::string_view b, std::size_t limit) {
   std::string x(a), y(b);
-  for (char& c : x) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (char& c : y) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : x) c = ascii_lower(c);
+  for (char& c : y) c = ascii_lower(c);
   return edit_distance(x, y, limit);
 }
 
@@ -131,7 +123,7 @@ std::string list_of(const std::vector<std::string_view>& args, std::size_t first
 }  // namespace
 
 std::string python_function_hint(std::string_view name, const std::vector<std::string_view>& args) {
-  auto is = [&](std::string_view python) { return equals_ignoring_case(name, python); };
+  auto is = [&](std::string_view python) { return ascii_equal_ignoring_case(name, python); };
   std::string field = args.empty() ? "field" : std::string(args[0]);
   std::string values = args.size() < 2 ? "\"...\"" : list_of(args, 1, true);
   if (is("wildcard")) {
