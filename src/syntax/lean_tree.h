@@ -22,45 +22,27 @@ namespace eql::syntax {
 
 namespace pt_internal = tao::pegtl::parse_tree::internal;
 
-/// PEGTL's parse-tree state (the stack of open nodes) and the marks of open attempts.
-template <typename Node>
-struct LeanTreeState : pt_internal::state<Node> {
-  std::vector<std::size_t> marks;
-};
-
 template <typename Node, template <typename...> class Selector, template <typename...> class Control>
 struct LeanTreeControl {
   template <typename Rule>
   struct PassThrough : tao::pegtl::remove_first_state<Control<Rule>> {
+    using Base = tao::pegtl::remove_first_state<Control<Rule>>;
     static constexpr bool enable = true;
 
-    template <typename ParseInput, typename... States>
-    static void start(const ParseInput& /*unused*/, pt_internal::state<Node>& state, States&&... /*unused*/) {
-      lean(state).marks.push_back(state.back()->children.size());
-    }
-    template <typename ParseInput, typename... States>
-    static void success(const ParseInput& /*unused*/, pt_internal::state<Node>& state, States&&... /*unused*/) {
-      lean(state).marks.pop_back();
-    }
-    template <typename ParseInput, typename... States>
-    static void failure(const ParseInput& /*unused*/, pt_internal::state<Node>& state, States&&... /*unused*/) {
-      drop(state);
-    }
-    template <typename ParseInput, typename... States>
-    static void unwind(const ParseInput& /*unused*/, pt_internal::state<Node>& state, States&&... /*unused*/) {
-      drop(state);
-    }
-
-   private:
-    // The parse runs over a LeanTreeState (parse_lean_tree below).
-    static LeanTreeState<Node>& lean(pt_internal::state<Node>& state) {
-      return static_cast<LeanTreeState<Node>&>(state);
-    }
-    static void drop(pt_internal::state<Node>& state) {
-      auto& marks = lean(state).marks;
+    // The mark is a local of the attempt's own match(), not an entry pushed on and popped
+    // off a stack in start() and success() or failure(): that stack, one push per attempt
+    // through a call that was not inlined, was 3% of loading the corpus. An exception
+    // (a `must` failing, the depth limit) abandons the whole parse and its tree
+    // (parse_lean_tree), so no mark has to be honoured on the way out.
+    template <tao::pegtl::apply_mode A, tao::pegtl::rewind_mode M, template <typename...> class Action,
+              template <typename...> class Control2, typename ParseInput>
+    [[nodiscard]] static bool match(ParseInput& in, pt_internal::state<Node>& state) {
       auto& children = state.back()->children;
-      children.erase(children.begin() + static_cast<std::ptrdiff_t>(marks.back()), children.end());
-      marks.pop_back();
+      const std::size_t mark = children.size();
+      const bool matched = Base::template match<A, M, Action, Control2>(in, state);
+      // `children` still refers to the nearest node: the nodes opened below were closed
+      if (!matched) children.erase(children.begin() + static_cast<std::ptrdiff_t>(mark), children.end());
+      return matched;
     }
   };
 
@@ -79,7 +61,7 @@ struct LeanTreeControl {
 template <typename Rule, typename Node, template <typename...> class Selector, template <typename...> class Control,
           typename ParseInput>
 std::unique_ptr<Node> parse_lean_tree(ParseInput&& in) {
-  LeanTreeState<Node> state;
+  pt_internal::state<Node> state;
   if (!tao::pegtl::parse<Rule, tao::pegtl::nothing, LeanTreeControl<Node, Selector, Control>::template type>(in, state)) {
     return nullptr;
   }
