@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "check/suggestion_memo.h"
 #include "common/edit_distance.h"
 #include "schema/catalog.h"
 
@@ -198,27 +199,45 @@ class Checker {
   void check_allowed_value(const std::string& field, const std::string& value, Span span, bool ignore_case) {
     const auto& allowed = ecs_allowed_values(field);
     if (allowed.empty() || value.empty()) return;
-    auto lower = [](std::string text) {
-      for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-      return text;
-    };
-    std::string wanted = ignore_case ? lower(value) : value;
-    std::string best;
-    std::size_t best_distance = 3;
-    for (const auto& candidate : allowed) {
-      if ((ignore_case ? lower(candidate) : candidate) == wanted) return;
-      std::size_t distance = edit_distance(lower(value), candidate, 2);
-      if (distance < best_distance) {
-        best_distance = distance;
-        best = candidate;
-      }
+    // The same literals come back in rule after rule (`process where`, `event.type ==
+    // "start"`): the nearest allowed value is remembered per field, value and case rule.
+    static thread_local std::unordered_map<std::string, std::string> nearest;
+    std::string key = (ignore_case ? "i" : "c") + field + '\0' + value;
+    auto known = nearest.find(key);
+    if (known == nearest.end()) {
+      if (nearest.size() >= 4096) nearest.clear();  // bounded for a long-lived service
+      known = nearest.emplace(std::move(key), nearest_allowed_value(allowed, value, ignore_case)).first;
     }
+    const std::string& best = known->second;
     if (best.empty()) return;
     std::string list;
     for (const auto& candidate : allowed) list += (list.empty() ? "" : ", ") + candidate;
     report(Severity::Warning, "check.unknown-value", span,
            "\"" + shorten(value) + "\" is not an ECS value of `" + field + "`; did you mean \"" + best + "\"?",
            "ECS allows: " + list);
+  }
+
+  /// The allowed value within two edits of `value`; empty when `value` is allowed or when
+  /// none is that close.
+  static std::string nearest_allowed_value(const std::vector<std::string>& allowed, const std::string& value,
+                                           bool ignore_case) {
+    auto lower = [](std::string text) {
+      for (char& c : text) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      return text;
+    };
+    const std::string lowered = lower(value);
+    const std::string& wanted = ignore_case ? lowered : value;
+    std::string best;
+    std::size_t best_distance = 3;
+    for (const auto& candidate : allowed) {
+      if ((ignore_case ? lower(candidate) : candidate) == wanted) return {};
+      std::size_t distance = edit_distance(lowered, candidate, 2);
+      if (distance < best_distance) {
+        best_distance = distance;
+        best = candidate;
+      }
+    }
+    return best;
   }
 
   /// Literals compared with a categorisation field: `event.type == "x"`, `in`, `:`.
@@ -697,6 +716,11 @@ class Checker {
   /// then, when nothing is close, the same leaf deeper in the same field set
   /// (`process.sha256` -> `process.hash.sha256`).
   Suggestions suggest_fields(const std::string& name) const {
+    static thread_local check_internal::SuggestionMemo<Suggestions> memo;
+    return memo.get(schema_.tables(), name, options_.max_suggestions, [&] { return compute_suggestions(name); });
+  }
+
+  Suggestions compute_suggestions(const std::string& name) const {
     std::size_t limit = std::clamp<std::size_t>(name.size() / 6, 1, 3);
     std::vector<std::tuple<std::size_t, std::size_t, std::string>> close;  // distance, table, name
     std::vector<std::string> same_tail, same_leaf;
