@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "eval/text.h"
@@ -154,6 +155,9 @@ class Reader {
   }
 
   std::string repeat_exp() {
+    // repeat_weight_ is the largest product of counts nested in what was read last; the
+    // operand starts afresh and its siblings' largest is restored after it.
+    long siblings = std::exchange(repeat_weight_, 1);
     std::string e = compl_exp();
     while (more()) {
       if (match('?')) e = cat({"(?:", e, ")?"});
@@ -162,6 +166,7 @@ class Reader {
       else if (match('{')) e = bounded_repeat(e);
       else break;
     }
+    repeat_weight_ = std::max(siblings, repeat_weight_);
     return e;
   }
 
@@ -184,6 +189,13 @@ class Reader {
     }
     if (low > kMaxRepeat || high > kMaxRepeat) {
       return fail(cat({"repetition count above ", std::to_string(kMaxRepeat), " (RE2's limit)"}));
+    }
+    // RE2 also refuses counted repetitions nested so that their counts multiply above its
+    // limit (`(a{100}){20}`); an open end counts by its minimum, a zero count not at all.
+    long count = open_ended ? low : high;
+    if (count > 0) repeat_weight_ *= count;
+    if (repeat_weight_ > kMaxRepeat) {
+      return fail(cat({"nested repetition counts multiply above ", std::to_string(kMaxRepeat), " (RE2's limit)"}));
     }
     std::string bounds = "{" + std::to_string(low);
     if (open_ended) bounds += ",";
@@ -343,6 +355,7 @@ class Reader {
   std::vector<std::size_t> offsets_;  ///< byte offset of each code point, then the length
   std::size_t at_ = 0;
   std::size_t depth_ = 0;
+  long repeat_weight_ = 1;
   std::string error_;
   std::size_t error_at_ = 0;
 };
