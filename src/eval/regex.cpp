@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "eval/text.h"
@@ -11,7 +12,7 @@ namespace eql::regex {
 
 namespace {
 
-constexpr std::size_t kMaxDepth = 200;
+constexpr std::size_t kMaxDepth = 200;  // nested groups
 
 // Joins pieces by appending (GCC 12 warns falsely on chains of `"literal" + std::string`).
 std::string cat(std::initializer_list<std::string_view> pieces) {
@@ -65,26 +66,43 @@ std::string pad(std::uint64_t value, std::size_t width) {
   return digits;
 }
 
-class Translator {
+// The one reader of Lucene's RegExp syntax: a recursive descent with the shape of Lucene's
+// grammar (union > intersection > concatenation > repeat > complement > class > simple >
+// character) that writes the RE2 form of what it reads, or stops at the first error with
+// its byte offset. The validator (`eql validate`) and the evaluator both call it, so a
+// pattern one accepts the other cannot refuse. Facts of Lucene's reading it follows: the
+// first operand of a concatenation and the first member of a class are read whatever they
+// are (a leading `)`, `|`, `&` or `]` is a literal); every alternative must hold at least
+// one operand (`a|` is an error); the empty pattern is the empty string.
+class Reader {
  public:
-  explicit Translator(std::string_view pattern) {
-    for (std::size_t at = 0; at < pattern.size();) chars_.push_back(text::next_code_point(pattern, at));
+  explicit Reader(std::string_view pattern) {
+    for (std::size_t at = 0; at < pattern.size();) {
+      offsets_.push_back(at);
+      chars_.push_back(text::next_code_point(pattern, at));
+    }
+    offsets_.push_back(pattern.size());
   }
 
   Translation run() {
     Translation result;
-    std::string out = union_exp(0);
-    if (error_.empty() && at_ < chars_.size()) fail("unexpected '" + describe(chars_[at_]) + "'");
+    std::string out = chars_.empty() ? std::string() : union_exp();
+    if (error_.empty() && more()) {
+      fail("unexpected `" + describe(chars_[at_]) +
+           "`: unbalanced parenthesis (escape it as `\\)` to match it literally)");
+    }
     if (!error_.empty()) {
-      result.error = error_;
+      result.reason = error_;
+      result.offset = offsets_[std::min(error_at_, offsets_.size() - 1)];
+      result.error = cat({error_, " at character ", std::to_string(result.offset + 1)});
       return result;
     }
-    result.re2 = out;
+    result.re2 = std::move(out);
     return result;
   }
 
  private:
-  bool more() const { return at_ < chars_.size(); }
+  bool more() const { return error_.empty() && at_ < chars_.size(); }
   bool peek(char32_t c) const { return more() && chars_[at_] == c; }
   bool match(char32_t c) {
     if (peek(c)) {
@@ -94,7 +112,10 @@ class Translator {
     return false;
   }
   std::string fail(std::string message) {
-    if (error_.empty()) error_ = std::move(message) + " at character " + std::to_string(at_ + 1);
+    if (error_.empty()) {
+      error_ = std::move(message);
+      error_at_ = at_;
+    }
     return {};
   }
   static std::string describe(char32_t c) {
@@ -103,112 +124,115 @@ class Translator {
     return out;
   }
 
-  std::string union_exp(std::size_t depth) {
-    if (depth > kMaxDepth) return fail("regular expression nested too deeply");
-    std::string left = inter_exp(depth);
-    if (match('|')) return "(?:" + left + "|" + union_exp(depth + 1) + ")";
-    return left;
-  }
-
-  std::string inter_exp(std::size_t depth) {
-    std::string left = concat_exp(depth);
-    if (peek('&')) {
-      return fail("the intersection operator '&' has no linear-time form (escape it as '\\&' to match '&')");
+  std::string union_exp() {
+    // Nesting is counted, so a hostile pattern cannot exhaust the stack.
+    if (++depth_ > kMaxDepth) {
+      return fail("the regular expression nests deeper than " + std::to_string(kMaxDepth) + " groups");
     }
-    return left;
+    std::string out = inter_exp();
+    bool alternatives = false;
+    while (match('|')) {
+      out += "|" + inter_exp();
+      alternatives = true;
+    }
+    --depth_;
+    return alternatives ? "(?:" + out + ")" : out;
   }
 
-  std::string concat_exp(std::size_t depth) {
-    std::string out;
-    while (more() && !peek(')') && !peek('|') && !peek('&') && error_.empty()) {
-      out += repeat_exp(depth);
+  std::string inter_exp() {
+    std::string out = concat_exp();
+    if (peek('&')) {
+      // Elasticsearch enables `&` (RegExp.ALL), but an intersection has no RE2 form.
+      return fail("the intersection operator `&` has no linear-time form (write `\\&` to match `&`)");
     }
     return out;
   }
 
-  std::string repeat_exp(std::size_t depth) {
-    std::string e = compl_exp(depth);
-    while (more() && error_.empty()) {
+  std::string concat_exp() {
+    std::string out = repeat_exp();
+    while (more() && !peek(')') && !peek('|') && !peek('&')) out += repeat_exp();
+    return out;
+  }
+
+  std::string repeat_exp() {
+    // repeat_weight_ is the largest product of counts nested in what was read last; the
+    // operand starts afresh and its siblings' largest is restored after it.
+    long siblings = std::exchange(repeat_weight_, 1);
+    std::string e = compl_exp();
+    while (more()) {
       if (match('?')) e = cat({"(?:", e, ")?"});
       else if (match('*')) e = cat({"(?:", e, ")*"});
       else if (match('+')) e = cat({"(?:", e, ")+"});
-      else if (peek('{')) {
-        std::size_t start = at_;
-        ++at_;
-        int n = read_int();
-        if (n < 0) {
-          at_ = start;
-          fail("integer expected after '{'");
-          return e;
-        }
-        int m = n;
-        bool open_ended = false;
-        if (match(',')) {
-          if (peek('}')) open_ended = true;
-          else m = read_int();
-        }
-        if (!match('}')) {
-          fail("'}' expected");
-          return e;
-        }
-        if (!open_ended && m < n) {
-          fail(cat({"invalid repetition {", std::to_string(n), ",", std::to_string(m), "}"}));
-          return e;
-        }
-        if (n > kMaxRepeat || m > kMaxRepeat) {
-          fail(cat({"repetition count above ", std::to_string(kMaxRepeat)}));
-          return e;
-        }
-        std::string bounds = "{";
-        bounds += std::to_string(n);
-        if (open_ended) {
-          bounds += ",";
-        } else if (m != n) {
-          bounds += ",";
-          bounds += std::to_string(m);
-        }
-        bounds += "}";
-        e = cat({"(?:", e, ")", bounds});
-      } else {
-        break;
-      }
+      else if (match('{')) e = bounded_repeat(e);
+      else break;
     }
+    repeat_weight_ = std::max(siblings, repeat_weight_);
     return e;
   }
 
-  int read_int() {
+  // `{n}`, `{n,}` or `{n,m}` applied to `e`, after the `{`.
+  std::string bounded_repeat(const std::string& e) {
     std::size_t start = at_;
+    long low = read_number();
+    if (at_ == start) return fail("a number must follow `{` (write `\\{` for a literal brace)");
+    long high = low;
+    bool open_ended = false;
+    if (match(',')) {
+      std::size_t high_start = at_;
+      high = read_number();
+      open_ended = at_ == high_start;
+    }
+    if (!match('}')) return fail("`}` expected to close the repetition");
+    if (!open_ended && high < low) {
+      return fail(cat({"invalid repetition {", std::to_string(low), ",", std::to_string(high),
+                       "}: the maximum is below the minimum"}));
+    }
+    if (low > kMaxRepeat || high > kMaxRepeat) {
+      return fail(cat({"repetition count above ", std::to_string(kMaxRepeat), " (RE2's limit)"}));
+    }
+    // RE2 also refuses counted repetitions nested so that their counts multiply above its
+    // limit (`(a{100}){20}`); an open end counts by its minimum, a zero count not at all.
+    long count = open_ended ? low : high;
+    if (count > 0) repeat_weight_ *= count;
+    if (repeat_weight_ > kMaxRepeat) {
+      return fail(cat({"nested repetition counts multiply above ", std::to_string(kMaxRepeat), " (RE2's limit)"}));
+    }
+    std::string bounds = "{" + std::to_string(low);
+    if (open_ended) bounds += ",";
+    else if (high != low) bounds += "," + std::to_string(high);
+    return cat({"(?:", e, ")", bounds, "}"});
+  }
+
+  long read_number() {
     long value = 0;
     while (more() && chars_[at_] >= '0' && chars_[at_] <= '9') {
-      value = value * 10 + static_cast<long>(chars_[at_] - '0');
-      if (value > 1000000) value = 1000000;
+      if (value < 100000000) value = value * 10 + static_cast<long>(chars_[at_] - '0');
       ++at_;
     }
-    return at_ == start ? -1 : static_cast<int>(value);
+    return value;
   }
 
-  std::string compl_exp(std::size_t depth) {
+  std::string compl_exp() {
     if (peek('~')) {
-      return fail("the complement operator '~' has no linear-time form (escape it as '\\~' to match '~')");
+      // Elasticsearch enables `~` (RegExp.ALL), but a complement has no RE2 form.
+      return fail("the complement operator `~` has no linear-time form (write `\\~` to match `~`)");
     }
-    return char_class_exp(depth);
+    return char_class_exp();
   }
 
-  std::string char_class_exp(std::size_t depth) {
-    if (match('[')) {
-      bool negated = match('^');
-      std::string items;
-      while (more() && !peek(']') && error_.empty()) items += char_class_item();
-      if (!match(']')) return fail("']' expected");
-      if (items.empty()) return negated ? "(?s:.)" : "[^\\x{0}-\\x{10ffff}]";
-      return std::string("[") + (negated ? "^" : "") + items + "]";
-    }
-    return simple_exp(depth);
+  std::string char_class_exp() {
+    if (!match('[')) return simple_exp();
+    bool negated = match('^');
+    std::string items;
+    do {
+      items += char_class_item();
+    } while (more() && !peek(']'));
+    if (!match(']')) return fail("`]` expected to close the character class");
+    return cat({"[", negated ? "^" : "", items, "]"});
   }
 
   // Returns the class text for a shorthand like \d, or empty.
   static std::string shorthand(char32_t letter, bool inside_class) {
-    std::string body;
     switch (letter) {
       case 'd': return inside_class ? "0-9" : "[0-9]";
       case 'D': return inside_class ? "" : "[^0-9]";
@@ -216,7 +240,7 @@ class Translator {
       case 'S': return inside_class ? "" : "[^ \\t\\n\\x{b}\\f\\r]";
       case 'w': return inside_class ? "a-zA-Z_0-9" : "[a-zA-Z_0-9]";
       case 'W': return inside_class ? "" : "[^a-zA-Z_0-9]";
-      default: return body;
+      default: return {};
     }
   }
 
@@ -228,50 +252,44 @@ class Translator {
         return shorthand(letter, true);
       }
       if (letter == 'D' || letter == 'S' || letter == 'W') {
-        return fail("negated shorthand '\\" + describe(letter) + "' inside a character class is not supported");
+        // An RE2 class cannot hold our \S (it differs from RE2's by \v), nor a class
+        // negated inside another: refused rather than matched differently.
+        return fail("negated shorthand `\\" + describe(letter) + "` inside a character class is not supported");
       }
     }
-    char32_t from = char_exp();
+    char32_t from = char_exp("a character class member");
     if (!error_.empty()) return {};
-    if (peek('-') && at_ + 1 < chars_.size() && chars_[at_ + 1] != ']') {
-      ++at_;
-      char32_t to = char_exp();
-      if (to < from) return fail("invalid character range");
-      return escape_code_point(from) + "-" + escape_code_point(to);
+    if (!match('-')) return escape_code_point(from);
+    std::size_t range_at = at_;
+    char32_t to = char_exp("the end of a character range");
+    if (!error_.empty()) return {};
+    if (to < from) {
+      at_ = range_at;
+      return fail("invalid character range: its start is after its end");
     }
-    return escape_code_point(from);
+    return escape_code_point(from) + "-" + escape_code_point(to);
   }
 
-  char32_t char_exp() {
+  char32_t char_exp(const char* what) {
+    match('\\');
     if (!more()) {
-      fail("unexpected end of pattern");
+      fail(std::string("the pattern ends where ") + what + " was expected");
       return 0;
-    }
-    if (match('\\')) {
-      if (!more()) {
-        fail("pattern ends with a lone backslash");
-        return 0;
-      }
     }
     return chars_[at_++];
   }
 
-  std::string simple_exp(std::size_t depth) {
+  std::string simple_exp() {
     if (match('.')) return "(?s:.)";
     if (match('#')) return "[^\\x{0}-\\x{10ffff}]";
     if (match('@')) return "(?s:.*)";
     if (match('"')) {
       std::string out;
       while (more() && !peek('"')) out += escape_code_point(chars_[at_++]);
-      if (!match('"')) return fail("unterminated \"literal\"");
+      if (!match('"')) return fail("`\"` expected to close the quoted string (write `\\\"` for a literal quote)");
       return "(?:" + out + ")";
     }
-    if (match('(')) {
-      if (match(')')) return "(?:)";
-      std::string inner = union_exp(depth + 1);
-      if (!match(')')) return fail("')' expected");
-      return "(?:" + inner + ")";
-    }
+    if (match('(')) return group();
     if (match('<')) return interval();
     if (peek('\\') && at_ + 1 < chars_.size()) {
       std::string sh = shorthand(chars_[at_ + 1], false);
@@ -280,23 +298,37 @@ class Translator {
         return sh;
       }
     }
-    char32_t c = char_exp();
+    char32_t c = char_exp("a character");
     if (!error_.empty()) return {};
     return escape_code_point(c);
   }
 
-  // `<n-m>`, after the '<'.
+  // `(...)`, after the `(`; `()` is the empty string.
+  std::string group() {
+    if (!more()) {
+      --at_;
+      return fail("`(` opens a group that is never closed (write `\\(` to match a parenthesis)");
+    }
+    if (match(')')) return "(?:)";
+    std::string inner = union_exp();
+    if (!match(')')) return fail("`)` expected to close the group");
+    return "(?:" + inner + ")";
+  }
+
+  // `<n-m>`, after the `<`. Named automata `<name>` have no definitions in Elasticsearch.
   std::string interval() {
-    std::size_t start = at_;
     std::string lo_text, hi_text;
     while (more() && chars_[at_] >= '0' && chars_[at_] <= '9') lo_text += static_cast<char>(chars_[at_++]);
-    if (lo_text.empty() || !match('-')) {
-      at_ = start;
-      return fail("named automata '<name>' are not supported; use '<min-max>' or escape '<'");
+    bool ok = !lo_text.empty() && match('-');
+    while (ok && more() && chars_[at_] >= '0' && chars_[at_] <= '9') hi_text += static_cast<char>(chars_[at_++]);
+    if (!ok || hi_text.empty() || !match('>')) {
+      return fail("numeric interval `<n-m>` expected after `<` (write `\\<` for a literal `<`)");
     }
-    while (more() && chars_[at_] >= '0' && chars_[at_] <= '9') hi_text += static_cast<char>(chars_[at_++]);
-    if (hi_text.empty() || !match('>')) return fail("interval '<min-max>' expected");
-    if (lo_text.size() > 18 || hi_text.size() > 18) return fail("interval bound too large");
+    if (lo_text.size() > 18 || hi_text.size() > 18) return fail("interval bound above 18 digits");
+    return interval_re2(lo_text, hi_text);
+  }
+
+  static std::string interval_re2(const std::string& lo_text, const std::string& hi_text) {
     std::uint64_t lo = std::stoull(lo_text), hi = std::stoull(hi_text);
     std::size_t fixed_digits = lo_text.size() == hi_text.size() ? lo_text.size() : 0;
     if (lo > hi) std::swap(lo, hi);
@@ -320,12 +352,16 @@ class Translator {
   }
 
   std::vector<char32_t> chars_;
+  std::vector<std::size_t> offsets_;  ///< byte offset of each code point, then the length
   std::size_t at_ = 0;
+  std::size_t depth_ = 0;
+  long repeat_weight_ = 1;
   std::string error_;
+  std::size_t error_at_ = 0;
 };
 
 }  // namespace
 
-Translation translate_lucene(std::string_view pattern) { return Translator(pattern).run(); }
+Translation translate_lucene(std::string_view pattern) { return Reader(pattern).run(); }
 
 }  // namespace eql::regex
