@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "eql/parser.h"
+#include "eql/runner.h"
+#include "run_harness.h"
 #include "run/rule_index.h"
 
 using namespace eql;
@@ -87,4 +89,27 @@ TEST_CASE("rule index: what each rule is filed under") {
     CAPTURE(c.query);
     CHECK(filing(c.query) == c.filed);
   }
+}
+
+TEST_CASE("the plan counts each distinct leaf once and the rules that share it") {
+  RuleRunner runner;
+  // Three rules: `event.category == "process"` in all three (twice in the sequence, still one
+  // rule), `process.name == "a.exe"` in two, and one leaf of its own each for the others.
+  const char* const queries[] = {
+      R"(process where process.name == "a.exe")",
+      R"(process where process.name == "a.exe" and process.pid == 4)",
+      R"(sequence [process where true] [process where host.os.type == "linux"])",
+  };
+  for (const char* query : queries) REQUIRE_FALSE(has_errors(runner.add_rule(testing::rule_of(query, query))));
+  const std::string plan = runner.explain_plan(3);
+  CHECK(plan ==
+        "plan: 3 rules, 8 leaves, 4 distinct (each computed at most once per event), 2 held by two rules or more\n"
+        "most shared leaves (rules holding each):\n"
+        "      3  (== $event.category \"process\")\n"
+        "      2  (== $process.name \"a.exe\")\n"
+        "      1  (== $host.os.type \"linux\")\n"
+        "fields with the most distinct leaves:\n"
+        "      1  event.category\n"
+        "      1  host.os.type\n"
+        "      1  process.name\n");
 }

@@ -179,6 +179,16 @@ class FilterProgram {
   std::string describe() const;
   /// Whether the condition folded to a constant (true: every event of the category).
   std::optional<bool> constant() const;
+  /// One comparison of the program as the per-event leaf memo knows it: programs holding
+  /// leaves of one id compute that leaf at most once per event between them.
+  struct LeafUse {
+    std::uint32_t id = 0;             ///< equal for leaves that give the same result
+    std::string text;                 ///< as describe() prints it: (== $process.name "a")
+    std::vector<std::string> fields;  ///< the fields it reads (resolved paths)
+  };
+  /// The program's memoized leaves (`eql run --explain-plan`); leaves that read an aliased
+  /// stage's event are never memoized and are left out.
+  std::vector<LeafUse> leaf_uses() const;
 
  private:
   std::shared_ptr<const detail::Program> program_;

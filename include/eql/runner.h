@@ -161,6 +161,11 @@ class RuleRunner {
   /// its gate of each kind and each event filter's required fields (`eql run
   /// --explain-index`). A reader's aid: the format may change.
   std::string explain_index(std::size_t index) const;
+  /// The rule set as one program, as text (`eql run --explain-plan`): how many leaves the
+  /// rules' filters hold and how many are distinct (each is computed at most once per event,
+  /// whichever rules hold it), the leaves most rules share, and the fields with the most
+  /// distinct leaves. `top` bounds each list. A reader's aid: the format may change.
+  std::string explain_plan(std::size_t top = 15) const;
   /// Every field the runner and its rules read from an event (resolved paths, sorted,
   /// unique): the rules' filters and join keys, their timestamp, tiebreaker and category
   /// fields, their exception items' fields, and the fields that name an event's index.

@@ -59,6 +59,8 @@ constexpr const char* kRunUsage =
     "  --ignore-index           every rule sees every event, whatever its index patterns\n"
     "  --explain-index          print, per rule, what the runner indexed it under (index\n"
     "                           patterns, gates, required fields), and read no events\n"
+    "  --explain-plan           print the rule set as one program (leaves, how many are\n"
+    "                           distinct, which most rules share), and read no events\n"
     "  --severity LEVEL         only rules of this severity or higher (low, medium, high,\n"
     "                           critical)\n"
     "  --rule-id ID             only this rule (repeatable)\n"
@@ -118,6 +120,7 @@ struct RunCommandOptions {
   bool fail_on_alert = false;
   bool ignore_index = false;
   bool explain_index = false;
+  bool explain_plan = false;
   bool read_all_fields = false;  // --read-all-fields: no FieldSelection
   RuleSelection selection;
   bool strict_rules = false;
@@ -154,6 +157,8 @@ std::optional<std::string> parse_arguments(Args args, RunCommandOptions& options
       options.quiet = true;
     } else if (reader.flag("--explain-index")) {
       options.explain_index = true;
+    } else if (reader.flag("--explain-plan")) {
+      options.explain_plan = true;
     } else if (reader.flag("--read-all-fields")) {
       options.read_all_fields = true;
     } else if (reader.flag("--fail-on-alert")) {
@@ -802,6 +807,10 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   }
   if (options.explain_index) {
     print_index_filing(out, runner);
+    return kExitOk;
+  }
+  if (options.explain_plan) {
+    std::fputs(runner.explain_plan().c_str(), out);
     return kExitOk;
   }
 

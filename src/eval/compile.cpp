@@ -640,6 +640,19 @@ std::string FilterProgram::describe() const {
   return out;
 }
 
+std::vector<FilterProgram::LeafUse> FilterProgram::leaf_uses() const {
+  std::vector<LeafUse> uses;
+  for (const detail::Leaf& leaf : program_->leaves) {
+    if (leaf.cross) continue;
+    LeafUse use{leaf.memo_id, detail::describe_leaf(*program_, leaf), {}};
+    for (std::uint32_t slot : leaf.slots) use.fields.push_back(program_->slots[slot].path);
+    std::sort(use.fields.begin(), use.fields.end());
+    use.fields.erase(std::unique(use.fields.begin(), use.fields.end()), use.fields.end());
+    uses.push_back(std::move(use));
+  }
+  return uses;
+}
+
 std::optional<bool> FilterProgram::constant() const {
   switch (program_->bools[program_->root].op) {
     case detail::BoolOp::True: return true;

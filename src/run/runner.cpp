@@ -9,7 +9,9 @@
 #include "eql/runner.h"
 
 #include <algorithm>
+#include <map>
 #include <optional>
+#include <set>
 
 #include "eql/eval.h"
 #include "eql/parser.h"
@@ -350,6 +352,60 @@ std::vector<std::string> RuleRunner::fields_read() const {
 std::string RuleRunner::explain_index(std::size_t index) const {
   const auto rule = static_cast<std::uint32_t>(index);
   return "index: " + impl_->patterns.describe(rule) + '\n' + impl_->index.describe(rule);
+}
+
+std::string RuleRunner::explain_plan(std::size_t top) const {
+  struct Shared {
+    std::string text;
+    std::vector<std::string> fields;
+    std::size_t rules = 0;
+  };
+  std::map<std::uint32_t, Shared> leaves;  // by leaf memo id
+  std::size_t uses = 0;
+  for (const auto& compiled : impl_->rules) {
+    std::set<std::uint32_t> own;  // a rule counts once per leaf, however many stages hold it
+    auto add = [&](const FilterProgram& program) {
+      for (FilterProgram::LeafUse& use : program.leaf_uses()) {
+        ++uses;
+        Shared& shared = leaves[use.id];
+        if (shared.text.empty()) {
+          shared.text = std::move(use.text);
+          shared.fields = std::move(use.fields);
+        }
+        if (own.insert(use.id).second) ++shared.rules;
+      }
+    };
+    if (compiled->filter) add(*compiled->filter);
+    for (const FilterProgram& stage : compiled->stage_filters) add(stage);
+  }
+  std::vector<const Shared*> by_sharing;
+  std::map<std::string, std::size_t> per_field;  // distinct leaves reading the field
+  for (const auto& [id, shared] : leaves) {
+    by_sharing.push_back(&shared);
+    for (const std::string& field : shared.fields) ++per_field[field];
+  }
+  const std::size_t held_twice = static_cast<std::size_t>(
+      std::count_if(by_sharing.begin(), by_sharing.end(), [](const Shared* shared) { return shared->rules > 1; }));
+  // Most shared first, ties by text: memo ids are handed out process-wide, so their order
+  // depends on what else the process compiled.
+  std::sort(by_sharing.begin(), by_sharing.end(), [](const Shared* a, const Shared* b) {
+    return a->rules != b->rules ? a->rules > b->rules : a->text < b->text;
+  });
+  std::vector<std::pair<std::string, std::size_t>> fields(per_field.begin(), per_field.end());
+  std::stable_sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+
+  std::string out = "plan: " + std::to_string(impl_->rules.size()) + " rules, " + std::to_string(uses) +
+                    " leaves, " + std::to_string(leaves.size()) + " distinct (each computed at most once per event), " +
+                    std::to_string(held_twice) + " held by two rules or more\n";
+  auto line = [&out](std::size_t count, const std::string& text) {
+    std::string number = std::to_string(count);
+    out += std::string(number.size() < 7 ? 7 - number.size() : 0, ' ') + number + "  " + text + '\n';
+  };
+  out += "most shared leaves (rules holding each):\n";
+  for (std::size_t i = 0; i < by_sharing.size() && i < top; ++i) line(by_sharing[i]->rules, by_sharing[i]->text);
+  out += "fields with the most distinct leaves:\n";
+  for (std::size_t i = 0; i < fields.size() && i < top; ++i) line(fields[i].second, fields[i].first);
+  return out;
 }
 
 void RuleRunner::push(Event&& parsed, std::string_view index) {
