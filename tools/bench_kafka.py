@@ -171,25 +171,40 @@ def produce(args, address, lines):
     producer.wait(60)
 
 
-def kafka_run(args, rules, events_path, total, workers, work):
-    cluster = subprocess.Popen([args.mock, "--brokers", "3", "--topic", "ecs-events:%d" % args.partitions,
+def start_mock(args, niced=()):
+    """A 3-broker mock cluster with the input and alerts topics; (process, bootstrap address)."""
+    cluster = subprocess.Popen([*niced, args.mock, "--brokers", "3", "--topic", "ecs-events:%d" % args.partitions,
                                 "--topic", "eql-alerts:%d" % args.partitions],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    address = cluster.stdout.readline().decode().strip()
+    return cluster, cluster.stdout.readline().decode().strip()
+
+
+def start_worker(args, rules, address, group, log, options, niced=()):
+    """One `eql run --kafka` worker of `group`, logging JSON lines to `log`."""
+    return subprocess.Popen(
+        [*niced, args.eql, "run", "--quiet", "--rules", str(rules), "--kafka", address, "--topic", "ecs-events",
+         "--group", group, "--alerts-topic", "eql-alerts", "--log-format", "json", *options],
+        stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
+
+
+def wait_assigned(logs, seconds=120):
+    """Until every worker has logged an assignment with partitions in it."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not all(
+            any(m.startswith("assigned ") and "[]" not in m for m in log_messages(log)) for log in logs):
+        time.sleep(0.2)
+
+
+def kafka_run(args, rules, events_path, total, workers, work):
+    cluster, address = start_mock(args)
     procs, logs = [], []
     try:
         for i in range(workers):
             log = work / ("worker%d-%d.log" % (workers, i))
             logs.append(log)
-            procs.append(subprocess.Popen(
-                [args.eql, "run", "--quiet", "--rules", str(rules), "--kafka", address, "--topic", "ecs-events",
-                 "--group", "bench", "--alerts-topic", "eql-alerts", "--log-format", "json", "--stats-interval", "200ms",
-                 "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"],
-                stdout=subprocess.DEVNULL, stderr=open(log, "wb")))
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not all(
-                any(m.startswith("assigned ") and "[]" not in m for m in log_messages(log)) for log in logs):
-            time.sleep(0.2)
+            procs.append(start_worker(args, rules, address, "bench", log, [
+                "--stats-interval", "200ms", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=500"]))
+        wait_assigned(logs)
         lines = events_path.read_bytes().splitlines(keepends=True)
         start = time.monotonic()
         produce(args, address, lines)
@@ -242,29 +257,20 @@ def capacity_round(args, rules, payload, total, workers, work, number):
     # --nice: the measured processes ahead of the machine's other work (builds at nice 10),
     # so that a worker's events/s is what it can do, not the share the scheduler gave it.
     niced = ["nice", "-n", str(args.nice)] if args.nice is not None else []
-    cluster = subprocess.Popen(niced + [args.mock, "--brokers", "3", "--topic", "ecs-events:%d" % args.partitions,
-                                        "--topic", "eql-alerts:%d" % args.partitions],
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    address = cluster.stdout.readline().decode().strip()
+    cluster, address = start_mock(args, niced)
     procs, logs = [], []
     try:
         for i in range(workers):
             log = work / ("capacity%s-%d.log" % (number, i))
             logs.append(log)
-            procs.append(subprocess.Popen(
-                niced + [args.eql, "run", "--quiet", "--rules", str(rules), "--kafka", address, "--topic", "ecs-events",
-                 "--group", "capacity", "--alerts-topic", "eql-alerts", "--log-format", "json", "--stats-interval",
-                 "100ms", "-X", "session.timeout.ms=60000", "-X", "heartbeat.interval.ms=500",
-                 # The mock holds back a fetch response that found nothing new for the whole
-                 # fetch.wait.max.ms (default 500 ms), and the group consumer's fetches often do:
-                 # the workers then wait on the mock, not on their CPU (docs/performance.md).
-                 # A broker answers as soon as data comes; 1 ms makes the mock do about that.
-                 "-X", "fetch.wait.max.ms=1", *args.worker_args],
-                stdout=subprocess.DEVNULL, stderr=open(log, "wb")))
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not all(
-                any(m.startswith("assigned ") and "[]" not in m for m in log_messages(log)) for log in logs):
-            time.sleep(0.2)
+            procs.append(start_worker(args, rules, address, "capacity", log, [
+                "--stats-interval", "100ms", "-X", "session.timeout.ms=60000", "-X", "heartbeat.interval.ms=500",
+                # The mock holds back a fetch response that found nothing new for the whole
+                # fetch.wait.max.ms (default 500 ms), and the group consumer's fetches often do:
+                # the workers then wait on the mock, not on their CPU (docs/performance.md).
+                # A broker answers as soon as data comes; 1 ms makes the mock do about that.
+                "-X", "fetch.wait.max.ms=1", *args.worker_args], niced))
+        wait_assigned(logs)
         time.sleep(1.0)  # the group settled: every worker's last assignment is its own
         for process in procs:
             process.send_signal(signal.SIGSTOP)

@@ -19,6 +19,17 @@ enum class Function : std::uint8_t {
 /// evaluator's) check that they have one entry for each.
 inline constexpr std::size_t kFunctionCount = static_cast<std::size_t>(Function::Subtract) + 1;
 
+/// True when `table` (entries with a `function` member) has one entry per Function, in the
+/// order of the enumeration, so that `table[static_cast<size_t>(f)]` is f's entry. The
+/// tables indexed by Function check themselves with it in a static_assert.
+template <typename Entry, std::size_t N>
+constexpr bool indexed_by_function(const Entry (&table)[N]) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (static_cast<std::size_t>(table[i].function) != i) return false;
+  }
+  return N == kFunctionCount;
+}
+
 inline constexpr std::size_t kVariadic = SIZE_MAX;
 
 /// What the checker requires of an argument, or knows of a result, before any event.

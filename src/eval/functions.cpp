@@ -302,13 +302,8 @@ constexpr FunctionEvaluator kEvaluators[] = {
     {Function::Subtract, arithmetic<Op::Sub>},
 };
 
-constexpr bool indexed_by_function() {
-  for (std::size_t i = 0; i < std::size(kEvaluators); ++i) {
-    if (static_cast<std::size_t>(kEvaluators[i].function) != i) return false;
-  }
-  return std::size(kEvaluators) == kFunctionCount;
-}
-static_assert(indexed_by_function(), "one evaluator per Function, in the order of the enumeration");
+static_assert(indexed_by_function(kEvaluators),
+              "one evaluator per Function, in the order of the enumeration");
 
 }  // namespace
 

@@ -37,13 +37,7 @@ constexpr FunctionSignature kFunctions[] = {
     {"subtract",       Function::Subtract,       2, 2,         false, N,      {N, N}},
 };
 
-constexpr bool indexed_by_function() {
-  for (std::size_t i = 0; i < std::size(kFunctions); ++i) {
-    if (static_cast<std::size_t>(kFunctions[i].function) != i) return false;
-  }
-  return std::size(kFunctions) == kFunctionCount;
-}
-static_assert(indexed_by_function(), "one signature per Function, in the order of the enumeration");
+static_assert(indexed_by_function(kFunctions), "one signature per Function, in the order of the enumeration");
 
 }  // namespace
 
