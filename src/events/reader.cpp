@@ -337,68 +337,94 @@ namespace {
 
 // Reads a stream in chunks (from `read`: bytes, 0 at the end, -1 on an error) and hands
 // out lines; remembers what it has handed out so that a caller who decides it needs the
-// whole document can have it.
+// whole document can have it. Bytes are read straight into the buffer that lines are
+// viewed in: a line costs no copy before the parser's own (at the size of its reads, zlib
+// reads a plain file straight into it too).
 class ChunkedInput {
  public:
   using Read = std::function<long(char*, std::size_t, std::string&)>;
+  static constexpr std::size_t kReadSize = 1u << 18;
   explicit ChunkedInput(Read read) : read_(std::move(read)) {}
 
   std::string error;
 
-  // The next line without its '\n'; false at the end (or on a read error, see `error`).
-  // A line longer than `limit` is returned truncated with `too_long` set.
-  bool next_line(std::string& line, std::size_t limit, bool& too_long) {
-    line.clear();
+  // The next line without its '\n', valid until the next call; false at the end (or on a
+  // read error, see `error`). A line longer than `limit` is skipped to its end and returned
+  // empty with `too_long` set, so that memory stays bounded by the limit.
+  bool next_line(std::string_view& line, std::size_t limit, bool& too_long) {
+    line = {};
     too_long = false;
+    std::size_t searched = begin_;
     while (true) {
-      std::size_t newline = buffer_.find('\n', at_);
-      if (newline != std::string::npos) {
-        take(line, newline - at_, limit, too_long);
-        at_ = newline + 1;
+      const char* newline =
+          searched < end_ ? static_cast<const char*>(std::memchr(data_.get() + searched, '\n', end_ - searched))
+                          : nullptr;
+      std::size_t length = (newline ? static_cast<std::size_t>(newline - data_.get()) : end_) - begin_;
+      if (length > limit) {  // too long: drop what is buffered of it, read on to its end
+        too_long = true;
+        begin_ = newline ? static_cast<std::size_t>(newline - data_.get()) + 1 : end_;
+        if (newline) return true;
+        searched = begin_;
+      } else if (newline) {
+        if (!too_long) line = std::string_view(data_.get() + begin_, length);
+        begin_ += length + 1;
+        return true;
+      } else {
+        searched = end_;
+      }
+      std::size_t kept = searched - begin_;
+      if (!fill()) {
+        if (too_long) return true;
+        if (end_ == begin_) return false;
+        line = std::string_view(data_.get() + begin_, end_ - begin_);
+        begin_ = end_;
         return true;
       }
-      take(line, buffer_.size() - at_, limit, too_long);
-      buffer_.clear();
-      at_ = 0;
-      if (!fill()) return !line.empty() || too_long;
+      searched = begin_ + kept;
     }
   }
 
   // Everything not yet handed out, appended to `text`; false when larger than `limit`.
   bool rest(std::string& text, std::size_t limit) {
-    text.append(buffer_, at_, std::string::npos);
-    buffer_.clear();
-    at_ = 0;
-    while (fill()) {
-      text.append(buffer_);
-      buffer_.clear();
+    do {
+      text.append(data_.get() + begin_, end_ - begin_);
+      begin_ = end_;
       if (text.size() > limit) return false;
-    }
-    return text.size() <= limit;
+    } while (fill());
+    return true;
   }
 
  private:
-  void take(std::string& line, std::size_t count, std::size_t limit, bool& too_long) {
-    std::size_t room = line.size() < limit + 1 ? limit + 1 - line.size() : 0;
-    if (count > room) too_long = true;
-    line.append(buffer_, at_, std::min(count, room));
-    if (line.size() > limit) too_long = true;
-  }
+  // More bytes after those not yet handed out (moved to the front first); false at the end.
   bool fill() {
-    char chunk[1 << 16];
-    long n = read_(chunk, sizeof chunk, error);
+    if (begin_ > 0) {
+      std::memmove(data_.get(), data_.get() + begin_, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (capacity_ - end_ < kReadSize) {
+      std::size_t capacity = std::max(2 * capacity_, end_ + kReadSize);
+      auto grown = std::make_unique_for_overwrite<char[]>(capacity);
+      if (end_ > 0) std::memcpy(grown.get(), data_.get(), end_);
+      data_ = std::move(grown);
+      capacity_ = capacity;
+    }
+    long n = read_(data_.get() + end_, kReadSize, error);
     if (n <= 0) return false;
-    buffer_.append(chunk, static_cast<std::size_t>(n));
+    end_ += static_cast<std::size_t>(n);
     return true;
   }
 
   Read read_;
-  std::string buffer_;
-  std::size_t at_ = 0;
+  std::unique_ptr<char[]> data_;
+  std::size_t capacity_ = 0;
+  std::size_t begin_ = 0;  ///< the first byte not yet handed out
+  std::size_t end_ = 0;    ///< one past the last byte read
 };
 
 // Whether one line of JSON is a search or EQL search response rather than an event.
-bool is_response(const std::string& line) {
+bool is_response(std::string_view text) {
+  const std::string line(text);  // the stream reads to a NUL
   rapidjson::StringStream stream(line.c_str());
   DocumentSplitter splitter(stream, line);
   rapidjson::Reader reader;
@@ -422,8 +448,20 @@ ReadSummary read_events(const std::string& path, const EventReadOptions& options
 
 namespace {
 
-// An input open for reading: a live stream read as bytes come, anything else through zlib,
-// which reads plain files unchanged and inflates those that start with the gzip magic.
+// Whether the file open as `fd` is to be read through zlib: it starts as gzip does (zlib's
+// own test: the magic's first byte, and its second unless the file ends there). Plain files
+// are read with read(2), straight into the caller's buffer: through zlib, a plain file's
+// bytes were copied once more.
+bool starts_as_gzip(int fd) {
+  unsigned char magic[2];
+  off_t at = lseek(fd, 0, SEEK_CUR);  // standard input may have been read from already
+  ssize_t n = at < 0 ? -1 : pread(fd, magic, sizeof magic, at);
+  return n >= 1 && magic[0] == 0x1f && (n < 2 || magic[1] == 0x8b);
+}
+
+// An input open for reading: a live stream read as bytes come, a plain regular file read
+// as it is, anything else through zlib, which reads plain bytes unchanged and inflates
+// those that start with the gzip magic.
 class OpenInput {
  public:
   // Opens `path` ("-": standard input); false, with errno saying why, when it cannot.
@@ -431,19 +469,44 @@ class OpenInput {
     if (live.waiting && is_live_input(path)) {
       int fd = path == "-" ? dup(STDIN_FILENO) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd >= 0) live_ = std::make_unique<detail::LiveInput>(fd, live);
-    } else if (path == "-") {
-      int fd = dup(STDIN_FILENO);
-      if (fd >= 0) file_.reset(gzdopen(fd, "rb"));
-    } else {
-      file_.reset(gzopen(path.c_str(), "rb"));
+      return live_ != nullptr;
     }
-    if (file_) gzbuffer(file_.get(), 1 << 17);
-    return file_ || live_;
+    int fd = path == "-" ? dup(STDIN_FILENO) : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    struct stat status {};
+    if (fstat(fd, &status) == 0 && S_ISREG(status.st_mode) && !starts_as_gzip(fd)) {
+      plain_fd_ = fd;
+      return true;
+    }
+    file_.reset(gzdopen(fd, "rb"));
+    if (!file_) {
+      int saved = errno;
+      close(fd);
+      errno = saved;
+      return false;
+    }
+    gzbuffer(file_.get(), 1 << 17);
+    return true;
+  }
+
+  OpenInput() = default;
+  OpenInput(const OpenInput&) = delete;
+  OpenInput& operator=(const OpenInput&) = delete;
+  ~OpenInput() {
+    if (plain_fd_ >= 0) close(plain_fd_);
   }
 
   // Bytes into `chunk`: how many, 0 at the end, -1 on an error (said in `error`).
   long read(char* chunk, std::size_t size, std::string& error) {
     if (live_) return live_->read(chunk, size, error);
+    if (plain_fd_ >= 0) {
+      ssize_t n;
+      do {
+        n = ::read(plain_fd_, chunk, size);
+      } while (n < 0 && errno == EINTR);
+      if (n < 0) error = std::string("cannot read: ") + std::strerror(errno);
+      return static_cast<long>(n);
+    }
     int n = gzread(file_.get(), chunk, static_cast<unsigned>(size));
     if (n < 0) {
       int code = 0;
@@ -455,6 +518,7 @@ class OpenInput {
 
  private:
   std::unique_ptr<detail::LiveInput> live_;
+  int plain_fd_ = -1;
   std::unique_ptr<gzFile_s, int (*)(gzFile)> file_{nullptr, gzclose};
 };
 
@@ -488,7 +552,7 @@ class LineEvents {
   // Reads lines to the end, a stop, or the first line that makes the input no NDJSON;
   // false when a line before the format was known is larger than a document may be (said).
   bool read(ChunkedInput& input) {
-    std::string line;
+    std::string_view line;
     bool too_long = false;
     std::uint64_t line_number = 0;
     // Until the format is known a line may be a whole one-line document (array, search
@@ -521,24 +585,24 @@ class LineEvents {
  private:
   // A line read before the format is known, from `first`, its first byte that is not a
   // space: whether to read on.
-  bool decide_format(const std::string& line, std::size_t first, std::uint64_t line_number) {
+  bool decide_format(std::string_view line, std::size_t first, std::uint64_t line_number) {
     if (first == line.size()) {  // blank lines before the first document
-      consumed += line + "\n";
+      consumed.append(line).push_back('\n');
       return true;
     }
     if (line[first] == '{') {
       std::string error;
       // Without the nesting limit: a first line too deep is still one event per line,
       // reported by emit_line, and the file is streamed.
-      auto probe = parse_event(std::string_view(line).substr(first), error, nullptr,
+      auto probe = parse_event(line.substr(first), error, nullptr,
                                std::numeric_limits<std::size_t>::max());
       if (probe && !is_response(line.substr(first))) {
         streaming = true;
-        emit_line(std::string_view(line).substr(first), line_number);
+        emit_line(line.substr(first), line_number);
         return !stopped;
       }
     }
-    consumed += line + "\n";
+    consumed.append(line).push_back('\n');
     return false;  // not one event per line: the rest is read and decided on as a whole
   }
 
