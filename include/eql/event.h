@@ -18,6 +18,11 @@
 
 namespace eql {
 
+namespace detail {
+template <class Item>
+class ViewTable;
+}  // namespace detail
+
 class FieldSelection;
 
 /// One event. Every scalar of the JSON document is filed under its dotted path, so
@@ -110,6 +115,7 @@ class FieldSelection {
   // Its lookup table holds views into its own strings.
   FieldSelection(const FieldSelection&) = delete;
   FieldSelection& operator=(const FieldSelection&) = delete;
+  ~FieldSelection();
 
   /// Whether values under exactly this path are filed.
   bool wants(std::string_view path) const;
@@ -120,15 +126,14 @@ class FieldSelection {
 
  private:
   std::vector<std::string> paths_;
-  std::vector<std::string> prefixes_;  // every dotted prefix of every path, and the paths
-  // Looked up once per key and per value of every event: open addressing over views into
-  // prefixes_, each marked whether it is a selected path.
-  struct Slot {
-    std::string_view text;
+  // Every dotted prefix of every path, and the paths, each marked whether it is a selected
+  // path: looked up once per key and per value of every event.
+  struct Prefix {
+    std::string text;
     bool wanted = false;
   };
-  std::vector<Slot> table_;  // a power of two in size, at most half full
-  const Slot* find(std::string_view text) const;
+  std::vector<Prefix> prefixes_;
+  std::unique_ptr<detail::ViewTable<bool>> table_;  // views into prefixes_
 };
 
 /// Deepest nesting of objects and arrays an event may have by default: Elasticsearch's JSON

@@ -6,7 +6,9 @@
 #include <atomic>
 #include <cstring>
 #include <limits>
+#include <ranges>
 
+#include "common/view_table.h"
 #include "events/simd_json.h"
 
 namespace eql {
@@ -245,40 +247,36 @@ void Event::set(std::string_view path_in, const Value& value_in) {
 FieldSelection::FieldSelection(const std::vector<std::string>& paths) : paths_(paths) {
   std::sort(paths_.begin(), paths_.end());
   paths_.erase(std::unique(paths_.begin(), paths_.end()), paths_.end());
+  std::vector<std::string> prefixes;
   for (const std::string& path : paths_) {
     for (std::size_t dot = path.find('.'); dot != std::string::npos; dot = path.find('.', dot + 1)) {
-      prefixes_.push_back(path.substr(0, dot));
+      prefixes.push_back(path.substr(0, dot));
     }
-    prefixes_.push_back(path);
+    prefixes.push_back(path);
   }
-  std::sort(prefixes_.begin(), prefixes_.end());
-  prefixes_.erase(std::unique(prefixes_.begin(), prefixes_.end()), prefixes_.end());
-  std::size_t size = 16;
-  while (size < 2 * prefixes_.size()) size *= 2;
-  table_.assign(size, Slot{});
-  for (const std::string& prefix : prefixes_) {
-    std::size_t at = std::hash<std::string_view>{}(prefix) & (size - 1);
-    while (!table_[at].text.empty()) at = (at + 1) & (size - 1);
-    table_[at] = Slot{prefix, std::binary_search(paths_.begin(), paths_.end(), prefix)};
+  std::sort(prefixes.begin(), prefixes.end());
+  prefixes.erase(std::unique(prefixes.begin(), prefixes.end()), prefixes.end());
+  for (std::string& prefix : prefixes) {
+    bool wanted = std::binary_search(paths_.begin(), paths_.end(), prefix);
+    prefixes_.push_back(Prefix{std::move(prefix), wanted});
   }
+  table_ = std::make_unique<detail::ViewTable<bool>>();
+  table_->build(prefixes_ | std::views::transform([](const Prefix& prefix) {
+                  return std::pair<std::string_view, const bool&>(prefix.text, prefix.wanted);
+                }));
 }
 
-const FieldSelection::Slot* FieldSelection::find(std::string_view text) const {
-  if (text.empty()) return nullptr;
-  const std::size_t mask = table_.size() - 1;
-  for (std::size_t at = std::hash<std::string_view>{}(text) & mask;; at = (at + 1) & mask) {
-    const Slot& slot = table_[at];
-    if (slot.text.empty()) return nullptr;
-    if (slot.text == text) return &slot;
-  }
-}
+FieldSelection::~FieldSelection() = default;
 
+// (An empty key, from `{"": ...}`, is no path a rule can name.)
 bool FieldSelection::wants(std::string_view path) const {
-  const Slot* slot = find(path);
-  return slot != nullptr && slot->wanted;
+  const bool* wanted = path.empty() ? nullptr : table_->find(path);
+  return wanted != nullptr && *wanted;
 }
 
-bool FieldSelection::may_hold(std::string_view prefix) const { return find(prefix) != nullptr; }
+bool FieldSelection::may_hold(std::string_view prefix) const {
+  return !prefix.empty() && table_->find(prefix) != nullptr;
+}
 
 // ---- JSON -> Event ------------------------------------------------------------------------
 

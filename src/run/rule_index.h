@@ -23,7 +23,7 @@
 #include "eql/ast.h"
 #include "eql/event.h"
 #include "eql/eval.h"
-#include "run/view_table.h"
+#include "common/view_table.h"
 
 namespace eql::detail {
 

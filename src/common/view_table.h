@@ -1,5 +1,5 @@
-// Internal to the runner's rule index: strings looked up per event (an event's field paths,
-// its values of gate fields) in an open-addressing table under a hash of a string's length
+// Strings looked up per event (the rule index: an event's field paths, its values of gate
+// fields; the parser: keys against the selected fields) in an open-addressing table under a hash of a string's length
 // and its first and last 8 bytes: std::hash over every byte, a division by the bucket count
 // and a walk of the bucket's chain cost more than the rest of the lookup. The items are not
 // owned; the keys are views of strings that must outlive the table.
