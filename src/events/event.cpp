@@ -299,6 +299,9 @@ class Flattener : public simd_json::BaseReaderHandler<simd_json::UTF8<>, Flatten
   std::string storage;
   std::vector<PendingValue> pending;
   std::string error;
+  // Whether the parse was refused at a '{' or '[': RapidJSON's recursive parser has read
+  // that byte when it asks, its iterative one has not. Offsets are the byte's own.
+  bool refused_opening = false;
 
   bool Null() { return record(Value::null()); }
   bool Bool(bool b) { return record(Value::of_bool(b)); }
@@ -320,12 +323,13 @@ class Flattener : public simd_json::BaseReaderHandler<simd_json::UTF8<>, Flatten
   }
   bool StartObject() {
     if (frames_.empty()) {
-      if (started_) return fail("an event must be a JSON object");
+      if (started_) return refuse_opening("an event must be a JSON object");
       started_ = true;
       frames_.push_back({false, 0, false});
       return true;
     }
-    if (!enter_value() || !nest()) return false;
+    if (!enter_value()) return false;
+    if (!nests()) return refuse_opening(too_deep());
     frames_.push_back({false, path_.size(), skips_container()});
     return true;
   }
@@ -342,8 +346,9 @@ class Flattener : public simd_json::BaseReaderHandler<simd_json::UTF8<>, Flatten
     return true;
   }
   bool StartArray() {
-    if (frames_.empty()) return fail("an event must be a JSON object, not an array");
-    if (!enter_value() || !nest()) return false;
+    if (frames_.empty()) return refuse_opening("an event must be a JSON object, not an array");
+    if (!enter_value()) return false;
+    if (!nests()) return refuse_opening(too_deep());
     frames_.push_back({true, path_.size(), skips_container()});
     return true;
   }
@@ -375,9 +380,14 @@ class Flattener : public simd_json::BaseReaderHandler<simd_json::UTF8<>, Flatten
     error = std::move(message);
     return false;
   }
-  bool nest() {
-    if (frames_.size() < max_nesting_) return true;
-    return fail("nested deeper than the limit of " + std::to_string(max_nesting_) + " levels");
+  // Refused at a '{' or '[' (see refused_opening).
+  bool refuse_opening(std::string message) {
+    refused_opening = true;
+    return fail(std::move(message));
+  }
+  bool nests() const { return frames_.size() < max_nesting_; }
+  std::string too_deep() const {
+    return "nested deeper than the limit of " + std::to_string(max_nesting_) + " levels";
   }
   // Puts `path_` at the path of the value about to be read.
   bool enter_value() {
@@ -428,6 +438,12 @@ class Flattener : public simd_json::BaseReaderHandler<simd_json::UTF8<>, Flatten
 };
 
 constexpr unsigned kParseFlags = simd_json::kParseIterativeFlag | simd_json::kParseFullPrecisionFlag;
+// RapidJSON's recursive parser takes fewer instructions than its iterative one, but uses a
+// few stack frames per level of nesting. The Flattener refuses a level past max_nesting, so
+// under the default limit (1,000 levels, well within a thread's stack) the recursion is
+// bounded; a larger limit parses iteratively.
+constexpr unsigned kRecursiveFlags = simd_json::kParseFullPrecisionFlag | simd_json::kParseInsituFlag;
+constexpr std::size_t kMaxRecursiveNesting = kDefaultMaxNesting;
 
 // Whether `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
 // above U+10FFFF). Eight ASCII bytes at a time, as events are mostly ASCII.
@@ -505,7 +521,12 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
     // offsets stay offsets into the text.
     const std::size_t bom = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
     simd_json::InsituStringStream input(scratch.data() + bom);
-    result = reader.Parse<kParseFlags | simd_json::kParseInsituFlag>(input, flattener);
+    if (max_nesting <= kMaxRecursiveNesting) {
+      result = reader.Parse<kRecursiveFlags>(input, flattener);
+      if (!result && flattener.refused_opening) result.Set(result.Code(), result.Offset() - 1);
+    } else {
+      result = reader.Parse<kParseFlags | simd_json::kParseInsituFlag>(input, flattener);
+    }
     if (!result) result.Set(result.Code(), result.Offset() + bom);
     parsed_to = input.Tell() + bom;
   } else {
