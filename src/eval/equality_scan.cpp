@@ -1,11 +1,9 @@
-// One scan per field for the equality and wildcard leaves of every compiled program (issue
-// 19): the ASCII string literals that `==`, `in` and `:`/`like` without wildcards compare a
-// field with, of all rules, in one table per field, and beside them the field's `*`/`?`
-// patterns in a prefilter of their literal factors (wildcard_prefilter.h). The first such
-// leaf asked on an event looks the field's values up once, runs the patterns whose factor
-// occurs in them, and marks every leaf they make true in the leaf memo, so the others answer
-// false without their compiled nodes being read (which, a thousand rules' worth, do not stay
-// in cache). See docs/performance.md.
+// One scan per field for the equality leaves of every compiled program (issue 19): the
+// ASCII string literals that `==`, `in` and `:`/`like` without wildcards compare a field
+// with, of all rules, in one table per field; the first such leaf asked on an event looks
+// the field's values up once and marks every leaf they make true in the leaf memo, so the
+// others answer false without their compiled nodes being read (which, a thousand rules'
+// worth, do not stay in cache). See docs/performance.md.
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -13,7 +11,6 @@
 #include <unordered_map>
 
 #include "eval/program.h"
-#include "eval/wildcard_prefilter.h"
 
 namespace eql::detail {
 
@@ -26,8 +23,6 @@ struct EqualityTable {
   struct Field {
     Literals exact;   // literal -> memo ids of the leaves it makes true (case matters)
     Literals folded;  // the same for leaves ignoring case, the literal lower-cased
-    WildcardPrefilter wildcards;  // the `*`/`?` patterns of the field's leaves
-    bool wildcards_built = true;  // false while patterns were added since the last build()
   };
   // By memo id: the index of the leaf's field in `fields`, kNone when not an equality leaf,
   // kUnseen when no program has held it yet.
@@ -66,39 +61,11 @@ bool ascii_string_constant(const Node& node, std::string& out) {
   return true;
 }
 
-// What the scan decides a leaf with: the literals it compares the field with and whether
-// they ignore case, and its `*`/`?` patterns.
-struct ScannedParts {
-  std::vector<std::string> literals;
-  std::vector<const text::Wildcard*> wildcards;
-  bool folded = false;
-};
-
-// The parts of a match leaf (`:`, `like`, their lists, with or without wildcards) over the
-// field's slot; false when some pattern is a regex, or the patterns differ in case.
-// Patterns are run as the leaf runs them (text::Wildcard::matches_ascii); a literal is
-// decided as text::equals decides it, byte equality for ASCII (folded when ignoring case).
-bool match_parts(const Node& root, ScannedParts& parts) {
-  if (root.matchers.empty()) return false;
-  parts.folded = root.matchers[0].case_insensitive;
-  for (const Matcher& matcher : root.matchers) {
-    if (matcher.case_insensitive != parts.folded) return false;
-    if (matcher.kind == Matcher::Kind::Equal && text::is_ascii(matcher.literal)) {
-      parts.literals.push_back(matcher.literal);
-    } else if (matcher.kind == Matcher::Kind::Wildcard) {
-      parts.wildcards.push_back(&matcher.wildcard);
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
-// The parts of a leaf the scan can decide, over one plain string field; false for any
-// other leaf. For an ASCII value and ASCII literals, text::equals (what `==`, `in` and an
-// equal matcher decide with) is byte equality, or equality of the ASCII-lower-cased bytes
-// when ignoring case (as Node::ascii_set relies on too).
-bool scanned_parts(const Program& program, const Leaf& leaf, ScannedParts& parts) {
+// The literals of an equality leaf over one plain string field, and whether they ignore
+// case; false for any other leaf. For an ASCII value and ASCII literals, text::equals (what
+// `==`, `in` and an equal matcher decide with) is byte equality, or equality of the
+// ASCII-lower-cased bytes when ignoring case (as Node::ascii_set relies on too).
+bool equality_literals(const Program& program, const Leaf& leaf, std::vector<std::string>& literals, bool& folded) {
   if (leaf.slots.size() != 1 || leaf.cross) return false;
   const Slot& slot = program.slots[leaf.slots[0]];
   if (slot.alias >= 0 || slot.of_event || slot.has_null_value) return false;
@@ -107,16 +74,24 @@ bool scanned_parts(const Program& program, const Leaf& leaf, ScannedParts& parts
   auto is_slot = [&](std::uint32_t i) { return program.nodes[i].op == Op::Slot; };
   std::string text;
   if (root.op == Op::Match) {
-    if (root.args.size() != 1 || !is_slot(root.args[0])) return false;
-    return match_parts(root, parts);
+    if (root.args.size() != 1 || !is_slot(root.args[0]) || root.matchers.empty()) return false;
+    folded = root.matchers[0].case_insensitive;
+    for (const Matcher& matcher : root.matchers) {
+      if (matcher.kind != Matcher::Kind::Equal || matcher.case_insensitive != folded ||
+          !text::is_ascii(matcher.literal)) {
+        return false;
+      }
+      literals.push_back(matcher.literal);
+    }
+    return true;
   }
   if (root.domain != Domain::Generic) return false;
-  parts.folded = root.case_insensitive;
+  folded = root.case_insensitive;
   if (root.op == Op::In) {
     if (root.args.size() < 2 || !is_slot(root.args[0])) return false;
     for (std::size_t i = 1; i < root.args.size(); ++i) {
       if (!ascii_string_constant(program.nodes[root.args[i]], text)) return false;
-      parts.literals.push_back(text);
+      literals.push_back(text);
     }
     return true;
   }
@@ -125,24 +100,19 @@ bool scanned_parts(const Program& program, const Leaf& leaf, ScannedParts& parts
                                   : is_slot(root.args[1]) ? root.args[0]
                                                           : UINT32_MAX;
     if (literal == UINT32_MAX || !ascii_string_constant(program.nodes[literal], text)) return false;
-    parts.literals.push_back(text);
+    literals.push_back(text);
     return true;
   }
   return false;
 }
 
-// Points the context at the newest table (its prefilters built first); the fields it
-// scanned on this event under the older one are scanned again (the new table may hold more
-// of their leaves).
+// Points the context at the newest table; the fields it scanned on this event under the
+// older one are scanned again (the new table may hold more of their leaves).
 void refresh(EvalContext::Scratch& scratch) {
   Registry& shared = registry();
   std::lock_guard<std::mutex> lock(shared.mutex);
   const std::uint64_t version = shared.version.load(std::memory_order_relaxed);
   if (shared.published_version != version || !shared.published) {
-    for (EqualityTable::Field& field : shared.building->fields) {
-      if (!field.wildcards_built) field.wildcards.build();
-      field.wildcards_built = true;
-    }
     shared.published = shared.building;
     shared.building_published = true;
     shared.published_version = version;
@@ -150,28 +120,6 @@ void refresh(EvalContext::Scratch& scratch) {
   scratch.equality_table = shared.published;
   scratch.equality_version = version;
   scratch.equality_scanned.assign(shared.published->fields.size(), 0);
-}
-
-// Marks the leaves of the field's patterns that `value` (ASCII) is known to match from
-// their factor alone, and leaves those of the other patterns whose factor occurs pending:
-// such a leaf is evaluated the ordinary way if some rule asks for it (most are not asked:
-// the rule index has ruled their rules out), the others are false.
-void scan_wildcards(const WildcardPrefilter& wildcards, std::string_view value, std::string_view folded,
-                    std::uint64_t serial, EvalContext::Scratch& scratch) {
-  std::vector<std::uint32_t>& candidates = scratch.wildcard_candidates;
-  candidates.clear();
-  wildcards.candidates(value, folded, candidates);
-  const std::uint64_t marked = (serial << 1) | 1;
-  for (std::uint32_t candidate : candidates) {
-    const WildcardPrefilter::Pattern& pattern = wildcards.pattern(candidate & ~WildcardPrefilter::kMatched);
-    EvalContext::Scratch::LeafMemo& memo = scratch.leaf_memo[pattern.memo_id];
-    if (memo == marked) continue;  // another value or pattern made the leaf true already
-    if ((candidate & WildcardPrefilter::kMatched) != 0) {
-      memo = marked;
-    } else {
-      scratch.wildcard_pending[pattern.memo_id] = serial;
-    }
-  }
 }
 
 // Marks in the leaf memo every leaf of `field` that one of the field's values makes true;
@@ -186,23 +134,16 @@ bool scan_field(const EqualityTable& table, std::size_t field, const Slot& slot,
     if (effective.kind != ValueKind::String || !text::is_ascii(effective.string)) return false;
   }
   if (scratch.leaf_memo.size() < table.memo_end) scratch.leaf_memo.resize(table.memo_end);
-  const EqualityTable::Field& parts = table.fields[field];
-  if (!parts.wildcards.empty() && scratch.wildcard_pending.size() < table.memo_end) {
-    scratch.wildcard_pending.resize(table.memo_end);
-  }
+  const EqualityTable::Field& literals = table.fields[field];
   auto mark = [&](const EqualityTable::Literals& map, std::string_view key) {
     auto found = map.find(key);
     if (found == map.end()) return;
     for (std::uint32_t id : found->second) scratch.leaf_memo[id] = (serial << 1) | 1;
   };
-  const bool needs_folded = !parts.folded.empty() || !parts.wildcards.empty();
   for (const Value& raw : raws) {
     if (!is_candidate(slot, raw, effective)) continue;
-    mark(parts.exact, effective.string);
-    if (!needs_folded) continue;
-    const std::string_view folded = text::fold_ascii_into(effective.string, scratch.list_key);
-    if (!parts.folded.empty()) mark(parts.folded, folded);
-    if (!parts.wildcards.empty()) scan_wildcards(parts.wildcards, effective.string, folded, serial, scratch);
+    mark(literals.exact, effective.string);
+    if (!literals.folded.empty()) mark(literals.folded, text::fold_ascii_into(effective.string, scratch.list_key));
   }
   return true;
 }
@@ -232,8 +173,9 @@ void register_equality_leaves(const Program& program) {
     if (table.field_of_memo.size() <= leaf.memo_id) table.field_of_memo.resize(leaf.memo_id + 1, EqualityTable::kUnseen);
     if (table.field_of_memo[leaf.memo_id] != EqualityTable::kUnseen) continue;  // one id, one leaf
     table.memo_end = std::max(table.memo_end, leaf.memo_id + 1);
-    ScannedParts parts;
-    if (!scanned_parts(program, leaf, parts)) {
+    std::vector<std::string> literals;
+    bool folded = false;
+    if (!equality_literals(program, leaf, literals, folded)) {
       table.field_of_memo[leaf.memo_id] = EqualityTable::kNone;
       continue;
     }
@@ -242,13 +184,10 @@ void register_equality_leaves(const Program& program) {
     if (added) table.fields.emplace_back();
     EqualityTable::Field& field = table.fields[at->second];
     std::string key;
-    for (const std::string& literal : parts.literals) {
-      auto& ids = (parts.folded ? field.folded : field.exact)[parts.folded ? std::string(text::fold_ascii_into(literal, key))
-                                                                           : literal];
+    for (const std::string& literal : literals) {
+      auto& ids = (folded ? field.folded : field.exact)[folded ? std::string(text::fold_ascii_into(literal, key)) : literal];
       if (std::find(ids.begin(), ids.end(), leaf.memo_id) == ids.end()) ids.push_back(leaf.memo_id);
     }
-    for (const text::Wildcard* wildcard : parts.wildcards) field.wildcards.add(leaf.memo_id, *wildcard);
-    if (!parts.wildcards.empty()) field.wildcards_built = false;
     table.field_of_memo[leaf.memo_id] = static_cast<std::int32_t>(at->second);
   }
   shared.version.fetch_add(1, std::memory_order_release);
@@ -269,9 +208,6 @@ bool answer_by_field_scan(const Program& program, const Leaf& leaf, const Event&
   if ((state & 1) != 0) return false;
   const EvalContext::Scratch::LeafMemo memo = scratch.leaf_memo[leaf.memo_id];
   result = (memo >> 1) == serial && (memo & 1) != 0;
-  if (!result && leaf.memo_id < scratch.wildcard_pending.size() && scratch.wildcard_pending[leaf.memo_id] == serial) {
-    return false;  // some pattern's factor occurs, its match is not known: the leaf decides
-  }
   return true;
 }
 

@@ -157,11 +157,11 @@ struct Program {
 /// Fills Program::steps from `bools` and `root`, once the leaves have their memo ids.
 void build_steps(Program& program);
 
-/// Files a compiled program's equality and wildcard leaves in the process-wide table of one
-/// scan per field (equality_scan.cpp; at compile time, thread-safe).
+/// Files a compiled program's equality leaves in the process-wide table of one scan per
+/// field (equality_scan.cpp; at compile time, thread-safe).
 void register_equality_leaves(const Program& program);
-/// Whether the leaf is an equality or wildcard leaf whose field's values the table can
-/// decide on this event; then `result` is the leaf's value, and every leaf of the field has been decided
+/// Whether the leaf is an equality leaf whose field's values the table can decide on this
+/// event; then `result` is the leaf's value, and every leaf of the field has been decided
 /// (marked true in the leaf memo, or left unmarked for false). `serial` is not 0.
 bool answer_by_field_scan(const Program& program, const Leaf& leaf, const Event& event, std::uint64_t serial,
                           EvalContext::Scratch& scratch, bool& result);
@@ -208,16 +208,11 @@ struct EvalContext::Scratch {
   using LeafMemo = std::uint64_t;
   std::vector<FieldMemo> field_memo;  // by Slot::field_id
   std::vector<LeafMemo> leaf_memo;    // by Leaf::memo_id
-  // One scan per field (equality_scan.cpp): the table of every program's equality and
-  // wildcard leaves this context reads, its version, per field of it (serial << 1) |
-  // unscannable, and the patterns a value's prefilter listed (reused between values).
+  // One scan per field (equality_scan.cpp): the table of every program's equality leaves
+  // this context reads, its version, and per field of it (serial << 1) | unscannable.
   std::shared_ptr<const detail::EqualityTable> equality_table;
   std::uint64_t equality_version = UINT64_MAX;
   std::vector<std::uint64_t> equality_scanned;
-  std::vector<std::uint32_t> wildcard_candidates;
-  // By memo id: the serial of the event on which the scan left the leaf to its own
-  // evaluation (a pattern's factor occurs, but not in a way that decides the match).
-  std::vector<std::uint64_t> wildcard_pending;
 
   std::span<const Value> field_values(const Event& event, std::uint64_t serial, const detail::Slot& slot) {
     const Event* from = &event;

@@ -137,13 +137,6 @@ Wildcard::Wildcard(std::string_view pattern, bool case_insensitive)
     }
   }
   close_run();
-  // `*run*`, `run*`, `*run`: a star at either end or both, ASCII literals between.
-  const bool star_first = !tokens_.empty() && tokens_.front() == kStar;
-  const bool star_last = tokens_.size() > 1 && tokens_.back() == kStar;
-  const std::size_t run_tokens = tokens_.size() - star_first - star_last;
-  if (!needs_non_ascii_ && !required_run_.empty() && run_tokens == required_run_.size() && (star_first || star_last)) {
-    shape_ = star_first && star_last ? Shape::Anywhere : star_first ? Shape::Suffix : Shape::Prefix;
-  }
 }
 
 bool is_ascii(std::string_view value) {

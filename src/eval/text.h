@@ -59,15 +59,6 @@ class Wildcard {
   bool matches_everything() const { return matches_everything_; }
   /// No `*` or `?`: the pattern is a plain string.
   bool is_literal() const { return literal_; }
-  /// The longest run of ASCII literal characters (folded when case-insensitive): every
-  /// ASCII value the pattern matches contains it (its necessary condition).
-  const std::string& required_run() const { return required_run_; }
-  /// Where required_run() must sit in an ASCII value for the pattern to match it, when
-  /// that alone decides: the pattern is that one run with only `*` around it (`*run*`
-  /// Anywhere, `run*` Prefix, `*run` Suffix). Other: anything else (`?`, several runs).
-  enum class Shape : std::uint8_t { Other, Anywhere, Prefix, Suffix };
-  Shape shape() const { return shape_; }
-  bool case_insensitive() const { return case_insensitive_; }
 
  private:
   enum : char32_t { kStar = 0xFFFFFFFF, kAnyOne = 0xFFFFFFFE };
@@ -83,7 +74,6 @@ class Wildcard {
   bool case_insensitive_ = false;
   bool matches_everything_ = false;
   bool literal_ = true;
-  Shape shape_ = Shape::Other;
 };
 
 }  // namespace eql::text
