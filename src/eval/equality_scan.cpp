@@ -34,12 +34,15 @@ struct EqualityTable {
 
 namespace {
 
-// Compiling adds to `building` under the mutex; evaluating reads an immutable copy of it
-// (`published`), taken again only when `version` moved. A context holding an older copy
-// stays exact: a leaf the copy lacks is evaluated the ordinary way.
+// Compiling adds to `building` under the mutex; evaluating reads it once published, as an
+// immutable table: compiling after that (rare: programs are compiled before the events
+// come) first copies it, so that a context holding an older table stays exact (a leaf that
+// table lacks is evaluated the ordinary way) while only one copy is kept the rest of the
+// time.
 struct Registry {
   std::mutex mutex;
-  EqualityTable building;
+  std::shared_ptr<EqualityTable> building = std::make_shared<EqualityTable>();
+  bool building_published = false;  // `published` is `building`: copy before changing it
   std::unordered_map<std::uint32_t, std::uint32_t> field_index;  // Slot::field_id -> fields
   std::atomic<std::uint64_t> version{0};
   std::shared_ptr<const EqualityTable> published;
@@ -110,7 +113,8 @@ void refresh(EvalContext::Scratch& scratch) {
   std::lock_guard<std::mutex> lock(shared.mutex);
   const std::uint64_t version = shared.version.load(std::memory_order_relaxed);
   if (shared.published_version != version || !shared.published) {
-    shared.published = std::make_shared<const EqualityTable>(shared.building);
+    shared.published = shared.building;
+    shared.building_published = true;
     shared.published_version = version;
   }
   scratch.equality_table = shared.published;
@@ -144,17 +148,30 @@ bool scan_field(const EqualityTable& table, std::size_t field, const Slot& slot,
   return true;
 }
 
+// Whether some leaf of the program is not in the table yet.
+bool has_unseen_leaf(const EqualityTable& table, const Program& program) {
+  for (const Leaf& leaf : program.leaves) {
+    if (leaf.memo_id >= table.field_of_memo.size() || table.field_of_memo[leaf.memo_id] == EqualityTable::kUnseen) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void register_equality_leaves(const Program& program) {
   Registry& shared = registry();
   std::lock_guard<std::mutex> lock(shared.mutex);
-  EqualityTable& table = shared.building;
-  bool changed = false;
+  if (!has_unseen_leaf(*shared.building, program)) return;
+  if (shared.building_published) {
+    shared.building = std::make_shared<EqualityTable>(*shared.building);
+    shared.building_published = false;
+  }
+  EqualityTable& table = *shared.building;
   for (const Leaf& leaf : program.leaves) {
     if (table.field_of_memo.size() <= leaf.memo_id) table.field_of_memo.resize(leaf.memo_id + 1, EqualityTable::kUnseen);
     if (table.field_of_memo[leaf.memo_id] != EqualityTable::kUnseen) continue;  // one id, one leaf
-    changed = true;
     table.memo_end = std::max(table.memo_end, leaf.memo_id + 1);
     std::vector<std::string> literals;
     bool folded = false;
@@ -173,7 +190,7 @@ void register_equality_leaves(const Program& program) {
     }
     table.field_of_memo[leaf.memo_id] = static_cast<std::int32_t>(at->second);
   }
-  if (changed) shared.version.fetch_add(1, std::memory_order_release);
+  shared.version.fetch_add(1, std::memory_order_release);
 }
 
 bool answer_by_field_scan(const Program& program, const Leaf& leaf, const Event& event, std::uint64_t serial,
