@@ -214,8 +214,9 @@ void Worker::hand_over_sequences(const std::vector<std::int32_t>& partitions, bo
 // it: the worker stops without committing, their next owner makes them again.
 void Worker::withdraw(KafkaSink& sink, const std::string& why, const std::vector<std::int32_t>& leaving) {
   const std::uint64_t count = sink.withdraw(1'000);
-  log_warn(why + ": " + std::to_string(count) + " messages not acknowledged in time withdrawn (the group may have "
-           "handed the partitions over already); the next owner makes them again");
+  log(count ? LogLevel::Warn : LogLevel::Debug,
+      why + ": " + std::to_string(count) + " messages not acknowledged in time withdrawn (the group may have handed "
+      "the partitions over already); the next owner makes them again");
   auto kept = [&](std::int32_t partition) {
     return std::find(leaving.begin(), leaving.end(), partition) == leaving.end();
   };
