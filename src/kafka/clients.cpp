@@ -236,6 +236,7 @@ std::vector<Position> KafkaSource::committed(const std::vector<std::int32_t>& pa
     for (int i = 0; i < list->cnt; ++i) {
       const rd_kafka_topic_partition_t& entry = list->elems[i];
       if (entry.err || entry.offset < 0) continue;
+      committed_[entry.partition] = entry.offset;
       out.push_back({entry.partition, entry.offset,
                      entry.metadata ? std::string(static_cast<const char*>(entry.metadata), entry.metadata_size) : ""});
     }
@@ -251,14 +252,9 @@ std::vector<KafkaSource::Lag> KafkaSource::lag() {
   for (std::int32_t partition : assigned_) rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
   rd_kafka_position(handle_, list);
   // Nothing consumed since the assignment: the group's committed offset is the position,
-  // asked for those partitions in one request, not one request a partition (48 round
-  // trips a stats line on a 48-partition topic).
-  std::vector<std::int32_t> unread;
-  for (int i = 0; i < list->cnt; ++i) {
-    if (list->elems[i].offset < 0) unread.push_back(list->elems[i].partition);
-  }
-  std::map<std::int32_t, std::int64_t> committed_at;
-  for (const Position& position : committed(unread)) committed_at[position.partition] = position.next_offset;
+  // as the worker asked it when the partition was given (no request here: a stats line
+  // must not wait for a coordinator that is away).
+  const std::map<std::int32_t, std::int64_t>& committed_at = committed_;
   for (int i = 0; i < list->cnt; ++i) {
     Lag lag{list->elems[i].partition, -1};
     std::int64_t low = -1, high = -1;

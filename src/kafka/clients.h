@@ -81,7 +81,11 @@ class KafkaSource {
   /// holds them (nullopt when none).
   std::optional<Position> committed(std::int32_t partition);
   /// The same for several partitions in one request (those without a commit left out).
+  /// The answer is kept for lag().
   std::vector<Position> committed(const std::vector<std::int32_t>& partitions);
+  /// Each assigned partition's lag. Of a partition nothing was read from since it was
+  /// assigned, from the committed offset last asked with committed() (not asked again: a
+  /// request to a coordinator that is away blocks the worker), else from its first offset.
   std::vector<Lag> lag();
   /// Whether `partition` is this member's now.
   bool owns(std::int32_t partition) const;
@@ -108,6 +112,7 @@ class KafkaSource {
   bool closed_ = false;
   std::chrono::steady_clock::time_point last_poll_ = std::chrono::steady_clock::now();
   std::int64_t stalled_ms_ = 0;
+  std::map<std::int32_t, std::int64_t> committed_;  // the last committed() answers
 };
 
 class KafkaSink {
