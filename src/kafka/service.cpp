@@ -43,6 +43,20 @@ double rss_megabytes() {
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
 }
 
+// The session timeout and heartbeat interval the consumers are given (librdkafka's defaults
+// unless set): how long a revocation may wait (handover_budget_ms).
+RebalanceTiming rebalance_timing(const KafkaOptions& options) {
+  RebalanceTiming timing;
+  for (const auto& [key, value] : options.properties) {
+    char* end = nullptr;
+    const long long number = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || number <= 0) continue;  // librdkafka says what is wrong
+    if (key == "session.timeout.ms") timing.session_timeout_ms = number;
+    if (key == "heartbeat.interval.ms") timing.heartbeat_interval_ms = number;
+  }
+  return timing;
+}
+
 // What one worker does with its messages: events into the runner, alerts to the sink,
 // offsets committed once the alerts are acknowledged.
 class Worker {
@@ -429,13 +443,7 @@ void Worker::stats(double seconds) {
 int Worker::run() {
   if (stop_requested) return cli::kExitOk;  // stopped while the rules were loading
   choose_rules();
-  for (const auto& [key, value] : options_.properties) {
-    char* end = nullptr;
-    const long long number = std::strtoll(value.c_str(), &end, 10);
-    if (value.empty() || *end != '\0' || number <= 0) continue;  // librdkafka says what is wrong
-    if (key == "session.timeout.ms") timing_.session_timeout_ms = number;
-    if (key == "heartbeat.interval.ms") timing_.heartbeat_interval_ms = number;
-  }
+  timing_ = rebalance_timing(options_);
   std::string error;
   if (!options_.alerts_topic.empty() || !options_.dead_letter_topic.empty()) {
     sink_ = KafkaSink::open(options_, error);
