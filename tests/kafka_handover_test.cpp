@@ -61,6 +61,25 @@ TEST_CASE("kafka handover: the mark committed keeps unsuppressed alerts readable
   CHECK(handover.mark(0, 150, -1) == -1);
 }
 
+TEST_CASE("kafka handover: a revoked member waits for its acknowledgements only while the group would wait") {
+  // The tests' settings: the mock hands partitions over 5 s after a rebalance began without
+  // this member; it heard of it within a heartbeat (0.5 s); a fifth of the window is margin.
+  RebalanceTiming tests{6'000, 500};
+  CHECK(handover_budget_ms(tests, 0, 30'000) == 3'500);
+  CHECK(handover_budget_ms(tests, 100, 30'000) == 3'400);
+  // Stalled (a flush, a read of the alerts topic, compiling rules) past the window: no
+  // time left, what is unacknowledged is withdrawn rather than landing after the next
+  // owner read the alerts topic.
+  CHECK(handover_budget_ms(tests, 3'500, 30'000) == 0);
+  CHECK(handover_budget_ms(tests, 11'000, 30'000) < 0);
+  CHECK(handover_budget_ms(tests, -5, 30'000) == 3'500);  // a clock step back is no stall
+  // librdkafka's defaults leave more than the cap.
+  CHECK(handover_budget_ms(RebalanceTiming{}, 0, 30'000) == 30'000);
+  CHECK(handover_budget_ms(RebalanceTiming{}, 10'000, 30'000) == 44'000 - 8'800 - 3'000 - 10'000);
+  // A session timeout of a second or less: the whole of it is the window.
+  CHECK(handover_budget_ms(RebalanceTiming{1'000, 100}, 0, 30'000) == 1'000 - 200 - 100);
+}
+
 }  // namespace
 }  // namespace eql::kafka
 

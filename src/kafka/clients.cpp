@@ -138,6 +138,11 @@ KafkaSource::~KafkaSource() {
 }
 
 void KafkaSource::rebalance(int error, rd_kafka_topic_partition_list_t* partitions) {
+  stalled_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - last_poll_).count();
+  struct Reset {
+    std::int64_t& stalled;
+    ~Reset() { stalled = 0; }
+  } reset{stalled_ms_};
   std::vector<std::int32_t> list;
   for (int i = 0; i < partitions->cnt; ++i) list.push_back(partitions->elems[i].partition);
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(handle_), "COOPERATIVE") == 0;
@@ -178,6 +183,7 @@ bool KafkaSource::poll(int timeout_ms, Message& message) {
     current_ = nullptr;
   }
   rd_kafka_message_t* got = rd_kafka_consumer_poll(handle_, timeout_ms);
+  last_poll_ = std::chrono::steady_clock::now();
   if (!got) return false;
   if (got->err) {
     if (got->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -230,6 +236,7 @@ std::vector<Position> KafkaSource::committed(const std::vector<std::int32_t>& pa
     for (int i = 0; i < list->cnt; ++i) {
       const rd_kafka_topic_partition_t& entry = list->elems[i];
       if (entry.err || entry.offset < 0) continue;
+      committed_[entry.partition] = entry.offset;
       out.push_back({entry.partition, entry.offset,
                      entry.metadata ? std::string(static_cast<const char*>(entry.metadata), entry.metadata_size) : ""});
     }
@@ -245,14 +252,9 @@ std::vector<KafkaSource::Lag> KafkaSource::lag() {
   for (std::int32_t partition : assigned_) rd_kafka_topic_partition_list_add(list, topic_.c_str(), partition);
   rd_kafka_position(handle_, list);
   // Nothing consumed since the assignment: the group's committed offset is the position,
-  // asked for those partitions in one request, not one request a partition (48 round
-  // trips a stats line on a 48-partition topic).
-  std::vector<std::int32_t> unread;
-  for (int i = 0; i < list->cnt; ++i) {
-    if (list->elems[i].offset < 0) unread.push_back(list->elems[i].partition);
-  }
-  std::map<std::int32_t, std::int64_t> committed_at;
-  for (const Position& position : committed(unread)) committed_at[position.partition] = position.next_offset;
+  // as the worker asked it when the partition was given (no request here: a stats line
+  // must not wait for a coordinator that is away).
+  const std::map<std::int32_t, std::int64_t>& committed_at = committed_;
   for (int i = 0; i < list->cnt; ++i) {
     Lag lag{list->elems[i].partition, -1};
     std::int64_t low = -1, high = -1;
@@ -297,7 +299,9 @@ std::unique_ptr<KafkaSink> KafkaSink::open(const KafkaOptions& options, std::str
   sink->alerts_topic_ = options.alerts_topic;
   sink->dead_letter_topic_ = options.dead_letter_topic;
   sink->repartition_topic_ = options.repartition_topic;
-  rd_kafka_conf_t* conf = base_conf(options, {}, error);
+  // Compressed batches (a -X compression.type wins): the repartition topic must keep every
+  // event for replay, and re-keyed ECS JSON shrinks several times over (docs/kafka.md).
+  rd_kafka_conf_t* conf = base_conf(options, {{"compression.type", "lz4"}}, error);
   if (!conf) return nullptr;
   // Retries never duplicate or reorder a partition's alerts.
   if (!force(conf, "enable.idempotence", "true", error)) {
@@ -405,6 +409,10 @@ void KafkaSink::send_dead_letter(std::string_view value, std::string_view source
 
 void KafkaSink::delivered(const rd_kafka_message_t* message) {
   auto source = static_cast<std::int32_t>(reinterpret_cast<std::intptr_t>(message->_private) - 1);
+  if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+    ++withdrawn_;  // withdrawn on purpose (withdraw()): not a failure
+    return;
+  }
   if (message->err) {
     ++failed_;
     last_failure_ = std::string("delivery failed: ") + rd_kafka_err2str(message->err);
@@ -431,6 +439,29 @@ bool KafkaSink::flush(int timeout_ms, std::string& error) {
     return false;
   }
   return true;
+}
+
+KafkaSink::Flushed KafkaSink::flush_within(int timeout_ms, std::string& error) {
+  rd_kafka_resp_err_t result = rd_kafka_flush(handle_, timeout_ms);
+  if (failed_ > 0) {
+    error = last_failure_ + " (" + std::to_string(failed_) + " messages)";
+    failed_ = 0;
+    return Flushed::Failed;
+  }
+  return result ? Flushed::Pending : Flushed::Done;
+}
+
+std::uint64_t KafkaSink::withdraw(int in_flight_ms) {
+  const std::uint64_t before = withdrawn_;
+  // Queued messages never leave; those in requests already sent may be acknowledged soon
+  // (the broker is up), and what is still unacknowledged after that is dropped too.
+  rd_kafka_purge(handle_, RD_KAFKA_PURGE_F_QUEUE);
+  if (rd_kafka_flush(handle_, in_flight_ms)) {
+    rd_kafka_purge(handle_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(handle_, 1'000);  // serves the delivery reports of what was dropped
+  }
+  failed_ = 0;  // a withdrawn message is not a failed delivery
+  return withdrawn_ - before;
 }
 
 // ---- the alerts reader ----

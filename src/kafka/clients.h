@@ -3,6 +3,7 @@
 // idempotent producer). No librdkafka type leaves src/kafka/. Internal to src/kafka/.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -80,7 +81,11 @@ class KafkaSource {
   /// holds them (nullopt when none).
   std::optional<Position> committed(std::int32_t partition);
   /// The same for several partitions in one request (those without a commit left out).
+  /// The answer is kept for lag().
   std::vector<Position> committed(const std::vector<std::int32_t>& partitions);
+  /// Each assigned partition's lag. Of a partition nothing was read from since it was
+  /// assigned, from the committed offset last asked with committed() (not asked again: a
+  /// request to a coordinator that is away blocks the worker), else from its first offset.
   std::vector<Lag> lag();
   /// Whether `partition` is this member's now.
   bool owns(std::int32_t partition) const;
@@ -89,6 +94,10 @@ class KafkaSource {
   std::int64_t first_offset(std::int32_t partition);
   /// Leaves the group (the revoked callback runs first).
   void close();
+  /// In a rebalance callback: how long the application went without polling this consumer
+  /// before it (the rebalance may have begun at the coordinator that long ago, plus a
+  /// heartbeat interval). 0 outside callbacks.
+  std::int64_t stalled_ms() const { return stalled_ms_; }
 
   /// librdkafka's rebalance callback lands here.
   void rebalance(int error, rd_kafka_topic_partition_list_s* partitions);
@@ -101,6 +110,9 @@ class KafkaSource {
   Callbacks callbacks_;
   std::vector<std::int32_t> assigned_;
   bool closed_ = false;
+  std::chrono::steady_clock::time_point last_poll_ = std::chrono::steady_clock::now();
+  std::int64_t stalled_ms_ = 0;
+  std::map<std::int32_t, std::int64_t> committed_;  // the last committed() answers
 };
 
 class KafkaSink {
@@ -131,6 +143,16 @@ class KafkaSink {
   /// Waits until every message sent is acknowledged. False (with `error`) when one could
   /// not be delivered since the last call, or the wait timed out.
   bool flush(int timeout_ms, std::string& error);
+  enum class Flushed { Done, Pending, Failed };
+  /// The same, telling a wait that ran out (Pending: messages still on their way, none
+  /// failed) from a message that could not be delivered (Failed, with `error`).
+  Flushed flush_within(int timeout_ms, std::string& error);
+  /// Withdraws every message not yet acknowledged (a handover that cannot wait for them:
+  /// docs/kafka.md#exactly-once): those queued are dropped; those already sent get up to
+  /// `in_flight_ms` to be acknowledged, then are dropped too (a request a broker already
+  /// took may still be appended). Their delivery reports are not failures. Returns how many
+  /// were withdrawn.
+  std::uint64_t withdraw(int in_flight_ms);
   /// The highest offset acknowledged in the alerts topic for alerts of a source partition
   /// (-1: none yet), and that alerts partition (-1: chosen by key).
   std::int64_t alerts_high(std::int32_t source_partition) const;
@@ -150,6 +172,7 @@ class KafkaSink {
   std::int32_t alerts_partitions_ = 0;  // 0: unknown, the partitioner chooses by key
   std::map<std::int32_t, std::int64_t> alerts_high_;
   std::uint64_t failed_ = 0;
+  std::uint64_t withdrawn_ = 0;
   std::string last_failure_;
 };
 

@@ -38,6 +38,14 @@ std::optional<CommitMark> parse_commit_metadata(std::string_view text) {
   return CommitMark{static_cast<std::int32_t>(*partition), *high};
 }
 
+std::int64_t handover_budget_ms(const RebalanceTiming& timing, std::int64_t stalled_ms, std::int64_t cap_ms) {
+  const std::int64_t window = timing.session_timeout_ms > 1'000 ? timing.session_timeout_ms - 1'000
+                                                                 : timing.session_timeout_ms;
+  // A fifth of the window for the commit, the rejoin and a loaded machine's scheduling.
+  const std::int64_t left = window - window / 5 - timing.heartbeat_interval_ms - std::max<std::int64_t>(stalled_ms, 0);
+  return std::min(left, cap_ms);
+}
+
 void Handover::take(std::int32_t partition, std::int64_t committed_next, std::int64_t read_end,
                     const std::vector<WrittenAlert>& written) {
   State& state = partitions_[partition];

@@ -29,6 +29,21 @@ std::string format_commit_metadata(const CommitMark& mark);
 /// else (no metadata, another writer's, another version).
 std::optional<CommitMark> parse_commit_metadata(std::string_view text);
 
+/// How long a member whose partitions are being revoked may still wait for its alerts (and
+/// forwarded events) to be acknowledged, so that they land before the partitions' next
+/// owner reads the alerts topic (docs/kafka.md#exactly-once). A coordinator hands a
+/// member's partitions to others once the member has not rejoined within its rebalance
+/// window: librdkafka's mock cluster waits `session.timeout.ms` minus one second, a real
+/// broker `max.poll.interval.ms`; the shorter is assumed. The member heard of the rebalance
+/// at most a heartbeat interval after it began, and its application saw it `stalled_ms`
+/// later (the time since it last polled); a margin stays for the commit and the rejoin.
+/// At most `cap_ms`; 0 or less: no time left, what is not acknowledged must be withdrawn.
+struct RebalanceTiming {
+  std::int64_t session_timeout_ms = 45'000;    // librdkafka's default
+  std::int64_t heartbeat_interval_ms = 3'000;  // librdkafka's default
+};
+std::int64_t handover_budget_ms(const RebalanceTiming& timing, std::int64_t stalled_ms, std::int64_t cap_ms);
+
 /// An alert found in the alerts topic: the event that made it (by the headers) and where
 /// it is in the alerts partition.
 struct WrittenAlert {

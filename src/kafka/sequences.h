@@ -47,6 +47,12 @@ class SequenceStage {
   /// A partition taken away: its state is dropped (the next owner rebuilds it).
   void revoke(std::int32_t partition);
   bool owns(std::int32_t partition) const { return partitions_.count(partition) != 0; }
+  /// The partitions this worker holds now.
+  std::vector<std::int32_t> owned() const {
+    std::vector<std::int32_t> out;
+    for (const auto& entry : partitions_) out.push_back(entry.first);
+    return out;
+  }
   /// The next message of a repartition partition: an event from input partition
   /// `source_partition` at `source_offset`. An input event forwarded twice (re-read after a
   /// handover of the input partition) is pushed once.

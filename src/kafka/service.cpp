@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -42,6 +43,20 @@ double rss_megabytes() {
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
 }
 
+// The session timeout and heartbeat interval the consumers are given (librdkafka's defaults
+// unless set): how long a revocation may wait (handover_budget_ms).
+RebalanceTiming rebalance_timing(const KafkaOptions& options) {
+  RebalanceTiming timing;
+  for (const auto& [key, value] : options.properties) {
+    char* end = nullptr;
+    const long long number = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end != '\0' || number <= 0) continue;  // librdkafka says what is wrong
+    if (key == "session.timeout.ms") timing.session_timeout_ms = number;
+    if (key == "heartbeat.interval.ms") timing.heartbeat_interval_ms = number;
+  }
+  return timing;
+}
+
 // What one worker does with its messages: events into the runner, alerts to the sink,
 // offsets committed once the alerts are acknowledged.
 class Worker {
@@ -58,9 +73,12 @@ class Worker {
   void take_over_sequences(const std::vector<std::int32_t>& partitions);
   void handle(const KafkaSource::Message& message);
   void handle_repartitioned(const KafkaSource::Message& message);
-  bool flush(const char* why);
+  bool flush_sequences(const char* why);
+  void hand_over_sequences(const std::vector<std::int32_t>& partitions, bool lost);
+  void withdraw(KafkaSink& sink, const std::string& why, const std::vector<std::int32_t>& leaving);
   void bad_message(const KafkaSource::Message& message, const std::string& why);
-  bool commit(const std::vector<std::int32_t>* only, const char* why);
+  enum class Wait { Interval, Handover, Shutdown };
+  bool commit(const std::vector<std::int32_t>* only, const char* why, Wait wait);
   void stats(double seconds);
 
   const KafkaOptions& options_;
@@ -68,7 +86,11 @@ class Worker {
   const cli::RunService::AlertFormat& format_;
   std::FILE* out_;
   std::unique_ptr<KafkaSource> source_;
-  std::unique_ptr<KafkaSink> sink_;
+  std::unique_ptr<KafkaSink> sink_;  // what the input group's partitions make: event alerts, forwarded events, dead letters
+  // Sequence and sample alerts (the repartition group's partitions) have a producer of
+  // their own: what one group withdraws on a handover is never the other group's.
+  std::unique_ptr<KafkaSink> sequence_sink_;
+  RebalanceTiming timing_;
   std::unique_ptr<AlertsReader> reader_;  // with an alerts topic: alerts written past the commit
   std::unique_ptr<SequenceStage> sequences_;   // with a repartition topic
   std::unique_ptr<KafkaSource> repartitioned_;  // its partitions of the repartition topic
@@ -104,6 +126,7 @@ void Worker::choose_rules() {
 // when given to a worker (docs/kafka.md#sequences-and-samples).
 bool Worker::open_sequences(std::string& error) {
   const std::int32_t partition_count = sink_->partition_count(options_.repartition_topic);
+  if (!(sequence_sink_ = KafkaSink::open(options_, error))) return false;
   if (partition_count <= 0) {
     error = "repartition topic " + options_.repartition_topic + ": partitions unknown (does the topic exist?)";
     return false;
@@ -117,7 +140,9 @@ bool Worker::open_sequences(std::string& error) {
         ++alerts_;
         std::string text = format_(alert, runner_.rule(alert.rule));
         if (!text.empty() && text.back() == '\n') text.pop_back();
-        if (!text.empty()) sink_->send_alert(alert.id, text, options_.repartition_topic, partition, offset, false);
+        if (!text.empty()) {
+          sequence_sink_->send_alert(alert.id, text, options_.repartition_topic, partition, offset, false);
+        }
       });
   log_info(std::to_string(sequences_->partitioned_count()) + " sequence and sample rules join on " +
            options_.partition_by + " and spread over " + std::to_string(partition_count) + " partitions of " +
@@ -130,21 +155,8 @@ bool Worker::open_sequences(std::string& error) {
   KafkaSource::Callbacks callbacks;
   callbacks.from_start = true;
   callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) { take_over_sequences(partitions); };
-  callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) {
-    // The next owner reads the alerts topic for what this one wrote: all of it acknowledged.
-    flush("revoked");
-    for (std::int32_t partition : partitions) sequences_->revoke(partition);
-    log_info("revoked " + partition_list(options_.repartition_topic, partitions));
-  };
-  callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
-    // Their next owner replays them: this worker must not write alerts of them any more,
-    // and those it wrote should be in the alerts topic before that owner reads it back
-    // (the group may not have moved them yet: this member rejoins only after this returns).
-    flush("lost");
-    for (std::int32_t partition : partitions) sequences_->revoke(partition);
-    log_warn("lost " + partition_list(options_.repartition_topic, partitions) +
-             " (assignment lost: the session expired or the group moved on without this worker)");
-  };
+  callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) { hand_over_sequences(partitions, false); };
+  callbacks.lost = [this](const std::vector<std::int32_t>& partitions) { hand_over_sequences(partitions, true); };
   repartitioned_ = KafkaSource::open(repartition, callbacks, error);
   return repartitioned_ != nullptr;
 }
@@ -179,6 +191,59 @@ void Worker::take_over_sequences(const std::vector<std::int32_t>& partitions) {
             std::to_string(ids.size()) + " sequence and sample alerts already in " + options_.alerts_topic + "[" +
             std::to_string(alerts_partition) + "]: not written again");
     sequences_->assign(partition, std::move(ids));
+  }
+}
+
+// Repartition partitions taken away. Their next owner reads the alerts topic, then replays
+// them: this worker's alerts of them must be in the alerts topic by then, or never land.
+// Revoked in time: acknowledged first, within what the rebalance leaves
+// (handover_budget_ms). Revoked late (this worker did not poll for long), or lost (the group
+// moved on): the next owner may be reading already, so what is not acknowledged is
+// withdrawn, and the replay makes it again.
+void Worker::hand_over_sequences(const std::vector<std::int32_t>& partitions, bool lost) {
+  const std::string what = (lost ? "lost " : "revoked ") + partition_list(options_.repartition_topic, partitions);
+  const std::int64_t budget = lost ? 0 : handover_budget_ms(timing_, repartitioned_->stalled_ms(), 30'000);
+  std::string error;
+  switch (sequence_sink_->flush_within(static_cast<int>(std::max<std::int64_t>(budget, 0)), error)) {
+    case KafkaSink::Flushed::Done:
+      break;
+    case KafkaSink::Flushed::Failed:
+      log_error("alerts not acknowledged (" + what + ": " + error + "): the worker stops");
+      failed_ = true;
+      break;
+    case KafkaSink::Flushed::Pending:
+      withdraw(*sequence_sink_, what, partitions);
+      break;
+  }
+  for (std::int32_t partition : partitions) sequences_->revoke(partition);
+  if (lost) {
+    log_warn(what + " (assignment lost: the session expired or the group moved on without this worker)");
+  } else {
+    log_info(what);
+  }
+}
+
+// What `sink` holds unacknowledged is withdrawn (a handover cannot wait for it). Partitions
+// this worker keeps (the cooperative protocol revokes some only) may have lost alerts with
+// it: the worker stops without committing, their next owner makes them again.
+void Worker::withdraw(KafkaSink& sink, const std::string& why, const std::vector<std::int32_t>& leaving) {
+  const std::uint64_t count = sink.withdraw(1'000);
+  log(count ? LogLevel::Warn : LogLevel::Debug,
+      why + ": " + std::to_string(count) + " messages not acknowledged in time withdrawn (the group may have handed "
+      "the partitions over already); the next owner makes them again");
+  auto kept = [&](std::int32_t partition) {
+    return std::find(leaving.begin(), leaving.end(), partition) == leaving.end();
+  };
+  const bool kept_input = &sink == sink_.get() && std::any_of(next_offset_.begin(), next_offset_.end(), [&](const auto& entry) {
+    return source_ && source_->owns(entry.first) && kept(entry.first);
+  });
+  bool kept_sequences = false;
+  if (&sink == sequence_sink_.get() && sequences_) {
+    for (std::int32_t partition : sequences_->owned()) kept_sequences = kept_sequences || kept(partition);
+  }
+  if (count > 0 && (kept_input || kept_sequences)) {
+    log_error("messages of partitions this worker keeps were withdrawn too: the worker stops without committing");
+    failed_ = true;
   }
 }
 
@@ -269,11 +334,12 @@ void Worker::handle_repartitioned(const KafkaSource::Message& message) {
                    std::move(*event));
 }
 
-// Every message sent so far acknowledged; false (and the worker stops) when one was not.
-bool Worker::flush(const char* why) {
-  if (!sink_ || failed_) return !failed_;
+// Every sequence and sample alert made so far acknowledged; false (and the worker stops)
+// when one was not.
+bool Worker::flush_sequences(const char* why) {
+  if (!sequence_sink_ || failed_) return !failed_;
   std::string error;
-  if (sink_->flush(30'000, error)) return true;
+  if (sequence_sink_->flush(30'000, error)) return true;
   log_error(std::string("alerts not acknowledged (") + why + ": " + error + "): the worker stops");
   failed_ = true;
   return false;
@@ -281,7 +347,14 @@ bool Worker::flush(const char* why) {
 
 // Alerts first (acknowledged by the alerts topic, or written out), then the offsets, with
 // metadata saying how far this partition's alerts partition had been written.
-bool Worker::commit(const std::vector<std::int32_t>* only, const char* why) {
+//
+// How long the acknowledgements are waited for: at an interval, briefly (not acknowledged
+// yet: no commit this time, the loop goes on polling, so that a rebalance is served at
+// once); on a revocation, what the rebalance leaves (handover_budget_ms), after which they
+// are withdrawn and nothing is committed (the next owner reads those events again and
+// makes their alerts, which must not land after it read the alerts topic); at shutdown,
+// up to 30 s (the worker then stops on failure).
+bool Worker::commit(const std::vector<std::int32_t>* only, const char* why, Wait wait) {
   if (failed_) return false;
   std::vector<Position> positions;
   for (auto it = next_offset_.begin(); it != next_offset_.end();) {
@@ -298,10 +371,27 @@ bool Worker::commit(const std::vector<std::int32_t>* only, const char* why) {
   }
   if (positions.empty()) return true;
   std::string error;
-  if (sink_ && !sink_->flush(30'000, error)) {
-    log_error("alerts not acknowledged (" + error + "): offsets are not committed, the events will be read again");
-    failed_ = true;
-    return false;
+  const std::int64_t wait_ms = wait == Wait::Interval ? 200
+                               : wait == Wait::Shutdown ? 30'000
+                                                        : handover_budget_ms(timing_, source_->stalled_ms(), 30'000);
+  switch (sink_ ? sink_->flush_within(static_cast<int>(std::max<std::int64_t>(wait_ms, 0)), error)
+                : KafkaSink::Flushed::Done) {
+    case KafkaSink::Flushed::Done:
+      break;
+    case KafkaSink::Flushed::Failed:
+      log_error("alerts not acknowledged (" + error + "): offsets are not committed, the events will be read again");
+      failed_ = true;
+      return false;
+    case KafkaSink::Flushed::Pending:
+      if (wait == Wait::Interval) return false;  // not yet: the next interval tries again
+      if (wait == Wait::Handover) {
+        withdraw(*sink_, std::string("commit (") + why + ")", only ? *only : std::vector<std::int32_t>{});
+        return false;
+      }
+      log_error("alerts not acknowledged in time (" + std::string(why) + "): offsets are not committed, the events "
+                "will be read again");
+      failed_ = true;
+      return false;
   }
   std::fflush(out_);
   if (sink_ && !options_.alerts_topic.empty()) {
@@ -353,6 +443,7 @@ void Worker::stats(double seconds) {
 int Worker::run() {
   if (stop_requested) return cli::kExitOk;  // stopped while the rules were loading
   choose_rules();
+  timing_ = rebalance_timing(options_);
   std::string error;
   if (!options_.alerts_topic.empty() || !options_.dead_letter_topic.empty()) {
     sink_ = KafkaSink::open(options_, error);
@@ -384,7 +475,7 @@ int Worker::run() {
   KafkaSource::Callbacks callbacks;
   callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) { take_over(partitions); };
   callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) {
-    commit(&partitions, "revoked");
+    commit(&partitions, "revoked", Wait::Handover);
     for (std::int32_t partition : partitions) {
       next_offset_.erase(partition);
       handover_.drop(partition);
@@ -394,10 +485,15 @@ int Worker::run() {
   callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
     // Not committed: their next owner reads them again from the last commit and finds the
     // alerts written since. Forgotten, so that no later commit names them. What this worker
-    // sent is acknowledged first, so that its alerts and forwarded events land before the
-    // next owner's where the group has not moved the partitions yet (this member rejoins
-    // only after this returns).
-    flush("lost");
+    // sent and is not acknowledged is withdrawn: the group may have moved the partitions
+    // already, and the next owner, which makes those alerts again, may have read the alerts
+    // topic (a late landing would be a duplicate; a forwarded event withdrawn is forwarded
+    // again by the next owner).
+    for (std::int32_t partition : partitions) {
+      next_offset_.erase(partition);
+      handover_.drop(partition);
+    }
+    if (sink_) withdraw(*sink_, "lost " + partition_list(options_.topic, partitions), partitions);
     for (std::int32_t partition : partitions) {
       next_offset_.erase(partition);
       handover_.drop(partition);
@@ -436,9 +532,10 @@ int Worker::run() {
     // Input waits: the reorder windows let go of what waited --max-delay.
     if (idle && sequences_) sequences_->release_overdue();
     if (sink_) sink_->serve();
+    if (sequence_sink_) sequence_sink_->serve();
     auto now = Clock::now();
     if (now - last_commit >= std::chrono::milliseconds(options_.commit_interval_ms)) {
-      commit(nullptr, "interval");
+      commit(nullptr, "interval", Wait::Interval);
       last_commit = now;
     }
     if (now - last_stats >= std::chrono::milliseconds(options_.stats_interval_ms)) {
@@ -450,9 +547,9 @@ int Worker::run() {
   // (as at the end of a file); commit, leave the groups.
   if (!failed_ && sequences_) {
     sequences_->finish();
-    flush("shutdown");
+    flush_sequences("shutdown");
   }
-  if (!failed_) commit(nullptr, "shutdown");
+  if (!failed_) commit(nullptr, "shutdown", Wait::Shutdown);
   source_->close();
   if (repartitioned_) repartitioned_->close();
   stats(std::chrono::duration<double>(Clock::now() - last_stats).count());
