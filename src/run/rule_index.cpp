@@ -212,29 +212,48 @@ bool narrower(const Gate& a, const Gate& b) {
   return a.size() < b.size();
 }
 
-// The narrowest necessary condition of a kind of an expression: of `a and b`, the
+// The narrowest necessary condition of each kind of an expression: of `a and b`, the
 // narrower of what either needs; of `a or b`, one of what each needs (when each needs
-// something).
-std::optional<Gate> best_gate(const ast::Expr& expr, GateKind kind, const GateFieldResolver& resolve) {
-  std::optional<Gate> result;
+// something). All four kinds in one walk, so each leaf's gate is read once (gate_of: the
+// field's lookup, the lowered values) rather than once per kind.
+using KindGates = std::array<std::optional<Gate>, kGateKinds>;
+
+KindGates best_gates(const ast::Expr& expr, const GateFieldResolver& resolve) {
+  KindGates result;
   if (const auto* logical = expr.as<ast::Logical>()) {
     if (logical->op == ast::LogicOp::And) {
       for (const ast::ExprPtr& operand : logical->operands) {
-        std::optional<Gate> gate = best_gate(*operand, kind, resolve);
-        if (gate && (!result || narrower(*gate, *result))) result = std::move(gate);
+        KindGates gates = best_gates(*operand, resolve);
+        for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
+          std::optional<Gate>& gate = gates[kind];
+          if (gate && (!result[kind] || narrower(*gate, *result[kind]))) result[kind] = std::move(gate);
+        }
       }
       return result;
     }
-    result.emplace();
+    // Each operand's gate of a kind is accepted for that kind, so their union is too.
+    std::array<bool, kGateKinds> every_operand_gated;
+    every_operand_gated.fill(true);
+    for (auto& gate : result) gate.emplace();
     for (const ast::ExprPtr& operand : logical->operands) {
-      std::optional<Gate> gate = best_gate(*operand, kind, resolve);
-      if (!gate) return std::nullopt;
-      merge_gate(*result, std::move(*gate));
+      KindGates gates = best_gates(*operand, resolve);
+      for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
+        if (!every_operand_gated[kind]) continue;
+        if (!gates[kind]) {
+          every_operand_gated[kind] = false;
+          result[kind].reset();
+        } else {
+          merge_gate(*result[kind], std::move(*gates[kind]));
+        }
+      }
     }
-  } else {
-    result = gate_of(expr, resolve);
+    return result;
   }
-  if (result && !accepts(kind, *result)) return std::nullopt;
+  std::optional<Gate> gate = gate_of(expr, resolve);
+  if (!gate) return result;
+  for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
+    if (accepts(static_cast<GateKind>(kind), *gate)) result[kind] = *gate;
+  }
   return result;
 }
 
@@ -326,13 +345,15 @@ Filing filing_of(std::span<const ast::EventFilter* const> filters, const FieldTy
   every_filter_gated.fill(true);
   for (const ast::EventFilter* filter : filters) {
     const bool tests_category = !filter->any && !filter->category.empty() && category_field == kDefaultCategoryField;
+    KindGates condition_gates;
+    if (filter->condition) condition_gates = best_gates(*filter->condition, resolve);
     for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
       std::optional<Gate> gate;
       if (kind == kCategoryGate && tests_category) {
         gate.emplace();
         gate->values[std::string(kDefaultCategoryField)].push_back(lowered(filter->category));
-      } else if (filter->condition) {
-        gate = best_gate(*filter->condition, static_cast<GateKind>(kind), resolve);
+      } else {
+        gate = std::move(condition_gates[kind]);
       }
       if (!gate) {
         every_filter_gated[kind] = false;
