@@ -37,6 +37,9 @@ struct Ordering::Sequence {
   // looks between the events of a sequence. So those events are not pushed to it.
   bool skips_until_first_stage = false;
   bool armed = false;  // it has seen an event of its first stage
+  // What its matcher reads of a released event pushed with its verdicts
+  // (SequenceMatcher::fields_read_with_verdicts); nothing: the whole event.
+  std::optional<std::vector<std::string>> window_fields;
   SequenceObserver* observer = nullptr;  // `eql explain`: told what the sequence gives up
 };
 
@@ -56,6 +59,9 @@ struct Ordering::Timeline {
   std::vector<SequenceUse> current_rules;  // of the current event, while it is evaluated
   std::optional<EpochNanos> newest;
   EventRef last_released;
+  // The fields its window keeps of an event whose rules all read no others (sorted): the
+  // union of its sequence rules' window_fields (see lean_entry).
+  std::vector<std::string> window_fields;
   // Optimistic exact mode: the kind of tiebreaker values seen (-1 none yet; see
   // tiebreaker_class).
   int tiebreaker_class = -1;
@@ -103,6 +109,13 @@ void Ordering::add_sequence(const Rule& rule, std::unique_ptr<const ast::Query> 
   sequence->options = sequence_options;
   sequence->term_filters = std::move(term_filters);
   sequence->matcher = std::move(matcher);
+  sequence->window_fields = sequence->matcher->fields_read_with_verdicts();
+  if (sequence->window_fields) {
+    std::vector<std::string>& fields = timelines_[timeline_of_rule_.back()].window_fields;
+    fields.insert(fields.end(), sequence->window_fields->begin(), sequence->window_fields->end());
+    std::sort(fields.begin(), fields.end());
+    fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+  }
   sequences_.back() = std::move(sequence);
 }
 
@@ -188,12 +201,23 @@ void Ordering::advance_windows() {
       continue;
     }
     timeline.newest = timeline.newest ? std::max(*timeline.newest, *event->timestamp) : *event->timestamp;
+    if (lean_entry(users)) event = std::make_shared<const Event>(event->keeping_only(timeline.window_fields));
     if (options_.max_delay_ms > 0) timeline.window.push(std::move(event), std::move(users), ReorderWindow::Clock::now());
     else timeline.window.push(std::move(event), std::move(users));
     while (!timeline.window.empty() && timeline.window.oldest_time() <= *timeline.newest - lateness) {
       release(timeline);
     }
   }
+}
+
+// Whether a window may hold an event with its join keys, ordering data and text only: when
+// every rule that takes it gets its verdicts and reads nothing else on release. A parsed
+// event takes several times its text, and windows hold seconds of events (issue 19); the
+// fields of a result are read back from the text (SequenceMatcher::fields_read_with_verdicts).
+bool Ordering::lean_entry(const std::vector<SequenceUse>& users) const {
+  return std::all_of(users.begin(), users.end(), [&](const SequenceUse& use) {
+    return use.term_matches != kTermsUndecided && sequences_[use.flagged & ~kFirstStage]->window_fields;
+  });
 }
 
 // The oldest event of a window goes to its rules. Stream mode emits what completes;

@@ -90,6 +90,7 @@ class Ordering {
   std::size_t timeline_of(const Rule& rule);
   bool arm(Sequence& sequence, std::uint32_t flagged);
   void advance_windows();
+  bool lean_entry(const std::vector<SequenceUse>& users) const;
   void release(Timeline& timeline);
   void give_up_sequences(std::optional<OutOfOrder> why);
   void drain(std::size_t rule);
