@@ -59,9 +59,6 @@ struct Ordering::Timeline {
   std::vector<SequenceUse> current_rules;  // of the current event, while it is evaluated
   std::optional<EpochNanos> newest;
   EventRef last_released;
-  // The fields its window keeps of an event whose rules all read no others (sorted): the
-  // union of its sequence rules' window_fields (see lean_entry).
-  std::vector<std::string> window_fields;
   // Optimistic exact mode: the kind of tiebreaker values seen (-1 none yet; see
   // tiebreaker_class).
   int tiebreaker_class = -1;
@@ -111,10 +108,9 @@ void Ordering::add_sequence(const Rule& rule, std::unique_ptr<const ast::Query> 
   sequence->matcher = std::move(matcher);
   sequence->window_fields = sequence->matcher->fields_read_with_verdicts();
   if (sequence->window_fields) {
-    std::vector<std::string>& fields = timelines_[timeline_of_rule_.back()].window_fields;
-    fields.insert(fields.end(), sequence->window_fields->begin(), sequence->window_fields->end());
-    std::sort(fields.begin(), fields.end());
-    fields.erase(std::unique(fields.begin(), fields.end()), fields.end());
+    window_fields_.insert(window_fields_.end(), sequence->window_fields->begin(), sequence->window_fields->end());
+    std::sort(window_fields_.begin(), window_fields_.end());
+    window_fields_.erase(std::unique(window_fields_.begin(), window_fields_.end()), window_fields_.end());
   }
   sequences_.back() = std::move(sequence);
 }
@@ -201,7 +197,7 @@ void Ordering::advance_windows() {
       continue;
     }
     timeline.newest = timeline.newest ? std::max(*timeline.newest, *event->timestamp) : *event->timestamp;
-    if (lean_entry(users)) event = std::make_shared<const Event>(event->keeping_only(timeline.window_fields));
+    if (lean_entry(users)) event = lean_copy(event);
     if (options_.max_delay_ms > 0) timeline.window.push(std::move(event), std::move(users), ReorderWindow::Clock::now());
     else timeline.window.push(std::move(event), std::move(users));
     while (!timeline.window.empty() && timeline.window.oldest_time() <= *timeline.newest - lateness) {
@@ -218,6 +214,25 @@ bool Ordering::lean_entry(const std::vector<SequenceUse>& users) const {
   return std::all_of(users.begin(), users.end(), [&](const SequenceUse& use) {
     return use.term_matches != kTermsUndecided && sequences_[use.flagged & ~kFirstStage]->window_fields;
   });
+}
+
+// The event as a window holds it (lean_entry): one copy with the keys of every ordering's
+// rules, shared by the orderings' windows, each with its own ordering data (a tiebreaker
+// of text is a view into the event it came from: such an ordering gets a copy of its own).
+EventRef Ordering::lean_copy(const EventRef& event) {
+  if (lean_event_ != stats_.events) {
+    lean_ = std::make_shared<const Event>(event->keeping_only(window_fields_));
+    lean_event_ = stats_.events;
+    return lean_;
+  }
+  if (event->tiebreaker.kind == ValueKind::String) {
+    return std::make_shared<const Event>(event->keeping_only(window_fields_));
+  }
+  Event ordered = *lean_;
+  ordered.timestamp = event->timestamp;
+  ordered.tiebreaker = event->tiebreaker;
+  ordered.ordinal = event->ordinal;
+  return std::make_shared<const Event>(std::move(ordered));
 }
 
 // The oldest event of a window goes to its rules. Stream mode emits what completes;
@@ -347,6 +362,8 @@ bool Ordering::begin_second_pass() {
   }
   // Input positions start again (they order ties and key the per-event caches).
   first_pass_events_ = stats_.events;
+  lean_ = nullptr;
+  lean_event_ = UINT64_MAX;
   for (Timeline& timeline : timelines_) {
     timeline.current = nullptr;
     timeline.current_event = UINT64_MAX;
