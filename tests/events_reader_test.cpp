@@ -264,25 +264,6 @@ TEST_CASE("an event without its fields keeps its text and order, and gets its fi
   Event kept = changed.without_fields();
   CHECK_FALSE(kept.fields_dropped());
   CHECK(kept.first("process.name").string == "sh");
-  // Keeping some fields: those answer, the others are read back from the text.
-  const std::vector<std::string> kept_paths{"absent.field", "process.args", "seq"};
-  Event lean = full.keeping_only(kept_paths);
-  CHECK(lean.fields_dropped());
-  CHECK(lean.serial() != full.serial());
-  CHECK(lean.json() == full.json());
-  CHECK(lean.paths() == std::vector<std::string_view>{"process.args", "seq"});
-  CHECK(show(lean.values("process.args")) == R"(["a","b"])");
-  CHECK(lean.values("process.name").empty());
-  for (std::string_view path : lean.paths()) CHECK(lean.holds(path));  // its own copies
-  CHECK(lean.holds(lean.values("process.args")[1].string));
-  CHECK(lean.tiebreaker.string == "b-7");
-  CHECK(lean.holds(lean.tiebreaker.string));
-  CHECK(lean.ordinal == 41);
-  CHECK(lean.without_fields().entries().empty());  // thinner still (a partial sequence's copy)
-  CHECK(lean.without_fields().json() == full.json());
-  CHECK(lean.keeping_only(kept_paths).serial() == lean.serial());  // dropped already: the same event
-  CHECK(lean.restored().paths() == full.paths());
-  CHECK(changed.keeping_only(kept_paths).first("process.name").string == "sh");
 }
 
 TEST_CASE("a field selection files only its paths, whatever the document's shape") {

@@ -177,13 +177,6 @@ TEST_CASE("the fields read through an alias are the matcher's fields") {
   CHECK(std::find(fields.begin(), fields.end(), "dll.name") != fields.end());
 }
 
-TEST_CASE("a matcher whose stages read aliased events reads more than its keys with verdicts") {
-  auto parsed = parse(kLoad);
-  auto compiled = eql::SequenceMatcher::compile(*parsed.query->sequence(), {});
-  REQUIRE(compiled.matcher);
-  CHECK_FALSE(compiled.matcher->fields_read_with_verdicts());
-}
-
 TEST_CASE("references the matcher cannot judge per partial are refused") {
   for (const char* query : {
            "sequence by process.entity_id [file where true] as event0 ![library where dll.name == event0.file.name] "

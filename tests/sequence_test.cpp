@@ -262,57 +262,6 @@ TEST_CASE("term verdicts given to push decide the stages instead of the filters"
                           {{1, 0b01}, {2, 0b01}, {3, 0b10}}) == Lines{"1,2,3"});
 }
 
-TEST_CASE("given its verdicts, a matcher reads only the join keys: events keeping only them match alike") {
-  // Keys of the query, of the terms, of `until`; a missing stage; maxspan; fields no key reads.
-  const char* query =
-      "sequence by user with maxspan=10s [a where true] by host ![m where true] by host "
-      "[b where true] by host until [u where true] by origin";
-  auto parsed = eql::parse_query(query);
-  REQUIRE(parsed.ok());
-  const eql::ast::Sequence& sequence = *parsed.query->sequence();
-  auto fields = eql::SequenceMatcher::compile(sequence, {}).matcher->fields_read_with_verdicts();
-  REQUIRE(fields);
-  CHECK(*fields == std::vector<std::string>{"host", "origin", "user"});
-
-  // Stage verdicts as bits: a = 0, m = 1, b = 2, until = 3.
-  auto make = [](int id, std::int64_t millis, const std::string& user, const std::string& host) {
-    return event(id, millis, "none",
-                 R"("user": ")" + user + R"(", "host": [")" + host + R"(", "h0"], "origin": ")" + host +
-                     R"(", "other": {"x": )" + std::to_string(id * 10) + "}");
-  };
-  const std::vector<std::pair<eql::EventRef, std::uint64_t>> pushes{
-      {make(1, 1000, "u1", "h1"), 0b0001},  {make(2, 2000, "u2", "h2"), 0b0001},
-      {make(3, 3000, "u1", "h1"), 0b0010},  // the missing stage of u1/h1 and u1/h0
-      {make(4, 4000, "u1", "h1"), 0b0100},  {make(5, 5000, "u2", "h2"), 0b0100},
-      {make(6, 6000, "u1", "h1"), 0b0001},  {make(7, 7000, "u1", "h1"), 0b1000},  // until u1/h1: origin has one value
-      {make(8, 8000, "u1", "h1"), 0b0100},  {make(9, 9000, "u2", "h2"), 0b0001},
-      {make(10, 30000, "u2", "h2"), 0b0100},  // beyond maxspan of 9
-  };
-  auto run = [&](bool lean) {
-    auto compiled = eql::SequenceMatcher::compile(sequence, {});
-    eql::EvalContext context;
-    for (const auto& [e, verdicts] : pushes) {
-      eql::EventRef pushed = lean ? std::make_shared<const eql::Event>(e->keeping_only(*fields)) : e;
-      compiled.matcher->push(pushed, context, verdicts);
-    }
-    compiled.matcher->finish();
-    std::vector<std::string> out;
-    for (const auto& match : compiled.matcher->take_results()) {
-      std::string line;
-      // Fields no key reads: the result's events have them back.
-      for (const auto& e : match.events) {
-        line += (line.empty() ? "" : ",") + (e ? std::to_string(e->first("other.x").integer) : "-");
-      }
-      for (const auto& k : match.keys) line += "|" + k.display();
-      out.push_back(line);
-    }
-    return out;
-  };
-  const Lines whole = run(false);
-  CHECK(whole == Lines{"20,-,50|u2|h0", "20,-,50|u2|h2", "60,-,80|u1|h0"});
-  CHECK(run(true) == whole);
-}
-
 TEST_CASE("missing events and the order of results follow the order events are pushed in, not input positions") {
   // Out-of-order input is pushed sorted by time: an event read later may come first. Here
   // the ids (which are the input positions) disagree with time.

@@ -52,15 +52,9 @@ class Event {
   /// A copy that keeps the JSON text and the ordering data only, for an event that waits
   /// (in a partial sequence) for events that may never come: a few times smaller than the
   /// parsed fields. restored() reads the fields back. An event changed by set() is kept
-  /// whole, as its JSON text does not tell the change. Of an event made by keeping_only(),
-  /// the kept fields go too.
+  /// whole, as its JSON text does not tell the change.
   Event without_fields() const;
-  /// The same as without_fields(), keeping besides the fields at `paths` (sorted, unique):
-  /// for an event that waits (in a reorder window) for a reader of those fields alone, such
-  /// as a sequence given its stages' verdicts, which reads the join keys. values() answers
-  /// for those paths only; restored() reads every field back.
-  Event keeping_only(std::span<const std::string> paths) const;
-  /// Whether without_fields() or keeping_only() dropped fields of this event.
+  /// Whether without_fields() dropped the fields of this event.
   bool fields_dropped() const;
   /// The event with its fields read back from its JSON text (the same event when it has
   /// them); ordering data as in this one.

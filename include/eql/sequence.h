@@ -154,13 +154,6 @@ class SequenceMatcher {
   /// The fields the matcher reads: its stages' (and `until`'s) and their join keys'
   /// (resolved paths, sorted, unique).
   std::vector<std::string> fields() const;
-  /// The fields that push() given the term verdicts reads of an event: the join keys of the
-  /// stages and of `until` (sorted, unique); nothing when it reads more, as a sequence whose
-  /// stages compare fields across its events (aliases) does. Besides those, such a push reads
-  /// the event's ordering data, and a result reads the fields back from the JSON text
-  /// (Event::restored): a caller holding events before pushing them (a reorder window) may
-  /// hold Event::keeping_only(these fields) instead.
-  std::optional<std::vector<std::string>> fields_read_with_verdicts() const;
   /// Tells `observer` (nullptr: none; it must outlive its use) what the matcher gives up.
   void set_observer(SequenceObserver* observer);
 

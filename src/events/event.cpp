@@ -53,13 +53,6 @@ struct Event::Body {
 
 namespace {
 
-// The entry of `path` among entries sorted by path, or nullptr.
-const Event::Entry* find_entry(const std::vector<Event::Entry>& entries, std::string_view path) {
-  auto it = std::lower_bound(entries.begin(), entries.end(), path,
-                             [](const Event::Entry& entry, std::string_view p) { return entry.path < p; });
-  return it == entries.end() || it->path != path ? nullptr : &*it;
-}
-
 std::uint64_t next_serial() {
   static std::atomic<std::uint64_t> counter{0};
   return counter.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -75,7 +68,7 @@ bool Event::holds(std::string_view text) const {
 }
 
 Event Event::without_fields() const {
-  if (!body_ || body_->edited || (body_->fields_dropped && body_->entries.empty())) return *this;
+  if (!body_ || body_->edited || body_->fields_dropped) return *this;
   auto body = std::make_shared<Body>();
   body->json = body_->json;
   body->serial = next_serial();
@@ -91,54 +84,6 @@ Event Event::without_fields() const {
   }
   thin.body_ = std::move(body);
   return thin;
-}
-
-Event Event::keeping_only(std::span<const std::string> paths) const {
-  if (!body_ || body_->edited || body_->fields_dropped) return *this;
-  // The storage is sized first, so that appending moves none of the views made into it.
-  std::size_t bytes = tiebreaker.kind == ValueKind::String ? tiebreaker.string.size() : 0;
-  std::size_t entry_count = 0;
-  std::size_t value_count = 0;
-  for (const std::string& path : paths) {
-    const Entry* entry = find_entry(body_->entries, path);
-    if (!entry) continue;
-    ++entry_count;
-    value_count += entry->count;
-    bytes += entry->path.size();
-    for (const Value& value : values_of(*entry)) {
-      if (value.kind == ValueKind::String) bytes += value.string.size();
-    }
-  }
-  auto body = std::make_shared<Body>();
-  body->json = body_->json;
-  body->serial = next_serial();
-  body->fields_dropped = true;
-  body->selection = body_->selection;
-  body->storage.reserve(bytes);
-  body->entries.reserve(entry_count);
-  body->values.reserve(value_count);
-  auto keep_text = [&](std::string_view text) {
-    const std::size_t offset = body->storage.size();
-    body->storage.append(text);
-    return std::string_view(body->storage).substr(offset, text.size());
-  };
-  Event lean;
-  lean.timestamp = timestamp;
-  lean.tiebreaker = tiebreaker;
-  lean.ordinal = ordinal;
-  if (tiebreaker.kind == ValueKind::String) lean.tiebreaker.string = keep_text(tiebreaker.string);
-  for (const std::string& path : paths) {
-    const Entry* entry = find_entry(body_->entries, path);
-    if (!entry) continue;
-    Entry kept{keep_text(entry->path), static_cast<std::uint32_t>(body->values.size()), entry->count};
-    for (Value value : values_of(*entry)) {
-      if (value.kind == ValueKind::String) value.string = keep_text(value.string);
-      body->values.push_back(value);
-    }
-    body->entries.push_back(kept);
-  }
-  lean.body_ = std::move(body);
-  return lean;
 }
 
 bool Event::fields_dropped() const { return body_ && body_->fields_dropped; }
@@ -180,9 +125,11 @@ const std::string& Event::json() const {
 
 std::span<const Value> Event::values(std::string_view path) const {
   if (!body_) return {};
-  const Entry* entry = find_entry(body_->entries, path);
-  if (!entry) return {};
-  return std::span<const Value>(body_->values.data() + entry->first, entry->count);
+  const auto& entries = body_->entries;
+  auto it = std::lower_bound(entries.begin(), entries.end(), path,
+                             [](const Entry& entry, std::string_view p) { return entry.path < p; });
+  if (it == entries.end() || it->path != path) return {};
+  return std::span<const Value>(body_->values.data() + it->first, it->count);
 }
 
 Value Event::first(std::string_view path) const {

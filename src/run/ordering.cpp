@@ -37,9 +37,6 @@ struct Ordering::Sequence {
   // looks between the events of a sequence. So those events are not pushed to it.
   bool skips_until_first_stage = false;
   bool armed = false;  // it has seen an event of its first stage
-  // What its matcher reads of a released event pushed with its verdicts
-  // (SequenceMatcher::fields_read_with_verdicts); nothing: the whole event.
-  std::optional<std::vector<std::string>> window_fields;
   SequenceObserver* observer = nullptr;  // `eql explain`: told what the sequence gives up
 };
 
@@ -106,12 +103,6 @@ void Ordering::add_sequence(const Rule& rule, std::unique_ptr<const ast::Query> 
   sequence->options = sequence_options;
   sequence->term_filters = std::move(term_filters);
   sequence->matcher = std::move(matcher);
-  sequence->window_fields = sequence->matcher->fields_read_with_verdicts();
-  if (sequence->window_fields) {
-    window_fields_.insert(window_fields_.end(), sequence->window_fields->begin(), sequence->window_fields->end());
-    std::sort(window_fields_.begin(), window_fields_.end());
-    window_fields_.erase(std::unique(window_fields_.begin(), window_fields_.end()), window_fields_.end());
-  }
   sequences_.back() = std::move(sequence);
 }
 
@@ -197,42 +188,12 @@ void Ordering::advance_windows() {
       continue;
     }
     timeline.newest = timeline.newest ? std::max(*timeline.newest, *event->timestamp) : *event->timestamp;
-    if (lean_entry(users)) event = lean_copy(event);
     if (options_.max_delay_ms > 0) timeline.window.push(std::move(event), std::move(users), ReorderWindow::Clock::now());
     else timeline.window.push(std::move(event), std::move(users));
     while (!timeline.window.empty() && timeline.window.oldest_time() <= *timeline.newest - lateness) {
       release(timeline);
     }
   }
-}
-
-// Whether a window may hold an event with its join keys, ordering data and text only: when
-// every rule that takes it gets its verdicts and reads nothing else on release. A parsed
-// event takes several times its text, and windows hold seconds of events (issue 19); the
-// fields of a result are read back from the text (SequenceMatcher::fields_read_with_verdicts).
-bool Ordering::lean_entry(const std::vector<SequenceUse>& users) const {
-  return std::all_of(users.begin(), users.end(), [&](const SequenceUse& use) {
-    return use.term_matches != kTermsUndecided && sequences_[use.flagged & ~kFirstStage]->window_fields;
-  });
-}
-
-// The event as a window holds it (lean_entry): one copy with the keys of every ordering's
-// rules, shared by the orderings' windows, each with its own ordering data (a tiebreaker
-// of text is a view into the event it came from: such an ordering gets a copy of its own).
-EventRef Ordering::lean_copy(const EventRef& event) {
-  if (lean_event_ != stats_.events) {
-    lean_ = std::make_shared<const Event>(event->keeping_only(window_fields_));
-    lean_event_ = stats_.events;
-    return lean_;
-  }
-  if (event->tiebreaker.kind == ValueKind::String) {
-    return std::make_shared<const Event>(event->keeping_only(window_fields_));
-  }
-  Event ordered = *lean_;
-  ordered.timestamp = event->timestamp;
-  ordered.tiebreaker = event->tiebreaker;
-  ordered.ordinal = event->ordinal;
-  return std::make_shared<const Event>(std::move(ordered));
 }
 
 // The oldest event of a window goes to its rules. Stream mode emits what completes;
@@ -362,8 +323,6 @@ bool Ordering::begin_second_pass() {
   }
   // Input positions start again (they order ties and key the per-event caches).
   first_pass_events_ = stats_.events;
-  lean_ = nullptr;
-  lean_event_ = UINT64_MAX;
   for (Timeline& timeline : timelines_) {
     timeline.current = nullptr;
     timeline.current_event = UINT64_MAX;

@@ -90,8 +90,6 @@ class Ordering {
   std::size_t timeline_of(const Rule& rule);
   bool arm(Sequence& sequence, std::uint32_t flagged);
   void advance_windows();
-  bool lean_entry(const std::vector<SequenceUse>& users) const;
-  EventRef lean_copy(const EventRef& event);
   void release(Timeline& timeline);
   void give_up_sequences(std::optional<OutOfOrder> why);
   void drain(std::size_t rule);
@@ -107,12 +105,6 @@ class Ordering {
   Phase phase_ = Phase::Held;
   std::optional<OutOfOrder> out_of_order_;
   std::uint64_t first_pass_events_ = 0;
-  // The fields a window keeps of an event whose rules all read no others (sorted): the
-  // union of the sequence rules' window_fields. lean_ is the current event's copy keeping
-  // them (lean_copy), made at event number lean_event_.
-  std::vector<std::string> window_fields_;
-  EventRef lean_;
-  std::uint64_t lean_event_ = UINT64_MAX;
   // Per rule, the sequence results to emit at finish(), in completion order.
   std::vector<std::vector<JoinResult>> deferred_;
 };

@@ -871,15 +871,6 @@ std::vector<std::string> SequenceMatcher::fields() const {
   paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
   return paths;
 }
-std::optional<std::vector<std::string>> SequenceMatcher::fields_read_with_verdicts() const {
-  if (impl_->cross) return std::nullopt;  // stage conditions read other fields on push
-  std::vector<std::string> paths;
-  for (const Stage& stage : impl_->stages) seq::add_key_paths(stage.keys, paths);
-  if (impl_->until) seq::add_key_paths(impl_->until->keys, paths);
-  std::sort(paths.begin(), paths.end());
-  paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-  return paths;
-}
 void SequenceMatcher::set_observer(SequenceObserver* observer) { impl_->observer = observer; }
 
 }  // namespace eql
