@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstring>
 #include <limits>
-#include <ranges>
 
 #include "common/view_table.h"
 #include "events/simd_json.h"
@@ -260,10 +259,13 @@ FieldSelection::FieldSelection(const std::vector<std::string>& paths) : paths_(p
     bool wanted = std::binary_search(paths_.begin(), paths_.end(), prefix);
     prefixes_.push_back(Prefix{std::move(prefix), wanted});
   }
+  // The table keeps the address of each `wanted`: the pairs refer to prefixes_, which no
+  // longer changes.
+  std::vector<std::pair<std::string_view, const bool&>> keyed;
+  keyed.reserve(prefixes_.size());
+  for (const Prefix& prefix : prefixes_) keyed.emplace_back(prefix.text, prefix.wanted);
   table_ = std::make_unique<detail::ViewTable<bool>>();
-  table_->build(prefixes_ | std::views::transform([](const Prefix& prefix) {
-                  return std::pair<std::string_view, const bool&>(prefix.text, prefix.wanted);
-                }));
+  table_->build(keyed);
 }
 
 FieldSelection::~FieldSelection() = default;
