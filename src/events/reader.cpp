@@ -338,8 +338,8 @@ namespace {
 // Reads a stream in chunks (from `read`: bytes, 0 at the end, -1 on an error) and hands
 // out lines; remembers what it has handed out so that a caller who decides it needs the
 // whole document can have it. Bytes are read straight into the buffer that lines are
-// viewed in: a line costs no copy before the parser's own (at the size of its reads, zlib
-// reads a plain file straight into it too).
+// viewed in: a line costs no copy before the parser's own (plain files come from read(2),
+// see OpenInput; zlib, for gzip and pipes, copies out of its own buffer).
 class ChunkedInput {
  public:
   using Read = std::function<long(char*, std::size_t, std::string&)>;
