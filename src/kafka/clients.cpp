@@ -428,17 +428,14 @@ void KafkaSink::delivered(const rd_kafka_message_t* message) {
 void KafkaSink::serve() { rd_kafka_poll(handle_, 0); }
 
 bool KafkaSink::flush(int timeout_ms, std::string& error) {
-  rd_kafka_resp_err_t result = rd_kafka_flush(handle_, timeout_ms);
-  if (failed_ > 0) {
-    error = last_failure_ + " (" + std::to_string(failed_) + " messages)";
-    failed_ = 0;
-    return false;
+  switch (flush_within(timeout_ms, error)) {
+    case Flushed::Done: return true;
+    case Flushed::Failed: return false;
+    case Flushed::Pending: break;
   }
-  if (result) {
-    error = std::string("alerts not acknowledged in time: ") + rd_kafka_err2str(result);
-    return false;
-  }
-  return true;
+  // rd_kafka_flush's only error is a wait that ran out.
+  error = std::string("alerts not acknowledged in time: ") + rd_kafka_err2str(RD_KAFKA_RESP_ERR__TIMED_OUT);
+  return false;
 }
 
 KafkaSink::Flushed KafkaSink::flush_within(int timeout_ms, std::string& error) {
