@@ -80,6 +80,54 @@ TEST_CASE("kafka handover: a revoked member waits for its acknowledgements only 
   CHECK(handover_budget_ms(RebalanceTiming{1'000, 100}, 0, 30'000) == 1'000 - 200 - 100);
 }
 
+TEST_CASE("kafka handover: an interval commit takes what has landed, and its mark the alerts before it") {
+  Acknowledgements acks;
+  CHECK(acks.acknowledged_until(0, 50) == 50);  // nothing sent: everything read is done
+  CHECK(acks.alerts_high(0, 50) == -1);
+  // Event 10 made two alerts, 11 a forwarded event, 12 an alert; partition 1 one alert.
+  std::uint32_t epoch = acks.sent(0, 10);
+  CHECK(acks.sent(0, 10) == epoch);
+  acks.sent(0, 11);
+  acks.sent(0, 12);
+  acks.sent(1, 10);
+  CHECK(acks.acknowledged_until(0, 13) == 10);
+  acks.settled(0, epoch, 10, 100);
+  CHECK(acks.acknowledged_until(0, 13) == 10);  // its second alert is still on its way
+  acks.settled(0, epoch, 12, 102);              // acknowledged out of order (another partition of the topics)
+  CHECK(acks.acknowledged_until(0, 13) == 10);
+  acks.settled(0, epoch, 10, 101);
+  CHECK(acks.acknowledged_until(0, 13) == 11);
+  // Commit at 11: the mark is the last alert of events before 11, not event 12's.
+  CHECK(acks.alerts_high(0, 11) == 101);
+  acks.committed(0, 11);
+  CHECK(acks.alerts_high(0, 11) == 101);
+  acks.settled(0, epoch, 11, -1);
+  CHECK(acks.acknowledged_until(0, 13) == 13);
+  CHECK(acks.alerts_high(0, 13) == 102);
+  acks.committed(0, 13);
+  CHECK(acks.alerts_high(0, 20) == 102);
+  CHECK(acks.acknowledged_until(1, 11) == 10);  // partitions apart
+  // A report of what was never sent, or sent again: not counted twice.
+  acks.settled(0, epoch, 40, 7);
+  CHECK(acks.acknowledged_until(0, 50) == 50);
+  CHECK(acks.alerts_high(0, 50) == 102);
+}
+
+TEST_CASE("kafka handover: a partition forgotten ignores the reports of what it sent before") {
+  Acknowledgements acks;
+  const std::uint32_t before = acks.sent(3, 5);
+  acks.forget(3);
+  CHECK(acks.acknowledged_until(3, 9) == 9);
+  const std::uint32_t now = acks.sent(3, 5);  // taken again, event 5 read again
+  CHECK(now != before);
+  acks.settled(3, before, 5, 70);  // the old message's late report
+  CHECK(acks.acknowledged_until(3, 9) == 5);
+  CHECK(acks.alerts_high(3, 9) == -1);
+  acks.settled(3, now, 5, 71);
+  CHECK(acks.acknowledged_until(3, 9) == 9);
+  CHECK(acks.alerts_high(3, 9) == 71);
+}
+
 }  // namespace
 }  // namespace eql::kafka
 

@@ -334,13 +334,9 @@ std::int32_t KafkaSink::alerts_partition(std::int32_t source_partition) const {
   return alerts_partitions_ > 0 ? source_partition % alerts_partitions_ : -1;
 }
 
-std::int64_t KafkaSink::alerts_high(std::int32_t source_partition) const {
-  auto found = alerts_high_.find(source_partition);
-  return found == alerts_high_.end() ? -1 : found->second;
-}
-
 void KafkaSink::produce(const std::string& topic, std::int32_t partition, std::string_view key, std::string_view value,
-                        void* headers, std::int32_t source_partition) {
+                        void* headers, Origin origin) {
+  if (origin.partition >= 0) origin.epoch = acknowledged_.sent(origin.partition, origin.offset);
   rd_kafka_vu_t parts[7];
   parts[0].vtype = RD_KAFKA_VTYPE_TOPIC;
   parts[0].u.cstr = topic.c_str();
@@ -352,8 +348,9 @@ void KafkaSink::produce(const std::string& topic, std::int32_t partition, std::s
   parts[3].u.mem = {const_cast<char*>(value.data()), value.size()};
   parts[4].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
   parts[4].u.i = RD_KAFKA_MSG_F_COPY;
-  parts[5].vtype = RD_KAFKA_VTYPE_OPAQUE;  // the source partition, for delivered()
-  parts[5].u.ptr = reinterpret_cast<void*>(static_cast<std::intptr_t>(source_partition) + 1);
+  parts[5].vtype = RD_KAFKA_VTYPE_OPAQUE;  // the origin, for delivered(), which deletes it
+  auto* tracked = new Origin(origin);
+  parts[5].u.ptr = tracked;
   parts[6].vtype = RD_KAFKA_VTYPE_HEADERS;  // on success librdkafka owns them
   parts[6].u.headers = static_cast<rd_kafka_headers_t*>(headers);
   while (true) {
@@ -366,6 +363,7 @@ void KafkaSink::produce(const std::string& topic, std::int32_t partition, std::s
       continue;
     }
     rd_kafka_headers_destroy(static_cast<rd_kafka_headers_t*>(headers));
+    delete tracked;  // never acknowledged: its event's offset is not committed
     ++failed_;
     last_failure_ = "cannot produce to " + topic + ": " + rd_kafka_err2str(code);
     log_error(last_failure_);
@@ -382,7 +380,9 @@ void KafkaSink::send_alert(std::string_view id, std::string_view json, std::stri
   rd_kafka_header_add(headers, "eql.source.topic", -1, source_topic.data(), static_cast<ssize_t>(source_topic.size()));
   rd_kafka_header_add(headers, "eql.source.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
   rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
-  produce(alerts_topic_, alerts_partition(source_partition), id, json, headers, counted ? source_partition : -1);
+  Origin origin;
+  if (counted) origin = Origin{source_partition, source_offset, 0, true};
+  produce(alerts_topic_, alerts_partition(source_partition), id, json, headers, origin);
 }
 
 void KafkaSink::send_repartitioned(std::string_view value, std::int32_t partition, std::int32_t source_partition,
@@ -391,7 +391,7 @@ void KafkaSink::send_repartitioned(std::string_view value, std::int32_t partitio
   std::string from = std::to_string(source_partition), offset = std::to_string(source_offset);
   rd_kafka_header_add(headers, "eql.source.partition", -1, from.data(), static_cast<ssize_t>(from.size()));
   rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
-  produce(repartition_topic_, partition, {}, value, headers, -1);
+  produce(repartition_topic_, partition, {}, value, headers, Origin{source_partition, source_offset, 0, false});
 }
 
 void KafkaSink::send_dead_letter(std::string_view value, std::string_view source_topic, std::int32_t source_partition,
@@ -404,24 +404,21 @@ void KafkaSink::send_dead_letter(std::string_view value, std::string_view source
   rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
   rd_kafka_header_add(headers, "eql.error", -1, why.data(), static_cast<ssize_t>(why.size()));
   std::string key = std::string(source_topic) + "/" + partition + "/" + offset;
-  produce(dead_letter_topic_, RD_KAFKA_PARTITION_UA, key, value, headers, -1);
+  produce(dead_letter_topic_, RD_KAFKA_PARTITION_UA, key, value, headers, Origin{source_partition, source_offset, 0, false});
 }
 
 void KafkaSink::delivered(const rd_kafka_message_t* message) {
-  auto source = static_cast<std::int32_t>(reinterpret_cast<std::intptr_t>(message->_private) - 1);
+  std::unique_ptr<Origin> origin(static_cast<Origin*>(message->_private));
+  // What did not land (withdrawn, failed) stays unacknowledged: its event's offset is never
+  // committed by this worker (a failure stops it; a withdrawal is a handover).
   if (message->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || message->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
     ++withdrawn_;  // withdrawn on purpose (withdraw()): not a failure
-    return;
-  }
-  if (message->err) {
+  } else if (message->err) {
     ++failed_;
     last_failure_ = std::string("delivery failed: ") + rd_kafka_err2str(message->err);
     log_error(last_failure_);
-    return;
-  }
-  if (source >= 0 && rd_kafka_topic_name(message->rkt) == alerts_topic_) {
-    std::int64_t& high = alerts_high_.try_emplace(source, -1).first->second;
-    high = std::max(high, message->offset);
+  } else if (origin->partition >= 0) {
+    acknowledged_.settled(origin->partition, origin->epoch, origin->offset, origin->alert ? message->offset : -1);
   }
 }
 

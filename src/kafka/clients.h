@@ -125,8 +125,8 @@ class KafkaSink {
 
   /// An alert, keyed by its id, to the alerts partition of its source partition, with
   /// headers naming the event that completed it (eql.source.topic: the input topic, or the
-  /// repartition topic for sequences and samples, whose alerts are not counted in
-  /// alerts_high).
+  /// repartition topic for sequences and samples, whose alerts are not `counted` in
+  /// acknowledged(): that topic is replayed, not committed).
   void send_alert(std::string_view id, std::string_view json, std::string_view source_topic,
                   std::int32_t source_partition, std::int64_t source_offset, bool counted = true);
   /// An event re-keyed for sequence and sample rules, as it came, to a partition of the
@@ -153,9 +153,11 @@ class KafkaSink {
   /// took may still be appended). Their delivery reports are not failures. Returns how many
   /// were withdrawn.
   std::uint64_t withdraw(int in_flight_ms);
-  /// The highest offset acknowledged in the alerts topic for alerts of a source partition
-  /// (-1: none yet), and that alerts partition (-1: chosen by key).
-  std::int64_t alerts_high(std::int32_t source_partition) const;
+  /// What is acknowledged of the messages sent for a source partition's events (alerts
+  /// counted in alerts_high, forwarded events, dead letters): what a commit may take.
+  const Acknowledgements& acknowledged() const { return acknowledged_; }
+  Acknowledgements& acknowledged() { return acknowledged_; }
+  /// The alerts partition of a source partition (-1: chosen by key).
   std::int32_t alerts_partition(std::int32_t source_partition) const;
 
   /// librdkafka's delivery report callback lands here.
@@ -163,14 +165,22 @@ class KafkaSink {
 
  private:
   KafkaSink() = default;
+  // The event a message was sent for (partition -1: not tracked), given back with its
+  // delivery report.
+  struct Origin {
+    std::int32_t partition = -1;
+    std::int64_t offset = -1;
+    std::uint32_t epoch = 0;
+    bool alert = false;  // an alert counted in the commit mark
+  };
   void produce(const std::string& topic, std::int32_t partition, std::string_view key, std::string_view value,
-               void* headers, std::int32_t source_partition);
+               void* headers, Origin origin);
   rd_kafka_s* handle_ = nullptr;
   std::string alerts_topic_;
   std::string dead_letter_topic_;
   std::string repartition_topic_;
   std::int32_t alerts_partitions_ = 0;  // 0: unknown, the partitioner chooses by key
-  std::map<std::int32_t, std::int64_t> alerts_high_;
+  Acknowledgements acknowledged_;
   std::uint64_t failed_ = 0;
   std::uint64_t withdrawn_ = 0;
   std::string last_failure_;

@@ -92,4 +92,52 @@ std::size_t Handover::pending() const {
   return count;
 }
 
+std::uint32_t Acknowledgements::sent(std::int32_t partition, std::int64_t offset) {
+  Progress& progress = partitions_[partition];
+  ++progress.on_their_way[offset];
+  return progress.epoch;
+}
+
+void Acknowledgements::settled(std::int32_t partition, std::uint32_t epoch, std::int64_t offset,
+                               std::int64_t alerts_offset) {
+  auto found = partitions_.find(partition);
+  if (found == partitions_.end() || found->second.epoch != epoch) return;  // forgotten since
+  Progress& progress = found->second;
+  auto waiting = progress.on_their_way.find(offset);
+  if (waiting == progress.on_their_way.end()) return;
+  if (--waiting->second == 0) progress.on_their_way.erase(waiting);
+  if (alerts_offset >= 0) {
+    std::int64_t& high = progress.alerts_landed.try_emplace(offset, -1).first->second;
+    high = std::max(high, alerts_offset);
+  }
+}
+
+std::int64_t Acknowledgements::acknowledged_until(std::int32_t partition, std::int64_t next_offset) const {
+  auto found = partitions_.find(partition);
+  if (found == partitions_.end() || found->second.on_their_way.empty()) return next_offset;
+  return std::min(next_offset, found->second.on_their_way.begin()->first);
+}
+
+std::int64_t Acknowledgements::alerts_high(std::int32_t partition, std::int64_t before) const {
+  auto found = partitions_.find(partition);
+  if (found == partitions_.end()) return -1;
+  std::int64_t high = found->second.alerts_high_committed;
+  const auto& landed = found->second.alerts_landed;
+  for (auto it = landed.begin(); it != landed.end() && it->first < before; ++it) high = std::max(high, it->second);
+  return high;
+}
+
+void Acknowledgements::committed(std::int32_t partition, std::int64_t next_offset) {
+  auto found = partitions_.find(partition);
+  if (found == partitions_.end()) return;
+  Progress& progress = found->second;
+  progress.alerts_high_committed = alerts_high(partition, next_offset);
+  progress.alerts_landed.erase(progress.alerts_landed.begin(), progress.alerts_landed.lower_bound(next_offset));
+}
+
+void Acknowledgements::forget(std::int32_t partition) {
+  Progress& progress = partitions_[partition];
+  progress = Progress{progress.epoch + 1, {}, {}, -1};
+}
+
 }  // namespace eql::kafka

@@ -85,4 +85,41 @@ class Handover {
   std::uint64_t suppressed_ = 0;
 };
 
+/// Per source partition: the messages sent on behalf of its events (alerts, forwarded
+/// events, dead letters) and not yet acknowledged, and the alerts acknowledged, so that an
+/// interval commit takes what has landed without waiting for what has not
+/// (docs/kafka.md#exactly-once): the offset committed is the first event with a message
+/// still on its way, and its mark the last alert acknowledged of the events before it.
+/// Plain data, fed by the sink's delivery reports.
+class Acknowledgements {
+ public:
+  /// A message sent for the event at `offset`; the epoch returned comes back with its report
+  /// (a partition forgotten and taken again does not count reports of what was sent before).
+  std::uint32_t sent(std::int32_t partition, std::int64_t offset);
+  /// It landed: `alerts_offset` is where, for an alert counted in the mark (-1 for other
+  /// messages). A message that did not land (failed, withdrawn) is never settled: its
+  /// event's offset is not committed (a failure stops the worker, a withdrawal is a
+  /// handover, which forgets the partition).
+  void settled(std::int32_t partition, std::uint32_t epoch, std::int64_t offset, std::int64_t alerts_offset);
+  /// `next_offset` when every message of the events before it is acknowledged, else the
+  /// first event with a message still on its way.
+  std::int64_t acknowledged_until(std::int32_t partition, std::int64_t next_offset) const;
+  /// The highest alerts offset of the acknowledged alerts of events before `offset` (-1:
+  /// none).
+  std::int64_t alerts_high(std::int32_t partition, std::int64_t before) const;
+  /// `next_offset` was committed: what is kept about the events before it is folded.
+  void committed(std::int32_t partition, std::int64_t next_offset);
+  /// The partition went away: forgotten, with the reports still to come of what was sent.
+  void forget(std::int32_t partition);
+
+ private:
+  struct Progress {
+    std::uint32_t epoch = 0;
+    std::map<std::int64_t, std::uint32_t> on_their_way;  // event offset -> messages not acknowledged
+    std::map<std::int64_t, std::int64_t> alerts_landed;  // event offset -> highest alerts offset
+    std::int64_t alerts_high_committed = -1;             // of the events before the last commit
+  };
+  std::map<std::int32_t, Progress> partitions_;
+};
+
 }  // namespace eql::kafka

@@ -77,6 +77,7 @@ class Worker {
   void hand_over_sequences(const std::vector<std::int32_t>& partitions, bool lost);
   void withdraw(KafkaSink& sink, const std::string& why, const std::vector<std::int32_t>& leaving);
   void bad_message(const KafkaSource::Message& message, const std::string& why);
+  void forget(const std::vector<std::int32_t>& partitions);
   enum class Wait { Interval, Handover, Shutdown };
   bool commit(const std::vector<std::int32_t>* only, const char* why, Wait wait);
   void stats(double seconds);
@@ -99,6 +100,7 @@ class Worker {
   Handover handover_;
   std::vector<bool> event_rules_;
   std::map<std::int32_t, std::int64_t> next_offset_;  // of the partitions with uncommitted work
+  std::map<std::int32_t, std::int64_t> committed_next_;  // of the partitions held: the group's offset
   KafkaSource::Message current_;
   bool failed_ = false;  // alerts could not be delivered: nothing more is committed
   std::uint64_t events_ = 0, alerts_ = 0, bad_ = 0, commits_ = 0, events_at_stats_ = 0, forwarded_ = 0;
@@ -247,6 +249,17 @@ void Worker::withdraw(KafkaSink& sink, const std::string& why, const std::vector
   }
 }
 
+// Input partitions gone (revoked or lost): nothing about them is kept, and no later commit
+// names them.
+void Worker::forget(const std::vector<std::int32_t>& partitions) {
+  for (std::int32_t partition : partitions) {
+    next_offset_.erase(partition);
+    committed_next_.erase(partition);
+    handover_.drop(partition);
+    if (sink_) sink_->acknowledged().forget(partition);
+  }
+}
+
 void Worker::bad_message(const KafkaSource::Message& message, const std::string& why) {
   ++bad_;
   log_warn("bad message " + options_.topic + "/" + std::to_string(message.partition) + "@" +
@@ -265,6 +278,7 @@ void Worker::take_over(const std::vector<std::int32_t>& partitions) {
   std::string from;
   for (const Position& position : source_->committed(partitions)) {
     committed[position.partition] = position;
+    committed_next_[position.partition] = position.next_offset;
     from += " " + std::to_string(position.partition) + "@" + std::to_string(position.next_offset) +
             (position.metadata.empty() ? "" : " " + position.metadata);
   }
@@ -348,17 +362,19 @@ bool Worker::flush_sequences(const char* why) {
 // Alerts first (acknowledged by the alerts topic, or written out), then the offsets, with
 // metadata saying how far this partition's alerts partition had been written.
 //
-// How long the acknowledgements are waited for: at an interval, briefly (not acknowledged
-// yet: no commit this time, the loop goes on polling, so that a rebalance is served at
-// once); on a revocation, what the rebalance leaves (handover_budget_ms), after which they
-// are withdrawn and nothing is committed (the next owner reads those events again and
-// makes their alerts, which must not land after it read the alerts topic); at shutdown,
-// up to 30 s (the worker then stops on failure).
+// At an interval nothing is waited for: each partition is committed up to its first event
+// with an alert, forwarded event or dead letter still on its way (KafkaSink::acknowledged),
+// so that a slow broker delays commits without stopping them, and the loop goes on polling
+// (a rebalance is served at once). On a revocation everything is waited for, within what
+// the rebalance leaves (handover_budget_ms); what is not acknowledged by then is withdrawn
+// and nothing is committed (the next owner reads those events again and makes their
+// alerts, which must not land after it read the alerts topic). At shutdown, up to 30 s (the
+// worker then stops on failure).
 bool Worker::commit(const std::vector<std::int32_t>* only, const char* why, Wait wait) {
   if (failed_) return false;
-  std::vector<Position> positions;
+  std::vector<std::int32_t> partitions;
   for (auto it = next_offset_.begin(); it != next_offset_.end();) {
-    const auto [partition, next] = *it;
+    const std::int32_t partition = it->first;
     // Only partitions this member holds now: a commit naming another's partition would
     // move its offset under the new owner, and the coordinator refuses commits of an
     // ended generation (librdkafka then drops the whole current assignment).
@@ -366,12 +382,12 @@ bool Worker::commit(const std::vector<std::int32_t>* only, const char* why, Wait
       it = next_offset_.erase(it);
       continue;
     }
-    if (!only || std::find(only->begin(), only->end(), partition) != only->end()) positions.push_back({partition, next, ""});
+    if (!only || std::find(only->begin(), only->end(), partition) != only->end()) partitions.push_back(partition);
     ++it;
   }
-  if (positions.empty()) return true;
+  if (partitions.empty()) return true;
   std::string error;
-  const std::int64_t wait_ms = wait == Wait::Interval ? 200
+  const std::int64_t wait_ms = wait == Wait::Interval ? 0
                                : wait == Wait::Shutdown ? 30'000
                                                         : handover_budget_ms(timing_, source_->stalled_ms(), 30'000);
   switch (sink_ ? sink_->flush_within(static_cast<int>(std::max<std::int64_t>(wait_ms, 0)), error)
@@ -383,7 +399,7 @@ bool Worker::commit(const std::vector<std::int32_t>* only, const char* why, Wait
       failed_ = true;
       return false;
     case KafkaSink::Flushed::Pending:
-      if (wait == Wait::Interval) return false;  // not yet: the next interval tries again
+      if (wait == Wait::Interval) break;  // what has landed is committed below
       if (wait == Wait::Handover) {
         withdraw(*sink_, std::string("commit (") + why + ")", only ? *only : std::vector<std::int32_t>{});
         return false;
@@ -394,13 +410,21 @@ bool Worker::commit(const std::vector<std::int32_t>* only, const char* why, Wait
       return false;
   }
   std::fflush(out_);
-  if (sink_ && !options_.alerts_topic.empty()) {
-    for (Position& position : positions) {
-      CommitMark mark{sink_->alerts_partition(position.partition),
-                      handover_.mark(position.partition, position.next_offset, sink_->alerts_high(position.partition))};
+  std::vector<Position> positions;
+  for (std::int32_t partition : partitions) {
+    const std::int64_t next = next_offset_[partition];
+    const std::int64_t until = sink_ ? sink_->acknowledged().acknowledged_until(partition, next) : next;
+    auto done = committed_next_.find(partition);
+    if (done != committed_next_.end() && until <= done->second) continue;  // nothing new has landed
+    Position position{partition, until, ""};
+    if (sink_ && !options_.alerts_topic.empty()) {
+      CommitMark mark{sink_->alerts_partition(partition),
+                      handover_.mark(partition, until, sink_->acknowledged().alerts_high(partition, until))};
       position.metadata = format_commit_metadata(mark);
     }
+    positions.push_back(std::move(position));
   }
+  if (positions.empty()) return true;
   if (!source_->commit(positions, error)) {
     log_warn(std::string("commit (") + why + ") failed: " + error + "; the events since the last commit will be read again");
     return false;
@@ -409,7 +433,9 @@ bool Worker::commit(const std::vector<std::int32_t>* only, const char* why, Wait
   std::string what;
   for (const Position& position : positions) {
     what += (what.empty() ? "" : ",") + std::to_string(position.partition) + "@" + std::to_string(position.next_offset);
-    next_offset_.erase(position.partition);
+    committed_next_[position.partition] = position.next_offset;
+    if (sink_) sink_->acknowledged().committed(position.partition, position.next_offset);
+    if (next_offset_[position.partition] == position.next_offset) next_offset_.erase(position.partition);
   }
   log(std::string(why) == "interval" ? LogLevel::Debug : LogLevel::Info,
       std::string("committed (") + why + ") " + options_.topic + "[" + what + "]");
@@ -476,10 +502,7 @@ int Worker::run() {
   callbacks.assigned = [this](const std::vector<std::int32_t>& partitions) { take_over(partitions); };
   callbacks.revoked = [this](const std::vector<std::int32_t>& partitions) {
     commit(&partitions, "revoked", Wait::Handover);
-    for (std::int32_t partition : partitions) {
-      next_offset_.erase(partition);
-      handover_.drop(partition);
-    }
+    forget(partitions);
     log_info("revoked " + partition_list(options_.topic, partitions));
   };
   callbacks.lost = [this](const std::vector<std::int32_t>& partitions) {
@@ -489,15 +512,8 @@ int Worker::run() {
     // already, and the next owner, which makes those alerts again, may have read the alerts
     // topic (a late landing would be a duplicate; a forwarded event withdrawn is forwarded
     // again by the next owner).
-    for (std::int32_t partition : partitions) {
-      next_offset_.erase(partition);
-      handover_.drop(partition);
-    }
+    forget(partitions);
     if (sink_) withdraw(*sink_, "lost " + partition_list(options_.topic, partitions), partitions);
-    for (std::int32_t partition : partitions) {
-      next_offset_.erase(partition);
-      handover_.drop(partition);
-    }
     log_warn("lost " + partition_list(options_.topic, partitions) +
              " (assignment lost: the session expired or the group moved on without this worker); not committed");
   };
