@@ -22,10 +22,10 @@ rebalance: two workers on a live stream, a third joins mid-stream, then one leav
 stall: a worker revoked while the leader of its alerts partitions is away (its commits
    cannot flush; the group hands its partitions over 5 s into the rebalance whether it
    rejoined or not): it withdraws what is not acknowledged, nothing lost, nothing twice.
-errors (run by hand, not in ctest: it lost one alert of 36 in some runs, cause not found,
-   docs/kafka.md#tests): request errors injected with the mock's `errors` command (Produce,
-   Fetch, ListOffsets, OffsetCommit) before and during the run, then a SIGKILL and a
-   replacement (with errors injected again): nothing lost, nothing twice.
+errors: request errors injected with the mock's `errors` command (Produce, Fetch,
+   ListOffsets, OffsetCommit) before and during the run, then a SIGKILL and a replacement
+   (with errors injected again): nothing lost, nothing twice (one Produce request in flight:
+   see part_errors).
 sequences: sequence and sample rules too, through a repartition topic: three workers, broker
    2 down for 3 s and back mid-stream, then one worker killed with SIGKILL and a new one
    started; once all is read, the workers leave one by one (each handing its repartition
@@ -356,7 +356,13 @@ def part_errors(env, cluster, expected, lines):
     first = ["errors 0 6 3", "errors 0 7 2", "errors 1 6 3", "errors 2 6 2", "errors 8 12 2"]
     then = ["errors 0 6 2", "errors 8 16 4"]
     answers = [cluster.command(c) for c in first]
-    extra = ("--stats-interval", "100ms")
+    # One Produce request in flight per connection. librdkafka takes the success of a later
+    # request as proof that an earlier one which failed with an uncertain outcome (REQUEST_
+    # TIMED_OUT) was written after all: a broker refuses a batch out of sequence. The mock
+    # checks sequences only for transactional producers, and its injected error writes
+    # nothing, so two requests in flight lost the earlier batch's alerts there (docs/kafka.md:
+    # a mock artifact, not a real cluster's behaviour).
+    extra = ("--stats-interval", "100ms", "-X", "max.in.flight.requests.per.connection=1")
     worker = Worker(eql, rules, cluster.address, group, topic, work / "errors0.log", extra=extra)
     try:
         wait_for(lambda: worker.events_done() >= len(lines) // 3, 60, step=0.05)

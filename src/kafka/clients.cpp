@@ -326,7 +326,12 @@ std::unique_ptr<KafkaSink> KafkaSink::open(const KafkaOptions& options, std::str
 
 KafkaSink::~KafkaSink() {
   if (!handle_) return;
-  rd_kafka_flush(handle_, 10'000);
+  if (rd_kafka_flush(handle_, 10'000)) {
+    // What is still not acknowledged is dropped, and its delivery reports served: each
+    // frees the origin its message carried.
+    rd_kafka_purge(handle_, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_flush(handle_, 1'000);
+  }
   rd_kafka_destroy(handle_);
 }
 
