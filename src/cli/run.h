@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "eql/event.h"
 #include "eql/runner.h"
 
 namespace eql::cli {
@@ -18,7 +19,10 @@ class RunService {
   virtual ~RunService() = default;
   using AlertFormat = std::function<std::string(const Alert&, const Rule&)>;
   /// Runs until the input ends or the service is stopped; returns the exit code.
-  virtual int serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE* err) = 0;
+  /// `read`: how events are read (the fields the rules and the writer read, the ordering
+  /// fields, the limits), as the file mode reads them.
+  virtual int serve(RuleRunner& runner, const AlertFormat& format, const EventReadOptions& read, std::FILE* out,
+                    std::FILE* err) = 0;
 };
 
 /// Runs `eql run ARGS`, writing alerts to `out` and the report to `err`; returns the exit

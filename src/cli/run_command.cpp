@@ -828,8 +828,8 @@ int run_rules_command(Args args, std::FILE* out, std::FILE* err, bool out_is_ter
   const ParallelRun::Write write_text = [&writer](const std::string& text) {
     if (!text.empty()) writer.add(text);
   };
-  if (service) return service->serve(runner, format_alert, out, err);  // e.g. --kafka (src/kafka/)
   select_fields_read(options, runner, writer);
+  if (service) return service->serve(runner, format_alert, options.read, out, err);  // e.g. --kafka (src/kafka/)
   writer.begin();
   PassOutcome pass;
   std::unique_ptr<ParallelRun> parallel;

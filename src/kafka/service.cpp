@@ -61,8 +61,9 @@ RebalanceTiming rebalance_timing(const KafkaOptions& options) {
 // offsets committed once the alerts are acknowledged.
 class Worker {
  public:
-  Worker(const KafkaOptions& options, RuleRunner& runner, const cli::RunService::AlertFormat& format, std::FILE* out)
-      : options_(options), runner_(runner), format_(format), out_(out) {}
+  Worker(const KafkaOptions& options, RuleRunner& runner, const cli::RunService::AlertFormat& format,
+         const EventReadOptions& read, std::FILE* out)
+      : options_(options), runner_(runner), format_(format), read_(read), out_(out) {}
 
   int run();
 
@@ -85,6 +86,7 @@ class Worker {
   const KafkaOptions& options_;
   RuleRunner& runner_;
   const cli::RunService::AlertFormat& format_;
+  const EventReadOptions& read_;
   std::FILE* out_;
   std::unique_ptr<KafkaSource> source_;
   std::unique_ptr<KafkaSink> sink_;  // what the input group's partitions make: event alerts, forwarded events, dead letters
@@ -319,9 +321,9 @@ void Worker::handle(const KafkaSource::Message& message) {
   next_offset_[message.partition] = message.offset + 1;
   if (!message.has_value) return bad_message(message, "no value (a tombstone)");
   std::string error;
-  std::optional<Event> event = parse_event(message.value, error);
+  std::optional<Event> event = parse_event(message.value, error, nullptr, read_.max_nesting, read_.fields);
   if (!event) return bad_message(message, "invalid JSON: " + error);
-  extract_ordering(*event, EventReadOptions{});
+  extract_ordering(*event, read_);
   ++events_;
   if (sequences_) {
     // Before the event rules: push takes the event.
@@ -337,13 +339,14 @@ void Worker::handle(const KafkaSource::Message& message) {
 void Worker::handle_repartitioned(const KafkaSource::Message& message) {
   if (failed_ || !sequences_->owns(message.partition)) return;
   std::string error;
-  std::optional<Event> event = message.has_value ? parse_event(message.value, error) : std::nullopt;
+  std::optional<Event> event =
+      message.has_value ? parse_event(message.value, error, nullptr, read_.max_nesting, read_.fields) : std::nullopt;
   if (!event) {
     log_warn("bad message " + options_.repartition_topic + "/" + std::to_string(message.partition) + "@" +
              std::to_string(message.offset) + " (not written by eql?): skipped");
     return;
   }
-  extract_ordering(*event, EventReadOptions{});
+  extract_ordering(*event, read_);
   sequences_->push(message.partition, message.offset, message.source_partition, message.source_offset,
                    std::move(*event));
 }
@@ -575,9 +578,18 @@ int Worker::run() {
 
 }  // namespace
 
-int KafkaService::serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE*) {
+int KafkaService::serve(RuleRunner& runner, const AlertFormat& format, const EventReadOptions& read, std::FILE* out,
+                        std::FILE*) {
   if (errors_) errors_->drain();  // the load's warnings, as log records
-  Worker worker(options_, runner, format, out);
+  // Events are read as a file's are, for the fields the rules and the alert writer read,
+  // and the one that routes them to the repartition topic.
+  EventReadOptions kafka_read = read;
+  if (read.fields && !options_.repartition_topic.empty()) {
+    std::vector<std::string> fields = read.fields->paths();
+    fields.push_back(options_.partition_by);
+    kafka_read.fields = std::make_shared<const FieldSelection>(fields);
+  }
+  Worker worker(options_, runner, format, kafka_read, out);
   return worker.run();
 }
 

@@ -13,7 +13,8 @@ class KafkaService : public cli::RunService {
  public:
   /// `errors`: with --log-format json, where eql run's error stream goes (logged at serve).
   KafkaService(KafkaOptions options, ErrorStreamLog* errors) : options_(std::move(options)), errors_(errors) {}
-  int serve(RuleRunner& runner, const AlertFormat& format, std::FILE* out, std::FILE* err) override;
+  int serve(RuleRunner& runner, const AlertFormat& format, const EventReadOptions& read, std::FILE* out,
+            std::FILE* err) override;
 
  private:
   KafkaOptions options_;
