@@ -251,9 +251,15 @@ KindGates best_gates(const ast::Expr& expr, const GateFieldResolver& resolve) {
   }
   std::optional<Gate> gate = gate_of(expr, resolve);
   if (!gate) return result;
+  // The kinds' field lists hardly overlap, so a leaf's gate is mostly filed under one kind:
+  // copied for all but the last kind that accepts it, which takes it.
+  std::size_t last_kind = kGateKinds;
   for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
-    if (accepts(static_cast<GateKind>(kind), *gate)) result[kind] = *gate;
+    if (!accepts(static_cast<GateKind>(kind), *gate)) continue;
+    if (last_kind != kGateKinds) result[last_kind] = *gate;
+    last_kind = kind;
   }
+  if (last_kind != kGateKinds) result[last_kind] = std::move(gate);
   return result;
 }
 
