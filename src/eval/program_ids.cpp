@@ -188,6 +188,9 @@ void key_node(const Program& program, const Leaf& leaf, std::uint32_t index, std
 
 std::string leaf_key(const Program& program, const Leaf& leaf) {
   std::string key;
+  // Most keys are a few hundred bytes: one allocation instead of the doublings from empty
+  // (the corpus's 10,700 leaves).
+  key.reserve(256);
   for (std::uint32_t slot_index : leaf.slots) {
     const Slot& slot = program.slots[slot_index];
     key += slot.of_event ? 'e' : 's';

@@ -251,9 +251,15 @@ KindGates best_gates(const ast::Expr& expr, const GateFieldResolver& resolve) {
   }
   std::optional<Gate> gate = gate_of(expr, resolve);
   if (!gate) return result;
+  // The kinds' field lists hardly overlap, so a leaf's gate is mostly filed under one kind:
+  // copied for all but the last kind that accepts it, which takes it.
+  std::size_t last_kind = kGateKinds;
   for (std::size_t kind = 0; kind < kGateKinds; ++kind) {
-    if (accepts(static_cast<GateKind>(kind), *gate)) result[kind] = *gate;
+    if (!accepts(static_cast<GateKind>(kind), *gate)) continue;
+    if (last_kind != kGateKinds) result[last_kind] = *gate;
+    last_kind = kind;
   }
+  if (last_kind != kGateKinds) result[last_kind] = std::move(gate);
   return result;
 }
 
@@ -314,6 +320,8 @@ FieldClauses required_fields(const ast::Expr& expr, const GateFieldResolver& pat
 }
 
 
+}  // namespace
+
 // What a rule is filed under: per kind, the gate every one of its filters has (none when a
 // filter lacks one: that kind does not restrict the rule); per filter, the fields it needs
 // and the category it tests (lower-cased; none: any category).
@@ -322,6 +330,8 @@ struct Filing {
   std::vector<FieldClauses> filter_fields;
   std::vector<std::optional<std::string>> filter_categories;
 };
+
+namespace {
 
 Filing filing_of(std::span<const ast::EventFilter* const> filters, const FieldTypes* field_types,
                  std::string_view category_field) {
@@ -448,8 +458,9 @@ std::uint32_t RuleIndex::event_categories(const Event& event) {
 
 void RuleIndex::add_rule(std::span<const ast::EventFilter* const> filters, const FieldTypes* field_types,
                          std::string_view category_field) {
-  Filing filing = filing_of(filters, field_types, category_field);
-  filings_.push_back(printed(filing));
+  auto filed = std::make_shared<Filing>(filing_of(filters, field_types, category_field));
+  const Filing& filing = *filed;
+  filings_.push_back(std::move(filed));
   const auto index = static_cast<std::uint32_t>(rule_count_++);
   std::vector<std::uint32_t> required;
   required.push_back(static_cast<std::uint32_t>(filing.filter_fields.size()));
@@ -497,6 +508,8 @@ void RuleIndex::add_rule(std::span<const ast::EventFilter* const> filters, const
   }
   bit_sets_built_ = false;
 }
+
+std::string RuleIndex::describe(std::uint32_t rule) const { return printed(*filings_[rule]); }
 
 void RuleIndex::build_bit_sets() {
   constexpr std::size_t kLong = 32;
