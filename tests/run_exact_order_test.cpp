@@ -212,23 +212,3 @@ TEST_CASE("optimistic exact order: a rule's own timestamp field and tiebreaker")
   Run mixed = same_as_held(rules, events, true);
   CHECK(mixed.why == OutOfOrder::Why::MixedTiebreakers);
 }
-
-TEST_CASE("optimistic exact order: a rule waiting for its first term leaves the other terms undecided") {
-  std::vector<Rule> rules{rule_of("seq", "sequence by host.id [process where true] [network where true]"),
-                          rule_of("lost", "sequence by host.id with maxspan=5s [process where true] "
-                                          "![network where true]")};
-  // In time order for more than a window: network events before any process event are left
-  // undecided, and those after one are decided (the rules have a partial or a candidate).
-  std::vector<std::string> events{event(kT + "00Z", "network", "a"), event(kT + "05Z", "network", "a"),
-                                  event(kT + "11Z", "network", "a"), event(kT + "12Z", "process", "a"),
-                                  event(kT + "14Z", "network", "a"), event(kT + "30Z", "process", "b"),
-                                  event(kT + "40Z", "network", "c")};
-  Run in_order = same_as_held(rules, events, false);
-  CHECK(in_order.alerts == std::vector<std::string>{"seq a: 3 4", "lost b: 5 -"});
-  // A process event that comes after an undecided network event but is before it in time:
-  // within the window, yet only the second pass is exact.
-  events.insert(events.begin() + 3, event(kT + "10.500Z", "process", "a"));
-  Run late_first = same_as_held(rules, events, true);
-  CHECK(late_first.why == OutOfOrder::Why::Late);
-  CHECK(late_first.alerts == std::vector<std::string>{"seq a: 3 2", "seq a: 4 5", "lost b: 6 -"});
-}

@@ -151,11 +151,6 @@ class SequenceMatcher {
 
   const SequenceStats& stats() const;
   std::size_t stage_count() const;
-  /// Whether, in the state the matcher is in now, an event that matches no stage of the
-  /// query's first term changes nothing it will give: no partial sequence to extend, end
-  /// or gap, no candidate waiting for its trailing window, no leading missing stage (whose
-  /// marks serve sequences not yet started), and no observer to tell of such an event.
-  bool waits_for_first_term() const;
   /// The fields the matcher reads: its stages' (and `until`'s) and their join keys'
   /// (resolved paths, sorted, unique).
   std::vector<std::string> fields() const;

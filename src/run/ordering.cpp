@@ -37,10 +37,6 @@ struct Ordering::Sequence {
   // looks between the events of a sequence. So those events are not pushed to it.
   bool skips_until_first_stage = false;
   bool armed = false;  // it has seen an event of its first stage
-  // Optimistic exact mode (leaves_undecided): events of the first stage fed and not yet
-  // released, and the latest (time, input position) of an event left undecided.
-  std::size_t first_stage_in_window = 0;
-  std::optional<std::pair<EpochNanos, std::uint64_t>> newest_undecided;
   SequenceObserver* observer = nullptr;  // `eql explain`: told what the sequence gives up
 };
 
@@ -63,13 +59,6 @@ struct Ordering::Timeline {
   // Optimistic exact mode: the kind of tiebreaker values seen (-1 none yet; see
   // tiebreaker_class).
   int tiebreaker_class = -1;
-  // Optimistic exact mode, for leaves_undecided: the order (time, input position) of the
-  // events sequence rules were asked about, as far as it has gone; when the first came;
-  // whether one came before another read earlier.
-  std::optional<std::pair<EpochNanos, std::uint64_t>> newest_asked;
-  EpochNanos first_asked = 0;
-  std::uint64_t last_asked_event = UINT64_MAX;
-  bool disordered = false;
 };
 
 Ordering::Ordering(const RunnerOptions& options, RunnerStats& stats, EvalContext& context, Emit emit)
@@ -145,40 +134,6 @@ bool Ordering::arm(Sequence& sequence, std::uint32_t flagged) {
   return true;
 }
 
-void Ordering::note_order(Timeline& timeline, const Event& ordered) {
-  if (timeline.last_asked_event == stats_.events || !ordered.timestamp) return;
-  timeline.last_asked_event = stats_.events;
-  const std::pair<EpochNanos, std::uint64_t> order{*ordered.timestamp, ordered.ordinal};
-  if (!timeline.newest_asked) timeline.first_asked = order.first;
-  if (timeline.newest_asked && order < *timeline.newest_asked) timeline.disordered = true;
-  else timeline.newest_asked = order;
-}
-
-bool Ordering::leaves_undecided(std::size_t rule, const EventRef& event) {
-  if (phase_ != Phase::Optimistic) return false;
-  Sequence& sequence = *sequences_[rule];
-  if (sequence.first_stage_in_window != 0 || !sequence.matcher->waits_for_first_term()) return false;
-  Timeline& timeline = timelines_[timeline_of_rule_[rule]];
-  // With a tiebreaker the order can be inconsistent (advance_windows checks it on the events
-  // that enter the window); this one would not enter.
-  if (!timeline.options.tiebreaker_field.empty()) return false;
-  EventRef ordered = view(rule, event);
-  if (!ordered->timestamp) return false;  // feed counts it as untimed
-  note_order(timeline, *ordered);
-  // Only over input that has come in time order for a window's length: an event of the
-  // first term coming after an event left undecided but before it in time costs a second
-  // pass (feed), and input with jitter (a timestamp_override such as event.ingested) would
-  // pay it every time, where the window sorts it for free.
-  const std::int64_t lateness = options_.max_lateness_ms * 1'000'000;
-  if (timeline.disordered || timeline.newest_asked->first - timeline.first_asked < lateness) return false;
-  // Late: feed and advance_windows give the sequences up, as this event could have met a
-  // partial sequence the held replay has.
-  if (timeline.last_released && earlier(ordered, timeline.last_released)) return false;
-  std::pair<EpochNanos, std::uint64_t> order{*ordered->timestamp, ordered->ordinal};
-  if (!sequence.newest_undecided || *sequence.newest_undecided < order) sequence.newest_undecided = order;
-  return true;
-}
-
 void Ordering::feed(std::size_t rule, const EventRef& event, bool first_stage, std::uint64_t term_matches) {
   const std::uint32_t flag = first_stage ? kFirstStage : 0;
   EventRef ordered = view(rule, event);
@@ -187,20 +142,6 @@ void Ordering::feed(std::size_t rule, const EventRef& event, bool first_stage, s
     return;
   }
   Timeline& timeline = timelines_[timeline_of_rule_[rule]];
-  if (phase_ == Phase::Optimistic) note_order(timeline, *ordered);
-  if (phase_ == Phase::Optimistic && first_stage) {
-    Sequence& sequence = *sequences_[rule];
-    // An event left undecided comes after this one in time order: it could have extended,
-    // ended or marked what this one starts, so only the held replay is exact now. (Without a
-    // tiebreaker, time and input position are the order: sequence_order_before.)
-    const std::pair<EpochNanos, std::uint64_t> order{*ordered->timestamp, ordered->ordinal};
-    if (sequence.newest_undecided && order < *sequence.newest_undecided) {
-      give_up_sequences(OutOfOrder{OutOfOrder::Why::Late, stats_.events,
-                                   sequence.newest_undecided->first - order.first});
-      return;
-    }
-    ++sequence.first_stage_in_window;
-  }
   if (holds()) {
     if (timeline.last_held_event != stats_.events) {
       timeline.held.push_back(std::move(ordered));
@@ -263,7 +204,6 @@ void Ordering::release(Timeline& timeline) {
   for (const SequenceUse& use : oldest.rules) {
     std::uint32_t rule = use.flagged & ~kFirstStage;
     Sequence& sequence = *sequences_[rule];
-    if (phase_ == Phase::Optimistic && (use.flagged & kFirstStage)) --sequence.first_stage_in_window;
     if (!arm(sequence, use.flagged)) continue;
     if (use.term_matches == kTermsUndecided) {
       sequence.matcher->push(oldest.event, context_);
@@ -296,9 +236,6 @@ void Ordering::give_up_sequences(std::optional<OutOfOrder> why) {
     timeline.newest.reset();
     timeline.last_released = nullptr;
     timeline.tiebreaker_class = -1;
-    timeline.newest_asked.reset();
-    timeline.last_asked_event = UINT64_MAX;
-    timeline.disordered = false;
   }
   for (auto& sequence : sequences_) {
     if (!sequence) continue;
@@ -308,8 +245,6 @@ void Ordering::give_up_sequences(std::optional<OutOfOrder> why) {
     sequence->matcher = std::move(fresh.matcher);
     sequence->matcher->set_observer(sequence->observer);
     sequence->armed = false;
-    sequence->first_stage_in_window = 0;
-    sequence->newest_undecided.reset();
   }
 }
 

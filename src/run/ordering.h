@@ -51,14 +51,6 @@ class Ordering {
   /// A sequence rule can use the current event: `first_stage` when its first stage
   /// matched; `term_matches` its terms' verdicts (or kTermsUndecided).
   void feed(std::size_t rule, const EventRef& event, bool first_stage, std::uint64_t term_matches);
-  /// Optimistic exact mode, for an event that did not match the first term of sequence
-  /// rule `rule`: true when its verdicts on the other terms cannot matter, so the caller
-  /// need not decide them nor feed it. That holds while the matcher waits for its first
-  /// term (SequenceMatcher::waits_for_first_term) and no event of that term waits in the
-  /// window, provided no event of the first term comes later in the input but earlier in
-  /// time: feed() then gives up the sequences for the second pass, which decides all. Only
-  /// over a timeline whose events have come in time order so far, for a window's length.
-  bool leaves_undecided(std::size_t rule, const EventRef& event);
   /// After the current event was evaluated: it enters the windows, what is old leaves.
   void advance() {
     if (windowed()) advance_windows();
@@ -98,7 +90,6 @@ class Ordering {
   std::size_t timeline_of(const Rule& rule);
   bool arm(Sequence& sequence, std::uint32_t flagged);
   void advance_windows();
-  void note_order(Timeline& timeline, const Event& ordered);
   void release(Timeline& timeline);
   void give_up_sequences(std::optional<OutOfOrder> why);
   void drain(std::size_t rule);

@@ -163,12 +163,8 @@ struct RuleRunner::Impl {
       // Every term decided now, while the evaluator's per-event caches hold this event:
       // a reorder window passes the verdicts on to the matcher, which would otherwise
       // evaluate them again, events later, with nothing cached.
-      std::uint64_t term_matches = compiled.stage_filters[0].matches(*event, context) ? 1 : 0;
-      // The other terms are decided only when they can matter: a rule whose first term is
-      // rare (`[process where ...]` before `[network where ...]`, or before a missing
-      // stage that holds on most events) waits for it most of the time.
-      if (term_matches == 0 && ordering.leaves_undecided(rule, event)) return;
-      for (std::size_t t = 1; t < compiled.stage_filters.size(); ++t) {
+      std::uint64_t term_matches = 0;
+      for (std::size_t t = 0; t < compiled.stage_filters.size(); ++t) {
         if (compiled.stage_filters[t].matches(*event, context)) term_matches |= std::uint64_t{1} << t;
       }
       if (term_matches != 0) ordering.feed(rule, event, (term_matches & 1) != 0, term_matches);

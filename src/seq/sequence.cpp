@@ -858,13 +858,6 @@ std::vector<JoinResult> SequenceMatcher::take_results() {
 
 const SequenceStats& SequenceMatcher::stats() const { return impl_->stats; }
 std::size_t SequenceMatcher::stage_count() const { return impl_->stages.size(); }
-bool SequenceMatcher::waits_for_first_term() const {
-  // Without a leading missing stage the first stage is normal stage 0, of term 0. An event
-  // of another term then finds no partial to move or end, and a middle or trailing missing
-  // stage's mark counts only for a partial or candidate whose first event came before it:
-  // with none now, its mark never counts.
-  return !impl_->has_leading && impl_->stats.pending == 0 && impl_->waiting.empty() && impl_->observer == nullptr;
-}
 
 std::vector<std::string> SequenceMatcher::fields() const {
   std::vector<std::string> paths;
