@@ -128,11 +128,12 @@ Wildcard::Wildcard(std::string_view pattern, bool case_insensitive)
   // appended a byte at a time.
   std::size_t run_start = 0, best_start = 0, best_size = 0;
   for (std::size_t i = 0; i <= tokens_.size(); ++i) {
-    const bool ends_run = i == tokens_.size() || tokens_[i] == kStar || tokens_[i] == kAnyOne || tokens_[i] >= 0x80;
-    if (!ends_run) continue;
-    if (i < tokens_.size() && tokens_[i] >= 0x80 && tokens_[i] != kStar && tokens_[i] != kAnyOne) {
-      needs_non_ascii_ = true;
-    }
+    // A run of ASCII literals ends at a wildcard or at a non-ASCII code point (kStar and
+    // kAnyOne lie above every code point, so one comparison finds both).
+    const bool at_end = i == tokens_.size();
+    if (!at_end && tokens_[i] < 0x80) continue;
+    const bool wildcard = !at_end && (tokens_[i] == kStar || tokens_[i] == kAnyOne);
+    if (!at_end && !wildcard) needs_non_ascii_ = true;
     if (i - run_start > best_size) {
       best_start = run_start;
       best_size = i - run_start;

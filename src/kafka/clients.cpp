@@ -378,13 +378,26 @@ void KafkaSink::produce(const std::string& topic, std::int32_t partition, std::s
 
 std::int32_t KafkaSink::partition_count(const std::string& topic) { return partitions_of(handle_, topic); }
 
+namespace {
+
+// Headers naming the event a message was sent for (eql.source.topic when `topic` is not
+// empty, eql.source.partition, eql.source.offset), with room for `capacity` in all.
+rd_kafka_headers_t* source_headers(std::string_view topic, std::int32_t partition, std::int64_t offset,
+                                   std::size_t capacity) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(capacity);
+  const std::string partition_text = std::to_string(partition), offset_text = std::to_string(offset);
+  if (!topic.empty()) rd_kafka_header_add(headers, "eql.source.topic", -1, topic.data(), static_cast<ssize_t>(topic.size()));
+  rd_kafka_header_add(headers, "eql.source.partition", -1, partition_text.data(),
+                      static_cast<ssize_t>(partition_text.size()));
+  rd_kafka_header_add(headers, "eql.source.offset", -1, offset_text.data(), static_cast<ssize_t>(offset_text.size()));
+  return headers;
+}
+
+}  // namespace
+
 void KafkaSink::send_alert(std::string_view id, std::string_view json, std::string_view source_topic,
                            std::int32_t source_partition, std::int64_t source_offset, bool counted) {
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(3);
-  std::string partition = std::to_string(source_partition), offset = std::to_string(source_offset);
-  rd_kafka_header_add(headers, "eql.source.topic", -1, source_topic.data(), static_cast<ssize_t>(source_topic.size()));
-  rd_kafka_header_add(headers, "eql.source.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
-  rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
+  rd_kafka_headers_t* headers = source_headers(source_topic, source_partition, source_offset, 3);
   Origin origin;
   if (counted) origin = Origin{source_partition, source_offset, 0, true};
   produce(alerts_topic_, alerts_partition(source_partition), id, json, headers, origin);
@@ -392,23 +405,18 @@ void KafkaSink::send_alert(std::string_view id, std::string_view json, std::stri
 
 void KafkaSink::send_repartitioned(std::string_view value, std::int32_t partition, std::int32_t source_partition,
                                    std::int64_t source_offset) {
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(2);
-  std::string from = std::to_string(source_partition), offset = std::to_string(source_offset);
-  rd_kafka_header_add(headers, "eql.source.partition", -1, from.data(), static_cast<ssize_t>(from.size()));
-  rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
+  // No topic header: a repartitioned event always comes from the input topic.
+  rd_kafka_headers_t* headers = source_headers({}, source_partition, source_offset, 2);
   produce(repartition_topic_, partition, {}, value, headers, Origin{source_partition, source_offset, 0, false});
 }
 
 void KafkaSink::send_dead_letter(std::string_view value, std::string_view source_topic, std::int32_t source_partition,
                                  std::int64_t source_offset, std::string_view why) {
   if (dead_letter_topic_.empty()) return;
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(4);
-  std::string partition = std::to_string(source_partition), offset = std::to_string(source_offset);
-  rd_kafka_header_add(headers, "eql.source.topic", -1, source_topic.data(), static_cast<ssize_t>(source_topic.size()));
-  rd_kafka_header_add(headers, "eql.source.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
-  rd_kafka_header_add(headers, "eql.source.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
+  rd_kafka_headers_t* headers = source_headers(source_topic, source_partition, source_offset, 4);
   rd_kafka_header_add(headers, "eql.error", -1, why.data(), static_cast<ssize_t>(why.size()));
-  std::string key = std::string(source_topic) + "/" + partition + "/" + offset;
+  std::string key = std::string(source_topic) + "/" + std::to_string(source_partition) + "/" +
+                    std::to_string(source_offset);
   produce(dead_letter_topic_, RD_KAFKA_PARTITION_UA, key, value, headers, Origin{source_partition, source_offset, 0, false});
 }
 

@@ -156,7 +156,11 @@ class KafkaSink {
   /// What is acknowledged of the messages sent for a source partition's events (alerts
   /// counted in alerts_high, forwarded events, dead letters): what a commit may take.
   const Acknowledgements& acknowledged() const { return acknowledged_; }
-  Acknowledgements& acknowledged() { return acknowledged_; }
+  /// A commit of `partition` up to `next_offset` went through: what lies before it is
+  /// settled for good (Acknowledgements::committed).
+  void committed(std::int32_t partition, std::int64_t next_offset) { acknowledged_.committed(partition, next_offset); }
+  /// The partition went to another member: what is tracked for it is dropped.
+  void forget(std::int32_t partition) { acknowledged_.forget(partition); }
   /// The alerts partition of a source partition (-1: chosen by key).
   std::int32_t alerts_partition(std::int32_t source_partition) const;
 

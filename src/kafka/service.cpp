@@ -258,7 +258,7 @@ void Worker::forget(const std::vector<std::int32_t>& partitions) {
     next_offset_.erase(partition);
     committed_next_.erase(partition);
     handover_.drop(partition);
-    if (sink_) sink_->acknowledged().forget(partition);
+    if (sink_) sink_->forget(partition);
   }
 }
 
@@ -437,7 +437,7 @@ bool Worker::commit(const std::vector<std::int32_t>* only, const char* why, Wait
   for (const Position& position : positions) {
     what += (what.empty() ? "" : ",") + std::to_string(position.partition) + "@" + std::to_string(position.next_offset);
     committed_next_[position.partition] = position.next_offset;
-    if (sink_) sink_->acknowledged().committed(position.partition, position.next_offset);
+    if (sink_) sink_->committed(position.partition, position.next_offset);
     if (next_offset_[position.partition] == position.next_offset) next_offset_.erase(position.partition);
   }
   log(std::string(why) == "interval" ? LogLevel::Debug : LogLevel::Info,
