@@ -15,8 +15,8 @@
 // - a number with more than 300 integer digits or an exponent above 300 (RapidJSON refuses
 //   some of those as too big for a double);
 // - a filed number whose value is not exact by one IEEE operation: an integer beyond 64 bits,
-//   a fraction or exponent with more than 15 significant digits or a power of ten beyond
-//   10^22 (RapidJSON rounds those with its own big-number code; they are still accepted
+//   a fraction or exponent whose digits make an integer of 2^53 or more, or a power of ten
+//   beyond 10^22 (RapidJSON rounds those with its own big-number code; they are still accepted
 //   when skipped).
 // Paths too long or nesting too deep are refused by the Flattener or here, and declined.
 // The text is not checked for UTF-8 beforehand: a byte above 0x7F may only stand in a
@@ -97,8 +97,8 @@ constexpr double kExactPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,
                                         1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                         1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 constexpr int kMaxExactPower = 22;
-// Significant digits that always make an integer below 2^53, exact in a double.
-constexpr std::size_t kMaxExactDigits = 15;
+// Every integer up to this one, 2^53 - 1, is exact in a double.
+constexpr std::uint64_t kMaxExactSignificand = (std::uint64_t{1} << 53) - 1;
 // Beyond these RapidJSON may refuse a number as too big (see the top of the file).
 constexpr std::size_t kMaxIntegerDigits = 300;
 constexpr int kMaxExponent = 300;
@@ -375,15 +375,22 @@ class Scanner {
     return flattener_.file(Value::of_int(static_cast<std::int64_t>(~magnitude + 1)));
   }
 
-  // A number with a fraction or an exponent: a double. Taken when the digits make an exact
-  // integer and one multiplication or division by an exact power of ten finishes it: that
-  // one correctly rounded operation is what RapidJSON's fast path computes too.
+  // A number with a fraction or an exponent: a double. Taken when all its digits make an
+  // integer below 2^53 (exact in a double) and one multiplication or division by an exact
+  // power of ten finishes it: that one correctly rounded operation is what RapidJSON's fast
+  // path computes too (it also reads every digit into its significand while that stays
+  // below 2^53).
   bool file_decimal(bool negative, const char* integer, std::size_t integer_digits, const char* fraction,
                     std::size_t fraction_digits, int exponent) {
-    if (integer_digits + fraction_digits > kMaxExactDigits) return false;
     std::uint64_t significand = 0;
-    for (std::size_t i = 0; i < integer_digits; ++i) significand = significand * 10 + static_cast<std::uint64_t>(integer[i] - '0');
-    for (std::size_t i = 0; i < fraction_digits; ++i) significand = significand * 10 + static_cast<std::uint64_t>(fraction[i] - '0');
+    auto take_digits = [&](const char* digits, std::size_t count) {
+      for (std::size_t i = 0; i < count; ++i) {
+        significand = significand * 10 + static_cast<std::uint64_t>(digits[i] - '0');
+        if (significand > kMaxExactSignificand) return false;
+      }
+      return true;
+    };
+    if (!take_digits(integer, integer_digits) || !take_digits(fraction, fraction_digits)) return false;
     const int power = exponent - static_cast<int>(fraction_digits);
     if (power < -kMaxExactPower || power > kMaxExactPower) return false;
     double value = static_cast<double>(significand);
