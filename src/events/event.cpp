@@ -1,5 +1,6 @@
-// Event storage and the JSON -> Event flattening (one SAX pass, no recursion, so deeply
-// nested documents cannot overflow the stack).
+// Event storage and parse_event: the JSON -> Event flattening, by the skipping scanner
+// (json_scan.cpp) or, for the texts it declines, RapidJSON's SAX reader, both filing through
+// the Flattener (flattener.h).
 #include "eql/event.h"
 
 #include <algorithm>
@@ -433,6 +434,7 @@ std::optional<Event> parse_event(std::string_view json, std::string& error,
   // RapidJSON then reads the text again and, if it is wrong, says why and where, as before.
   // (The scanner checks the UTF-8 of strings itself: no other place may hold a byte above
   // 0x7F.)
+  // The scanner reads the copy the event keeps, which a NUL follows, as it asks.
   std::string text(json);
   Flattener flattener = new_flattener(json, max_nesting, selection.get());
   // A byte order mark opening the text is skipped, as below.
