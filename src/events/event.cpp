@@ -1,6 +1,5 @@
-// Event storage and parse_event: the JSON -> Event flattening, by the skipping scanner
-// (json_scan.cpp) or, for the texts it declines, RapidJSON's SAX reader, both filing through
-// the Flattener (flattener.h).
+// Event storage and the JSON -> Event flattening (one SAX pass, no recursion, so deeply
+// nested documents cannot overflow the stack).
 #include "eql/event.h"
 
 #include <algorithm>
@@ -9,9 +8,7 @@
 #include <limits>
 
 #include "common/view_table.h"
-#include "events/flattener.h"
-#include "events/json_scan.h"
-#include "events/utf8.h"
+#include "events/simd_json.h"
 
 namespace eql {
 
@@ -287,6 +284,161 @@ bool FieldSelection::may_hold(std::string_view prefix) const {
 
 namespace {
 
+// Values and paths are recorded as offsets while the storage string still grows; views are
+// made once it is complete.
+struct PendingValue {
+  std::uint32_t path_offset;
+  std::uint32_t path_length;
+  Value value;
+  std::uint32_t string_offset;
+  std::uint32_t string_length;
+};
+
+class Flattener : public simd_json::BaseReaderHandler<simd_json::UTF8<>, Flattener> {
+ public:
+  Flattener(std::size_t max_nesting, std::size_t max_path_bytes, const FieldSelection* selection)
+      : max_nesting_(max_nesting), max_path_bytes_(max_path_bytes), selection_(selection) {}
+  std::string storage;
+  std::vector<PendingValue> pending;
+  std::string error;
+  // Whether the parse was refused at a '{' or '[': RapidJSON's recursive parser has read
+  // that byte when it asks, its iterative one has not. Offsets are the byte's own.
+  bool refused_opening = false;
+
+  bool Null() { return record(Value::null()); }
+  bool Bool(bool b) { return record(Value::of_bool(b)); }
+  bool Int(int i) { return record(Value::of_int(i)); }
+  bool Uint(unsigned u) { return record(Value::of_int(u)); }
+  bool Int64(std::int64_t i) { return record(Value::of_int(i)); }
+  bool Uint64(std::uint64_t u) {
+    if (u <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
+      return record(Value::of_int(static_cast<std::int64_t>(u)));
+    return record(Value::of_double(static_cast<double>(u)));
+  }
+  bool Double(double d) { return record(Value::of_double(d)); }
+  bool String(const char* s, simd_json::SizeType length, bool) {
+    if (!enter_value()) return false;
+    if (!files_value()) return true;
+    auto offset = static_cast<std::uint32_t>(storage.size());
+    storage.append(s, length);
+    return push(Value::of_string({}), offset, length);
+  }
+  bool StartObject() {
+    if (frames_.empty()) {
+      if (started_) return refuse_opening("an event must be a JSON object");
+      started_ = true;
+      frames_.push_back({false, 0, false});
+      return true;
+    }
+    if (!enter_value()) return false;
+    if (!nests()) return refuse_opening(too_deep());
+    frames_.push_back({false, path_.size(), skips_container()});
+    return true;
+  }
+  bool Key(const char* s, simd_json::SizeType length, bool) {
+    Frame& frame = frames_.back();
+    if (frame.skipped) return true;  // no path below it is filed: none is built
+    truncate_path(frame.base);
+    if (!path_.empty()) path_ += '.';
+    path_.append(s, length);
+    return true;
+  }
+  bool EndObject(simd_json::SizeType) {
+    frames_.pop_back();
+    return true;
+  }
+  bool StartArray() {
+    if (frames_.empty()) return refuse_opening("an event must be a JSON object, not an array");
+    if (!enter_value()) return false;
+    if (!nests()) return refuse_opening(too_deep());
+    frames_.push_back({true, path_.size(), skips_container()});
+    return true;
+  }
+  bool EndArray(simd_json::SizeType) {
+    frames_.pop_back();
+    return true;
+  }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t base;  // length of this container's own path
+    bool skipped;      // a selection files nothing below it
+  };
+
+  // With a selection: whether the container about to start (at path_) holds no selected
+  // field, so that nothing below it is filed (its JSON is still parsed and checked).
+  bool skips_container() const {
+    if (frames_.back().skipped) return true;
+    return selection_ != nullptr && !selection_->may_hold(path_);
+  }
+  // Whether the scalar about to be read (at path_) is filed.
+  bool files_value() const {
+    if (frames_.back().skipped) return false;
+    return selection_ == nullptr || selection_->wants(path_);
+  }
+
+  bool fail(std::string message) {
+    error = std::move(message);
+    return false;
+  }
+  // Refused at a '{' or '[' (see refused_opening).
+  bool refuse_opening(std::string message) {
+    refused_opening = true;
+    return fail(std::move(message));
+  }
+  bool nests() const { return frames_.size() < max_nesting_; }
+  std::string too_deep() const {
+    return "nested deeper than the limit of " + std::to_string(max_nesting_) + " levels";
+  }
+  // Puts `path_` at the path of the value about to be read.
+  bool enter_value() {
+    if (frames_.empty()) return fail("an event must be a JSON object");
+    if (frames_.back().array) truncate_path(frames_.back().base);
+    return true;
+  }
+  void truncate_path(std::size_t length) {
+    path_.resize(length);
+    same_prefix_ = std::min(same_prefix_, length);
+  }
+  bool record(const Value& value) {
+    if (!enter_value()) return false;
+    if (!files_value()) return true;
+    return push(value, 0, 0);
+  }
+  bool push(const Value& value, std::uint32_t string_offset, std::uint32_t string_length) {
+    std::uint32_t path_offset;
+    // Values under the path of the value before them (arrays) share its copy. Only the
+    // bytes appended since then are compared, so a long path above a long array stays linear.
+    const PendingValue* last = pending.empty() ? nullptr : &pending.back();
+    if (last && last->path_length == path_.size() &&
+        path_.compare(same_prefix_, std::string::npos, storage, last->path_offset + same_prefix_,
+                      path_.size() - same_prefix_) == 0) {
+      path_offset = last->path_offset;
+    } else {
+      path_bytes_ += path_.size();
+      if (path_bytes_ > max_path_bytes_) {
+        return fail("field paths longer than the limit of " + std::to_string(max_path_bytes_) + " bytes in all");
+      }
+      path_offset = static_cast<std::uint32_t>(storage.size());
+      storage += path_;
+    }
+    same_prefix_ = path_.size();
+    pending.push_back({path_offset, static_cast<std::uint32_t>(path_.size()), value, string_offset,
+                       string_length});
+    return true;
+  }
+
+  std::vector<Frame> frames_;
+  std::string path_;
+  std::size_t same_prefix_ = 0;  // how much of path_ is known equal to the last value's path
+  std::size_t path_bytes_ = 0;
+  std::size_t max_nesting_;
+  std::size_t max_path_bytes_;
+  const FieldSelection* selection_;
+  bool started_ = false;
+};
+
 constexpr unsigned kParseFlags = simd_json::kParseIterativeFlag | simd_json::kParseFullPrecisionFlag;
 // RapidJSON's recursive parser takes fewer instructions than its iterative one, but uses a
 // few stack frames per level of nesting. The Flattener refuses a level past max_nesting, so
@@ -310,12 +462,31 @@ bool is_valid_utf8(std::string_view text) {
         continue;
       }
     }
-    if (bytes[i] < 0x80) {
+    const unsigned char lead = bytes[i];
+    if (lead < 0x80) {
       ++i;
       continue;
     }
-    const std::size_t length = utf8_sequence_length(bytes + i, bytes + size);
-    if (length == 0) return false;
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) low = 0xA0;   // overlong
+      if (lead == 0xED) high = 0x9F;  // surrogates
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) low = 0x90;   // overlong
+      if (lead == 0xF4) high = 0x8F;  // above U+10FFFF
+    } else {
+      return false;
+    }
+    if (i + length > size) return false;
+    if (bytes[i + 1] < low || bytes[i + 1] > high) return false;
+    for (std::size_t k = 2; k < length; ++k) {
+      if (bytes[i + k] < 0x80 || bytes[i + k] > 0xBF) return false;
+    }
     i += length;
   }
   return true;
@@ -323,60 +494,18 @@ bool is_valid_utf8(std::string_view text) {
 
 }  // namespace
 
-namespace {
-
-std::size_t max_path_bytes(std::string_view json) { return 16 * json.size() + (1u << 20); }
-
-Flattener new_flattener(std::string_view json, std::size_t max_nesting, const FieldSelection* selection) {
-  Flattener flattener(max_nesting, max_path_bytes(json), selection);
+std::optional<Event> parse_event(std::string_view json, std::string& error,
+                                 std::size_t* error_offset, std::size_t max_nesting,
+                                 std::shared_ptr<const FieldSelection> selection) {
+  if (json.size() > std::numeric_limits<std::uint32_t>::max() / 2) {
+    error = "event larger than 2 GiB";
+    if (error_offset) *error_offset = 0;
+    return std::nullopt;
+  }
+  Flattener flattener(max_nesting, 16 * json.size() + (1u << 20), selection.get());
   // Above the short-string size, so moving the storage keeps the address views point to.
   // (A selection files a small part of the event: the storage grows as needed.)
   flattener.storage.reserve(selection ? 256 : std::max<std::size_t>(json.size(), 64));
-  return flattener;
-}
-
-bool too_large(std::string_view json, std::string& error, std::size_t* error_offset) {
-  if (json.size() <= std::numeric_limits<std::uint32_t>::max() / 2) return false;
-  error = "event larger than 2 GiB";
-  if (error_offset) *error_offset = 0;
-  return true;
-}
-
-// The event of what `flattener` filed from `text`.
-Event assemble_event(Flattener& flattener, std::string text, std::shared_ptr<const FieldSelection> selection) {
-  std::string storage = std::move(flattener.storage);
-  // Reserved for the worst case; held events should cost what they use. (Never down to the
-  // short-string buffer, whose address changes when the string moves.)
-  if (storage.size() > 64) storage.shrink_to_fit();
-  const char* base = storage.data();
-  std::vector<Event::Entry> entries;
-  std::vector<Value> values;
-  entries.reserve(flattener.pending.size());
-  values.reserve(flattener.pending.size());
-  for (const PendingValue& p : flattener.pending) {
-    Value value = p.value;
-    if (value.kind == ValueKind::String) value.string = std::string_view(base + p.string_offset, p.string_length);
-    // Values that share a stored path (an array's) form one entry, so that sorting the
-    // entries never compares a long path with itself once per array element.
-    if (!entries.empty() && entries.back().path.data() == base + p.path_offset) {
-      ++entries.back().count;
-    } else {
-      entries.push_back({std::string_view(base + p.path_offset, p.path_length),
-                         static_cast<std::uint32_t>(values.size()), 1});
-    }
-    values.push_back(value);
-  }
-  return Event::assemble(std::move(storage), std::move(entries), std::move(values), std::move(text),
-                         std::move(selection));
-}
-
-}  // namespace
-
-std::optional<Event> parse_event_with_rapidjson(std::string_view json, std::string& error,
-                                                std::size_t* error_offset, std::size_t max_nesting,
-                                                std::shared_ptr<const FieldSelection> selection) {
-  if (too_large(json, error, error_offset)) return std::nullopt;
-  Flattener flattener = new_flattener(json, max_nesting, selection.get());
   // The event keeps its text for output; the parser reads that copy, whose end is a NUL.
   std::string text(json);
   simd_json::Reader reader;
@@ -422,27 +551,30 @@ std::optional<Event> parse_event_with_rapidjson(std::string_view json, std::stri
     if (error_offset) *error_offset = parsed_to;
     return std::nullopt;
   }
-  return assemble_event(flattener, std::move(text), std::move(selection));
-}
-
-std::optional<Event> parse_event(std::string_view json, std::string& error,
-                                 std::size_t* error_offset, std::size_t max_nesting,
-                                 std::shared_ptr<const FieldSelection> selection) {
-  if (too_large(json, error, error_offset)) return std::nullopt;
-  // The scanner skips what the selection does not file, which RapidJSON's reader cannot. It
-  // declines any text it does not accept (and a few rare forms it leaves to RapidJSON):
-  // RapidJSON then reads the text again and, if it is wrong, says why and where, as before.
-  // (The scanner checks the UTF-8 of strings itself: no other place may hold a byte above
-  // 0x7F.)
-  // The scanner reads the copy the event keeps, which a NUL follows, as it asks.
-  std::string text(json);
-  Flattener flattener = new_flattener(json, max_nesting, selection.get());
-  // A byte order mark opening the text is skipped, as below.
-  const std::size_t bom = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
-  if (scan_event(std::string_view(text).substr(bom), max_nesting, flattener)) {
-    return assemble_event(flattener, std::move(text), std::move(selection));
+  std::string storage = std::move(flattener.storage);
+  // Reserved for the worst case; held events should cost what they use. (Never down to the
+  // short-string buffer, whose address changes when the string moves.)
+  if (storage.size() > 64) storage.shrink_to_fit();
+  const char* base = storage.data();
+  std::vector<Event::Entry> entries;
+  std::vector<Value> values;
+  entries.reserve(flattener.pending.size());
+  values.reserve(flattener.pending.size());
+  for (const PendingValue& p : flattener.pending) {
+    Value value = p.value;
+    if (value.kind == ValueKind::String) value.string = std::string_view(base + p.string_offset, p.string_length);
+    // Values that share a stored path (an array's) form one entry, so that sorting the
+    // entries never compares a long path with itself once per array element.
+    if (!entries.empty() && entries.back().path.data() == base + p.path_offset) {
+      ++entries.back().count;
+    } else {
+      entries.push_back({std::string_view(base + p.path_offset, p.path_length),
+                         static_cast<std::uint32_t>(values.size()), 1});
+    }
+    values.push_back(value);
   }
-  return parse_event_with_rapidjson(json, error, error_offset, max_nesting, std::move(selection));
+  return Event::assemble(std::move(storage), std::move(entries), std::move(values), std::move(text),
+                         std::move(selection));
 }
 
 }  // namespace eql

@@ -7,15 +7,12 @@
 // Properties checked on every input:
 //  - the reader: no crash, hang or sanitizer report; every problem names a line and column
 //    inside the input; one problem per skipped line; events arrive numbered 0, 1, 2...;
-//    an event's JSON reads again to the same fields and values; each line reads the same
-//    through parse_event (its scanner) as through RapidJSON's reader alone, accepted or
-//    refused (same message and offset), with and without a selection;
+//    an event's JSON reads again to the same fields and values;
 //  - filters: `A and B` matches exactly when both match, `A or B` when either does, and
 //    `not A` never matches an event that A matches;
 //  - sequences and samples: each result has one event per stage, each event matches its
 //    stage's filter, events are in time order within maxspan, completed counts agree.
 #include <algorithm>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -29,7 +26,6 @@
 #include "eql/event.h"
 #include "eql/parser.h"
 #include "eql/sequence.h"
-#include "events/json_scan.h"
 
 namespace {
 
@@ -193,42 +189,6 @@ void check_reread(const eql::Event& event) {
   }
 }
 
-// What parse_event gives for `line`, written out: every path and value, or the error.
-template <class Parse>
-std::string outcome(Parse parse, std::string_view line, const std::shared_ptr<const eql::FieldSelection>& selection) {
-  std::string error;
-  std::size_t offset = 0;
-  std::optional<eql::Event> event = parse(line, error, &offset, eql::kDefaultMaxNesting, selection);
-  if (!event) return "error " + error + " at " + std::to_string(offset);
-  std::string out;
-  for (std::string_view path : event->paths()) {
-    out.append(path) += '=';
-    for (const eql::Value& value : event->values(path)) {
-      out += std::to_string(static_cast<int>(value.kind)) + ':';
-      eql::append_json(out, value);
-      if (value.kind == eql::ValueKind::Double && std::signbit(value.number)) out += "(-)";
-      out += ';';
-    }
-    out += '\n';
-  }
-  return out;
-}
-
-void check_scanner(std::string_view text) {
-  static const auto selection = std::make_shared<const eql::FieldSelection>(
-      std::vector<std::string>{"process.name", "event.category", "a", "a.b", "event.sequence", "@timestamp"});
-  for (std::size_t at = 0; at <= text.size();) {
-    std::size_t end = std::min(text.find('\n', at), text.size());
-    std::string_view line = text.substr(at, end - at);
-    for (const auto& chosen : {std::shared_ptr<const eql::FieldSelection>(), selection}) {
-      if (outcome(eql::parse_event, line, chosen) != outcome(eql::parse_event_with_rapidjson, line, chosen)) {
-        fail("the scanner and RapidJSON's reader read a line differently", std::string(line));
-      }
-    }
-    at = end + 1;
-  }
-}
-
 void check_filters(const std::vector<std::shared_ptr<const eql::Event>>& events, eql::EvalContext& context) {
   for (const FilterTriple& triple : fixed_queries().triples) {
     for (const auto& event : events) {
@@ -345,7 +305,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (summary.io_error) fail("an I/O error from text in memory", "");
 
   for (const auto& event : events) check_reread(*event);
-  check_scanner(text);
   eql::EvalContext context;
   check_filters(events, context);
 
